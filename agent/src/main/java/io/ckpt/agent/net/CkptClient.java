@@ -1,0 +1,288 @@
+package io.ckpt.agent.net;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.ckpt.chunk.ChunkDigest;
+import io.ckpt.protocol.ErrorCode;
+import io.ckpt.protocol.Frame;
+import io.ckpt.protocol.PartInfo;
+import io.ckpt.protocol.ProtocolVersion;
+import io.ckpt.protocol.codec.FrameDecoder;
+import io.ckpt.protocol.codec.FrameEncoder;
+import io.ckpt.protocol.codec.FrameFormat;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.security.MessageDigest;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongConsumer;
+
+/**
+ * A blocking client over one connection. Calls are made from one thread; frames are read by
+ * Netty and handed over through {@link ClientHandler}.
+ */
+public final class CkptClient implements AutoCloseable {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final long REPLY_TIMEOUT_MS = 10 * 60 * 1000;
+
+    private final EventLoopGroup group;
+    private final Channel channel;
+    private final ClientHandler handler;
+    private final String server;
+
+    private CkptClient(EventLoopGroup group, Channel channel, ClientHandler handler, String server) {
+        this.group = group;
+        this.channel = channel;
+        this.handler = handler;
+        this.server = server;
+    }
+
+    /** Connects to {@code host:port} and shakes hands. */
+    public static CkptClient connect(String hostPort, String hostId) throws IOException {
+        InetSocketAddress addr = parse(hostPort);
+        EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+        ClientHandler handler = new ClientHandler();
+        Channel ch;
+        try {
+            ChannelFuture f = new Bootstrap()
+                    .group(group)
+                    .channel(NioSocketChannel.class)
+                    .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 10_000)
+                    .option(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(2 << 20, 8 << 20))
+                    .handler(new ChannelInitializer<SocketChannel>() {
+                        @Override
+                        protected void initChannel(SocketChannel c) {
+                            c.pipeline()
+                                    .addLast("frameDecoder", new FrameDecoder(FrameFormat.DEFAULT_MAX_FRAME))
+                                    .addLast("frameEncoder", FrameEncoder.INSTANCE)
+                                    .addLast("client", handler);
+                        }
+                    })
+                    .connect(addr)
+                    .awaitUninterruptibly();
+            if (!f.isSuccess()) {
+                throw f.cause();
+            }
+            ch = f.channel();
+        } catch (Throwable t) {
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            throw ClientException.unreachable("cannot reach the ckpt server at " + hostPort + " (" + t.getMessage()
+                    + "); is it running? Start it with 'ckpt server', or give --server HOST:PORT", t);
+        }
+        CkptClient c = new CkptClient(group, ch, handler, hostPort);
+        try {
+            ch.writeAndFlush(new Frame.Hello(ProtocolVersion.MIN, ProtocolVersion.MAX, "ckpt-cli/0.1.0", hostId, new byte[0]));
+            Frame reply = c.expect(Frame.class, "handshake");
+            if (!(reply instanceof Frame.Welcome)) {
+                throw new ClientException(ErrorCode.BAD_REQUEST, "unexpected reply to the handshake: " + reply);
+            }
+        } catch (IOException | RuntimeException e) {
+            c.close();
+            throw e;
+        }
+        return c;
+    }
+
+    static InetSocketAddress parse(String hostPort) throws ClientException {
+        int colon = hostPort.lastIndexOf(':');
+        try {
+            if (colon <= 0) {
+                throw new NumberFormatException();
+            }
+            String host = hostPort.substring(0, colon).replace("[", "").replace("]", "");
+            return InetSocketAddress.createUnresolved(host, Integer.parseInt(hostPort.substring(colon + 1)));
+        } catch (NumberFormatException e) {
+            throw new ClientException(ErrorCode.BAD_REQUEST, "server address '" + hostPort + "' is not HOST:PORT");
+        }
+    }
+
+    /** Sends a JSON request and returns the JSON response. */
+    public JsonNode request(JsonNode request) throws IOException {
+        channel.writeAndFlush(new Frame.Request(JSON.writeValueAsString(request)));
+        Frame.Response r = expect(Frame.Response.class, "request " + request.path("op").asText());
+        return JSON.readTree(r.json());
+    }
+
+    /** Starts an upload and returns the id the server gave the checkpoint. */
+    public long beginUpload(String wpar, long takenAtMillis, String kind, List<String> labels) throws IOException {
+        channel.writeAndFlush(new Frame.UploadBegin(wpar, takenAtMillis, kind, Frame.UploadBegin.MODE_STREAM, labels));
+        return expect(Frame.UploadStarted.class, "upload start").checkpointId();
+    }
+
+    /** Sends one part without data (directory, link). */
+    public void sendEmptyPart(PartInfo part) throws IOException {
+        send(new Frame.PartBegin(part));
+        send(new Frame.PartEnd(0, ChunkDigest.sha256().digest()));
+    }
+
+    /**
+     * Sends one part's bytes read from {@code in} until its end, and returns the byte count.
+     * {@code progress} hears the bytes as they go.
+     */
+    public long sendPart(PartInfo part, InputStream in, LongConsumer progress) throws IOException {
+        send(new Frame.PartBegin(part));
+        MessageDigest sha = ChunkDigest.sha256();
+        long total = 0;
+        while (true) {
+            ByteBuf buf = channel.alloc().heapBuffer(FrameFormat.MAX_DATA_PAYLOAD);
+            int n;
+            try {
+                n = fill(in, buf);
+            } catch (IOException e) {
+                buf.release();
+                throw new IOException("reading " + part.name() + ": " + e.getMessage(), e);
+            }
+            if (n == 0) {
+                buf.release();
+                break;
+            }
+            sha.update(buf.array(), buf.arrayOffset() + buf.readerIndex(), n);
+            total += n;
+            send(new Frame.Data(buf));
+            progress.accept(n);
+        }
+        send(new Frame.PartEnd(total, sha.digest()));
+        return total;
+    }
+
+    private static int fill(InputStream in, ByteBuf buf) throws IOException {
+        byte[] a = buf.array();
+        int base = buf.arrayOffset();
+        int cap = buf.capacity();
+        int n = 0;
+        while (n < cap) {
+            int r = in.read(a, base + n, cap - n);
+            if (r < 0) {
+                break;
+            }
+            n += r;
+        }
+        buf.writerIndex(n);
+        return n;
+    }
+
+    /** Commits the upload and returns the server's summary of the checkpoint. */
+    public JsonNode commit() throws IOException {
+        send(new Frame.UploadCommit());
+        return JSON.readTree(expect(Frame.UploadCommitted.class, "commit").json());
+    }
+
+    public void abort(String reason) {
+        if (channel.isActive()) {
+            channel.writeAndFlush(new Frame.UploadAbort(reason));
+        }
+    }
+
+    /** Receives a restore, frame by frame. */
+    public interface RestoreReceiver {
+        void header(JsonNode checkpoint) throws IOException;
+
+        void beginPart(PartInfo part) throws IOException;
+
+        void data(ByteBuffer bytes) throws IOException;
+
+        void endPart(long length, byte[] sha256) throws IOException;
+    }
+
+    public void restore(long checkpointId, RestoreReceiver r) throws IOException {
+        channel.writeAndFlush(new Frame.RestoreRequest(checkpointId));
+        Frame.Response header = expect(Frame.Response.class, "restore");
+        r.header(JSON.readTree(header.json()).path("checkpoint"));
+        while (true) {
+            Frame f = expect(Frame.class, "restore of checkpoint " + checkpointId);
+            if (f instanceof Frame.PartBegin p) {
+                r.beginPart(p.part());
+            } else if (f instanceof Frame.Data d) {
+                try {
+                    r.data(d.bytes().nioBuffer());
+                } finally {
+                    d.release();
+                }
+            } else if (f instanceof Frame.PartEnd e) {
+                r.endPart(e.length(), e.sha256());
+            } else if (f instanceof Frame.RestoreEnd) {
+                return;
+            } else {
+                throw new ClientException(ErrorCode.BAD_REQUEST, "unexpected " + f.getClass().getSimpleName() + " during restore");
+            }
+        }
+    }
+
+    /** Writes a frame, waiting while the socket is backed up; fails early if the server reported an error. */
+    private void send(Frame f) throws IOException {
+        Object early = handler.poll();
+        if (early != null) {
+            if (early instanceof Frame.Data d) {
+                d.release();
+            }
+            throw unexpected(early, "upload");
+        }
+        try {
+            handler.awaitWritable();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted");
+        }
+        if (!channel.isActive()) {
+            if (f instanceof Frame.Data d) {
+                d.release();
+            }
+            throw lost("upload");
+        }
+        channel.writeAndFlush(f);
+    }
+
+    private <T extends Frame> T expect(Class<T> type, String what) throws IOException {
+        Object o;
+        try {
+            o = handler.next(REPLY_TIMEOUT_MS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted");
+        }
+        if (o == null) {
+            throw new ClientException(ErrorCode.INTERNAL, "no answer from the server within "
+                    + REPLY_TIMEOUT_MS / 1000 + " s during " + what);
+        }
+        if (type.isInstance(o) && !(o instanceof Frame.Error)) {
+            return type.cast(o);
+        }
+        throw unexpected(o, what);
+    }
+
+    private IOException unexpected(Object o, String what) {
+        if (o instanceof Frame.Error e) {
+            return new ClientException(e.code(), e.message());
+        }
+        if (o == ClientHandler.CLOSED) {
+            return lost(what);
+        }
+        return new ClientException(ErrorCode.BAD_REQUEST, "unexpected " + o.getClass().getSimpleName() + " frame during " + what);
+    }
+
+    private IOException lost(String what) {
+        Throwable t = handler.failure();
+        return ClientException.unreachable("connection to the ckpt server at " + server + " lost during " + what
+                + (t != null ? " (" + t.getMessage() + ")" : ""), t);
+    }
+
+    @Override
+    public void close() {
+        channel.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+    }
+}

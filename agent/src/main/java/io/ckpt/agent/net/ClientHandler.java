@@ -1,0 +1,96 @@
+package io.ckpt.agent.net;
+
+import io.ckpt.protocol.Frame;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.util.ReferenceCountUtil;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Hands inbound frames to the calling thread through a queue. When the caller falls behind (a
+ * slow disk during restore), the socket stops being read, so the server's sends block instead of
+ * the client's heap growing.
+ */
+final class ClientHandler extends ChannelInboundHandlerAdapter {
+    private static final int HIGH = 32;
+    private static final int LOW = 8;
+    /** Marks the end of the connection in the queue. */
+    static final Object CLOSED = new Object();
+
+    private final LinkedBlockingQueue<Object> inbound = new LinkedBlockingQueue<>();
+    private final Object writable = new Object();
+    private volatile ChannelHandlerContext ctx;
+    private volatile Throwable failure;
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+        ctx.fireChannelActive();
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (!(msg instanceof Frame)) {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
+        inbound.add(msg);
+        if (inbound.size() > HIGH) {
+            ctx.channel().config().setAutoRead(false);
+        }
+    }
+
+    /** The next frame, or {@link #CLOSED}; waits at most {@code timeoutMillis}, returns null on timeout. */
+    Object next(long timeoutMillis) throws InterruptedException {
+        Object o = inbound.poll(timeoutMillis, TimeUnit.MILLISECONDS);
+        if (inbound.size() < LOW && ctx != null && !ctx.channel().config().isAutoRead()) {
+            ctx.channel().config().setAutoRead(true);
+        }
+        if (o == CLOSED) {
+            inbound.add(CLOSED); // every later call sees the end too
+        }
+        return o;
+    }
+
+    /** A frame that is already waiting, without blocking; null when there is none. */
+    Object poll() {
+        Object o = inbound.peek();
+        return o == null ? null : inbound.poll();
+    }
+
+    Throwable failure() {
+        return failure;
+    }
+
+    void awaitWritable() throws InterruptedException {
+        synchronized (writable) {
+            while (ctx != null && ctx.channel().isActive() && !ctx.channel().isWritable()) {
+                writable.wait(1000);
+            }
+        }
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        synchronized (writable) {
+            writable.notifyAll();
+        }
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        inbound.add(CLOSED);
+        synchronized (writable) {
+            writable.notifyAll();
+        }
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        failure = cause;
+        ctx.close();
+    }
+}

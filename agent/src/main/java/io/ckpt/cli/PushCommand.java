@@ -1,0 +1,182 @@
+package io.ckpt.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.ckpt.agent.net.CkptClient;
+import io.ckpt.protocol.PartInfo;
+import io.ckpt.protocol.PartType;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(
+        name = "push",
+        sortOptions = false,
+        usageHelpAutoWidth = true,
+        description = {
+            "Uploads a checkpoint image of a WPAR: one file, a statefile directory, or a stream on",
+            "stdin ('-'). The server stores each distinct chunk once; the checkpoint becomes visible",
+            "only when every byte is durable. Prints the new checkpoint's id on stdout (a summary goes",
+            "to stderr); ids are unique across the datastore.",
+            "",
+            "A directory is sent as every regular file, directory and symbolic link in it, with",
+            "relative paths, permission bits and modification times; links are stored as links, never",
+            "followed. Other file types (sockets, devices, FIFOs) are skipped with a warning."
+        },
+        footer = {
+            "",
+            "Examples:",
+            "  ckpt push --wpar web01 /var/ckpt/web01/state",
+            "  chkptwpar -k -d /dev/stdout web01 | ckpt push --wpar web01 -",
+            "  ckpt push --wpar db01 --taken-at 2026-11-01T03:00:00Z --label imported=yes old.img",
+            "",
+            "Exit status: 0 success, 1 error, 2 bad usage, 3 not found, 4 server unreachable,",
+            "5 data damaged, 6 disk full, 7 refused."
+        })
+final class PushCommand extends ClientCommand {
+    @Option(names = "--wpar", required = true, paramLabel = "NAME", description = "The WPAR this checkpoint belongs to.")
+    String wpar;
+
+    @Option(names = "--taken-at", paramLabel = "ISO-8601",
+            description = "When the checkpoint was taken, e.g. 2026-11-01T03:00:00Z (default: now). For importing older statefiles.")
+    String takenAt;
+
+    @Option(names = "--label", paramLabel = "KEY=VALUE", description = "A label to attach; repeatable.")
+    List<String> labels = new ArrayList<>();
+
+    @Option(names = "--kind", paramLabel = "KIND", defaultValue = "manual",
+            description = "Checkpoint kind: manual, scheduled, final, ... (default: ${DEFAULT-VALUE}).")
+    String kind;
+
+    @Option(names = "--name", paramLabel = "NAME", defaultValue = "stdin",
+            description = "Part name for a stream read from stdin (default: ${DEFAULT-VALUE}).")
+    String streamName;
+
+    @Option(names = "--json", description = "Print the new checkpoint as JSON (id, sizes, duration); no progress line.")
+    boolean json;
+
+    @Parameters(index = "0", paramLabel = "PATH|-", description = "File or directory to upload, or '-' for stdin.")
+    String path;
+
+    @Override
+    int run() throws Exception {
+        long taken = parseTakenAt();
+        List<Entry> entries = "-".equals(path) ? List.of() : scan(Path.of(path));
+        long total = entries.stream().mapToLong(Entry::size).sum();
+        Progress progress = new Progress(err, !json, "uploading", "-".equals(path) ? 0 : total);
+        JsonNode result;
+        try (CkptClient c = client.connect()) {
+            c.beginUpload(wpar, taken, kind, labels);
+            try {
+                if ("-".equals(path)) {
+                    c.sendPart(new PartInfo(streamName, PartType.STREAM, 0600, taken, ""), System.in, progress::add);
+                } else {
+                    for (Entry e : entries) {
+                        if (e.info().type().hasData()) {
+                            try (InputStream in = Files.newInputStream(e.file())) {
+                                c.sendPart(e.info(), in, progress::add);
+                            }
+                        } else {
+                            c.sendEmptyPart(e.info());
+                        }
+                    }
+                }
+                result = c.commit();
+            } catch (IOException | RuntimeException ex) {
+                c.abort(ex.getMessage() == null ? "client error" : ex.getMessage());
+                throw ex;
+            } finally {
+                progress.finish();
+            }
+        }
+        long elapsed = progress.elapsedNanos();
+        if (json) {
+            ObjectNode o = ((ObjectNode) result).deepCopy();
+            o.put("duration_ms", elapsed / 1_000_000);
+            o.put("new_stored_bytes", result.path("stored_bytes").asLong());
+            out.println(new ObjectMapper().writeValueAsString(o));
+        } else {
+            long logical = result.path("logical_bytes").asLong();
+            long stored = result.path("stored_bytes").asLong();
+            err.printf("checkpoint %d of WPAR %s: %s in %d part(s), %s new stored (%.1f%%), %s at %s%n",
+                    result.path("id").asLong(), wpar, Units.bytes(logical), result.path("parts").asInt(),
+                    Units.bytes(stored), logical == 0 ? 0.0 : stored * 100.0 / logical,
+                    Units.duration(elapsed), Units.rate(logical, elapsed));
+            out.println(result.path("id").asLong());
+        }
+        return ExitCode.OK;
+    }
+
+    private long parseTakenAt() throws CliException {
+        if (takenAt == null) {
+            return System.currentTimeMillis();
+        }
+        try {
+            return Instant.parse(takenAt).toEpochMilli();
+        } catch (DateTimeParseException e) {
+            try {
+                return OffsetDateTime.parse(takenAt).toInstant().toEpochMilli();
+            } catch (DateTimeParseException e2) {
+                try {
+                    return java.time.LocalDateTime.parse(takenAt).atZone(java.time.ZoneId.systemDefault()).toInstant().toEpochMilli();
+                } catch (DateTimeParseException e3) {
+                    throw new CliException(ExitCode.USAGE, "--taken-at '" + takenAt
+                            + "' is not ISO-8601 (e.g. 2026-11-01T03:00:00Z or 2026-11-01T03:00:00)");
+                }
+            }
+        }
+    }
+
+    /** One thing to send, with the local file it comes from. */
+    record Entry(PartInfo info, Path file, long size) {}
+
+    private List<Entry> scan(Path root) throws IOException {
+        BasicFileAttributes attrs;
+        try {
+            attrs = Files.readAttributes(root, BasicFileAttributes.class);
+        } catch (NoSuchFileException e) {
+            throw new CliException(ExitCode.NOT_FOUND, "no such file or directory: " + root);
+        }
+        if (attrs.isRegularFile()) {
+            return List.of(new Entry(new PartInfo(root.getFileName().toString(), PartType.FILE, FileModes.read(root),
+                    attrs.lastModifiedTime().toMillis(), ""), root, attrs.size()));
+        }
+        if (!attrs.isDirectory()) {
+            throw new CliException(ExitCode.USAGE, root + " is neither a regular file nor a directory");
+        }
+        List<Entry> entries = new ArrayList<>();
+        List<Path> paths;
+        try (Stream<Path> walk = Files.walk(root)) {
+            paths = walk.filter(p -> !p.equals(root)).sorted().toList();
+        }
+        for (Path p : paths) {
+            String name = root.relativize(p).toString().replace(p.getFileSystem().getSeparator(), "/");
+            BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+            long mtime = a.lastModifiedTime().toMillis();
+            if (a.isSymbolicLink()) {
+                entries.add(new Entry(new PartInfo(name, PartType.SYMLINK, 0777, mtime, Files.readSymbolicLink(p).toString()), p, 0));
+            } else if (a.isDirectory()) {
+                entries.add(new Entry(new PartInfo(name, PartType.DIRECTORY, FileModes.read(p), mtime, ""), p, 0));
+            } else if (a.isRegularFile()) {
+                entries.add(new Entry(new PartInfo(name, PartType.FILE, FileModes.read(p), mtime, ""), p, a.size()));
+            } else {
+                err.println("ckpt: warning: skipping " + p + ": not a regular file, directory or symbolic link");
+            }
+        }
+        return entries;
+    }
+}

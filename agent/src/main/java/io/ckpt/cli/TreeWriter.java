@@ -1,0 +1,192 @@
+package io.ckpt.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.ckpt.agent.net.CkptClient;
+import io.ckpt.chunk.ChunkDigest;
+import io.ckpt.protocol.PartInfo;
+import io.ckpt.protocol.PartNames;
+import io.ckpt.protocol.PartType;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributeView;
+import java.nio.file.attribute.FileTime;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.function.LongConsumer;
+import java.util.stream.Stream;
+
+/**
+ * Writes a restore into a staging directory and moves it into place only when every part has
+ * arrived and matched its SHA-256, so a failed restore leaves nothing that looks complete.
+ *
+ * <p>Part names are checked again here ({@link PartNames}): nothing is written outside the
+ * target. Symbolic links are created last, after every file and directory, so that no later part
+ * can be written through a link; directory times are set last, deepest first.
+ */
+final class TreeWriter implements CkptClient.RestoreReceiver {
+    private final Path target;
+    private final Path staging;
+    private final boolean singleFile;
+    private final LongConsumer progress;
+    private final MessageDigest sha = ChunkDigest.sha256();
+    private final List<PartInfo> links = new ArrayList<>();
+    private final List<PartInfo> dirs = new ArrayList<>();
+    private PartInfo part;
+    private FileChannel file;
+    private long written;
+
+    /**
+     * @param target the directory to create (tree) or the file to write (single file)
+     */
+    TreeWriter(Path target, boolean singleFile, LongConsumer progress) throws IOException {
+        this.target = target.toAbsolutePath().normalize();
+        this.singleFile = singleFile;
+        this.progress = progress;
+        Path parent = this.target.getParent();
+        if (parent == null || !Files.isDirectory(parent)) {
+            throw new CliException(ExitCode.USAGE, "cannot restore to " + target + ": its parent directory does not exist");
+        }
+        this.staging = parent.resolve("." + this.target.getFileName() + ".ckpt-partial");
+        if (Files.exists(staging, LinkOption.NOFOLLOW_LINKS)) {
+            deleteTree(staging);
+        }
+        if (!singleFile) {
+            Files.createDirectory(staging);
+        }
+    }
+
+    @Override
+    public void header(JsonNode checkpoint) {
+        // The command printed what it restores before asking.
+    }
+
+    @Override
+    public void beginPart(PartInfo p) throws IOException {
+        PartNames.check(p.name());
+        part = p;
+        sha.reset();
+        written = 0;
+        if (singleFile) {
+            if (!p.type().hasData()) {
+                throw new CliException(ExitCode.ERROR, "checkpoint holds a " + p.type() + " part; restore it to a directory");
+            }
+            file = FileChannel.open(staging, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+            return;
+        }
+        Path dest = resolve(p.name());
+        switch (p.type()) {
+            case DIRECTORY -> {
+                Files.createDirectories(dest);
+                dirs.add(p);
+            }
+            case SYMLINK -> links.add(p);
+            case FILE, STREAM -> {
+                Files.createDirectories(dest.getParent());
+                file = FileChannel.open(dest, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+            }
+        }
+    }
+
+    @Override
+    public void data(ByteBuffer bytes) throws IOException {
+        if (file == null) {
+            throw new CliException(ExitCode.ERROR, "server sent data outside a file part");
+        }
+        int n = bytes.remaining();
+        sha.update(bytes.duplicate());
+        while (bytes.hasRemaining()) {
+            file.write(bytes);
+        }
+        written += n;
+        progress.accept(n);
+    }
+
+    @Override
+    public void endPart(long length, byte[] sha256) throws IOException {
+        byte[] actual = sha.digest();
+        if (part.type().hasData()) {
+            file.force(false);
+            file.close();
+            file = null;
+            if (written != length || !Arrays.equals(actual, sha256)) {
+                throw new CliException(ExitCode.CORRUPT, "part '" + part.name() + "' arrived damaged (" + written
+                        + " bytes, SHA-256 mismatch with the server's); nothing was restored");
+            }
+            Path dest = singleFile ? staging : resolve(part.name());
+            FileModes.apply(dest, part.mode());
+            Files.setLastModifiedTime(dest, FileTime.fromMillis(part.mtimeMillis()));
+        }
+        part = null;
+    }
+
+    /** Creates the links, sets directory modes and times, and moves the result to its target. */
+    void finish() throws IOException {
+        if (!singleFile) {
+            for (PartInfo l : links) {
+                Path dest = resolve(l.name());
+                Files.createDirectories(dest.getParent());
+                try {
+                    Files.createSymbolicLink(dest, Path.of(l.linkTarget()));
+                } catch (FileAlreadyExistsException e) {
+                    throw new CliException(ExitCode.CORRUPT, "checkpoint names '" + l.name() + "' twice");
+                }
+                try {
+                    Files.getFileAttributeView(dest, BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
+                            .setTimes(FileTime.fromMillis(l.mtimeMillis()), null, null);
+                } catch (IOException | UnsupportedOperationException e) {
+                    // Link times cannot be set on every platform; the link itself is what matters.
+                }
+            }
+            dirs.sort(Comparator.comparingInt((PartInfo d) -> d.name().length()).reversed());
+            for (PartInfo d : dirs) {
+                Path dest = resolve(d.name());
+                FileModes.apply(dest, d.mode());
+                Files.setLastModifiedTime(dest, FileTime.fromMillis(d.mtimeMillis()));
+            }
+        }
+        if (Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS)) {
+            Files.delete(target); // checked empty by the command
+        }
+        Files.move(staging, target, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    /** Removes whatever the failed restore wrote. */
+    void discard() {
+        try {
+            if (file != null) {
+                file.close();
+            }
+            deleteTree(staging);
+        } catch (IOException ignored) {
+            // best effort: the staging name is never mistaken for a restore
+        }
+    }
+
+    private Path resolve(String name) throws IOException {
+        Path p = staging.resolve(name).normalize();
+        if (!p.startsWith(staging) || p.equals(staging)) {
+            throw new CliException(ExitCode.CORRUPT, "part name '" + name + "' points outside the restore directory");
+        }
+        return p;
+    }
+
+    private static void deleteTree(Path root) throws IOException {
+        if (!Files.exists(root, LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(root)) {
+            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+}

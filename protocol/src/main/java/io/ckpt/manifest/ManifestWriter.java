@@ -1,0 +1,97 @@
+package io.ckpt.manifest;
+
+import static io.ckpt.manifest.ManifestFormat.*;
+
+import io.ckpt.protocol.PartInfo;
+import java.io.BufferedOutputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.security.DigestOutputStream;
+import java.security.MessageDigest;
+
+/**
+ * Writes a manifest as the checkpoint is uploaded, one chunk at a time, so that memory does not
+ * grow with the image. {@link #finish()} appends the checksum; the caller makes the file durable.
+ */
+public final class ManifestWriter implements AutoCloseable {
+    private final MessageDigest sha = io.ckpt.chunk.ChunkDigest.sha256();
+    private final DataOutputStream out;
+    private int parts;
+    private int partChunks;
+    private boolean inPart;
+
+    public ManifestWriter(OutputStream sink, CheckpointHeader header) throws IOException {
+        this.out = new DataOutputStream(new DigestOutputStream(new BufferedOutputStream(sink, 64 * 1024), sha));
+        out.write(MAGIC);
+        out.writeByte(VERSION);
+        out.writeByte(TAG_HEADER);
+        out.writeLong(header.id());
+        writeString(header.wpar());
+        out.writeLong(header.takenAtMillis());
+        writeString(header.kind());
+        out.writeShort(header.labels().size());
+        for (String l : header.labels()) {
+            writeString(l);
+        }
+    }
+
+    public void beginPart(PartInfo part) throws IOException {
+        if (inPart) {
+            throw new IllegalStateException("part " + part.name() + " begun inside another part");
+        }
+        inPart = true;
+        partChunks = 0;
+        out.writeByte(TAG_PART_BEGIN);
+        writeString(part.name());
+        out.writeByte(part.type().code());
+        out.writeInt(part.mode());
+        out.writeLong(part.mtimeMillis());
+        writeString(part.linkTarget());
+    }
+
+    /** Appends one chunk: 32 digest bytes at {@code off} and the chunk's uncompressed length. */
+    public void chunk(byte[] digest, int off, int rawLength) throws IOException {
+        out.writeByte(TAG_CHUNK);
+        out.write(digest, off, 32);
+        out.writeInt(rawLength);
+        partChunks++;
+    }
+
+    public void endPart(long length, byte[] sha256) throws IOException {
+        if (!inPart) {
+            throw new IllegalStateException("part end without a part");
+        }
+        inPart = false;
+        out.writeByte(TAG_PART_END);
+        out.writeLong(length);
+        out.write(sha256);
+        out.writeInt(partChunks);
+        parts++;
+    }
+
+    /** Writes the END record with the checksum of everything before it, and flushes. */
+    public void finish() throws IOException {
+        if (inPart) {
+            throw new IllegalStateException("manifest finished inside a part");
+        }
+        out.writeByte(TAG_END);
+        out.writeInt(parts);
+        out.flush();
+        byte[] digest = sha.digest(); // covers every byte up to and including partCount
+        out.write(digest);
+        out.flush();
+    }
+
+    private void writeString(String s) throws IOException {
+        byte[] b = s.getBytes(StandardCharsets.UTF_8);
+        out.writeShort(b.length);
+        out.write(b);
+    }
+
+    @Override
+    public void close() throws IOException {
+        out.close();
+    }
+}

@@ -1,0 +1,70 @@
+package io.ckpt.protocol;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.util.ReferenceCounted;
+import java.util.List;
+
+/**
+ * Every message of the protocol, one record per frame type. docs/PROTOCOL.md gives the byte
+ * layout of each; {@link io.ckpt.protocol.codec.FrameDecoder} and
+ * {@link io.ckpt.protocol.codec.FrameEncoder} are the only code that knows it.
+ */
+public sealed interface Frame {
+
+    /** Client's first frame: the versions it speaks, who it is, and credentials (empty for now). */
+    record Hello(int minVersion, int maxVersion, String client, String hostId, byte[] auth) implements Frame {}
+
+    /** Server's answer to {@link Hello}: the version chosen and the largest frame it accepts. */
+    record Welcome(int version, String serverId, int maxFrameSize) implements Frame {}
+
+    /** A failed request; the connection stays usable unless the server closes it. */
+    record Error(ErrorCode code, String message) implements Frame {}
+
+    /** Starts a checkpoint upload. {@code mode} is {@link #MODE_STREAM} (the server chunks). */
+    record UploadBegin(String wpar, long takenAtMillis, String kind, int mode, List<String> labels) implements Frame {
+        public static final int MODE_STREAM = 0;
+        /** Reserved for delta uploads (agent chunks, sends only missing chunks). */
+        public static final int MODE_DELTA = 1;
+    }
+
+    /** The id the server gave the upload; the checkpoint stays invisible until committed. */
+    record UploadStarted(long checkpointId) implements Frame {}
+
+    /** Starts a part (upload and restore). Data frames follow for FILE and STREAM parts. */
+    record PartBegin(PartInfo part) implements Frame {}
+
+    /** A slice of the current part's bytes; the receiver releases it. */
+    record Data(ByteBuf bytes) implements Frame, ReferenceCounted {
+        @Override public int refCnt() { return bytes.refCnt(); }
+        @Override public Data retain() { bytes.retain(); return this; }
+        @Override public Data retain(int n) { bytes.retain(n); return this; }
+        @Override public Data touch() { bytes.touch(); return this; }
+        @Override public Data touch(Object hint) { bytes.touch(hint); return this; }
+        @Override public boolean release() { return bytes.release(); }
+        @Override public boolean release(int n) { return bytes.release(n); }
+    }
+
+    /** Ends a part with its length and the SHA-256 of all its bytes, checked by the receiver. */
+    record PartEnd(long length, byte[] sha256) implements Frame {}
+
+    /** Asks the server to make the upload durable and visible. */
+    record UploadCommit() implements Frame {}
+
+    /** The committed checkpoint: a JSON object (id, logical and stored bytes, chunks, duration). */
+    record UploadCommitted(String json) implements Frame {}
+
+    /** Abandons the upload; nothing of it becomes visible. */
+    record UploadAbort(String reason) implements Frame {}
+
+    /** A query or command as a JSON object with an "op" field (list, show, select). */
+    record Request(String json) implements Frame {}
+
+    /** The answer to a {@link Request} or the header of a restore, as a JSON object. */
+    record Response(String json) implements Frame {}
+
+    /** Asks for a complete checkpoint's parts: Response, then PartBegin/Data/PartEnd each, then RestoreEnd. */
+    record RestoreRequest(long checkpointId) implements Frame {}
+
+    /** All parts of a restore were sent. */
+    record RestoreEnd(long checkpointId) implements Frame {}
+}

@@ -1,0 +1,173 @@
+package io.ckpt.catalog;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import io.ckpt.store.PackLedger;
+import io.ckpt.store.StoreException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.locks.ReentrantLock;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.statement.StatementException;
+import org.jdbi.v3.sqlobject.SqlObjectPlugin;
+import org.sqlite.SQLiteConfig;
+import org.sqlite.SQLiteDataSource;
+
+/**
+ * The catalog database: a small pool of SQLite connections in WAL mode, with one writer at a
+ * time (SQLite allows no more; taking our own lock avoids busy retries) and concurrent readers.
+ */
+public final class Catalog implements AutoCloseable, PackLedger {
+    private final HikariDataSource pool;
+    private final Jdbi jdbi;
+    private final ReentrantLock writeLock = new ReentrantLock();
+    private final Path file;
+
+    private Catalog(Path file, HikariDataSource pool) {
+        this.file = file;
+        this.pool = pool;
+        this.jdbi = Jdbi.create(pool).installPlugin(new SqlObjectPlugin());
+    }
+
+    /**
+     * Opens (creating when missing) the catalog at {@code file}, applies pending migrations and
+     * checks that it belongs to the datastore {@code datastoreId}.
+     */
+    public static Catalog open(Path file, String datastoreId) throws IOException {
+        Files.createDirectories(file.toAbsolutePath().getParent());
+        SQLiteConfig cfg = new SQLiteConfig();
+        cfg.setJournalMode(SQLiteConfig.JournalMode.WAL);
+        cfg.setSynchronous(SQLiteConfig.SynchronousMode.NORMAL);
+        cfg.enforceForeignKeys(true);
+        cfg.setBusyTimeout(30_000);
+        SQLiteDataSource sqlite = new SQLiteDataSource(cfg);
+        sqlite.setUrl("jdbc:sqlite:" + file.toAbsolutePath());
+        HikariConfig hc = new HikariConfig();
+        hc.setDataSource(sqlite);
+        hc.setMaximumPoolSize(8);
+        hc.setMinimumIdle(1);
+        hc.setPoolName("catalog");
+        hc.setConnectionTimeout(30_000);
+        HikariDataSource pool;
+        try {
+            pool = new HikariDataSource(hc);
+        } catch (RuntimeException e) {
+            throw new StoreException("cannot open catalog " + file + ": " + e.getMessage(), e);
+        }
+        Catalog c = new Catalog(file, pool);
+        try {
+            c.writeLock.lock();
+            try {
+                c.jdbi.useHandle(h -> Migrations.apply(h, file));
+            } finally {
+                c.writeLock.unlock();
+            }
+            c.bindToDatastore(datastoreId);
+        } catch (RuntimeException | IOException e) {
+            c.close();
+            if (e instanceof IOException io) {
+                throw io;
+            }
+            throw new StoreException("cannot open catalog " + file + ": " + e.getMessage(), e);
+        }
+        return c;
+    }
+
+    private void bindToDatastore(String datastoreId) throws IOException {
+        String existing = write(h -> {
+            MetaDao meta = h.attach(MetaDao.class);
+            String id = meta.get("datastore_id").orElse(null);
+            if (id == null) {
+                meta.put("datastore_id", datastoreId);
+            }
+            return id;
+        });
+        if (existing != null && !existing.equals(datastoreId)) {
+            throw new StoreException.Incompatible("catalog " + file + " belongs to datastore " + existing
+                    + ", not to this one (" + datastoreId + "): check --catalog");
+        }
+    }
+
+    public Path file() {
+        return file;
+    }
+
+    public Jdbi jdbi() {
+        return jdbi;
+    }
+
+    /** Catalog work on one handle; may throw {@link IOException}. */
+    @FunctionalInterface
+    public interface Work<R> {
+        R run(Handle h) throws IOException;
+    }
+
+    /** Runs {@code work} in a write transaction, alone among writers. */
+    public <R> R write(Work<R> work) throws IOException {
+        writeLock.lock();
+        try {
+            return call(() -> jdbi.inTransaction(h -> work.run(h)));
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    /**
+     * Like {@link #write}, but the commit is fsynced (synchronous=FULL) so that an acknowledged
+     * checkpoint survives a power loss, not only a crash.
+     */
+    public <R> R writeDurably(Work<R> work) throws IOException {
+        writeLock.lock();
+        try {
+            return call(() -> jdbi.withHandle(h -> {
+                h.execute("PRAGMA synchronous=FULL");
+                try {
+                    return h.inTransaction(tx -> work.run(tx));
+                } finally {
+                    h.execute("PRAGMA synchronous=NORMAL");
+                }
+            }));
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    /** Runs {@code work} on a read connection. */
+    public <R> R read(Work<R> work) throws IOException {
+        return call(() -> jdbi.withHandle(h -> work.run(h)));
+    }
+
+    private interface Call<R> {
+        R call() throws IOException;
+    }
+
+    private <R> R call(Call<R> c) throws IOException {
+        try {
+            return c.call();
+        } catch (StatementException | org.jdbi.v3.core.ConnectionException e) {
+            Throwable cause = e.getCause() != null ? e.getCause() : e;
+            throw StoreException.classify(new IOException("catalog " + file + ": " + cause.getMessage(), e), "catalog " + file);
+        }
+    }
+
+    @Override
+    public long createPack() throws IOException {
+        return write(h -> h.attach(PackDao.class).create(System.currentTimeMillis()));
+    }
+
+    @Override
+    public void sealPack(long id, long size) throws IOException {
+        write(h -> {
+            h.attach(PackDao.class).seal(id, size, System.currentTimeMillis());
+            return null;
+        });
+    }
+
+    @Override
+    public void close() {
+        pool.close();
+    }
+
+}

@@ -1,0 +1,58 @@
+package io.ckpt.catalog;
+
+import java.util.List;
+import java.util.Optional;
+import org.jdbi.v3.sqlobject.config.RegisterRowMapper;
+import org.jdbi.v3.sqlobject.customizer.Bind;
+import org.jdbi.v3.sqlobject.statement.GetGeneratedKeys;
+import org.jdbi.v3.sqlobject.statement.SqlQuery;
+import org.jdbi.v3.sqlobject.statement.SqlUpdate;
+
+/** The checkpoints table. Only complete checkpoints are ever selected for restore. */
+@RegisterRowMapper(CheckpointRow.Mapper.class)
+public interface CheckpointDao {
+    @SqlUpdate("INSERT INTO checkpoints (wpar, taken_at, kind, state, host, created_at) "
+            + "VALUES (:wpar, :takenAt, :kind, 'uploading', :host, :now)")
+    @GetGeneratedKeys("id")
+    long create(@Bind("wpar") String wpar, @Bind("takenAt") long takenAt, @Bind("kind") String kind,
+            @Bind("host") String host, @Bind("now") long now);
+
+    @SqlUpdate("""
+            UPDATE checkpoints SET state = 'complete', logical_bytes = :logical, stored_bytes = :stored,
+              chunk_count = :chunks, new_chunk_count = :newChunks, part_count = :parts, completed_at = :now
+            WHERE id = :id AND state = 'uploading'""")
+    int markComplete(@Bind("id") long id, @Bind("logical") long logical, @Bind("stored") long stored,
+            @Bind("chunks") long chunks, @Bind("newChunks") long newChunks, @Bind("parts") int parts,
+            @Bind("now") long now);
+
+    @SqlUpdate("DELETE FROM checkpoints WHERE id = ?")
+    int delete(long id);
+
+    @SqlQuery("SELECT * FROM checkpoints WHERE id = ?")
+    Optional<CheckpointRow> find(long id);
+
+    @SqlQuery("SELECT * FROM checkpoints WHERE state = 'complete' ORDER BY taken_at, id")
+    List<CheckpointRow> listComplete();
+
+    @SqlQuery("SELECT * FROM checkpoints WHERE state = 'complete' AND wpar = ? ORDER BY taken_at, id")
+    List<CheckpointRow> listComplete(String wpar);
+
+    @SqlQuery("SELECT * FROM checkpoints ORDER BY taken_at, id")
+    List<CheckpointRow> listAll();
+
+    @SqlQuery("SELECT * FROM checkpoints WHERE wpar = ? ORDER BY taken_at, id")
+    List<CheckpointRow> listAll(String wpar);
+
+    @SqlQuery("SELECT * FROM checkpoints WHERE state = 'complete' AND wpar = ? AND taken_at <= ? "
+            + "ORDER BY taken_at DESC, id DESC LIMIT 1")
+    Optional<CheckpointRow> newestAtOrBefore(String wpar, long time);
+
+    @SqlQuery("SELECT * FROM checkpoints WHERE state = 'complete' AND wpar = ? ORDER BY taken_at DESC, id DESC LIMIT 1")
+    Optional<CheckpointRow> newest(String wpar);
+
+    @SqlQuery("SELECT * FROM checkpoints WHERE state = 'complete' AND wpar = ? ORDER BY taken_at ASC, id ASC LIMIT 1")
+    Optional<CheckpointRow> oldest(String wpar);
+
+    @SqlQuery("SELECT id FROM checkpoints WHERE state <> 'complete'")
+    List<Long> incomplete();
+}

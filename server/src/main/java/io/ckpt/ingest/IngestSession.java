@@ -1,0 +1,394 @@
+package io.ckpt.ingest;
+
+import io.ckpt.catalog.Catalog;
+import io.ckpt.catalog.CheckpointDao;
+import io.ckpt.catalog.ChunkDao;
+import io.ckpt.catalog.LabelDao;
+import io.ckpt.catalog.PartChunkDao;
+import io.ckpt.catalog.PartDao;
+import io.ckpt.catalog.WparDao;
+import io.ckpt.chunk.ChunkDigest;
+import io.ckpt.chunk.ChunkerParams;
+import io.ckpt.chunk.ContentDefinedChunker;
+import io.ckpt.manifest.CheckpointHeader;
+import io.ckpt.manifest.ManifestWriter;
+import io.ckpt.protocol.ErrorCode;
+import io.ckpt.protocol.PartInfo;
+import io.ckpt.store.Datastore;
+import io.ckpt.store.PackFormat;
+import io.ckpt.store.PackStore;
+import io.ckpt.store.RecordBatch;
+import io.netty.buffer.ByteBuf;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.security.DigestException;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import net.jpountz.lz4.LZ4Compressor;
+import net.jpountz.lz4.LZ4Factory;
+
+/**
+ * One checkpoint upload in stream mode: the client sends raw bytes part by part, this session
+ * cuts them into chunks, stores the chunks the datastore lacks, and commits.
+ *
+ * <p>Bytes collect in a fixed buffer; when it is full (or a part ends) every whole chunk in it
+ * is hashed, the catalog is asked in one query which digests it already has, the new chunks are
+ * compressed into a record batch that goes to the pack store in one write, and their locations
+ * plus the part's chunk list are inserted in one transaction. Memory is the buffer and the batch,
+ * whatever the image size.
+ *
+ * <p>Not thread-safe: all calls for one session come from one worker thread in order.
+ */
+public final class IngestSession {
+    static final int BUFFER_SIZE = 8 * 1024 * 1024;
+    static final int BATCH_BYTES = 2 * 1024 * 1024;
+    private static final LZ4Factory LZ4 = LZ4Factory.fastestInstance();
+
+    private enum State { OPEN, IN_PART, DONE }
+
+    private final Datastore ds;
+    private final Catalog catalog;
+    private final PackStore packs;
+    private final ContentDefinedChunker chunker;
+    private final LZ4Compressor lz4 = LZ4.fastCompressor();
+    private final MessageDigest chunkSha = ChunkDigest.sha256();
+    private final MessageDigest partSha = ChunkDigest.sha256();
+    private final byte[] buf = new byte[BUFFER_SIZE];
+    private int bufLen;
+    private final byte[] compressed;
+    private final RecordBatch records;
+
+    // The chunks cut from the buffer and not yet stored: digest bytes and positions in buf.
+    private final int maxBatchChunks;
+    private final byte[] digests;
+    private final int[] chunkOff;
+    private final int[] chunkLen;
+    private int batchCount;
+
+    // New chunks appended in this batch, waiting for their catalog rows.
+    private final List<byte[]> newDigests = new ArrayList<>();
+    private final List<Long> newPacks = new ArrayList<>();
+    private final List<Long> newOffsets = new ArrayList<>();
+    private final List<Integer> newRaw = new ArrayList<>();
+    private final List<Integer> newStored = new ArrayList<>();
+    private final List<Integer> newCodec = new ArrayList<>();
+    private final List<byte[]> pendingInBatch = new ArrayList<>();
+
+    private final long checkpointId;
+    private final String wpar;
+    private final long takenAt;
+    private final long startNanos = System.nanoTime();
+    private final Path manifestTmp;
+    private final FileChannel manifestChannel;
+    private final ManifestWriter manifest;
+    private final Set<String> partNames = new HashSet<>();
+    private State state = State.OPEN;
+
+    private long partId;
+    private int partSeq = -1;
+    private PartInfo part;
+    private int chunkSeq;
+    private long partLength;
+
+    private long logicalBytes;
+    private long storedBytes;
+    private long chunkCount;
+    private long newChunkCount;
+
+    private IngestSession(Datastore ds, Catalog catalog, PackStore packs, ChunkerParams params, long checkpointId,
+            String wpar, long takenAt, Path manifestTmp, FileChannel manifestChannel, ManifestWriter manifest) {
+        this.ds = ds;
+        this.catalog = catalog;
+        this.packs = packs;
+        this.chunker = new ContentDefinedChunker(params);
+        this.compressed = new byte[LZ4.fastCompressor().maxCompressedLength(params.maxSize())];
+        this.records = new RecordBatch(BATCH_BYTES + PackFormat.RECORD_HEADER_LENGTH + compressed.length);
+        this.maxBatchChunks = BUFFER_SIZE / params.minSize() + 1;
+        this.digests = new byte[maxBatchChunks * 32];
+        this.chunkOff = new int[maxBatchChunks];
+        this.chunkLen = new int[maxBatchChunks];
+        this.checkpointId = checkpointId;
+        this.wpar = wpar;
+        this.takenAt = takenAt;
+        this.manifestTmp = manifestTmp;
+        this.manifestChannel = manifestChannel;
+        this.manifest = manifest;
+    }
+
+    /** Registers a new, invisible checkpoint and returns the session that fills it. */
+    public static IngestSession begin(Datastore ds, Catalog catalog, PackStore packs, ChunkerParams params,
+            String wpar, long takenAt, String kind, List<String> labels, String host) throws IOException {
+        Names.checkWpar(wpar);
+        Names.checkKind(kind);
+        Names.checkLabels(labels);
+        long now = System.currentTimeMillis();
+        long id = catalog.write(h -> {
+            h.attach(WparDao.class).ensure(wpar, now);
+            long cp = h.attach(CheckpointDao.class).create(wpar, takenAt, kind, host, now);
+            if (!labels.isEmpty()) {
+                h.attach(LabelDao.class).add(cp, labels);
+            }
+            return cp;
+        });
+        Path tmp = ds.tmpDir().resolve(String.format("%016x.manifest.tmp", id));
+        FileChannel ch = null;
+        try {
+            ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
+            OutputStream out = Channels.newOutputStream(ch);
+            ManifestWriter mw = new ManifestWriter(out, new CheckpointHeader(id, wpar, takenAt, kind, labels));
+            return new IngestSession(ds, catalog, packs, ChunkerParams.DEFAULT, id, wpar, takenAt, tmp, ch, mw);
+        } catch (IOException | RuntimeException e) {
+            if (ch != null) {
+                ch.close();
+            }
+            Files.deleteIfExists(tmp);
+            catalog.write(h -> h.attach(CheckpointDao.class).delete(id));
+            throw e;
+        }
+    }
+
+    public long checkpointId() {
+        return checkpointId;
+    }
+
+    public String wpar() {
+        return wpar;
+    }
+
+    public void beginPart(PartInfo info) throws IOException {
+        if (state != State.OPEN) {
+            throw new IngestException(ErrorCode.BAD_REQUEST, "part '" + info.name() + "' begun "
+                    + (state == State.IN_PART ? "before part '" + part.name() + "' ended" : "after commit"));
+        }
+        if (!partNames.add(info.name())) {
+            throw new IngestException(ErrorCode.BAD_REQUEST, "part '" + info.name() + "' sent twice");
+        }
+        int seq = ++partSeq;
+        partId = catalog.write(h -> h.attach(PartDao.class).create(checkpointId, seq, info.name(),
+                info.type().code(), info.mode(), info.mtimeMillis(), info.linkTarget()));
+        manifest.beginPart(info);
+        part = info;
+        chunkSeq = 0;
+        partLength = 0;
+        partSha.reset();
+        state = State.IN_PART;
+    }
+
+    /** Takes the bytes of {@code data} (the caller keeps ownership of the buffer). */
+    public void data(ByteBuf data) throws IOException {
+        if (state != State.IN_PART) {
+            throw new IngestException(ErrorCode.BAD_REQUEST, "data outside a part");
+        }
+        if (!part.type().hasData()) {
+            throw new IngestException(ErrorCode.BAD_REQUEST, "data for " + part.type() + " part '" + part.name() + "'");
+        }
+        while (data.isReadable()) {
+            int n = Math.min(data.readableBytes(), buf.length - bufLen);
+            data.readBytes(buf, bufLen, n);
+            partSha.update(buf, bufLen, n);
+            bufLen += n;
+            partLength += n;
+            if (bufLen == buf.length) {
+                cutAndStore(false);
+            }
+        }
+    }
+
+    public void endPart(long length, byte[] sha256) throws IOException {
+        if (state != State.IN_PART) {
+            throw new IngestException(ErrorCode.BAD_REQUEST, "part end outside a part");
+        }
+        cutAndStore(true);
+        byte[] actual = partSha.digest();
+        if (length != partLength) {
+            throw new IngestException(ErrorCode.CORRUPT, "part '" + part.name() + "': received " + partLength
+                    + " bytes != " + length + " announced by the client (connection damaged?)");
+        }
+        if (!Arrays.equals(actual, sha256)) {
+            throw new IngestException(ErrorCode.CORRUPT, "part '" + part.name()
+                    + "': SHA-256 of the received bytes does not match the client's (data damaged in transit)");
+        }
+        long id = partId;
+        long chunks = chunkSeq;
+        catalog.write(h -> {
+            h.attach(PartDao.class).finish(id, length, actual, chunks);
+            return null;
+        });
+        manifest.endPart(length, actual);
+        logicalBytes += length;
+        state = State.OPEN;
+    }
+
+    /** Cuts every whole chunk out of the buffer (all of it at the end of a part) and stores them. */
+    private void cutAndStore(boolean endOfPart) throws IOException {
+        int pos = 0;
+        int max = chunker.maxSize();
+        while (bufLen - pos >= max || (endOfPart && pos < bufLen)) {
+            int n = chunker.nextCut(buf, pos, bufLen - pos);
+            chunkSha.update(buf, pos, n);
+            try {
+                chunkSha.digest(digests, batchCount * 32, 32);
+            } catch (DigestException e) {
+                throw new AssertionError(e);
+            }
+            chunkOff[batchCount] = pos;
+            chunkLen[batchCount] = n;
+            batchCount++;
+            pos += n;
+        }
+        storeBatch();
+        System.arraycopy(buf, pos, buf, 0, bufLen - pos);
+        bufLen -= pos;
+    }
+
+    private void storeBatch() throws IOException {
+        if (batchCount == 0) {
+            return;
+        }
+        List<byte[]> all = new ArrayList<>(batchCount);
+        for (int i = 0; i < batchCount; i++) {
+            all.add(Arrays.copyOfRange(digests, i * 32, i * 32 + 32));
+        }
+        Set<ChunkDigest> known = new HashSet<>();
+        List<byte[]> unique = new ArrayList<>();
+        Set<ChunkDigest> seen = new HashSet<>();
+        for (byte[] d : all) {
+            if (seen.add(ChunkDigest.of(d))) {
+                unique.add(d);
+            }
+        }
+        List<byte[]> existing = catalog.read(h -> h.attach(ChunkDao.class).existing(unique));
+        for (byte[] d : existing) {
+            known.add(ChunkDigest.of(d));
+        }
+        for (int i = 0; i < batchCount; i++) {
+            ChunkDigest d = ChunkDigest.of(digests, i * 32);
+            if (known.add(d)) {
+                storeChunk(i);
+            }
+        }
+        appendRecords();
+        List<Integer> seqs = new ArrayList<>(batchCount);
+        for (int i = 0; i < batchCount; i++) {
+            seqs.add(chunkSeq + i);
+            manifest.chunk(digests, i * 32, chunkLen[i]);
+        }
+        long pid = partId;
+        catalog.write(h -> {
+            if (!newDigests.isEmpty()) {
+                h.attach(ChunkDao.class).add(newDigests, newPacks, newOffsets, newRaw, newStored, newCodec);
+            }
+            h.attach(PartChunkDao.class).add(pid, seqs, all);
+            return null;
+        });
+        chunkSeq += batchCount;
+        chunkCount += batchCount;
+        newChunkCount += newDigests.size();
+        newDigests.clear();
+        newPacks.clear();
+        newOffsets.clear();
+        newRaw.clear();
+        newStored.clear();
+        newCodec.clear();
+        batchCount = 0;
+    }
+
+    /** Compresses chunk {@code i} when that saves at least 1/16 of it, and adds it to the record batch. */
+    private void storeChunk(int i) throws IOException {
+        int off = chunkOff[i];
+        int len = chunkLen[i];
+        int clen = lz4.compress(buf, off, len, compressed, 0, compressed.length);
+        boolean useLz4 = clen <= len - (len >> 4);
+        int stored = useLz4 ? clen : len;
+        if (!records.fits(stored)) {
+            appendRecords();
+        }
+        records.add(digests, i * 32, useLz4 ? PackFormat.CODEC_LZ4 : PackFormat.CODEC_NONE, len,
+                useLz4 ? compressed : buf, useLz4 ? 0 : off, stored);
+        pendingInBatch.add(Arrays.copyOfRange(digests, i * 32, i * 32 + 32));
+        newRaw.add(len);
+        newStored.add(stored);
+        newCodec.add(useLz4 ? PackFormat.CODEC_LZ4 : PackFormat.CODEC_NONE);
+        storedBytes += PackFormat.RECORD_HEADER_LENGTH + stored;
+    }
+
+    private void appendRecords() throws IOException {
+        if (records.count() == 0) {
+            return;
+        }
+        PackStore.Placement at = packs.append(records);
+        for (int r = 0; r < records.count(); r++) {
+            newDigests.add(pendingInBatch.get(r));
+            newPacks.add(at.packId());
+            newOffsets.add(at.baseOffset() + records.offset(r));
+        }
+        pendingInBatch.clear();
+        records.clear();
+    }
+
+    /** Result of a commit. */
+    public record Committed(long id, String wpar, long takenAt, long logicalBytes, long storedBytes, long chunks,
+            long newChunks, int parts, long durationMillis) {}
+
+    /**
+     * Makes the checkpoint durable and visible: packs fsynced, manifest written and renamed, then
+     * the catalog transaction that marks it complete, fsynced.
+     */
+    public Committed commit() throws IOException {
+        if (state != State.OPEN) {
+            throw new IngestException(ErrorCode.BAD_REQUEST, state == State.IN_PART
+                    ? "commit before part '" + part.name() + "' ended" : "commit of a finished upload");
+        }
+        state = State.DONE;
+        packs.sync();
+        manifest.finish();
+        manifestChannel.force(true);
+        manifest.close();
+        Datastore.moveDurably(manifestTmp, ds.manifestPath(checkpointId));
+        int parts = partSeq + 1;
+        long duration = (System.nanoTime() - startNanos) / 1_000_000;
+        int updated = catalog.writeDurably(h -> h.attach(CheckpointDao.class).markComplete(checkpointId,
+                logicalBytes, storedBytes, chunkCount, newChunkCount, parts, System.currentTimeMillis()));
+        if (updated != 1) {
+            Files.deleteIfExists(ds.manifestPath(checkpointId));
+            throw new IngestException(ErrorCode.CONFLICT, "checkpoint " + checkpointId + " was removed during its upload");
+        }
+        return new Committed(checkpointId, wpar, takenAt, logicalBytes, storedBytes, chunkCount, newChunkCount,
+                parts, duration);
+    }
+
+    /**
+     * Abandons the upload: the checkpoint row and its parts go, the chunks it stored stay in
+     * their packs (other uploads may already share them) until garbage collection.
+     */
+    public void abort() {
+        if (state == State.DONE) {
+            return;
+        }
+        state = State.DONE;
+        try {
+            manifest.close();
+        } catch (IOException ignored) {
+            // being discarded
+        }
+        try {
+            Files.deleteIfExists(manifestTmp);
+        } catch (IOException ignored) {
+            // tmp/ is emptied at the next start
+        }
+        try {
+            catalog.write(h -> h.attach(CheckpointDao.class).delete(checkpointId));
+        } catch (IOException ignored) {
+            // recovery at the next start removes incomplete checkpoints
+        }
+    }
+}

@@ -1,0 +1,41 @@
+package io.ckpt.ingest;
+
+import io.ckpt.protocol.ErrorCode;
+import java.util.List;
+import java.util.regex.Pattern;
+
+/** What the server accepts as a WPAR name and as labels. */
+public final class Names {
+    private static final Pattern WPAR = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
+    private static final Pattern KIND = Pattern.compile("[a-z][a-z0-9-]{0,31}");
+    public static final int MAX_LABELS = 64;
+    public static final int MAX_LABEL_LENGTH = 256;
+
+    private Names() {}
+
+    public static void checkWpar(String wpar) throws IngestException {
+        if (wpar == null || !WPAR.matcher(wpar).matches()) {
+            throw new IngestException(ErrorCode.BAD_REQUEST, "invalid WPAR name '" + wpar
+                    + "': use 1 to 64 letters, digits, '_', '.' or '-', starting with a letter or digit");
+        }
+    }
+
+    public static void checkKind(String kind) throws IngestException {
+        if (kind == null || !KIND.matcher(kind).matches()) {
+            throw new IngestException(ErrorCode.BAD_REQUEST, "invalid checkpoint kind '" + kind + "'");
+        }
+    }
+
+    public static void checkLabels(List<String> labels) throws IngestException {
+        if (labels.size() > MAX_LABELS) {
+            throw new IngestException(ErrorCode.BAD_REQUEST, labels.size() + " labels, more than " + MAX_LABELS);
+        }
+        for (String l : labels) {
+            if (l.isEmpty() || l.length() > MAX_LABEL_LENGTH || l.chars().anyMatch(c -> c < 0x20 || c == 0x7f)
+                    || l.startsWith("=")) {
+                throw new IngestException(ErrorCode.BAD_REQUEST, "invalid label '" + l
+                        + "': a word or KEY=VALUE of 1 to 256 printable characters");
+            }
+        }
+    }
+}

@@ -1,0 +1,187 @@
+package io.ckpt.query;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.ckpt.catalog.Catalog;
+import io.ckpt.catalog.CheckpointDao;
+import io.ckpt.catalog.CheckpointRow;
+import io.ckpt.catalog.LabelDao;
+import io.ckpt.catalog.NotFoundException;
+import io.ckpt.catalog.PartDao;
+import io.ckpt.catalog.PartRow;
+import io.ckpt.catalog.WparDao;
+import io.ckpt.ingest.IngestException;
+import io.ckpt.protocol.ErrorCode;
+import java.io.IOException;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.HexFormat;
+import java.util.List;
+
+/**
+ * The JSON requests of the protocol. Field names are part of the protocol and of the CLI's
+ * {@code --json} output (docs/PROTOCOL.md, "Requests").
+ */
+public final class CatalogQueries {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final Catalog catalog;
+
+    public CatalogQueries(Catalog catalog) {
+        this.catalog = catalog;
+    }
+
+    public String handle(String requestJson) throws IOException {
+        JsonNode req;
+        try {
+            req = JSON.readTree(requestJson);
+        } catch (IOException e) {
+            throw new IngestException(ErrorCode.BAD_REQUEST, "request is not JSON: " + e.getMessage());
+        }
+        String op = req.path("op").asText("");
+        ObjectNode out = switch (op) {
+            case "list" -> list(text(req, "wpar"), req.path("all").asBoolean(false));
+            case "show" -> show(requiredId(req));
+            case "select" -> select(req);
+            default -> throw new IngestException(ErrorCode.BAD_REQUEST, "unknown request op '" + op + "'");
+        };
+        return JSON.writeValueAsString(out);
+    }
+
+    private ObjectNode list(String wpar, boolean all) throws IOException {
+        ObjectNode out = JSON.createObjectNode();
+        ArrayNode arr = out.putArray("checkpoints");
+        catalog.read(h -> {
+            CheckpointDao dao = h.attach(CheckpointDao.class);
+            if (wpar != null && !h.attach(WparDao.class).exists(wpar)) {
+                throw new NotFoundException("unknown WPAR '" + wpar + "': no checkpoint was ever uploaded for it");
+            }
+            List<CheckpointRow> rows = wpar == null
+                    ? (all ? dao.listAll() : dao.listComplete())
+                    : (all ? dao.listAll(wpar) : dao.listComplete(wpar));
+            LabelDao labels = h.attach(LabelDao.class);
+            for (CheckpointRow r : rows) {
+                arr.add(checkpointJson(r, labels.of(r.id())));
+            }
+            return null;
+        });
+        return out;
+    }
+
+    private ObjectNode show(long id) throws IOException {
+        return catalog.read(h -> {
+            CheckpointRow r = h.attach(CheckpointDao.class).find(id)
+                    .orElseThrow(() -> new NotFoundException("no checkpoint with id " + id));
+            ObjectNode out = JSON.createObjectNode();
+            out.set("checkpoint", checkpointJson(r, h.attach(LabelDao.class).of(id)));
+            ArrayNode parts = out.putArray("parts");
+            for (PartRow p : h.attach(PartDao.class).of(id)) {
+                ObjectNode pj = parts.addObject();
+                pj.put("name", p.info().name());
+                pj.put("type", p.info().type().name().toLowerCase());
+                pj.put("mode", String.format("%04o", p.info().mode() & 07777));
+                pj.put("mtime", Instant.ofEpochMilli(p.info().mtimeMillis()).toString());
+                pj.put("size", p.size());
+                pj.put("chunks", p.chunkCount());
+                pj.put("sha256", p.sha256() == null ? "" : HexFormat.of().formatHex(p.sha256()));
+                if (!p.info().linkTarget().isEmpty()) {
+                    pj.put("target", p.info().linkTarget());
+                }
+            }
+            return out;
+        });
+    }
+
+    private ObjectNode select(JsonNode req) throws IOException {
+        String wpar = text(req, "wpar");
+        CheckpointRow chosen;
+        if (req.hasNonNull("id")) {
+            long id = requiredId(req);
+            chosen = catalog.read(h -> h.attach(CheckpointDao.class).find(id))
+                    .filter(CheckpointRow::isComplete)
+                    .orElseThrow(() -> new NotFoundException("no complete checkpoint with id " + id));
+            if (wpar != null && !wpar.equals(chosen.wpar())) {
+                throw new NotFoundException("checkpoint " + id + " belongs to WPAR '" + chosen.wpar() + "', not '" + wpar + "'");
+            }
+        } else {
+            if (wpar == null) {
+                throw new IngestException(ErrorCode.BAD_REQUEST, "select needs a WPAR or an id");
+            }
+            List<CheckpointRow> rows = catalog.read(h -> {
+                if (!h.attach(WparDao.class).exists(wpar)) {
+                    throw new NotFoundException("unknown WPAR '" + wpar + "': no checkpoint was ever uploaded for it");
+                }
+                return h.attach(CheckpointDao.class).listComplete(wpar);
+            });
+            if (req.hasNonNull("at")) {
+                long at = instant(req.get("at").asText());
+                chosen = Selection.newestAtOrBefore(rows, at).orElseThrow(() -> new NotFoundException(
+                        "WPAR '" + wpar + "' has no complete checkpoint taken at or before " + Instant.ofEpochMilli(at)
+                                + (rows.isEmpty() ? "" : "; its first is at " + Instant.ofEpochMilli(rows.get(0).takenAt()))));
+            } else {
+                chosen = Selection.newest(rows).orElseThrow(
+                        () -> new NotFoundException("WPAR '" + wpar + "' has no complete checkpoint"));
+            }
+        }
+        CheckpointRow c = chosen;
+        ObjectNode out = JSON.createObjectNode();
+        out.set("checkpoint", checkpointJson(c, catalog.read(h -> h.attach(LabelDao.class).of(c.id()))));
+        return out;
+    }
+
+    /** The JSON form of one checkpoint, shared by list, show, select, restore and push. */
+    public static ObjectNode checkpointJson(CheckpointRow r, List<String> labels) {
+        ObjectNode o = JSON.createObjectNode();
+        o.put("id", r.id());
+        o.put("wpar", r.wpar());
+        o.put("taken_at", Instant.ofEpochMilli(r.takenAt()).toString());
+        o.put("kind", r.kind());
+        o.put("state", r.state());
+        o.put("health", r.health());
+        o.put("protected", r.isProtected());
+        ArrayNode l = o.putArray("labels");
+        labels.forEach(l::add);
+        o.put("host", r.host());
+        o.put("logical_bytes", r.logicalBytes());
+        o.put("stored_bytes", r.storedBytes());
+        o.put("chunks", r.chunkCount());
+        o.put("new_chunks", r.newChunkCount());
+        o.put("parts", r.partCount());
+        o.put("created_at", Instant.ofEpochMilli(r.createdAt()).toString());
+        if (r.completedAt() != null) {
+            o.put("completed_at", Instant.ofEpochMilli(r.completedAt()).toString());
+        }
+        return o;
+    }
+
+    public static String toJson(Object node) throws IOException {
+        return JSON.writeValueAsString(node);
+    }
+
+    public static ObjectMapper mapper() {
+        return JSON;
+    }
+
+    private static String text(JsonNode req, String field) {
+        JsonNode n = req.get(field);
+        return n == null || n.isNull() ? null : n.asText();
+    }
+
+    private static long requiredId(JsonNode req) throws IngestException {
+        JsonNode n = req.get("id");
+        if (n == null || !n.canConvertToLong()) {
+            throw new IngestException(ErrorCode.BAD_REQUEST, "request needs a numeric 'id'");
+        }
+        return n.asLong();
+    }
+
+    private static long instant(String s) throws IngestException {
+        try {
+            return Instant.parse(s).toEpochMilli();
+        } catch (DateTimeParseException e) {
+            throw new IngestException(ErrorCode.BAD_REQUEST, "'" + s + "' is not an ISO-8601 instant");
+        }
+    }
+}

@@ -1,0 +1,5 @@
+/**
+ * Streams a complete checkpoint back: its parts in order, each chunk read from its pack,
+ * decompressed and proven against its SHA-256 before a byte of it leaves the server.
+ */
+package io.ckpt.restore;

@@ -1,0 +1,142 @@
+package io.ckpt.server;
+
+import io.ckpt.catalog.Catalog;
+import io.ckpt.chunk.ChunkerParams;
+import io.ckpt.protocol.codec.FrameFormat;
+import io.ckpt.query.CatalogQueries;
+import io.ckpt.restore.Restorer;
+import io.ckpt.server.net.ServerContext;
+import io.ckpt.server.net.ServerInitializer;
+import io.ckpt.store.Datastore;
+import io.ckpt.store.DatastoreLock;
+import io.ckpt.store.PackStore;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.util.concurrent.DefaultEventExecutorGroup;
+import io.netty.util.concurrent.EventExecutorGroup;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A running server: datastore locked, catalog open and recovered, listener bound. Usable in a
+ * test JVM as well as from {@link ServerMain}.
+ */
+public final class CkptServer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(CkptServer.class);
+
+    private final DatastoreLock lock;
+    private final Catalog catalog;
+    private final PackStore packs;
+    private final EventLoopGroup boss;
+    private final EventLoopGroup io;
+    private final EventExecutorGroup ingestWorkers;
+    private final EventExecutorGroup restoreWorkers;
+    private final ChannelGroup channels;
+    private final Channel listener;
+    private boolean closed;
+
+    private CkptServer(DatastoreLock lock, Catalog catalog, PackStore packs, EventLoopGroup boss, EventLoopGroup io,
+            EventExecutorGroup ingestWorkers, EventExecutorGroup restoreWorkers, ChannelGroup channels, Channel listener) {
+        this.lock = lock;
+        this.catalog = catalog;
+        this.packs = packs;
+        this.boss = boss;
+        this.io = io;
+        this.ingestWorkers = ingestWorkers;
+        this.restoreWorkers = restoreWorkers;
+        this.channels = channels;
+        this.listener = listener;
+    }
+
+    public static CkptServer start(ServerConfig cfg) throws IOException {
+        Datastore ds = Datastore.openOrCreate(cfg.datastore());
+        DatastoreLock lock = ds.lock();
+        Catalog catalog = null;
+        try {
+            Path catalogFile = cfg.catalog() != null ? cfg.catalog() : ds.root().resolve("catalog.db");
+            catalog = Catalog.open(catalogFile, ds.id());
+            Recovery.run(ds, catalog);
+            PackStore packs = new PackStore(ds, catalog, cfg.packTargetSize());
+            int cores = Runtime.getRuntime().availableProcessors();
+            EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+            EventLoopGroup io = new MultiThreadIoEventLoopGroup(Math.max(2, cores), NioIoHandler.newFactory());
+            EventExecutorGroup ingest = new DefaultEventExecutorGroup(Math.max(2, cores));
+            EventExecutorGroup restore = new DefaultEventExecutorGroup(Math.max(4, cores * 2));
+            ChannelGroup channels = new DefaultChannelGroup("clients", GlobalEventExecutor.INSTANCE);
+            ServerContext ctx = new ServerContext(ds, catalog, packs, ChunkerParams.DEFAULT, new CatalogQueries(catalog),
+                    new Restorer(catalog, ds), ingest, restore, channels, FrameFormat.DEFAULT_MAX_FRAME,
+                    cfg.idleTimeoutSeconds());
+            Channel listener;
+            try {
+                listener = new ServerBootstrap()
+                        .group(boss, io)
+                        .channel(NioServerSocketChannel.class)
+                        .childHandler(new ServerInitializer(ctx))
+                        .bind(cfg.listen())
+                        .syncUninterruptibly()
+                        .channel();
+            } catch (Exception e) {
+                boss.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+                io.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+                ingest.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+                restore.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+                packs.close();
+                throw new IOException("cannot listen on " + cfg.listen() + ": " + e.getMessage(), e);
+            }
+            CkptServer server = new CkptServer(lock, catalog, packs, boss, io, ingest, restore, channels, listener);
+            log.info("datastore {} (catalog {})", ds.root(), catalogFile);
+            return server;
+        } catch (IOException | RuntimeException e) {
+            if (catalog != null) {
+                catalog.close();
+            }
+            lock.close();
+            throw e;
+        }
+    }
+
+    public InetSocketAddress address() {
+        return (InetSocketAddress) listener.localAddress();
+    }
+
+    public void awaitClose() {
+        listener.closeFuture().syncUninterruptibly();
+    }
+
+    /** Stops listening, drops connections (their uploads are discarded), seals the open pack. */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        listener.close().syncUninterruptibly();
+        channels.close().awaitUninterruptibly(10, TimeUnit.SECONDS);
+        boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        io.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        ingestWorkers.shutdownGracefully(0, 10, TimeUnit.SECONDS).syncUninterruptibly();
+        restoreWorkers.shutdownGracefully(0, 10, TimeUnit.SECONDS).syncUninterruptibly();
+        try {
+            packs.close();
+        } catch (IOException e) {
+            log.warn("sealing the open pack failed; it is checked at the next start: {}", e.getMessage());
+        }
+        catalog.close();
+        try {
+            lock.close();
+        } catch (IOException e) {
+            log.warn("releasing the datastore lock: {}", e.getMessage());
+        }
+    }
+}

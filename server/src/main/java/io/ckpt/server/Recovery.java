@@ -1,0 +1,67 @@
+package io.ckpt.server;
+
+import io.ckpt.catalog.Catalog;
+import io.ckpt.catalog.CheckpointDao;
+import io.ckpt.catalog.ChunkDao;
+import io.ckpt.catalog.PackDao;
+import io.ckpt.store.Datastore;
+import io.ckpt.store.PackScanner;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Puts the datastore back in order after an unclean stop (kill -9, power loss), before any
+ * client connects:
+ * <ol>
+ *   <li>uploads that never committed are removed with their parts and manifests;</li>
+ *   <li>packs that were open are scanned to their last whole, CRC-clean record; chunk rows that
+ *       point past it are forgotten, the pack is cut there and sealed;</li>
+ *   <li>tmp/ is emptied.</li>
+ * </ol>
+ * Complete checkpoints are untouched: their chunks were fsynced before they were marked complete,
+ * so they lie inside the valid prefix of their packs.
+ */
+final class Recovery {
+    private static final Logger log = LoggerFactory.getLogger(Recovery.class);
+
+    private Recovery() {}
+
+    static void run(Datastore ds, Catalog catalog) throws IOException {
+        List<Long> incomplete = catalog.read(h -> h.attach(CheckpointDao.class).incomplete());
+        for (long id : incomplete) {
+            catalog.write(h -> h.attach(CheckpointDao.class).delete(id));
+            Files.deleteIfExists(ds.manifestPath(id));
+        }
+        if (!incomplete.isEmpty()) {
+            log.warn("removed {} upload(s) that never completed: {}", incomplete.size(), incomplete);
+        }
+        List<Long> open = catalog.read(h -> h.attach(PackDao.class).open());
+        for (long packId : open) {
+            Path path = ds.packPath(packId);
+            if (!Files.exists(path)) {
+                catalog.write(h -> {
+                    h.attach(ChunkDao.class).forgetFrom(packId, 0);
+                    h.attach(PackDao.class).delete(packId);
+                    return null;
+                });
+                continue;
+            }
+            PackScanner.Scan scan = PackScanner.scan(path, packId);
+            int forgotten = catalog.write(h -> h.attach(ChunkDao.class).forgetFrom(packId, scan.validLength()));
+            PackScanner.truncateAndSeal(path, scan.validLength(), scan.records());
+            catalog.sealPack(packId, scan.validLength());
+            log.info("pack {} was open at the last stop: kept {} records ({} bytes), forgot {} chunk(s) past them",
+                    packId, scan.records(), scan.validLength(), forgotten);
+        }
+        try (Stream<Path> leftovers = Files.list(ds.tmpDir())) {
+            for (Path p : (Iterable<Path>) leftovers::iterator) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+}

@@ -1,0 +1,93 @@
+package io.ckpt.server;
+
+import io.ckpt.store.StoreException;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code ckpt server}: runs the checkpoint server until SIGTERM or SIGINT. */
+@Command(
+        name = "ckpt server",
+        mixinStandardHelpOptions = true,
+        version = "ckpt 0.1.0",
+        sortOptions = false,
+        usageHelpAutoWidth = true,
+        description = {
+            "Runs the ckpt server: receives checkpoint images from agents and the ckpt CLI, stores each",
+            "distinct chunk once (content-defined chunking, SHA-256, LZ4) in the datastore, indexes",
+            "checkpoints in a SQLite catalog, and streams them back on restore.",
+            "",
+            "The datastore is created on first start. One server per datastore: a second one refuses",
+            "to start and names the holder; the lock of a server that died is taken over. Uploads that",
+            "were cut off by a crash are discarded at the next start.",
+            "",
+            "Stops cleanly on SIGTERM or SIGINT: uploads in progress are discarded, never half-stored."
+        },
+        footer = {
+            "",
+            "Exit status: 0 stopped cleanly, 1 could not start (message says why), 2 bad usage.",
+            "",
+            "Examples:",
+            "  ckpt server",
+            "  ckpt server --datastore /srv/ckpt --listen 127.0.0.1:0",
+            "  ckpt server --datastore /nfs/ckpt --catalog /var/lib/ckpt/catalog.db"
+        })
+public final class ServerMain implements Callable<Integer> {
+    @Option(names = "--datastore", paramLabel = "DIR", defaultValue = "ckpt-data",
+            description = "Datastore directory: packs, manifests, locks (default: ${DEFAULT-VALUE}).")
+    Path datastore;
+
+    @Option(names = "--listen", paramLabel = "HOST:PORT", defaultValue = "127.0.0.1:7420",
+            description = "Address to listen on; port 0 picks a free port and logs it (default: ${DEFAULT-VALUE}).")
+    String listen;
+
+    @Option(names = "--catalog", paramLabel = "PATH",
+            description = "SQLite catalog file (default: DATASTORE/catalog.db). It must be on a local file system:"
+                    + " SQLite's WAL does not work over NFS, so give a local path when the datastore is on NFS.")
+    Path catalog;
+
+    @Option(names = "--idle-timeout", paramLabel = "SECONDS", defaultValue = "300",
+            description = "Drop a connection that sends nothing for this long (default: ${DEFAULT-VALUE}).")
+    int idleTimeout;
+
+    @Option(names = "--debug", description = "Print stack traces with errors.")
+    boolean debug;
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new ServerMain()).execute(args));
+    }
+
+    @Override
+    public Integer call() {
+        Logger log = LoggerFactory.getLogger("ckpt.server");
+        CkptServer server;
+        try {
+            server = CkptServer.start(new ServerConfig(datastore, catalog, ServerConfig.parseAddress(listen),
+                    idleTimeout, 256L << 20));
+        } catch (IllegalArgumentException e) {
+            System.err.println("ckpt server: --listen " + e.getMessage());
+            return 2;
+        } catch (Exception e) {
+            if (debug) {
+                e.printStackTrace();
+            }
+            String m = e instanceof StoreException ? e.getMessage() : e.getClass().getSimpleName() + ": " + e.getMessage();
+            System.err.println("ckpt server: " + m);
+            return 1;
+        }
+        Thread shutdown = new Thread(() -> {
+            log.info("stopping");
+            server.close();
+            log.info("stopped");
+        }, "shutdown");
+        Runtime.getRuntime().addShutdownHook(shutdown);
+        var a = server.address();
+        log.info("listening on {}:{}", a.getAddress().getHostAddress(), a.getPort());
+        server.awaitClose();
+        return 0;
+    }
+}

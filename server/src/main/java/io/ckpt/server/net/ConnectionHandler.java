@@ -1,0 +1,354 @@
+package io.ckpt.server.net;
+
+import io.ckpt.catalog.CheckpointRow;
+import io.ckpt.catalog.LabelDao;
+import io.ckpt.catalog.NotFoundException;
+import io.ckpt.ingest.IngestException;
+import io.ckpt.ingest.IngestSession;
+import io.ckpt.protocol.ErrorCode;
+import io.ckpt.protocol.Frame;
+import io.ckpt.protocol.ProtocolVersion;
+import io.ckpt.query.CatalogQueries;
+import io.ckpt.store.StoreException;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.DecoderException;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.EventExecutor;
+import java.io.IOException;
+import java.nio.channels.ClosedChannelException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One connection: handshake first, then uploads, requests and restores. Not sharable: it holds
+ * the connection's state.
+ *
+ * <p>The event loop never touches disk or catalog. Upload frames go, in order, to one ingest
+ * worker; while more than {@link #HIGH_WATER} bytes wait for it, the socket is not read, so a slow
+ * disk slows the sender instead of growing the heap. Requests and restores run on the restore
+ * workers; a restore waits whenever the socket's outbound buffer is full.
+ */
+final class ConnectionHandler extends ChannelInboundHandlerAdapter {
+    private static final Logger log = LoggerFactory.getLogger(ConnectionHandler.class);
+    static final long HIGH_WATER = 16L << 20;
+    static final long LOW_WATER = 4L << 20;
+
+    private final ServerContext server;
+    private final Object writable = new Object();
+    private EventExecutor worker;
+    private ChannelHandlerContext ctx;
+    private boolean welcomed;
+    private String host = "";
+    private long pending; // bytes queued for the worker; guarded by this
+    /** Touched only on the worker thread. */
+    private IngestSession session;
+    private volatile boolean failed;
+
+    ConnectionHandler(ServerContext server) {
+        this.server = server;
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+        this.worker = server.ingestWorkers().next();
+        ctx.fireChannelActive();
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (!(msg instanceof Frame frame)) {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
+        if (failed) {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
+        if (!welcomed) {
+            handshake(frame);
+            return;
+        }
+        if (frame instanceof Frame.Data d) {
+            int size = d.bytes().readableBytes();
+            queued(size);
+            worker.execute(() -> {
+                try {
+                    if (!failed) {
+                        requireSession("data").data(d.bytes());
+                    }
+                } catch (Throwable t) {
+                    fail(t);
+                } finally {
+                    d.release();
+                    drained(size);
+                }
+            });
+        } else if (frame instanceof Frame.UploadBegin b) {
+            onWorker(() -> {
+                if (session != null) {
+                    throw new IngestException(ErrorCode.BAD_REQUEST, "upload begun while checkpoint "
+                            + session.checkpointId() + " is still uploading");
+                }
+                if (b.mode() != Frame.UploadBegin.MODE_STREAM) {
+                    throw new IngestException(ErrorCode.BAD_REQUEST, "upload mode " + b.mode()
+                            + " is not supported by this server (stream mode only)");
+                }
+                session = IngestSession.begin(server.datastore(), server.catalog(), server.packs(), server.chunker(),
+                        b.wpar(), b.takenAtMillis(), b.kind(), b.labels(), host);
+                log.info("upload of checkpoint {} for WPAR {} from {} started", session.checkpointId(), b.wpar(), peer());
+                ctx.writeAndFlush(new Frame.UploadStarted(session.checkpointId()));
+            });
+        } else if (frame instanceof Frame.PartBegin p) {
+            onWorker(() -> requireSession("part").beginPart(p.part()));
+        } else if (frame instanceof Frame.PartEnd e) {
+            onWorker(() -> requireSession("part end").endPart(e.length(), e.sha256()));
+        } else if (frame instanceof Frame.UploadCommit) {
+            onWorker(() -> {
+                IngestSession s = requireSession("commit");
+                IngestSession.Committed c;
+                try {
+                    c = s.commit();
+                } finally {
+                    session = null;
+                }
+                log.info("checkpoint {} of WPAR {} complete: {} bytes, {} new stored bytes, {} of {} chunks new, {} ms",
+                        c.id(), c.wpar(), c.logicalBytes(), c.storedBytes(), c.newChunks(), c.chunks(), c.durationMillis());
+                CheckpointRow row = server.restorer().checkpoint(c.id());
+                var json = CatalogQueries.checkpointJson(row,
+                        server.catalog().read(h -> h.attach(LabelDao.class).of(c.id())));
+                json.put("duration_ms", c.durationMillis());
+                ctx.writeAndFlush(new Frame.UploadCommitted(CatalogQueries.toJson(json)));
+            });
+        } else if (frame instanceof Frame.UploadAbort a) {
+            onWorker(() -> {
+                if (session != null) {
+                    log.info("upload of checkpoint {} aborted by the client: {}", session.checkpointId(), a.reason());
+                    session.abort();
+                    session = null;
+                }
+            });
+        } else if (frame instanceof Frame.Request r) {
+            server.restoreWorkers().execute(() -> {
+                try {
+                    ctx.writeAndFlush(new Frame.Response(server.queries().handle(r.json())));
+                } catch (Throwable t) {
+                    reply(t);
+                }
+            });
+        } else if (frame instanceof Frame.RestoreRequest r) {
+            server.restoreWorkers().execute(() -> restore(r.checkpointId()));
+        } else {
+            fail(new IngestException(ErrorCode.BAD_REQUEST, "unexpected " + frame.getClass().getSimpleName() + " frame"));
+        }
+    }
+
+    private void handshake(Frame frame) {
+        if (!(frame instanceof Frame.Hello hello)) {
+            ReferenceCountUtil.release(frame);
+            fail(new IngestException(ErrorCode.BAD_REQUEST, "the first frame must be HELLO"));
+            return;
+        }
+        int version = ProtocolVersion.negotiate(hello.minVersion(), hello.maxVersion());
+        if (version < 0) {
+            fail(new IngestException(ErrorCode.UNSUPPORTED_VERSION, "client speaks protocol versions "
+                    + hello.minVersion() + ".." + hello.maxVersion() + ", this server " + ProtocolVersion.MIN + ".."
+                    + ProtocolVersion.MAX + ": upgrade the older side"));
+            return;
+        }
+        welcomed = true;
+        host = hello.hostId();
+        ctx.writeAndFlush(new Frame.Welcome(version, server.datastore().id(), server.maxFrame()));
+    }
+
+    private interface Step {
+        void run() throws Exception;
+    }
+
+    private void onWorker(Step step) {
+        worker.execute(() -> {
+            if (failed) {
+                return;
+            }
+            try {
+                step.run();
+            } catch (Throwable t) {
+                fail(t);
+            }
+        });
+    }
+
+    private IngestSession requireSession(String what) throws IngestException {
+        if (session == null) {
+            throw new IngestException(ErrorCode.BAD_REQUEST, what + " without an upload in progress");
+        }
+        return session;
+    }
+
+    private void restore(long id) {
+        try {
+            CheckpointRow cp = server.restorer().checkpoint(id);
+            var header = new com.fasterxml.jackson.databind.node.ObjectNode(CatalogQueries.mapper().getNodeFactory());
+            header.set("checkpoint", CatalogQueries.checkpointJson(cp,
+                    server.catalog().read(h -> h.attach(LabelDao.class).of(id))));
+            ctx.writeAndFlush(new Frame.Response(CatalogQueries.toJson(header)));
+            log.info("restore of checkpoint {} (WPAR {}) to {} started", id, cp.wpar(), peer());
+            long start = System.nanoTime();
+            server.restorer().restore(cp, new ChannelRestoreSink(ctx, this::awaitWritable));
+            ctx.writeAndFlush(new Frame.RestoreEnd(id));
+            log.info("restore of checkpoint {} done: {} bytes in {} ms", id, cp.logicalBytes(),
+                    (System.nanoTime() - start) / 1_000_000);
+        } catch (Throwable t) {
+            if (t instanceof ClosedChannelException) {
+                log.info("restore of checkpoint {} stopped: {} disconnected", id, peer());
+                return;
+            }
+            reply(t);
+        }
+    }
+
+    /** Blocks the restore thread while the socket's outbound buffer is above its high water mark. */
+    private void awaitWritable() throws IOException {
+        synchronized (writable) {
+            while (!ctx.channel().isWritable()) {
+                if (!ctx.channel().isActive()) {
+                    throw new ClosedChannelException();
+                }
+                try {
+                    writable.wait(1000);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IOException("restore interrupted");
+                }
+            }
+        }
+        if (!ctx.channel().isActive()) {
+            throw new ClosedChannelException();
+        }
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        synchronized (writable) {
+            writable.notifyAll();
+        }
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    private synchronized void queued(int size) {
+        pending += size;
+        if (pending > HIGH_WATER && ctx.channel().config().isAutoRead()) {
+            ctx.channel().config().setAutoRead(false);
+        }
+    }
+
+    private synchronized void drained(int size) {
+        pending -= size;
+        if (pending < LOW_WATER && !ctx.channel().config().isAutoRead()) {
+            ctx.channel().config().setAutoRead(true);
+        }
+    }
+
+    /** Sends the error for a request that failed; the connection stays open. */
+    private void reply(Throwable t) {
+        ErrorCode code = codeOf(t);
+        if (code == ErrorCode.INTERNAL) {
+            log.error("request from {} failed", peer(), t);
+        } else {
+            log.info("request from {} refused: {}", peer(), t.getMessage());
+        }
+        ctx.writeAndFlush(new Frame.Error(code, messageOf(t)));
+    }
+
+    /** Sends the error and closes the connection: an upload that failed cannot be continued. */
+    private void fail(Throwable t) {
+        if (failed) {
+            return;
+        }
+        failed = true;
+        ErrorCode code = codeOf(t);
+        String where = session != null ? " (WPAR " + session.wpar() + ", checkpoint " + session.checkpointId() + ")" : "";
+        if (code == ErrorCode.INTERNAL) {
+            log.error("connection from {}{} failed", peer(), where, t);
+        } else {
+            log.warn("connection from {}{} failed: {}", peer(), where, t.getMessage());
+        }
+        if (ctx.channel().isActive()) {
+            ctx.writeAndFlush(new Frame.Error(code, messageOf(t))).addListener(ChannelFutureListener.CLOSE);
+        }
+    }
+
+    static ErrorCode codeOf(Throwable t) {
+        if (t instanceof DecoderException && t.getCause() != null) {
+            t = t.getCause();
+        }
+        if (t instanceof IngestException e) {
+            return e.code();
+        }
+        if (t instanceof NotFoundException) {
+            return ErrorCode.NOT_FOUND;
+        }
+        if (t instanceof StoreException.NoSpace) {
+            return ErrorCode.NO_SPACE;
+        }
+        if (t instanceof StoreException.Corrupt) {
+            return ErrorCode.CORRUPT;
+        }
+        if (t instanceof DecoderException || t instanceof IllegalArgumentException) {
+            return ErrorCode.BAD_REQUEST;
+        }
+        return ErrorCode.INTERNAL;
+    }
+
+    private static String messageOf(Throwable t) {
+        String m = t.getMessage();
+        if (codeOf(t) == ErrorCode.INTERNAL) {
+            return "server error: " + (m == null ? t.getClass().getSimpleName() : m) + " (details in the server log)";
+        }
+        return m == null ? t.getClass().getSimpleName() : m;
+    }
+
+    private String peer() {
+        return String.valueOf(ctx.channel().remoteAddress()) + (host.isEmpty() ? "" : " (" + host + ")");
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof IdleStateEvent) {
+            fail(new IngestException(ErrorCode.CONFLICT, "no data from the client for "
+                    + server.idleTimeoutSeconds() + " s: connection dropped"));
+            ctx.close();
+            return;
+        }
+        ctx.fireUserEventTriggered(evt);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        synchronized (writable) {
+            writable.notifyAll();
+        }
+        worker.execute(() -> {
+            if (session != null) {
+                log.warn("connection from {} closed during the upload of checkpoint {} (WPAR {}): upload discarded",
+                        peer(), session.checkpointId(), session.wpar());
+                session.abort();
+                session = null;
+            }
+        });
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (cause instanceof IOException && !(cause instanceof StoreException)) {
+            log.info("connection from {}: {}", peer(), cause.getMessage());
+            ctx.close();
+            return;
+        }
+        fail(cause);
+    }
+}

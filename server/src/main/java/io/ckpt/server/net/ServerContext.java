@@ -1,0 +1,24 @@
+package io.ckpt.server.net;
+
+import io.ckpt.catalog.Catalog;
+import io.ckpt.chunk.ChunkerParams;
+import io.ckpt.query.CatalogQueries;
+import io.ckpt.restore.Restorer;
+import io.ckpt.store.Datastore;
+import io.ckpt.store.PackStore;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.util.concurrent.EventExecutorGroup;
+
+/** What every connection shares: the datastore, its catalog and the worker threads. */
+public record ServerContext(
+        Datastore datastore,
+        Catalog catalog,
+        PackStore packs,
+        ChunkerParams chunker,
+        CatalogQueries queries,
+        Restorer restorer,
+        EventExecutorGroup ingestWorkers,
+        EventExecutorGroup restoreWorkers,
+        ChannelGroup channels,
+        int maxFrame,
+        int idleTimeoutSeconds) {}

@@ -1,0 +1,32 @@
+package io.ckpt.server.net;
+
+import io.ckpt.protocol.codec.FrameDecoder;
+import io.ckpt.protocol.codec.FrameEncoder;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.timeout.IdleStateHandler;
+
+/**
+ * The whole server pipeline, in order: idle timeout (a stalled client is dropped), frame decoder
+ * (bounded frame size), frame encoder, then the connection's handler.
+ */
+public final class ServerInitializer extends ChannelInitializer<SocketChannel> {
+    private final ServerContext ctx;
+
+    public ServerInitializer(ServerContext ctx) {
+        this.ctx = ctx;
+    }
+
+    @Override
+    protected void initChannel(SocketChannel ch) {
+        ch.config().setOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(2 << 20, 8 << 20));
+        ctx.channels().add(ch);
+        ch.pipeline()
+                .addLast("idle", new IdleStateHandler(ctx.idleTimeoutSeconds(), 0, 0))
+                .addLast("frameDecoder", new FrameDecoder(ctx.maxFrame()))
+                .addLast("frameEncoder", FrameEncoder.INSTANCE)
+                .addLast("connection", new ConnectionHandler(ctx));
+    }
+}

@@ -1,0 +1,154 @@
+package io.ckpt.store;
+
+import static io.ckpt.store.PackFormat.*;
+
+import io.ckpt.chunk.ChunkDigest;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.zip.CRC32C;
+import net.jpountz.lz4.LZ4Exception;
+import net.jpountz.lz4.LZ4Factory;
+import net.jpountz.lz4.LZ4FastDecompressor;
+
+/**
+ * Reads chunk records back and proves them: record tag and CRC32C, the digest in the record
+ * against the one asked for, and SHA-256 of the decompressed bytes against that digest. A reader
+ * is owned by one thread (restore, verify) and keeps a few pack files open.
+ */
+public final class ChunkReader implements AutoCloseable {
+    private static final int OPEN_PACKS = 16;
+
+    private final Datastore ds;
+    private final LZ4FastDecompressor lz4 = LZ4Factory.fastestInstance().fastDecompressor();
+    private final MessageDigest sha = ChunkDigest.sha256();
+    private final CRC32C crc = new CRC32C();
+    private final byte[] digestOut = new byte[32];
+    private ByteBuffer record = ByteBuffer.allocate(RECORD_HEADER_LENGTH + 64 * 1024);
+    private final Map<Long, FileChannel> open = new LinkedHashMap<>(OPEN_PACKS, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Long, FileChannel> e) {
+            if (size() > OPEN_PACKS) {
+                try {
+                    e.getValue().close();
+                } catch (IOException ignored) {
+                    // read-only channel: nothing to lose
+                }
+                return true;
+            }
+            return false;
+        }
+    };
+
+    public ChunkReader(Datastore ds) {
+        this.ds = ds;
+    }
+
+    /**
+     * Reads the chunk {@code digest} stored at {@code packId}/{@code offset} and writes its
+     * {@code rawLength} uncompressed bytes to {@code dst[dstOff..]}.
+     *
+     * @throws StoreException.Corrupt naming the pack, offset and what did not match
+     */
+    public void read(byte[] digest, int digestOff, long packId, long offset, int storedLength, int rawLength,
+            byte[] dst, int dstOff) throws IOException {
+        if (storedLength < 0 || storedLength > MAX_RAW_LENGTH + 1024 || rawLength <= 0 || rawLength > MAX_RAW_LENGTH) {
+            throw new StoreException.Corrupt("catalog entry for pack " + packId + " offset " + offset
+                    + " has impossible sizes (stored " + storedLength + ", raw " + rawLength + ")");
+        }
+        int total = RECORD_HEADER_LENGTH + storedLength;
+        if (record.capacity() < total) {
+            record = ByteBuffer.allocate(total);
+        }
+        record.clear().limit(total);
+        FileChannel ch = channel(packId);
+        long pos = offset;
+        while (record.hasRemaining()) {
+            int n = ch.read(record, pos);
+            if (n < 0) {
+                throw corrupt(packId, offset, "record runs past the end of the pack file");
+            }
+            pos += n;
+        }
+        byte[] r = record.array();
+        if (r[0] != RECORD_TAG) {
+            throw corrupt(packId, offset, "no record starts here (tag " + r[0] + ")");
+        }
+        crc.reset();
+        crc.update(r, 0, 42);
+        crc.update(r, RECORD_HEADER_LENGTH, storedLength);
+        int storedCrc = record.getInt(42);
+        if ((int) crc.getValue() != storedCrc) {
+            throw corrupt(packId, offset, String.format("record CRC32C: actual %08x != expected %08x",
+                    (int) crc.getValue(), storedCrc));
+        }
+        if (!Arrays.equals(r, 1, 33, digest, digestOff, digestOff + 32)) {
+            throw corrupt(packId, offset, "record holds another chunk than the catalog says");
+        }
+        int codec = r[33];
+        int raw = record.getInt(34);
+        int stored = record.getInt(38);
+        if (raw != rawLength || stored != storedLength) {
+            throw corrupt(packId, offset, "record sizes (raw " + raw + ", stored " + stored
+                    + ") != catalog (raw " + rawLength + ", stored " + storedLength + ")");
+        }
+        if (codec == CODEC_NONE) {
+            System.arraycopy(r, RECORD_HEADER_LENGTH, dst, dstOff, rawLength);
+        } else if (codec == CODEC_LZ4) {
+            try {
+                int used = lz4.decompress(r, RECORD_HEADER_LENGTH, dst, dstOff, rawLength);
+                if (used != storedLength) {
+                    throw corrupt(packId, offset, "LZ4 block used " + used + " of " + storedLength + " bytes");
+                }
+            } catch (LZ4Exception e) {
+                throw corrupt(packId, offset, "LZ4 block does not decompress: " + e.getMessage());
+            }
+        } else {
+            throw corrupt(packId, offset, "unknown codec " + codec);
+        }
+        sha.update(dst, dstOff, rawLength);
+        try {
+            sha.digest(digestOut, 0, 32);
+        } catch (java.security.DigestException e) {
+            throw new AssertionError(e);
+        }
+        if (!Arrays.equals(digestOut, 0, 32, digest, digestOff, digestOff + 32)) {
+            throw corrupt(packId, offset, "SHA-256 of the chunk's bytes does not match its name");
+        }
+    }
+
+    private StoreException.Corrupt corrupt(long packId, long offset, String what) {
+        return new StoreException.Corrupt("pack " + PackFormat.relativePath(packId) + " offset " + offset + ": " + what);
+    }
+
+    private FileChannel channel(long packId) throws IOException {
+        FileChannel ch = open.get(packId);
+        if (ch == null) {
+            try {
+                ch = FileChannel.open(ds.packPath(packId), StandardOpenOption.READ);
+            } catch (NoSuchFileException e) {
+                throw new StoreException.Corrupt("pack " + PackFormat.relativePath(packId) + " is missing from the datastore");
+            }
+            open.put(packId, ch);
+        }
+        return ch;
+    }
+
+    @Override
+    public void close() {
+        for (FileChannel ch : open.values()) {
+            try {
+                ch.close();
+            } catch (IOException ignored) {
+                // read-only
+            }
+        }
+        open.clear();
+    }
+}

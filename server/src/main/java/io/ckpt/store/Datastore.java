@@ -1,0 +1,151 @@
+package io.ckpt.store;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+import java.util.Properties;
+import java.util.UUID;
+import java.io.StringReader;
+import java.io.StringWriter;
+
+/**
+ * A datastore directory: created on first use, checked on every open.
+ *
+ * <pre>
+ * DATASTORE/
+ *   ckpt-datastore      format marker: format version and datastore id (key=value lines)
+ *   catalog.db          SQLite catalog (unless --catalog puts it elsewhere)
+ *   packs/xx/*.pack     chunk records
+ *   manifests/*.manifest  one per complete checkpoint
+ *   locks/server.lock   held by the running server
+ *   tmp/                half-written files; emptied at start
+ * </pre>
+ */
+public final class Datastore {
+    public static final String MARKER = "ckpt-datastore";
+    public static final int FORMAT_VERSION = 1;
+
+    private final Path root;
+    private final String id;
+
+    private Datastore(Path root, String id) {
+        this.root = root;
+        this.id = id;
+    }
+
+    /** Opens {@code root}, creating it when it does not exist or is an empty directory. */
+    public static Datastore openOrCreate(Path root) throws IOException {
+        root = root.toAbsolutePath().normalize();
+        Path marker = root.resolve(MARKER);
+        if (!Files.exists(marker)) {
+            if (Files.isDirectory(root)) {
+                try (var entries = Files.list(root)) {
+                    if (entries.anyMatch(p -> !p.getFileName().toString().equals("catalog.db"))) {
+                        throw new StoreException.Incompatible(root + " is not empty and has no " + MARKER
+                                + " file: not a ckpt datastore; give an empty or new directory");
+                    }
+                }
+            }
+            Files.createDirectories(root);
+            Properties p = new Properties();
+            p.setProperty("format", Integer.toString(FORMAT_VERSION));
+            p.setProperty("id", UUID.randomUUID().toString());
+            p.setProperty("created", Instant.now().toString());
+            StringWriter w = new StringWriter();
+            p.store(w, "ckpt datastore: do not edit");
+            writeAtomically(marker, w.toString().getBytes(StandardCharsets.UTF_8));
+        }
+        Properties p = new Properties();
+        p.load(new StringReader(Files.readString(marker, StandardCharsets.UTF_8)));
+        int format;
+        try {
+            format = Integer.parseInt(p.getProperty("format", ""));
+        } catch (NumberFormatException e) {
+            throw new StoreException.Incompatible(marker + " is damaged: no format version");
+        }
+        if (format > FORMAT_VERSION) {
+            throw new StoreException.Incompatible("datastore " + root + " has format version " + format
+                    + ", this ckpt reads up to " + FORMAT_VERSION + ": upgrade ckpt");
+        }
+        String id = p.getProperty("id");
+        if (id == null || id.isBlank()) {
+            throw new StoreException.Incompatible(marker + " is damaged: no datastore id");
+        }
+        Datastore ds = new Datastore(root, id);
+        for (String dir : new String[] {"packs", "manifests", "locks", "tmp"}) {
+            Files.createDirectories(root.resolve(dir));
+        }
+        return ds;
+    }
+
+    public Path root() {
+        return root;
+    }
+
+    public String id() {
+        return id;
+    }
+
+    public Path tmpDir() {
+        return root.resolve("tmp");
+    }
+
+    public Path packPath(long packId) {
+        return root.resolve(PackFormat.relativePath(packId));
+    }
+
+    public Path manifestPath(long checkpointId) {
+        return root.resolve("manifests").resolve(String.format("%016x.manifest", checkpointId));
+    }
+
+    /** Takes the datastore's lock, or fails naming the server that holds it. */
+    public DatastoreLock lock() throws IOException {
+        return DatastoreLock.acquire(root.resolve("locks").resolve("server.lock"), holderDescription());
+    }
+
+    private static String holderDescription() {
+        String host;
+        try {
+            host = InetAddress.getLocalHost().getHostName();
+        } catch (IOException e) {
+            host = "unknown-host";
+        }
+        return "pid " + ProcessHandle.current().pid() + " on " + host + " since " + Instant.now();
+    }
+
+    /** Writes {@code data} to {@code target} via a temporary name: fsync, rename, fsync the directory. */
+    public static void writeAtomically(Path target, byte[] data) throws IOException {
+        Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
+        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING)) {
+            ch.write(java.nio.ByteBuffer.wrap(data));
+            ch.force(true);
+        }
+        moveDurably(tmp, target);
+    }
+
+    /** Renames {@code from} to {@code to} atomically and fsyncs the target's directory. */
+    public static void moveDurably(Path from, Path to) throws IOException {
+        try {
+            Files.move(from, to, StandardCopyOption.ATOMIC_MOVE);
+        } catch (AtomicMoveNotSupportedException e) {
+            Files.move(from, to, StandardCopyOption.REPLACE_EXISTING);
+        }
+        fsyncDirectory(to.getParent());
+    }
+
+    public static void fsyncDirectory(Path dir) throws IOException {
+        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+            ch.force(true);
+        } catch (IOException e) {
+            // Some file systems refuse to open directories for fsync; the rename is still atomic.
+        }
+    }
+}

@@ -1,0 +1,110 @@
+package io.ckpt.store;
+
+import java.io.IOException;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.FileChannel;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The shared append point for every ingest session: one open pack at a time, rotated when it
+ * reaches the target size. Appends are serialized; a batch is written with one call, so records
+ * of different sessions never interleave within a batch.
+ *
+ * <p>Durability: {@link #sync()} fsyncs the open pack. A pack is fsynced when it is sealed, so
+ * after {@code sync()} returns every record appended before it is durable, whichever pack it is
+ * in. Ingest calls it before the catalog transaction that makes a checkpoint complete.
+ */
+public final class PackStore implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(PackStore.class);
+
+    /** Where a batch landed. */
+    public record Placement(long packId, long baseOffset) {}
+
+    private final Datastore ds;
+    private final PackLedger ledger;
+    private final long targetSize;
+    private PackWriter current;
+    private boolean closed;
+    /** Set when a pack could not be made durable: no checkpoint may commit until a restart checks it. */
+    private volatile IOException poisoned;
+
+    public PackStore(Datastore ds, PackLedger ledger, long targetSize) {
+        this.ds = ds;
+        this.ledger = ledger;
+        this.targetSize = targetSize;
+    }
+
+    public synchronized Placement append(RecordBatch batch) throws IOException {
+        if (closed) {
+            throw new StoreException("pack store is closed (server shutting down)");
+        }
+        if (current != null && (current.isBroken() || current.size() + batch.bytes() > targetSize)) {
+            sealCurrent();
+        }
+        if (current == null) {
+            long id = ledger.createPack();
+            try {
+                current = PackWriter.create(ds, id);
+            } catch (IOException e) {
+                throw StoreException.classify(e, "creating pack " + id);
+            }
+        }
+        long base = current.append(batch);
+        return new Placement(current.id(), base);
+    }
+
+    /** Makes every record appended so far durable. */
+    public void sync() throws IOException {
+        if (poisoned != null) {
+            throw new StoreException("an earlier pack could not be made durable (" + poisoned.getMessage()
+                    + "); restart the server so that it checks the datastore", poisoned);
+        }
+        FileChannel ch;
+        synchronized (this) {
+            if (current == null) {
+                return;
+            }
+            ch = current.channel();
+        }
+        try {
+            ch.force(false);
+        } catch (ClosedChannelException e) {
+            // Sealed (and so fsynced) meanwhile by another thread.
+        } catch (IOException e) {
+            throw StoreException.classify(e, "fsync of the open pack");
+        }
+    }
+
+    private void sealCurrent() throws IOException {
+        PackWriter w = current;
+        current = null;
+        if (w.isBroken()) {
+            // Left open in the catalog: recovery at the next start scans it to its last valid record.
+            log.warn("abandoning pack {} after a write error; it is checked at the next start", w.id());
+            try {
+                w.force(); // other sessions' earlier batches in it must still become durable
+            } catch (IOException e) {
+                poisoned = e;
+                log.error("fsync of abandoned pack {} failed: refusing commits until restart", w.id(), e);
+            }
+            w.closeQuietly();
+            return;
+        }
+        try {
+            w.seal();
+        } catch (IOException e) {
+            w.closeQuietly();
+            throw StoreException.classify(e, "sealing pack " + w.id());
+        }
+        ledger.sealPack(w.id(), w.size());
+    }
+
+    @Override
+    public synchronized void close() throws IOException {
+        closed = true;
+        if (current != null) {
+            sealCurrent();
+        }
+    }
+}
