@@ -20,6 +20,7 @@ public final class ChunkDigest implements Comparable<ChunkDigest> {
 
     /** Wraps a copy of {@code LENGTH} bytes at {@code off}. */
     public static ChunkDigest of(byte[] src, int off) {
+        java.util.Objects.checkFromIndexSize(off, LENGTH, src.length);
         return new ChunkDigest(Arrays.copyOfRange(src, off, off + LENGTH));
     }
 

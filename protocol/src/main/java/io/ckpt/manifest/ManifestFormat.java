@@ -18,6 +18,8 @@ import java.nio.charset.StandardCharsets;
 public final class ManifestFormat {
     public static final byte[] MAGIC = "CKPTMAN\n".getBytes(StandardCharsets.US_ASCII);
     public static final int VERSION = 1;
+    /** Most labels a manifest may carry; the reader refuses more. */
+    public static final int MAX_LABELS = 1024;
     static final byte TAG_HEADER = 'C';
     static final byte TAG_PART_BEGIN = 'P';
     static final byte TAG_CHUNK = 'K';

@@ -34,8 +34,6 @@ public final class ManifestReader {
         void endPart(long length, byte[] sha256, int chunkCount) throws IOException;
     }
 
-    private static final int MAX_LABELS = 1024;
-
     private ManifestReader() {}
 
     public static void read(InputStream source, String what, Visitor v) throws IOException {
@@ -59,8 +57,8 @@ public final class ManifestReader {
             long takenAt = in.readLong();
             String kind = readString(in);
             int n = in.readUnsignedShort();
-            if (n > MAX_LABELS) {
-                throw new ManifestException(what + ": " + n + " labels, more than " + MAX_LABELS);
+            if (n > ManifestFormat.MAX_LABELS) {
+                throw new ManifestException(what + ": " + n + " labels, more than " + ManifestFormat.MAX_LABELS);
             }
             List<String> labels = new ArrayList<>(n);
             for (int i = 0; i < n; i++) {
@@ -113,6 +111,9 @@ public final class ManifestReader {
                     if (count != parts) {
                         throw new ManifestException(what + ": part count: actual " + parts + " != expected " + count);
                     }
+                    if (in.read() != -1) {
+                        throw new ManifestException(what + ": bytes after the end record");
+                    }
                     return;
                 } else {
                     throw new ManifestException(what + ": unknown record tag " + tag);
@@ -132,6 +133,8 @@ public final class ManifestReader {
 
     private static String readString(DataInputStream in) throws IOException {
         int len = in.readUnsignedShort();
-        return new String(in.readNBytes(len), StandardCharsets.UTF_8);
+        byte[] b = new byte[len];
+        in.readFully(b);
+        return new String(b, StandardCharsets.UTF_8);
     }
 }

@@ -31,6 +31,9 @@ public final class ManifestWriter implements AutoCloseable {
         writeString(header.wpar());
         out.writeLong(header.takenAtMillis());
         writeString(header.kind());
+        if (header.labels().size() > MAX_LABELS) {
+            throw new IllegalArgumentException(header.labels().size() + " labels, more than " + MAX_LABELS);
+        }
         out.writeShort(header.labels().size());
         for (String l : header.labels()) {
             writeString(l);
@@ -86,6 +89,9 @@ public final class ManifestWriter implements AutoCloseable {
 
     private void writeString(String s) throws IOException {
         byte[] b = s.getBytes(StandardCharsets.UTF_8);
+        if (b.length > 0xFFFF) {
+            throw new IllegalArgumentException("string longer than 65535 bytes in manifest: " + s.substring(0, 40) + "...");
+        }
         out.writeShort(b.length);
         out.write(b);
     }

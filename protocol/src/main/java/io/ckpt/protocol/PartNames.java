@@ -2,7 +2,7 @@ package io.ckpt.protocol;
 
 /**
  * The rule for part names, applied at upload and again at restore: a relative path of
- * '/'-separated components, none empty, "." or "..", no NUL, at most 4096 bytes. A name that
+ * '/'-separated components, none empty, "." or "..", no NUL or backslash, at most 4096 UTF-8 bytes. A name that
  * passes cannot point outside the directory it is restored into.
  */
 public final class PartNames {
@@ -14,7 +14,7 @@ public final class PartNames {
         if (name == null || name.isEmpty()) {
             throw new IllegalArgumentException("empty part name");
         }
-        if (name.length() > MAX_LENGTH) {
+        if (name.length() > MAX_LENGTH || name.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > MAX_LENGTH) {
             throw new IllegalArgumentException("part name longer than " + MAX_LENGTH + ": " + name.substring(0, 64) + "...");
         }
         if (name.startsWith("/")) {

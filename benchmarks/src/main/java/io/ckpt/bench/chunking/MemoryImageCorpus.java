@@ -89,7 +89,8 @@ public final class MemoryImageCorpus {
 
     /**
      * The image after {@code prev}, changed as {@code change} says. {@code generation} (1 and up)
-     * makes the new contents differ from every other version's; give each version its own.
+     * picks the changed pages and their new contents: give each version of a series its own. Two
+     * calls with the same generation, fraction and cluster size change the same pages the same way.
      */
     public Image next(Image prev, int generation, Change change) {
         if (generation <= 0) {
@@ -129,6 +130,9 @@ public final class MemoryImageCorpus {
 
     private Image insert(byte[] bytes, Kind[] kinds, int at, int count, int generation, int changedPages) {
         int n = kinds.length;
+        if ((long) (n + count) * PAGE > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("image of " + n + " + " + count + " pages is over 2 GiB");
+        }
         byte[] out = new byte[(n + count) * PAGE];
         Kind[] outKinds = new Kind[n + count];
         System.arraycopy(bytes, 0, out, 0, at * PAGE);

@@ -33,6 +33,7 @@ public final class FrameDecoder extends ByteToMessageDecoder {
         }
         long length = in.getUnsignedInt(in.readerIndex());
         if (length < 1) {
+            in.skipBytes(in.readableBytes());
             throw new CorruptedFrameException("frame length " + length + " < 1");
         }
         if (length > maxFrame) {

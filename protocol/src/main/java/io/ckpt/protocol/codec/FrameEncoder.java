@@ -46,6 +46,10 @@ public final class FrameEncoder extends MessageToMessageEncoder<Frame> {
             b.writeShort(h.maxVersion());
             writeString(b, h.client());
             writeString(b, h.hostId());
+            if (h.auth().length > 0xFFFF) {
+                b.release();
+                throw new IllegalArgumentException("credentials longer than 65535 bytes");
+            }
             b.writeShort(h.auth().length);
             b.writeBytes(h.auth());
             type = HELLO;
@@ -63,6 +67,10 @@ public final class FrameEncoder extends MessageToMessageEncoder<Frame> {
             b.writeLong(u.takenAtMillis());
             writeString(b, u.kind());
             b.writeByte(u.mode());
+            if (u.labels().size() > 0xFFFF) {
+                b.release();
+                throw new IllegalArgumentException("more than 65535 labels");
+            }
             b.writeShort(u.labels().size());
             u.labels().forEach(l -> writeString(b, l));
             type = UPLOAD_BEGIN;
