@@ -10,10 +10,9 @@ import picocli.CommandLine.Command;
         version = "ckpt 0.1.0",
         usageHelpAutoWidth = true,
         description = {
-            "ckpt stores WPAR checkpoint images (chkptwpar statefiles, file-system images, any stream)",
-            "on a checkpoint server, deduplicated and compressed, and restores them bit for bit.",
+            "ckpt stores WPAR checkpoint images (chkptwpar statefiles, file-system images, any stream) on a checkpoint server, deduplicated and compressed, and restores them bit for bit.",
             "",
-            "  ckpt server ...   run the server (see 'ckpt server --help')",
+            "  ckpt server ...   run the server (see 'ckpt server --help')"
         },
         subcommands = {PushCommand.class, ListCommand.class, ShowCommand.class, RestoreCommand.class,
                 CommandLine.HelpCommand.class},
@@ -21,8 +20,8 @@ import picocli.CommandLine.Command;
             "",
             "Client commands reach the server at --server HOST:PORT, else $CKPT_SERVER, else 127.0.0.1:7420.",
             "",
-            "Exit status: 0 success, 1 error, 2 bad usage, 3 not found, 4 server unreachable,",
-            "5 data damaged, 6 disk full, 7 refused."
+            "Exit status: 0 success, 1 error, 2 bad usage, 3 not found, 4 server unreachable, 5 data damaged, 6 disk full, 7 refused.",
+            ""
         })
 public final class CkptMain implements Runnable {
     @CommandLine.Spec

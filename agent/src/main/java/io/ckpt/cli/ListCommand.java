@@ -9,25 +9,22 @@ import picocli.CommandLine.Option;
 
 @Command(
         name = "list",
+        mixinStandardHelpOptions = true,
         sortOptions = false,
         usageHelpAutoWidth = true,
         description = {
-            "Lists complete checkpoints, oldest first: id, WPAR, when taken (UTC), state, health,",
-            "logical size (the image as uploaded) and stored size (the new bytes it added to the",
-            "datastore after dedup and compression)."
+            "Lists complete checkpoints, oldest first: id, WPAR, when taken (UTC), state, health, logical size (the image as uploaded) and stored size (the new bytes it added to the datastore after dedup and compression)."
         },
         footer = {
             "",
-            "JSON (--json): {\"checkpoints\": [{\"id\", \"wpar\", \"taken_at\", \"kind\", \"state\", \"health\",",
-            "\"protected\", \"labels\", \"host\", \"logical_bytes\", \"stored_bytes\", \"chunks\", \"new_chunks\",",
-            "\"parts\", \"created_at\", \"completed_at\"}, ...]}; times are ISO-8601 UTC. See docs/PROTOCOL.md.",
+            "JSON (--json): {\"checkpoints\": [{\"id\", \"wpar\", \"taken_at\", \"kind\", \"state\", \"health\", \"protected\", \"labels\", \"host\", \"logical_bytes\", \"stored_bytes\", \"chunks\", \"new_chunks\", \"parts\", \"created_at\", \"completed_at\"}, ...]}; times are ISO-8601 UTC. See docs/PROTOCOL.md.",
             "",
             "Examples:",
             "  ckpt list",
             "  ckpt list --wpar web01 --json",
             "",
-            "Exit status: 0 success, 1 error, 2 bad usage, 3 not found, 4 server unreachable,",
-            "5 data damaged, 6 disk full, 7 refused."
+            "Exit status: 0 success, 1 error, 2 bad usage, 3 not found, 4 server unreachable, 5 data damaged, 6 disk full, 7 refused.",
+            ""
         })
 final class ListCommand extends ClientCommand {
     @Option(names = "--wpar", paramLabel = "NAME", description = "Only this WPAR's checkpoints.")

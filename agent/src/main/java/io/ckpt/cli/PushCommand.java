@@ -25,27 +25,24 @@ import picocli.CommandLine.Parameters;
 
 @Command(
         name = "push",
+        mixinStandardHelpOptions = true,
         sortOptions = false,
         usageHelpAutoWidth = true,
         description = {
-            "Uploads a checkpoint image of a WPAR: one file, a statefile directory, or a stream on",
-            "stdin ('-'). The server stores each distinct chunk once; the checkpoint becomes visible",
-            "only when every byte is durable. Prints the new checkpoint's id on stdout (a summary goes",
-            "to stderr); ids are unique across the datastore.",
+            "Uploads a checkpoint image of a WPAR: one file, a statefile directory, or a stream on stdin ('-'). The server stores each distinct chunk once; the checkpoint becomes visible only when every byte is durable. Prints the new checkpoint's id on stdout (a summary goes to stderr); ids are unique across the datastore.",
             "",
-            "A directory is sent as every regular file, directory and symbolic link in it, with",
-            "relative paths, permission bits and modification times; links are stored as links, never",
-            "followed. Other file types (sockets, devices, FIFOs) are skipped with a warning."
+            "A directory is sent as every regular file, directory and symbolic link in it, with relative paths, permission bits and modification times; links are stored as links, never followed. Other file types (sockets, devices, FIFOs) are skipped with a warning."
         },
         footer = {
             "",
             "Examples:",
             "  ckpt push --wpar web01 /var/ckpt/web01/state",
-            "  chkptwpar -k -d /dev/stdout web01 | ckpt push --wpar web01 -",
-            "  ckpt push --wpar db01 --taken-at 2026-11-01T03:00:00Z --label imported=yes old.img",
+            "  tar -C /wpars/web01 -cf - . | ckpt push --wpar web01 --name rootfs.tar -",
+            "  ckpt push --wpar db01 --taken-at 2026-11-01T03:00:00Z \\",
+            "            --label imported=yes old.img",
             "",
-            "Exit status: 0 success, 1 error, 2 bad usage, 3 not found, 4 server unreachable,",
-            "5 data damaged, 6 disk full, 7 refused."
+            "Exit status: 0 success, 1 error, 2 bad usage, 3 not found, 4 server unreachable, 5 data damaged, 6 disk full, 7 refused.",
+            ""
         })
 final class PushCommand extends ClientCommand {
     @Option(names = "--wpar", required = true, paramLabel = "NAME", description = "The WPAR this checkpoint belongs to.")

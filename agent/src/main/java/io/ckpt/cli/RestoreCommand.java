@@ -25,31 +25,25 @@ import picocli.CommandLine.Option;
 
 @Command(
         name = "restore",
+        mixinStandardHelpOptions = true,
         sortOptions = false,
         usageHelpAutoWidth = true,
         description = {
-            "Restores a complete checkpoint of a WPAR bit for bit. A directory checkpoint comes back as",
-            "the same tree (modes, times, links); a file or stream checkpoint as one file, or on stdout",
-            "with '--to -'.",
+            "Restores a complete checkpoint of a WPAR bit for bit. A directory checkpoint comes back as the same tree (modes, times, links); a file or stream checkpoint as one file, or on stdout with '--to -'.",
             "",
-            "Every chunk is verified against its SHA-256 on the server and every part again here; the",
-            "restore is written under a temporary name and moved into place only when all of it",
-            "arrived intact. A damaged checkpoint fails with its id, part and byte offset, and leaves",
-            "nothing behind."
+            "Every chunk is verified against its SHA-256 on the server and every part again here; the restore is written under a temporary name and moved into place only when all of it arrived intact. A damaged checkpoint fails with its id, part and byte offset, and leaves nothing behind."
         },
         footer = {
             "",
-            "TIME is ISO-8601: 2026-11-26T14:00:00Z, 2026-11-26T14:00:00+01:00, or 2026-11-26T14:00:00",
-            "(no offset: this machine's time zone). --at picks the newest complete checkpoint taken at or",
-            "before TIME.",
+            "TIME is ISO-8601: 2026-11-26T14:00:00Z, 2026-11-26T14:00:00+01:00, or 2026-11-26T14:00:00 (no offset: this machine's time zone). --at picks the newest complete checkpoint taken at or before TIME.",
             "",
             "Examples:",
             "  ckpt restore --wpar web01 --latest --to /var/ckpt/web01/restore",
             "  ckpt restore --wpar web01 --at 2026-11-26T03:00:00Z --to /tmp/web01.img",
-            "  ckpt restore --wpar web01 --id 42 --to - | restartwpar ...",
+            "  ckpt restore --wpar web01 --id 42 --to - > web01.img",
             "",
-            "Exit status: 0 success, 1 error, 2 bad usage, 3 not found, 4 server unreachable,",
-            "5 data damaged, 6 disk full, 7 refused."
+            "Exit status: 0 success, 1 error, 2 bad usage, 3 not found, 4 server unreachable, 5 data damaged, 6 disk full, 7 refused.",
+            ""
         })
 final class RestoreCommand extends ClientCommand {
     @Option(names = "--wpar", required = true, paramLabel = "NAME", description = "The WPAR to restore.")

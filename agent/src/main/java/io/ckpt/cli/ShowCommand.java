@@ -9,19 +9,19 @@ import picocli.CommandLine.Parameters;
 
 @Command(
         name = "show",
+        mixinStandardHelpOptions = true,
         sortOptions = false,
         usageHelpAutoWidth = true,
         description = "Shows one checkpoint and its parts (files, directories, links or stream).",
         footer = {
             "",
-            "JSON (--json): {\"checkpoint\": {...as in list...}, \"parts\": [{\"name\", \"type\", \"mode\",",
-            "\"mtime\", \"size\", \"chunks\", \"sha256\", \"target\"}, ...]}.",
+            "JSON (--json): {\"checkpoint\": {...as in list...}, \"parts\": [{\"name\", \"type\", \"mode\", \"mtime\", \"size\", \"chunks\", \"sha256\", \"target\"}, ...]}.",
             "",
             "Example:",
             "  ckpt show 42",
             "",
-            "Exit status: 0 success, 1 error, 2 bad usage, 3 not found, 4 server unreachable,",
-            "5 data damaged, 6 disk full, 7 refused."
+            "Exit status: 0 success, 1 error, 2 bad usage, 3 not found, 4 server unreachable, 5 data damaged, 6 disk full, 7 refused.",
+            ""
         })
 final class ShowCommand extends ClientCommand {
     @Parameters(index = "0", paramLabel = "ID", description = "Checkpoint id.")

@@ -17,13 +17,9 @@ import picocli.CommandLine.Option;
         sortOptions = false,
         usageHelpAutoWidth = true,
         description = {
-            "Runs the ckpt server: receives checkpoint images from agents and the ckpt CLI, stores each",
-            "distinct chunk once (content-defined chunking, SHA-256, LZ4) in the datastore, indexes",
-            "checkpoints in a SQLite catalog, and streams them back on restore.",
+            "Runs the ckpt server: receives checkpoint images from agents and the ckpt CLI, stores each distinct chunk once (content-defined chunking, SHA-256, LZ4) in the datastore, indexes checkpoints in a SQLite catalog, and streams them back on restore.",
             "",
-            "The datastore is created on first start. One server per datastore: a second one refuses",
-            "to start and names the holder; the lock of a server that died is taken over. Uploads that",
-            "were cut off by a crash are discarded at the next start.",
+            "The datastore is created on first start. One server per datastore: a second one refuses to start and names the holder; the lock of a server that died is taken over. Uploads that were cut off by a crash are discarded at the next start.",
             "",
             "Stops cleanly on SIGTERM or SIGINT: uploads in progress are discarded, never half-stored."
         },
