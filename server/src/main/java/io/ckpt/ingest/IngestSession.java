@@ -43,13 +43,13 @@ import net.jpountz.lz4.LZ4Factory;
  * <p>Bytes collect in a fixed buffer; when it is full (or a part ends) every whole chunk in it
  * is hashed, the catalog is asked in one query which digests it already has, the new chunks are
  * compressed into a record batch that goes to the pack store in one write, and their locations
- * plus the part's chunk list are inserted in one transaction. Memory is the buffer and the batch,
- * whatever the image size.
+ * plus the part's chunk list are inserted in one transaction. Memory is the buffer and the batch
+ * (about 6 MiB), whatever the image size; the server bounds how many sessions run at once.
  *
  * <p>Not thread-safe: all calls for one session come from one worker thread in order.
  */
 public final class IngestSession {
-    static final int BUFFER_SIZE = 8 * 1024 * 1024;
+    static final int BUFFER_SIZE = 4 * 1024 * 1024;
     static final int BATCH_BYTES = 2 * 1024 * 1024;
     private static final LZ4Factory LZ4 = LZ4Factory.fastestInstance();
 
@@ -349,21 +349,28 @@ public final class IngestSession {
                     ? "commit before part '" + part.name() + "' ended" : "commit of a finished upload");
         }
         state = State.DONE;
-        packs.sync();
-        manifest.finish();
-        manifestChannel.force(true);
-        manifest.close();
-        Datastore.moveDurably(manifestTmp, ds.manifestPath(checkpointId));
-        int parts = partSeq + 1;
-        long duration = (System.nanoTime() - startNanos) / 1_000_000;
-        int updated = catalog.writeDurably(h -> h.attach(CheckpointDao.class).markComplete(checkpointId,
-                logicalBytes, storedBytes, chunkCount, newChunkCount, parts, System.currentTimeMillis()));
-        if (updated != 1) {
-            Files.deleteIfExists(ds.manifestPath(checkpointId));
-            throw new IngestException(ErrorCode.CONFLICT, "checkpoint " + checkpointId + " was removed during its upload");
+        boolean visible = false;
+        try {
+            packs.sync();
+            manifest.finish();
+            manifestChannel.force(true);
+            manifest.close();
+            Datastore.moveDurably(manifestTmp, ds.manifestPath(checkpointId));
+            int parts = partSeq + 1;
+            long duration = (System.nanoTime() - startNanos) / 1_000_000;
+            int updated = catalog.writeDurably(h -> h.attach(CheckpointDao.class).markComplete(checkpointId,
+                    logicalBytes, storedBytes, chunkCount, newChunkCount, parts, System.currentTimeMillis()));
+            if (updated != 1) {
+                throw new IngestException(ErrorCode.CONFLICT, "checkpoint " + checkpointId + " was removed during its upload");
+            }
+            visible = true;
+            return new Committed(checkpointId, wpar, takenAt, logicalBytes, storedBytes, chunkCount, newChunkCount,
+                    parts, duration);
+        } finally {
+            if (!visible) {
+                discard();
+            }
         }
-        return new Committed(checkpointId, wpar, takenAt, logicalBytes, storedBytes, chunkCount, newChunkCount,
-                parts, duration);
     }
 
     /**
@@ -375,6 +382,11 @@ public final class IngestSession {
             return;
         }
         state = State.DONE;
+        discard();
+    }
+
+    /** Removes every trace of this upload but the chunks (see {@link #abort()}). */
+    private void discard() {
         try {
             manifest.close();
         } catch (IOException ignored) {
@@ -382,8 +394,9 @@ public final class IngestSession {
         }
         try {
             Files.deleteIfExists(manifestTmp);
+            Files.deleteIfExists(ds.manifestPath(checkpointId));
         } catch (IOException ignored) {
-            // tmp/ is emptied at the next start
+            // tmp/ is emptied at the next start, and a manifest without a complete checkpoint is ignored
         }
         try {
             catalog.write(h -> h.attach(CheckpointDao.class).delete(checkpointId));

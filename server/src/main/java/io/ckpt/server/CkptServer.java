@@ -75,7 +75,8 @@ public final class CkptServer implements AutoCloseable {
             EventExecutorGroup restore = new DefaultEventExecutorGroup(Math.max(4, cores * 2));
             ChannelGroup channels = new DefaultChannelGroup("clients", GlobalEventExecutor.INSTANCE);
             ServerContext ctx = new ServerContext(ds, catalog, packs, ChunkerParams.DEFAULT, new CatalogQueries(catalog),
-                    new Restorer(catalog, ds), ingest, restore, channels, FrameFormat.DEFAULT_MAX_FRAME,
+                    new Restorer(catalog, ds), ingest, restore, channels, new java.util.concurrent.Semaphore(cfg.maxUploads()),
+                    cfg.maxUploads(), FrameFormat.DEFAULT_MAX_FRAME,
                     cfg.idleTimeoutSeconds());
             Channel listener;
             try {

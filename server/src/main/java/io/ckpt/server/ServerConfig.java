@@ -4,14 +4,24 @@ import java.net.InetSocketAddress;
 import java.nio.file.Path;
 
 /** The server's settings, validated once at start. */
-public record ServerConfig(Path datastore, Path catalog, InetSocketAddress listen, int idleTimeoutSeconds, long packTargetSize) {
+public record ServerConfig(Path datastore, Path catalog, InetSocketAddress listen, int idleTimeoutSeconds,
+        long packTargetSize, int maxUploads) {
+    public ServerConfig {
+        if (maxUploads < 1) {
+            throw new IllegalArgumentException("--max-uploads must be at least 1: " + maxUploads);
+        }
+        if (idleTimeoutSeconds < 1) {
+            throw new IllegalArgumentException("--idle-timeout must be at least 1 second: " + idleTimeoutSeconds);
+        }
+    }
+
     public static final int DEFAULT_PORT = 7420;
 
     /** Parses {@code HOST:PORT}, {@code :PORT} or {@code [v6]:PORT}; port 0 picks a free one. */
     public static InetSocketAddress parseAddress(String s) {
         int colon = s.lastIndexOf(':');
         if (colon < 0) {
-            throw new IllegalArgumentException("'" + s + "' is not HOST:PORT");
+            throw new IllegalArgumentException("--listen '" + s + "' is not HOST:PORT");
         }
         String host = s.substring(0, colon);
         if (host.startsWith("[") && host.endsWith("]")) {
@@ -21,10 +31,10 @@ public record ServerConfig(Path datastore, Path catalog, InetSocketAddress liste
         try {
             port = Integer.parseInt(s.substring(colon + 1));
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("'" + s + "': port is not a number");
+            throw new IllegalArgumentException("--listen '" + s + "': port is not a number");
         }
         if (port < 0 || port > 65535) {
-            throw new IllegalArgumentException("'" + s + "': port out of range");
+            throw new IllegalArgumentException("--listen '" + s + "': port out of range");
         }
         return new InetSocketAddress(host.isEmpty() ? "0.0.0.0" : host, port);
     }

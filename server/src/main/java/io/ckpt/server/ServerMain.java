@@ -50,6 +50,11 @@ public final class ServerMain implements Callable<Integer> {
             description = "Drop a connection that sends nothing for this long (default: ${DEFAULT-VALUE}).")
     int idleTimeout;
 
+    @Option(names = "--max-uploads", paramLabel = "N", defaultValue = "16",
+            description = "Most uploads in progress at once; each holds about 6 MiB of heap. Further uploads are"
+                    + " refused with 'server busy' and retried by the client (default: ${DEFAULT-VALUE}).")
+    int maxUploads;
+
     @Option(names = "--debug", description = "Print stack traces with errors.")
     boolean debug;
 
@@ -63,9 +68,9 @@ public final class ServerMain implements Callable<Integer> {
         CkptServer server;
         try {
             server = CkptServer.start(new ServerConfig(datastore, catalog, ServerConfig.parseAddress(listen),
-                    idleTimeout, 256L << 20));
+                    idleTimeout, 256L << 20, maxUploads));
         } catch (IllegalArgumentException e) {
-            System.err.println("ckpt server: --listen " + e.getMessage());
+            System.err.println("ckpt server: " + e.getMessage());
             return 2;
         } catch (Exception e) {
             if (debug) {

@@ -16,7 +16,7 @@ public final class RecordBatch {
     private int count;
 
     public RecordBatch(int capacity) {
-        this.buf = ByteBuffer.allocateDirect(capacity);
+        this.buf = ByteBuffer.allocate(capacity); // heap: freed by GC like the rest of a session
     }
 
     /** Whether a record of {@code storedLength} bytes still fits. */

@@ -22,6 +22,7 @@ import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
@@ -275,6 +276,13 @@ public final class CkptClient implements AutoCloseable {
     }
 
     private IOException lost(String what) {
+        // The server usually says why before it closes (disk full, bad data): report that instead.
+        for (Object o = handler.poll(); o != null && o != ClientHandler.CLOSED; o = handler.poll()) {
+            if (o instanceof Frame.Error e) {
+                return new ClientException(e.code(), e.message());
+            }
+            ReferenceCountUtil.release(o);
+        }
         Throwable t = handler.failure();
         return ClientException.unreachable("connection to the ckpt server at " + server + " lost during " + what
                 + (t != null ? " (" + t.getMessage() + ")" : ""), t);

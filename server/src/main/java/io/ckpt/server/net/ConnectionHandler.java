@@ -97,8 +97,17 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
                     throw new IngestException(ErrorCode.BAD_REQUEST, "upload mode " + b.mode()
                             + " is not supported by this server (stream mode only)");
                 }
-                session = IngestSession.begin(server.datastore(), server.catalog(), server.packs(), server.chunker(),
-                        b.wpar(), b.takenAtMillis(), b.kind(), b.labels(), host);
+                if (!server.uploadPermits().tryAcquire()) {
+                    throw new IngestException(ErrorCode.CONFLICT, "server busy: " + server.maxUploads()
+                            + " uploads in progress, the most it takes (--max-uploads); retry later");
+                }
+                try {
+                    session = IngestSession.begin(server.datastore(), server.catalog(), server.packs(), server.chunker(),
+                            b.wpar(), b.takenAtMillis(), b.kind(), b.labels(), host);
+                } catch (Throwable t) {
+                    server.uploadPermits().release();
+                    throw t;
+                }
                 log.info("upload of checkpoint {} for WPAR {} from {} started", session.checkpointId(), b.wpar(), peer());
                 ctx.writeAndFlush(new Frame.UploadStarted(session.checkpointId()));
             });
@@ -113,7 +122,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
                 try {
                     c = s.commit();
                 } finally {
-                    session = null;
+                    endSession();
                 }
                 log.info("checkpoint {} of WPAR {} complete: {} bytes, {} new stored bytes, {} of {} chunks new, {} ms",
                         c.id(), c.wpar(), c.logicalBytes(), c.storedBytes(), c.newChunks(), c.chunks(), c.durationMillis());
@@ -128,7 +137,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
                 if (session != null) {
                     log.info("upload of checkpoint {} aborted by the client: {}", session.checkpointId(), a.reason());
                     session.abort();
-                    session = null;
+                    endSession();
                 }
             });
         } else if (frame instanceof Frame.Request r) {
@@ -179,6 +188,14 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
                 fail(t);
             }
         });
+    }
+
+    /** Forgets the finished (committed or aborted) session and frees its upload slot. Worker thread only. */
+    private void endSession() {
+        if (session != null) {
+            session = null;
+            server.uploadPermits().release();
+        }
     }
 
     private IngestSession requireSession(String what) throws IngestException {
@@ -336,7 +353,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
                 log.warn("connection from {} closed during the upload of checkpoint {} (WPAR {}): upload discarded",
                         peer(), session.checkpointId(), session.wpar());
                 session.abort();
-                session = null;
+                endSession();
             }
         });
         ctx.fireChannelInactive();

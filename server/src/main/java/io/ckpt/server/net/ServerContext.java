@@ -20,5 +20,7 @@ public record ServerContext(
         EventExecutorGroup ingestWorkers,
         EventExecutorGroup restoreWorkers,
         ChannelGroup channels,
+        java.util.concurrent.Semaphore uploadPermits,
+        int maxUploads,
         int maxFrame,
         int idleTimeoutSeconds) {}

@@ -1,0 +1,299 @@
+package io.ckpt.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
+
+/**
+ * The {@code ckpt} client as a real child process ({@code io.ckpt.cli.CkptMain} on the test's
+ * class path), pointed at a server with {@code --server}. Immutable: {@link #jvm} gives a copy
+ * with other JVM options.
+ */
+final class Cli {
+    static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(120);
+    /** Quick start-up, as bin/ckpt runs the client; fine for everything but bulk transfers. */
+    static final List<String> QUICK_JVM = List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xshare:auto");
+    /** Full JIT: for pushes and restores of hundreds of MiB, where SHA-256 speed matters. */
+    static final List<String> BULK_JVM = List.of("-XX:+UseSerialGC", "-Xmx512m");
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final String server;
+    private final List<String> jvmOptions;
+
+    private Cli(String server, List<String> jvmOptions) {
+        this.server = server;
+        this.jvmOptions = jvmOptions;
+    }
+
+    /** A client talking to {@code server}. */
+    static Cli against(ServerProcess server) {
+        return new Cli(server.address(), QUICK_JVM);
+    }
+
+    /** A client talking to {@code hostPort}, whether or not anything listens there. */
+    static Cli against(String hostPort) {
+        return new Cli(hostPort, QUICK_JVM);
+    }
+
+    /** A client given no --server (for --help). */
+    static Cli standalone() {
+        return new Cli(null, QUICK_JVM);
+    }
+
+    Cli jvm(List<String> options) {
+        return new Cli(server, List.copyOf(options));
+    }
+
+    static String javaBinary() {
+        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    }
+
+    /** Runs {@code ckpt ARGS} with empty stdin and returns once it has exited. */
+    Result run(String... args) {
+        return command(args).run();
+    }
+
+    /** An invocation to configure (stdin, stdout, timeout) before running or starting it. */
+    Invocation command(String... args) {
+        return new Invocation(args);
+    }
+
+    /** The process's exit status and output. */
+    record Result(List<String> command, int exitCode, String stdout, String stderr) {
+        /** Fails unless the exit status is 0. */
+        Result assertOk() {
+            return assertExit(0);
+        }
+
+        Result assertExit(int expected) {
+            assertEquals(expected, exitCode, () -> "exit status of " + this);
+            return this;
+        }
+
+        JsonNode json() {
+            try {
+                return JSON.readTree(stdout);
+            } catch (IOException e) {
+                throw new AssertionError("stdout of " + this + " is not JSON", e);
+            }
+        }
+
+        @Override
+        public String toString() {
+            return String.join(" ", command.subList(command.indexOf("io.ckpt.cli.CkptMain"), command.size()))
+                    + "\n  exit " + exitCode + "\n  stderr: " + stderr.strip() + "\n  stdout: "
+                    + (stdout.length() > 2000 ? stdout.substring(0, 2000) + "..." : stdout.strip());
+        }
+    }
+
+    final class Invocation {
+        private final String[] args;
+        private Path stdinFile;
+        private Supplier<InputStream> stdinStream;
+        private Path stdoutFile;
+        private OutputStream stdoutSink;
+        private Duration timeout = DEFAULT_TIMEOUT;
+
+        private Invocation(String[] args) {
+            this.args = args;
+        }
+
+        Invocation stdin(byte[] bytes) {
+            this.stdinStream = () -> new ByteArrayInputStream(bytes);
+            return this;
+        }
+
+        Invocation stdin(Path file) {
+            this.stdinFile = file;
+            return this;
+        }
+
+        /** Pipes the stream into the process's stdin from a thread, counting the bytes accepted. */
+        Invocation stdin(Supplier<InputStream> stream) {
+            this.stdinStream = stream;
+            return this;
+        }
+
+        Invocation stdout(Path file) {
+            this.stdoutFile = file;
+            return this;
+        }
+
+        /** Copies stdout into {@code sink} (not closed) instead of keeping it. */
+        Invocation stdout(OutputStream sink) {
+            this.stdoutSink = sink;
+            return this;
+        }
+
+        Invocation timeout(Duration timeout) {
+            this.timeout = timeout;
+            return this;
+        }
+
+        Result run() {
+            return start().await(timeout);
+        }
+
+        /** Starts the process and returns at once. */
+        Running start() {
+            List<String> cmd = new ArrayList<>();
+            cmd.add(javaBinary());
+            cmd.addAll(jvmOptions);
+            cmd.add("-Dorg.slf4j.simpleLogger.defaultLogLevel=warn");
+            cmd.add("-cp");
+            cmd.add(System.getProperty("java.class.path"));
+            cmd.add("io.ckpt.cli.CkptMain");
+            List<String> a = Arrays.asList(args);
+            if (server != null && !a.isEmpty() && !a.get(0).startsWith("-")) {
+                cmd.add(a.get(0));
+                cmd.add("--server");
+                cmd.add(server);
+                cmd.addAll(a.subList(1, a.size()));
+            } else {
+                cmd.addAll(a);
+            }
+            ProcessBuilder pb = new ProcessBuilder(cmd);
+            if (stdinFile != null) {
+                pb.redirectInput(stdinFile.toFile());
+            }
+            if (stdoutFile != null) {
+                pb.redirectOutput(stdoutFile.toFile());
+            }
+            try {
+                return new Running(cmd, pb.start(), stdinFile == null ? stdinStream : null, stdoutSink);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot start " + cmd, e);
+            }
+        }
+    }
+
+    /** A client process that was started and has not been awaited yet. */
+    static final class Running {
+        private final List<String> command;
+        private final Process process;
+        private final AtomicLong stdinBytes = new AtomicLong();
+        private final ByteArrayOutputStream stdout = new ByteArrayOutputStream();
+        private final ByteArrayOutputStream stderr = new ByteArrayOutputStream();
+        private final List<Thread> pumps = new ArrayList<>();
+
+        private Running(List<String> command, Process process, Supplier<InputStream> stdin, OutputStream stdoutSink) {
+            this.command = command;
+            this.process = process;
+            pump("stderr", process.getErrorStream(), stderr);
+            pump("stdout", process.getInputStream(), stdoutSink != null ? stdoutSink : stdout);
+            if (stdin != null) {
+                Thread t = new Thread(() -> feed(stdin), "cli-stdin-" + process.pid());
+                t.setDaemon(true);
+                t.start();
+            } else if (process.getOutputStream() != null) {
+                try {
+                    process.getOutputStream().close();
+                } catch (IOException ignored) {
+                    // redirected from a file, or the process is already gone
+                }
+            }
+        }
+
+        private void pump(String name, InputStream from, OutputStream to) {
+            Thread t = new Thread(() -> {
+                try (from) {
+                    byte[] buf = new byte[256 * 1024];
+                    int n;
+                    while ((n = from.read(buf)) >= 0) {
+                        synchronized (to) {
+                            to.write(buf, 0, n);
+                        }
+                    }
+                } catch (IOException e) {
+                    // the process is gone; what was read is kept
+                }
+            }, "cli-" + name + "-" + process.pid());
+            t.setDaemon(true);
+            t.start();
+            pumps.add(t);
+        }
+
+        private void feed(Supplier<InputStream> stdin) {
+            byte[] buf = new byte[256 * 1024];
+            try (InputStream in = stdin.get(); OutputStream out = process.getOutputStream()) {
+                int n;
+                while ((n = in.read(buf)) >= 0) {
+                    out.write(buf, 0, n);
+                    stdinBytes.addAndGet(n);
+                }
+            } catch (IOException e) {
+                // the process closed its stdin or died (kill -9 tests): the count says how far it got
+            }
+        }
+
+        /** Bytes written into the process's stdin so far. */
+        long stdinBytes() {
+            return stdinBytes.get();
+        }
+
+        long pid() {
+            return process.pid();
+        }
+
+        boolean isAlive() {
+            return process.isAlive();
+        }
+
+        /** SIGKILL, and wait for the process to be gone. */
+        void kill9() {
+            process.destroyForcibly();
+            try {
+                process.waitFor(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+
+        /** Waits for the exit; fails with what the process printed when it takes longer than {@code timeout}. */
+        Result await(Duration timeout) {
+            try {
+                if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                    process.destroyForcibly();
+                    process.waitFor(10, TimeUnit.SECONDS);
+                    throw new AssertionError("ckpt did not exit within " + timeout.toSeconds() + " s: "
+                            + result(-1));
+                }
+                for (Thread t : pumps) {
+                    t.join(10_000);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError("interrupted", e);
+            }
+            return result(process.exitValue());
+        }
+
+        private Result result(int exitCode) {
+            String out;
+            String err;
+            synchronized (stdout) {
+                out = stdout.toString(StandardCharsets.UTF_8);
+            }
+            synchronized (stderr) {
+                err = stderr.toString(StandardCharsets.UTF_8);
+            }
+            return new Result(command, exitCode, out, err);
+        }
+    }
+}

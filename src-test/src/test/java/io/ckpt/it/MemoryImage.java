@@ -1,0 +1,229 @@
+package io.ckpt.it;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.List;
+import java.util.SplittableRandom;
+
+/**
+ * A deterministic, memory-like image: {@code pages} pages of 4 KiB, each a pure function of the
+ * seed and its index, so an image of any size is streamed without being held in memory.
+ *
+ * <p>Pages come in extents of 8 with one kind each, as memory does: about 20% zero, 50% text-like
+ * (words, numbers and addresses: LZ4 roughly halves it) and 30% random. {@link #mutate} returns a
+ * new version with a fraction of the pages rewritten in clusters of 1 to 16 pages, like a process
+ * that ran a while between two checkpoints.
+ */
+final class MemoryImage {
+    static final int PAGE = 4096;
+    private static final int EXTENT_SHIFT = 3;
+    private static final byte[][] WORDS = vocabulary();
+
+    /** The pages one mutation rewrote and the seed their new contents come from. */
+    private record Mutation(long seed, BitSet pages) {}
+
+    private final long seed;
+    private final long pages;
+    private final List<Mutation> mutations;
+
+    private MemoryImage(long seed, long pages, List<Mutation> mutations) {
+        this.seed = seed;
+        this.pages = pages;
+        this.mutations = mutations;
+    }
+
+    static MemoryImage of(long seed, long pages) {
+        return new MemoryImage(seed, pages, List.of());
+    }
+
+    /** An image of {@code bytes} (a multiple of 4 KiB). */
+    static MemoryImage ofSize(long seed, long bytes) {
+        if (bytes % PAGE != 0) {
+            throw new IllegalArgumentException(bytes + " is not a whole number of pages");
+        }
+        return of(seed, bytes / PAGE);
+    }
+
+    long size() {
+        return pages * PAGE;
+    }
+
+    long pages() {
+        return pages;
+    }
+
+    /**
+     * The next version of this image: about {@code fraction} of its pages rewritten (never to
+     * zeros, so every chosen page really changes), in clusters of 1 to 16 pages at random places.
+     */
+    MemoryImage mutate(double fraction, long mutationSeed) {
+        if (pages > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("too many pages to mutate: " + pages);
+        }
+        long target = Math.round(fraction * pages);
+        SplittableRandom r = new SplittableRandom(mutationSeed);
+        BitSet changed = new BitSet((int) pages);
+        long count = 0;
+        while (count < target) {
+            int start = (int) r.nextLong(pages);
+            int end = (int) Math.min(pages, start + 1 + r.nextInt(16));
+            for (int p = start; p < end && count < target; p++) {
+                if (!changed.get(p)) {
+                    changed.set(p);
+                    count++;
+                }
+            }
+        }
+        List<Mutation> next = new ArrayList<>(mutations);
+        next.add(new Mutation(mutationSeed, changed));
+        return new MemoryImage(seed, pages, List.copyOf(next));
+    }
+
+    /** Writes page {@code index} into {@code dst[off..off+4096)}. */
+    void page(long index, byte[] dst, int off) {
+        for (int m = mutations.size() - 1; m >= 0; m--) {
+            Mutation mu = mutations.get(m);
+            if (mu.pages().get((int) index)) {
+                SplittableRandom r = new SplittableRandom(mix(mu.seed(), index));
+                if (r.nextBoolean()) {
+                    textPage(r, dst, off);
+                } else {
+                    randomPage(r, dst, off);
+                }
+                return;
+            }
+        }
+        int kind = (int) Math.floorMod(mix(seed, index >>> EXTENT_SHIFT), 10L);
+        SplittableRandom r = new SplittableRandom(mix(seed ^ 0x5DEECE66DL, index));
+        if (kind < 2) {
+            java.util.Arrays.fill(dst, off, off + PAGE, (byte) 0);
+        } else if (kind < 7) {
+            textPage(r, dst, off);
+        } else {
+            randomPage(r, dst, off);
+        }
+    }
+
+    /** The image's bytes, generated as they are read. */
+    InputStream open() {
+        return prefix(size());
+    }
+
+    /** The first {@code bytes} bytes of the image, generated as they are read. */
+    InputStream prefix(long bytes) {
+        long limit = Math.min(bytes, size());
+        return new InputStream() {
+            private final byte[] buf = new byte[16 * PAGE];
+            private int bufPos;
+            private int bufLen;
+            private long nextPage;
+            private long delivered;
+
+            @Override
+            public int read() throws IOException {
+                byte[] one = new byte[1];
+                return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+            }
+
+            @Override
+            public int read(byte[] b, int off, int len) {
+                if (len == 0) {
+                    return 0;
+                }
+                if (delivered >= limit) {
+                    return -1;
+                }
+                if (bufPos == bufLen) {
+                    int n = 0;
+                    while (n < buf.length / PAGE && nextPage < pages) {
+                        page(nextPage++, buf, n * PAGE);
+                        n++;
+                    }
+                    bufPos = 0;
+                    bufLen = n * PAGE;
+                }
+                int n = (int) Math.min(Math.min(len, bufLen - bufPos), limit - delivered);
+                System.arraycopy(buf, bufPos, b, off, n);
+                bufPos += n;
+                delivered += n;
+                return n;
+            }
+        };
+    }
+
+    /** Writes the image to {@code file}, streaming, and returns the file. */
+    Path writeTo(Path file) throws IOException {
+        try (InputStream in = open(); OutputStream out = Files.newOutputStream(file)) {
+            in.transferTo(out);
+        }
+        return file;
+    }
+
+    /** SHA-256 of the image, hex. */
+    String sha256() throws IOException {
+        try (InputStream in = open()) {
+            return Sha256.of(in);
+        }
+    }
+
+    private static void textPage(SplittableRandom r, byte[] dst, int off) {
+        int pos = off;
+        int end = off + PAGE;
+        while (pos < end) {
+            byte[] word;
+            int pick = r.nextInt(16);
+            if (pick == 0) {
+                // an address: less compressible, like the pointers in a heap
+                word = ("0x" + Long.toHexString(0x7f0000000000L + r.nextLong(1L << 32))).getBytes(StandardCharsets.US_ASCII);
+            } else if (pick == 1) {
+                word = Integer.toString(r.nextInt(100_000)).getBytes(StandardCharsets.US_ASCII);
+            } else {
+                word = WORDS[r.nextInt(WORDS.length)];
+            }
+            int n = Math.min(word.length, end - pos);
+            System.arraycopy(word, 0, dst, pos, n);
+            pos += n;
+            if (pos < end) {
+                dst[pos++] = (byte) (r.nextInt(12) == 0 ? '\n' : ' ');
+            }
+        }
+    }
+
+    private static void randomPage(SplittableRandom r, byte[] dst, int off) {
+        ByteBuffer b = ByteBuffer.wrap(dst, off, PAGE);
+        for (int i = 0; i < PAGE / 8; i++) {
+            b.putLong(r.nextLong());
+        }
+    }
+
+    private static byte[][] vocabulary() {
+        SplittableRandom r = new SplittableRandom(0xC4EC4B01L);
+        byte[][] words = new byte[512][];
+        for (int i = 0; i < words.length; i++) {
+            byte[] w = new byte[2 + r.nextInt(10)];
+            for (int j = 0; j < w.length; j++) {
+                w[j] = (byte) ('a' + r.nextInt(26));
+            }
+            words[i] = w;
+        }
+        return words;
+    }
+
+    /** SplitMix64 finalizer over both inputs: unrelated streams for neighbouring pages and seeds. */
+    private static long mix(long a, long b) {
+        return fmix(a ^ fmix(b + 0x9E3779B97F4A7C15L));
+    }
+
+    private static long fmix(long z) {
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        return z ^ (z >>> 31);
+    }
+}

@@ -1,0 +1,272 @@
+package io.ckpt.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * {@code ckpt server} as a real child process on 127.0.0.1 with a free port, started with the
+ * test's own class path. Its stdout and stderr are kept as one log. Closing it kills it if it is
+ * still running; so does the end of the test JVM, whatever way it ends.
+ */
+final class ServerProcess implements AutoCloseable {
+    static final Duration START_TIMEOUT = Duration.ofSeconds(30);
+    static final Duration STOP_TIMEOUT = Duration.ofSeconds(20);
+    private static final Pattern LISTENING = Pattern.compile("listening on 127\\.0\\.0\\.1:(\\d+)");
+    private static final Set<Process> LIVE = ConcurrentHashMap.newKeySet();
+
+    static {
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> LIVE.forEach(Process::destroyForcibly), "kill-servers"));
+    }
+
+    /** How to start a server: datastore, optional catalog, heap and extra arguments. */
+    static final class Options {
+        private final Path datastore;
+        private Path catalog;
+        private String heap = "512m";
+        private final List<String> jvmArgs = new ArrayList<>();
+
+        private Options(Path datastore) {
+            this.datastore = datastore;
+        }
+
+        Options catalog(Path catalog) {
+            this.catalog = catalog;
+            return this;
+        }
+
+        /** The -Xmx value, e.g. "256m". */
+        Options heap(String heap) {
+            this.heap = heap;
+            return this;
+        }
+
+        Options jvmArg(String arg) {
+            jvmArgs.add(arg);
+            return this;
+        }
+
+        /** Starts the server and waits until it listens; fails with its log if it does not. */
+        ServerProcess start() throws IOException {
+            ServerProcess s = new ServerProcess(this, launch());
+            s.awaitListening();
+            return s;
+        }
+
+        /** Starts a server that is expected to refuse to start, and waits for it to exit. */
+        Exited startExpectingExit() throws IOException {
+            try (ServerProcess s = new ServerProcess(this, launch())) {
+                return s.awaitExit(START_TIMEOUT);
+            }
+        }
+
+        private Process launch() throws IOException {
+            List<String> cmd = new ArrayList<>();
+            cmd.add(Cli.javaBinary());
+            cmd.add("-Xmx" + heap);
+            cmd.add("-XX:+ExitOnOutOfMemoryError"); // an OOM ends the server visibly instead of killing one thread
+            cmd.add("-Dorg.slf4j.simpleLogger.defaultLogLevel=info");
+            cmd.addAll(jvmArgs);
+            cmd.add("-cp");
+            cmd.add(System.getProperty("java.class.path"));
+            cmd.add("io.ckpt.server.ServerMain");
+            cmd.add("--datastore");
+            cmd.add(datastore.toString());
+            cmd.add("--listen");
+            cmd.add("127.0.0.1:0");
+            if (catalog != null) {
+                cmd.add("--catalog");
+                cmd.add(catalog.toString());
+            }
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+            LIVE.add(p);
+            p.getOutputStream().close();
+            return p;
+        }
+    }
+
+    /** A server process that has exited: its status and everything it logged. */
+    record Exited(int exitCode, String log) {}
+
+    private final Options options;
+    private final Process process;
+    private final StringBuilder log = new StringBuilder();
+    private final Thread logReader;
+    private int port = -1;
+
+    private ServerProcess(Options options, Process process) {
+        this.options = options;
+        this.process = process;
+        this.logReader = new Thread(this::readLog, "server-log-" + process.pid());
+        logReader.setDaemon(true);
+        logReader.start();
+    }
+
+    static Options on(Path datastore) {
+        return new Options(datastore);
+    }
+
+    /** Starts a server on {@code datastore} with the default options. */
+    static ServerProcess start(Path datastore) throws IOException {
+        return on(datastore).start();
+    }
+
+    /** A new server with the same options, typically after this one stopped or died. */
+    ServerProcess restart() throws IOException {
+        if (process.isAlive()) {
+            fail("restart() while the server (pid " + pid() + ") is still running");
+        }
+        return options.start();
+    }
+
+    private void readLog() {
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = r.readLine()) != null) {
+                synchronized (log) {
+                    log.append(line).append('\n');
+                    log.notifyAll();
+                }
+            }
+        } catch (IOException e) {
+            // the process is gone; what was read stays in the log
+        } finally {
+            synchronized (log) {
+                log.notifyAll();
+            }
+        }
+    }
+
+    private void awaitListening() {
+        Matcher m = awaitLogOrNull(LISTENING, START_TIMEOUT);
+        if (m == null) {
+            String why = process.isAlive() ? "did not log 'listening on' within " + START_TIMEOUT.toSeconds() + " s"
+                    : "exited with status " + process.exitValue() + " before listening";
+            close();
+            fail("server on " + options.datastore + " " + why + "; its log:\n" + log());
+        }
+        port = Integer.parseInt(m.group(1));
+    }
+
+    int port() {
+        return port;
+    }
+
+    /** HOST:PORT for --server. */
+    String address() {
+        return "127.0.0.1:" + port;
+    }
+
+    long pid() {
+        return process.pid();
+    }
+
+    Path datastore() {
+        return options.datastore;
+    }
+
+    boolean isAlive() {
+        return process.isAlive();
+    }
+
+    String log() {
+        synchronized (log) {
+            return log.toString();
+        }
+    }
+
+    /** Waits until a log line matches {@code pattern}; fails with the log when none does in time. */
+    Matcher awaitLog(Pattern pattern, Duration timeout) {
+        Matcher m = awaitLogOrNull(pattern, timeout);
+        if (m == null) {
+            fail("server log has no line matching /" + pattern + "/ after " + timeout.toSeconds() + " s; the log:\n" + log());
+        }
+        return m;
+    }
+
+    private Matcher awaitLogOrNull(Pattern pattern, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        synchronized (log) {
+            while (true) {
+                Matcher m = pattern.matcher(log);
+                if (m.find()) {
+                    return m;
+                }
+                long left = deadline - System.nanoTime();
+                boolean readerDone = !logReader.isAlive();
+                if (left <= 0 || readerDone) {
+                    return null;
+                }
+                try {
+                    log.wait(Math.max(1, Math.min(TimeUnit.NANOSECONDS.toMillis(left), 200)));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new AssertionError("interrupted", e);
+                }
+            }
+        }
+    }
+
+    /** SIGTERM, then the server must exit with status 0 within {@link #STOP_TIMEOUT}. */
+    void stop() {
+        int code = terminate();
+        assertEquals(0, code, "exit status of the server after SIGTERM; its log:\n" + log());
+    }
+
+    /**
+     * SIGTERM, and wait up to {@link #STOP_TIMEOUT} for the exit; returns the exit status without
+     * judging it, for tests about something else (ShutdownTest judges it).
+     */
+    int terminate() {
+        process.destroy();
+        return awaitExit(STOP_TIMEOUT).exitCode();
+    }
+
+    /** SIGKILL: the server gets no chance to clean up. */
+    void kill9() {
+        process.destroyForcibly();
+        awaitExit(STOP_TIMEOUT);
+    }
+
+    private Exited awaitExit(Duration timeout) {
+        try {
+            if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                process.destroyForcibly();
+                process.waitFor(10, TimeUnit.SECONDS);
+                fail("server (pid " + pid() + ") did not exit within " + timeout.toSeconds() + " s; its log:\n" + log());
+            }
+            logReader.join(5_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted", e);
+        }
+        LIVE.remove(process);
+        return new Exited(process.exitValue(), log());
+    }
+
+    @Override
+    public void close() {
+        if (process.isAlive()) {
+            process.destroyForcibly();
+            try {
+                process.waitFor(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        LIVE.remove(process);
+    }
+}

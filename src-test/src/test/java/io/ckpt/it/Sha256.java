@@ -1,0 +1,66 @@
+package io.ckpt.it;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+
+/** SHA-256 in hex, of files, streams and bytes; and a sink that digests what is written to it. */
+final class Sha256 {
+    private Sha256() {}
+
+    static String of(Path file) throws IOException {
+        try (InputStream in = Files.newInputStream(file)) {
+            return of(in);
+        }
+    }
+
+    static String of(InputStream in) throws IOException {
+        Sink sink = new Sink();
+        in.transferTo(sink);
+        return sink.hex();
+    }
+
+    static String of(byte[] bytes) {
+        return HexFormat.of().formatHex(digest().digest(bytes));
+    }
+
+    static MessageDigest digest() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    /** Digests and counts the bytes written to it; keeps none of them. */
+    static final class Sink extends OutputStream {
+        private final MessageDigest sha = digest();
+        private long count;
+
+        @Override
+        public void write(int b) {
+            sha.update((byte) b);
+            count++;
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) {
+            sha.update(b, off, len);
+            count += len;
+        }
+
+        long count() {
+            return count;
+        }
+
+        /** The digest of everything written; call once, at the end. */
+        String hex() {
+            return HexFormat.of().formatHex(sha.digest());
+        }
+    }
+}
