@@ -171,10 +171,20 @@ final class TreeWriter implements CkptClient.RestoreReceiver {
         }
     }
 
+    /**
+     * The path of part {@code name} in the staging tree, refused when it would leave the tree or
+     * lie under a symbolic link (a link part "a" and a part "a/x" would write through the link).
+     */
     private Path resolve(String name) throws IOException {
         Path p = staging.resolve(name).normalize();
         if (!p.startsWith(staging) || p.equals(staging)) {
             throw new CliException(ExitCode.CORRUPT, "part name '" + name + "' points outside the restore directory");
+        }
+        for (Path q = p.getParent(); q != null && !q.equals(staging); q = q.getParent()) {
+            if (Files.isSymbolicLink(q)) {
+                throw new CliException(ExitCode.CORRUPT, "part '" + name + "' lies under the symbolic link '"
+                        + staging.relativize(q) + "'; refusing to write through it");
+            }
         }
         return p;
     }

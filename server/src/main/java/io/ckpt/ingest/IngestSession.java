@@ -91,6 +91,8 @@ public final class IngestSession {
     private final FileChannel manifestChannel;
     private final ManifestWriter manifest;
     private final Set<String> partNames = new HashSet<>();
+    /** Names of parts that are not directories: nothing may be named under them. */
+    private final Set<String> leafNames = new HashSet<>();
     private State state = State.OPEN;
 
     private long partId;
@@ -171,6 +173,16 @@ public final class IngestSession {
         }
         if (!partNames.add(info.name())) {
             throw new IngestException(ErrorCode.BAD_REQUEST, "part '" + info.name() + "' sent twice");
+        }
+        for (int slash = info.name().indexOf('/'); slash > 0; slash = info.name().indexOf('/', slash + 1)) {
+            String parent = info.name().substring(0, slash);
+            if (leafNames.contains(parent)) {
+                throw new IngestException(ErrorCode.BAD_REQUEST, "part '" + info.name() + "' lies under '" + parent
+                        + "', which is not a directory (a symbolic link or file)");
+            }
+        }
+        if (info.type() != io.ckpt.protocol.PartType.DIRECTORY) {
+            leafNames.add(info.name());
         }
         int seq = ++partSeq;
         partId = catalog.write(h -> h.attach(PartDao.class).create(checkpointId, seq, info.name(),
