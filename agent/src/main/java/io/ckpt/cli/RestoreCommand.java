@@ -139,13 +139,13 @@ final class RestoreCommand extends ClientCommand {
             if (Files.isDirectory(to)) {
                 to = to.resolve(Path.of(parts.get(0).path("name").asText()).getFileName());
             }
-            if (Files.exists(to, LinkOption.NOFOLLOW_LINKS)) {
-                if (!force) {
-                    throw new CliException(ExitCode.USAGE, to + " exists; give --force to overwrite it, or another --to");
-                }
-                Files.delete(to);
+            if (Files.exists(to, LinkOption.NOFOLLOW_LINKS) && !force) {
+                throw new CliException(ExitCode.USAGE, to + " exists; give --force to overwrite it, or another --to");
             }
-            return to;
+            if (Files.isDirectory(to, LinkOption.NOFOLLOW_LINKS)) {
+                throw new CliException(ExitCode.USAGE, to + " is a directory");
+            }
+            return to; // an existing file is replaced only once the restore has fully arrived
         }
         if (Files.exists(to, LinkOption.NOFOLLOW_LINKS)) {
             if (!Files.isDirectory(to, LinkOption.NOFOLLOW_LINKS)) {

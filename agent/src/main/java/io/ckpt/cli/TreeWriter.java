@@ -156,6 +156,7 @@ final class TreeWriter implements CkptClient.RestoreReceiver {
         if (Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS)) {
             Files.delete(target); // checked empty by the command
         }
+        // rename(2) replaces an existing file (--force) atomically: never a moment without one
         Files.move(staging, target, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
     }
 

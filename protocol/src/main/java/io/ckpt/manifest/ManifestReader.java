@@ -68,9 +68,16 @@ public final class ManifestReader {
             byte[] digest = new byte[32];
             int parts = 0;
             int chunks = 0;
+            boolean inPart = false;
             while (true) {
                 int tag = in.readUnsignedByte();
+                boolean expectInPart = tag == TAG_CHUNK || tag == TAG_PART_END;
+                if ((tag == TAG_PART_BEGIN || tag == TAG_END || expectInPart) && inPart != expectInPart) {
+                    throw new ManifestException(what + ": record '" + (char) tag + "' "
+                            + (inPart ? "inside a part" : "outside a part"));
+                }
                 if (tag == TAG_PART_BEGIN) {
+                    inPart = true;
                     String name = readString(in);
                     int type = in.readUnsignedByte();
                     int mode = in.readInt();
@@ -100,6 +107,7 @@ public final class ManifestReader {
                     }
                     v.endPart(length, partSha, count);
                     parts++;
+                    inPart = false;
                 } else if (tag == TAG_END) {
                     int count = in.readInt();
                     byte[] expected = sha.digest();

@@ -32,6 +32,7 @@ public record CheckpointRow(
         @Override
         public CheckpointRow map(ResultSet rs, StatementContext ctx) throws SQLException {
             long completed = rs.getLong("completed_at");
+            Long completedAt = rs.wasNull() ? null : completed;
             return new CheckpointRow(
                     rs.getLong("id"),
                     rs.getString("wpar"),
@@ -47,7 +48,7 @@ public record CheckpointRow(
                     rs.getLong("new_chunk_count"),
                     rs.getInt("part_count"),
                     rs.getLong("created_at"),
-                    rs.wasNull() ? null : completed);
+                    completedAt);
         }
     }
 }

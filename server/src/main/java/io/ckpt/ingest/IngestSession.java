@@ -147,7 +147,7 @@ public final class IngestSession {
             ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
             OutputStream out = Channels.newOutputStream(ch);
             ManifestWriter mw = new ManifestWriter(out, new CheckpointHeader(id, wpar, takenAt, kind, labels));
-            return new IngestSession(ds, catalog, packs, ChunkerParams.DEFAULT, id, wpar, takenAt, tmp, ch, mw);
+            return new IngestSession(ds, catalog, packs, params, id, wpar, takenAt, tmp, ch, mw);
         } catch (IOException | RuntimeException e) {
             if (ch != null) {
                 ch.close();

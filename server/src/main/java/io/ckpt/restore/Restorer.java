@@ -70,8 +70,9 @@ public final class Restorer {
                                 throw damaged(cp, part, offset, "chunk " + ChunkDigest.of(c.digest()) + " has no location");
                             }
                             if (out != null && out.writableBytes() < c.rawLength()) {
-                                sink.data(out);
+                                ByteBuf full = out;
                                 out = null;
+                                sink.data(full);
                             }
                             if (out == null) {
                                 out = sink.allocate(Math.max(FRAME_BYTES, c.rawLength()));
@@ -89,8 +90,9 @@ public final class Restorer {
                         }
                     }
                     if (out != null) {
-                        sink.data(out);
+                        ByteBuf last = out;
                         out = null;
+                        sink.data(last);
                     }
                 } finally {
                     if (out != null) {

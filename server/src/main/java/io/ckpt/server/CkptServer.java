@@ -24,7 +24,11 @@ import io.netty.util.concurrent.GlobalEventExecutor;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,19 +45,22 @@ public final class CkptServer implements AutoCloseable {
     private final EventLoopGroup boss;
     private final EventLoopGroup io;
     private final EventExecutorGroup ingestWorkers;
-    private final EventExecutorGroup restoreWorkers;
+    private final ExecutorService requestWorkers;
+    private final ExecutorService restoreWorkers;
     private final ChannelGroup channels;
     private final Channel listener;
     private boolean closed;
 
     private CkptServer(DatastoreLock lock, Catalog catalog, PackStore packs, EventLoopGroup boss, EventLoopGroup io,
-            EventExecutorGroup ingestWorkers, EventExecutorGroup restoreWorkers, ChannelGroup channels, Channel listener) {
+            EventExecutorGroup ingestWorkers, ExecutorService requestWorkers, ExecutorService restoreWorkers,
+            ChannelGroup channels, Channel listener) {
         this.lock = lock;
         this.catalog = catalog;
         this.packs = packs;
         this.boss = boss;
         this.io = io;
         this.ingestWorkers = ingestWorkers;
+        this.requestWorkers = requestWorkers;
         this.restoreWorkers = restoreWorkers;
         this.channels = channels;
         this.listener = listener;
@@ -66,16 +73,23 @@ public final class CkptServer implements AutoCloseable {
         try {
             Path catalogFile = cfg.catalog() != null ? cfg.catalog() : ds.root().resolve("catalog.db");
             catalog = Catalog.open(catalogFile, ds.id());
+            if (catalog.read(h -> h.attach(io.ckpt.catalog.PackDao.class).count()) == 0 && ds.hasPacks()) {
+                throw new io.ckpt.store.StoreException.Incompatible("catalog " + catalogFile
+                        + " knows no packs, but datastore " + ds.root() + " holds some: this is not the datastore's"
+                        + " catalog; give the right --catalog (refusing to start, so nothing is overwritten)");
+            }
             Recovery.run(ds, catalog);
             PackStore packs = new PackStore(ds, catalog, cfg.packTargetSize());
             int cores = Runtime.getRuntime().availableProcessors();
             EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
             EventLoopGroup io = new MultiThreadIoEventLoopGroup(Math.max(2, cores), NioIoHandler.newFactory());
             EventExecutorGroup ingest = new DefaultEventExecutorGroup(Math.max(2, cores));
-            EventExecutorGroup restore = new DefaultEventExecutorGroup(Math.max(4, cores * 2));
+            // Plain pools with one queue each: a request never waits behind a long restore on a busy thread.
+            ExecutorService requests = Executors.newFixedThreadPool(2, named("request"));
+            ExecutorService restore = Executors.newFixedThreadPool(Math.max(4, cores * 2), named("restore"));
             ChannelGroup channels = new DefaultChannelGroup("clients", GlobalEventExecutor.INSTANCE);
             ServerContext ctx = new ServerContext(ds, catalog, packs, ChunkerParams.DEFAULT, new CatalogQueries(catalog),
-                    new Restorer(catalog, ds), ingest, restore, channels, new java.util.concurrent.Semaphore(cfg.maxUploads()),
+                    new Restorer(catalog, ds), ingest, requests, restore, channels, new java.util.concurrent.Semaphore(cfg.maxUploads()),
                     cfg.maxUploads(), FrameFormat.DEFAULT_MAX_FRAME,
                     cfg.idleTimeoutSeconds());
             Channel listener;
@@ -91,11 +105,12 @@ public final class CkptServer implements AutoCloseable {
                 boss.shutdownGracefully(0, 1, TimeUnit.SECONDS);
                 io.shutdownGracefully(0, 1, TimeUnit.SECONDS);
                 ingest.shutdownGracefully(0, 1, TimeUnit.SECONDS);
-                restore.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+                requests.shutdownNow();
+                restore.shutdownNow();
                 packs.close();
                 throw new IOException("cannot listen on " + cfg.listen() + ": " + e.getMessage(), e);
             }
-            CkptServer server = new CkptServer(lock, catalog, packs, boss, io, ingest, restore, channels, listener);
+            CkptServer server = new CkptServer(lock, catalog, packs, boss, io, ingest, requests, restore, channels, listener);
             log.info("datastore {} (catalog {})", ds.root(), catalogFile);
             return server;
         } catch (IOException | RuntimeException e) {
@@ -105,6 +120,15 @@ public final class CkptServer implements AutoCloseable {
             lock.close();
             throw e;
         }
+    }
+
+    private static ThreadFactory named(String prefix) {
+        AtomicInteger n = new AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, prefix + "-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
     }
 
     public InetSocketAddress address() {
@@ -127,7 +151,17 @@ public final class CkptServer implements AutoCloseable {
         boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         io.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         ingestWorkers.shutdownGracefully(0, 10, TimeUnit.SECONDS).syncUninterruptibly();
-        restoreWorkers.shutdownGracefully(0, 10, TimeUnit.SECONDS).syncUninterruptibly();
+        for (ExecutorService pool : new ExecutorService[] {requestWorkers, restoreWorkers}) {
+            pool.shutdown();
+            try {
+                if (!pool.awaitTermination(10, TimeUnit.SECONDS)) {
+                    pool.shutdownNow();
+                }
+            } catch (InterruptedException e) {
+                pool.shutdownNow();
+                Thread.currentThread().interrupt();
+            }
+        }
         try {
             packs.close();
         } catch (IOException e) {

@@ -52,7 +52,7 @@ public final class ServerMain implements Callable<Integer> {
 
     @Option(names = "--max-uploads", paramLabel = "N", defaultValue = "16",
             description = "Most uploads in progress at once; each holds about 6 MiB of heap. Further uploads are"
-                    + " refused with 'server busy' and retried by the client (default: ${DEFAULT-VALUE}).")
+                    + " refused with 'server busy'; the client retries later (default: ${DEFAULT-VALUE}).")
     int maxUploads;
 
     @Option(names = "--debug", description = "Print stack traces with errors.")
@@ -80,15 +80,24 @@ public final class ServerMain implements Callable<Integer> {
             System.err.println("ckpt server: " + m);
             return 1;
         }
-        Thread shutdown = new Thread(() -> {
+        // SIGTERM and SIGINT close the server and let main return 0; a shutdown hook covers other exits.
+        Runnable stop = () -> {
             log.info("stopping");
             server.close();
             log.info("stopped");
-        }, "shutdown");
-        Runtime.getRuntime().addShutdownHook(shutdown);
+        };
+        for (String name : new String[] {"TERM", "INT"}) {
+            try {
+                sun.misc.Signal.handle(new sun.misc.Signal(name), sig -> new Thread(stop, "shutdown").start());
+            } catch (IllegalArgumentException e) {
+                log.debug("signal {} cannot be handled here: {}", name, e.getMessage());
+            }
+        }
+        Runtime.getRuntime().addShutdownHook(new Thread(server::close, "shutdown-hook"));
         var a = server.address();
         log.info("listening on {}:{}", a.getAddress().getHostAddress(), a.getPort());
         server.awaitClose();
+        server.close(); // waits for a close already under way on the signal thread
         return 0;
     }
 }

@@ -99,6 +99,9 @@ public final class ChunkReader implements AutoCloseable {
                     + ") != catalog (raw " + rawLength + ", stored " + storedLength + ")");
         }
         if (codec == CODEC_NONE) {
+            if (storedLength != rawLength) {
+                throw corrupt(packId, offset, "uncompressed record stores " + storedLength + " bytes but claims " + rawLength);
+            }
             System.arraycopy(r, RECORD_HEADER_LENGTH, dst, dstOff, rawLength);
         } else if (codec == CODEC_LZ4) {
             try {
@@ -135,9 +138,32 @@ public final class ChunkReader implements AutoCloseable {
             } catch (NoSuchFileException e) {
                 throw new StoreException.Corrupt("pack " + PackFormat.relativePath(packId) + " is missing from the datastore");
             }
+            try {
+                checkHeader(ch, packId);
+            } catch (IOException e) {
+                ch.close();
+                throw e;
+            }
             open.put(packId, ch);
         }
         return ch;
+    }
+
+    private void checkHeader(FileChannel ch, long packId) throws IOException {
+        ByteBuffer h = ByteBuffer.allocate(HEADER_LENGTH);
+        while (h.hasRemaining() && ch.read(h, h.position()) >= 0) {
+            // keep reading
+        }
+        if (h.position() < HEADER_LENGTH || !Arrays.equals(h.array(), 0, MAGIC.length, MAGIC, 0, MAGIC.length)) {
+            throw corrupt(packId, 0, "not a ckpt pack file (bad magic)");
+        }
+        if (h.get(MAGIC.length) != VERSION) {
+            throw new StoreException.Incompatible("pack " + PackFormat.relativePath(packId) + " has format version "
+                    + h.get(MAGIC.length) + ", this ckpt reads version " + VERSION + ": upgrade ckpt");
+        }
+        if (h.getLong(MAGIC.length + 1) != packId) {
+            throw corrupt(packId, 0, "header names pack " + h.getLong(MAGIC.length + 1) + " (file renamed or misplaced)");
+        }
     }
 
     @Override

@@ -47,7 +47,9 @@ public final class Datastore {
         if (!Files.exists(marker)) {
             if (Files.isDirectory(root)) {
                 try (var entries = Files.list(root)) {
-                    if (entries.anyMatch(p -> !p.getFileName().toString().equals("catalog.db"))) {
+                    // A lone catalog (given by --catalog) or a marker half-written by a crash is not data.
+                    if (entries.anyMatch(p -> !p.getFileName().toString().startsWith("catalog.db")
+                            && !p.getFileName().toString().equals(MARKER + ".tmp"))) {
                         throw new StoreException.Incompatible(root + " is not empty and has no " + MARKER
                                 + " file: not a ckpt datastore; give an empty or new directory");
                     }
@@ -103,6 +105,13 @@ public final class Datastore {
 
     public Path manifestPath(long checkpointId) {
         return root.resolve("manifests").resolve(String.format("%016x.manifest", checkpointId));
+    }
+
+    /** Whether any pack file exists: a catalog that knows no packs must not be used with such a datastore. */
+    public boolean hasPacks() throws IOException {
+        try (var walk = Files.walk(root.resolve("packs"))) {
+            return walk.anyMatch(p -> p.getFileName().toString().endsWith(".pack"));
+        }
     }
 
     /** Takes the datastore's lock, or fails naming the server that holds it. */

@@ -37,7 +37,7 @@ public final class PackStore implements AutoCloseable {
 
     public synchronized Placement append(RecordBatch batch) throws IOException {
         if (closed) {
-            throw new StoreException("pack store is closed (server shutting down)");
+            throw new StoreException.Closed("the server is shutting down; retry the upload when it is back");
         }
         if (current != null && (current.isBroken() || current.size() + batch.bytes() > targetSize)) {
             sealCurrent();
@@ -70,7 +70,11 @@ public final class PackStore implements AutoCloseable {
         try {
             ch.force(false);
         } catch (ClosedChannelException e) {
-            // Sealed (and so fsynced) meanwhile by another thread.
+            // Sealed (and so fsynced) meanwhile by another thread, or abandoned: then poisoned tells.
+            if (poisoned != null) {
+                throw new StoreException("an earlier pack could not be made durable (" + poisoned.getMessage()
+                        + "); restart the server so that it checks the datastore", poisoned);
+            }
         } catch (IOException e) {
             throw StoreException.classify(e, "fsync of the open pack");
         }
@@ -95,6 +99,7 @@ public final class PackStore implements AutoCloseable {
             w.seal();
         } catch (IOException e) {
             w.closeQuietly();
+            poisoned = e; // its records may not be durable, and sync() no longer covers them
             throw StoreException.classify(e, "sealing pack " + w.id());
         }
         ledger.sealPack(w.id(), w.size());

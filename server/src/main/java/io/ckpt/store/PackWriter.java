@@ -43,6 +43,11 @@ final class PackWriter {
             }
             ch.force(true);
         }
+        if (Files.exists(path)) {
+            Files.deleteIfExists(tmp);
+            throw new StoreException.Incompatible("pack file " + path + " already exists but the catalog has no record of it:"
+                    + " the catalog does not belong to this datastore's packs (check --catalog)");
+        }
         Datastore.moveDurably(tmp, path);
         FileChannel ch = FileChannel.open(path, StandardOpenOption.WRITE, StandardOpenOption.READ);
         return new PackWriter(id, path, ch, HEADER_LENGTH);

@@ -33,6 +33,13 @@ public class StoreException extends IOException {
         }
     }
 
+    /** The server is shutting down and takes no more writes. */
+    public static final class Closed extends StoreException {
+        public Closed(String message) {
+            super(message);
+        }
+    }
+
     /** Another server holds the datastore. */
     public static final class Locked extends StoreException {
         public Locked(String message) {

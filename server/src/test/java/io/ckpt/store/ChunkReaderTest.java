@@ -11,7 +11,6 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -178,8 +177,6 @@ final class ChunkReaderTest {
      * {@link IndexOutOfBoundsException} out of the reader.
      */
     @Test
-    @Disabled("BUG: ChunkReader.read copies rawLength bytes of a CODEC_NONE record without checking raw == stored: "
-            + "ArrayIndexOutOfBoundsException instead of StoreException.Corrupt")
     void plainRecordClaimingMoreBytesThanItStoresIsCorrupt() throws IOException {
         byte[] raw = ChunkRecord.noise(15, 200_000);
         byte[] digest = ChunkDigest.compute(raw, 0, raw.length).toBytes();

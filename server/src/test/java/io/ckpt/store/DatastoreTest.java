@@ -118,6 +118,62 @@ final class DatastoreTest {
         assertEquals("", Files.readString(dir.resolve("locks/server.lock")), "a released lock names nobody");
     }
 
+    /** Run in a child JVM: tries to take the datastore's lock and prints what happened. */
+    public static final class LockFromAnotherProcess {
+        public static void main(String[] args) throws IOException {
+            try (DatastoreLock lock = Datastore.openOrCreate(Path.of(args[0])).lock()) {
+                System.out.print("acquired");
+            } catch (StoreException.Locked e) {
+                System.out.print("locked");
+            }
+        }
+    }
+
+    private static String lockFromAnotherProcess(Path root) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), LockFromAnotherProcess.class.getName(), root.toString())
+                .redirectError(ProcessBuilder.Redirect.INHERIT)
+                .start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, p.waitFor(), out);
+        return out;
+    }
+
+    @Test
+    void lockHeldByOneProcessIsRefusedToAnother() throws Exception {
+        Datastore ds = Datastore.openOrCreate(dir);
+        try (DatastoreLock held = ds.lock()) {
+            assertEquals("locked", lockFromAnotherProcess(dir));
+        }
+        assertEquals("acquired", lockFromAnotherProcess(dir));
+    }
+
+    /**
+     * POSIX record locks belong to the process, and closing any descriptor of the file drops them
+     * all: the refused second attempt closes its channel and with it the first holder's lock, so
+     * that another process can then take a datastore this one still uses.
+     */
+    @Test
+    void refusedSecondLockInTheSameProcessKeepsTheFirstHeld() throws Exception {
+        Datastore ds = Datastore.openOrCreate(dir);
+        try (DatastoreLock held = ds.lock()) {
+            assertThrows(StoreException.Locked.class, ds::lock);
+            assertEquals("locked", lockFromAnotherProcess(dir), "the datastore is still held by this process");
+        }
+    }
+
+    /**
+     * A crash while the very first open writes the marker leaves only "ckpt-datastore.tmp": the
+     * directory holds nothing of value and must still open as a new datastore, not be refused as
+     * "not a ckpt datastore".
+     */
+    @Test
+    void directoryHoldingOnlyAHalfWrittenMarkerBecomesADatastore() throws IOException {
+        Files.writeString(dir.resolve(Datastore.MARKER + ".tmp"), "format=1\n");
+        Datastore ds = Datastore.openOrCreate(dir);
+        assertEquals(ds.id(), marker(dir).getProperty("id"));
+    }
+
     @Test
     void writeAtomicallyReplacesTheTargetAndLeavesNoTemporaryFile() throws IOException {
         Path target = dir.resolve("f");

@@ -37,6 +37,17 @@ public final class FrameEncoder extends MessageToMessageEncoder<Frame> {
     /** Encodes a non-DATA frame into one buffer, header included. */
     public static ByteBuf encode(ByteBufAllocator alloc, Frame frame) {
         ByteBuf b = alloc.buffer(64);
+        try {
+            return encodeInto(b, frame);
+        } catch (RuntimeException e) {
+            if (b.refCnt() > 0) {
+                b.release();
+            }
+            throw e;
+        }
+    }
+
+    private static ByteBuf encodeInto(ByteBuf b, Frame frame) {
         b.writeInt(0);  // length, patched below
         b.writeByte(0); // type, patched below
         byte type;
@@ -47,7 +58,6 @@ public final class FrameEncoder extends MessageToMessageEncoder<Frame> {
             writeString(b, h.client());
             writeString(b, h.hostId());
             if (h.auth().length > 0xFFFF) {
-                b.release();
                 throw new IllegalArgumentException("credentials longer than 65535 bytes");
             }
             b.writeShort(h.auth().length);
@@ -68,7 +78,6 @@ public final class FrameEncoder extends MessageToMessageEncoder<Frame> {
             writeString(b, u.kind());
             b.writeByte(u.mode());
             if (u.labels().size() > 0xFFFF) {
-                b.release();
                 throw new IllegalArgumentException("more than 65535 labels");
             }
             b.writeShort(u.labels().size());
@@ -110,7 +119,6 @@ public final class FrameEncoder extends MessageToMessageEncoder<Frame> {
             b.writeLong(r.checkpointId());
             type = RESTORE_END;
         } else {
-            b.release();
             throw new IllegalArgumentException("cannot encode " + frame.getClass().getSimpleName() + " into one buffer");
         }
         b.setInt(0, b.readableBytes() - 4);

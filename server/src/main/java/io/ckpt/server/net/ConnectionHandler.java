@@ -141,7 +141,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
                 }
             });
         } else if (frame instanceof Frame.Request r) {
-            server.restoreWorkers().execute(() -> {
+            server.requestWorkers().execute(() -> {
                 try {
                     ctx.writeAndFlush(new Frame.Response(server.queries().handle(r.json())));
                 } catch (Throwable t) {
@@ -308,7 +308,10 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         if (t instanceof NotFoundException) {
             return ErrorCode.NOT_FOUND;
         }
-        if (t instanceof StoreException.NoSpace) {
+        if (t instanceof StoreException.Closed) {
+            return ErrorCode.CONFLICT;
+        }
+        if (t instanceof IOException io && StoreException.classify(io, "") instanceof StoreException.NoSpace) {
             return ErrorCode.NO_SPACE;
         }
         if (t instanceof StoreException.Corrupt) {
@@ -335,9 +338,8 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
         if (evt instanceof IdleStateEvent) {
-            fail(new IngestException(ErrorCode.CONFLICT, "no data from the client for "
+            fail(new IngestException(ErrorCode.CONFLICT, "nothing sent or received for "
                     + server.idleTimeoutSeconds() + " s: connection dropped"));
-            ctx.close();
             return;
         }
         ctx.fireUserEventTriggered(evt);

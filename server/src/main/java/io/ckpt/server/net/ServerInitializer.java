@@ -9,7 +9,8 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.timeout.IdleStateHandler;
 
 /**
- * The whole server pipeline, in order: idle timeout (a stalled client is dropped), frame decoder
+ * The whole server pipeline, in order: idle timeout (a connection on which nothing was read or
+ * written for that long, such as a stalled client, is dropped), frame decoder
  * (bounded frame size), frame encoder, then the connection's handler.
  */
 public final class ServerInitializer extends ChannelInitializer<SocketChannel> {
@@ -24,7 +25,7 @@ public final class ServerInitializer extends ChannelInitializer<SocketChannel> {
         ch.config().setOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(2 << 20, 8 << 20));
         ctx.channels().add(ch);
         ch.pipeline()
-                .addLast("idle", new IdleStateHandler(ctx.idleTimeoutSeconds(), 0, 0))
+                .addLast("idle", new IdleStateHandler(0, 0, ctx.idleTimeoutSeconds()))
                 .addLast("frameDecoder", new FrameDecoder(ctx.maxFrame()))
                 .addLast("frameEncoder", FrameEncoder.INSTANCE)
                 .addLast("connection", new ConnectionHandler(ctx));

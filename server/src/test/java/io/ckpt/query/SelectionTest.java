@@ -1,0 +1,81 @@
+package io.ckpt.query;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.ckpt.catalog.CheckpointRow;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+/** Which checkpoint {@code --at TIME} and {@code --latest} mean, over plain lists. */
+final class SelectionTest {
+    private static CheckpointRow row(long id, long takenAt, String state) {
+        return new CheckpointRow(id, "web01", takenAt, "scheduled", state, "unknown", false, "h", 0, 0, 0, 0, 1, takenAt,
+                "complete".equals(state) ? takenAt + 1 : null);
+    }
+
+    private static CheckpointRow complete(long id, long takenAt) {
+        return row(id, takenAt, "complete");
+    }
+
+    private static Optional<Long> atOrBefore(List<CheckpointRow> rows, long time) {
+        return Selection.newestAtOrBefore(rows, time).map(CheckpointRow::id);
+    }
+
+    private static Optional<Long> newest(List<CheckpointRow> rows) {
+        return Selection.newest(rows).map(CheckpointRow::id);
+    }
+
+    @Test
+    void emptyListSelectsNothing() {
+        assertEquals(Optional.empty(), atOrBefore(List.of(), 1000));
+        assertEquals(Optional.empty(), newest(List.of()));
+    }
+
+    @Test
+    void atOrBeforeTakesTheNewestNotAfterTheTime() {
+        List<CheckpointRow> rows = List.of(complete(1, 100), complete(2, 200), complete(3, 300));
+        assertEquals(Optional.of(2L), atOrBefore(rows, 250));
+        assertEquals(Optional.of(3L), atOrBefore(rows, 10_000));
+    }
+
+    @Test
+    void checkpointTakenExactlyAtTheTimeCounts() {
+        List<CheckpointRow> rows = List.of(complete(1, 100), complete(2, 200));
+        assertEquals(Optional.of(2L), atOrBefore(rows, 200));
+        assertEquals(Optional.of(1L), atOrBefore(rows, 199));
+    }
+
+    @Test
+    void timeBeforeTheFirstCheckpointSelectsNothing() {
+        assertEquals(Optional.empty(), atOrBefore(List.of(complete(1, 100), complete(2, 200)), 99));
+    }
+
+    @Test
+    void orderOfTheListDoesNotMatter() {
+        List<CheckpointRow> rows = List.of(complete(3, 300), complete(1, 100), complete(2, 200));
+        assertEquals(Optional.of(2L), atOrBefore(rows, 299));
+        assertEquals(Optional.of(3L), newest(rows));
+    }
+
+    @Test
+    void tieOnTakenAtGoesToTheLaterId() {
+        List<CheckpointRow> rows = List.of(complete(7, 200), complete(9, 200), complete(8, 200), complete(1, 100));
+        assertEquals(Optional.of(9L), atOrBefore(rows, 200));
+        assertEquals(Optional.of(9L), newest(rows));
+    }
+
+    @Test
+    void checkpointsThatAreNotCompleteAreIgnored() {
+        List<CheckpointRow> rows = List.of(complete(1, 100), row(2, 200, "uploading"), row(3, 300, "failed"));
+        assertEquals(Optional.of(1L), newest(rows));
+        assertEquals(Optional.of(1L), atOrBefore(rows, 250));
+        assertEquals(Optional.empty(), newest(List.of(row(4, 100, "uploading"), row(5, 200, "failed"))));
+    }
+
+    @Test
+    void newestIsTheNewestOfAll() {
+        assertEquals(Optional.of(2L), newest(List.of(complete(1, 100), complete(2, Long.MAX_VALUE))));
+        assertEquals(Optional.of(1L), newest(List.of(complete(1, Long.MIN_VALUE))));
+    }
+}
