@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
             "  ckpt server ...   run the server (see 'ckpt server --help')"
         },
         subcommands = {PushCommand.class, ListCommand.class, ShowCommand.class, RestoreCommand.class,
+                MarkCommand.Good.class, MarkCommand.Bad.class,
                 CommandLine.HelpCommand.class},
         footer = {
             "",

@@ -13,11 +13,11 @@ import picocli.CommandLine.Option;
         sortOptions = false,
         usageHelpAutoWidth = true,
         description = {
-            "Lists complete checkpoints, oldest first: id, WPAR, when taken (UTC), state, health, logical size (the image as uploaded) and stored size (the new bytes it added to the datastore after dedup and compression)."
+            "Lists complete checkpoints, oldest first: id, WPAR, when taken (UTC), state, health (a '*' marks each WPAR's last known good: its newest good checkpoint), logical size (the image as uploaded) and stored size (the new bytes it added to the datastore after dedup and compression)."
         },
         footer = {
             "",
-            "JSON (--json): {\"checkpoints\": [{\"id\", \"wpar\", \"taken_at\", \"kind\", \"state\", \"health\", \"protected\", \"labels\", \"host\", \"logical_bytes\", \"stored_bytes\", \"chunks\", \"new_chunks\", \"parts\", \"created_at\", \"completed_at\"}, ...]}; times are ISO-8601 UTC. See docs/PROTOCOL.md.",
+            "JSON (--json): {\"checkpoints\": [{\"id\", \"wpar\", \"taken_at\", \"kind\", \"state\", \"health\", \"protected\", \"labels\", \"host\", \"logical_bytes\", \"stored_bytes\", \"chunks\", \"new_chunks\", \"parts\", \"created_at\", \"completed_at\", \"lkg\"}, ...]}; times are ISO-8601 UTC. See docs/PROTOCOL.md.",
             "",
             "Examples:",
             "  ckpt list",
@@ -56,13 +56,14 @@ final class ListCommand extends ClientCommand {
             err.println(wpar == null ? "no checkpoints" : "no checkpoints for WPAR " + wpar);
             return ExitCode.OK;
         }
-        String fmt = "%8s  %-16s  %-20s  %-9s  %-7s  %11s  %11s  %s%n";
+        String fmt = "%8s  %-16s  %-20s  %-9s  %-8s  %11s  %11s  %s%n";
         out.printf(fmt, "ID", "WPAR", "TAKEN AT (UTC)", "STATE", "HEALTH", "LOGICAL", "STORED", "LABELS");
         for (JsonNode c : cps) {
             StringBuilder labels = new StringBuilder();
             c.path("labels").forEach(l -> labels.append(labels.length() == 0 ? "" : ",").append(l.asText()));
             out.printf(fmt, c.path("id").asText(), c.path("wpar").asText(), Units.utc(c.path("taken_at").asText()),
-                    c.path("state").asText(), c.path("health").asText(), Units.bytes(c.path("logical_bytes").asLong()),
+                    c.path("state").asText(), c.path("health").asText() + (c.path("lkg").asBoolean() ? " *" : ""),
+                    Units.bytes(c.path("logical_bytes").asLong()),
                     Units.bytes(c.path("stored_bytes").asLong()), labels);
         }
         return ExitCode.OK;

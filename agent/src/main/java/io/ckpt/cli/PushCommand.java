@@ -63,6 +63,15 @@ final class PushCommand extends ClientCommand {
             description = "Part name for a stream read from stdin (default: ${DEFAULT-VALUE}).")
     String streamName;
 
+    @Option(names = "--key", paramLabel = "KEY",
+            description = "Idempotency key: a push repeated with the same key and WPAR (a retry after a lost answer) does"
+                    + " not store a second checkpoint but prints the first one's id.")
+    String key = "";
+
+    @Option(names = "--health", paramLabel = "HEALTH", defaultValue = "unknown",
+            description = "Health to record: good, bad or unknown (default: ${DEFAULT-VALUE}).")
+    String health;
+
     @Option(names = "--json", description = "Print the new checkpoint as JSON (id, sizes, duration); no progress line.")
     boolean json;
 
@@ -77,7 +86,12 @@ final class PushCommand extends ClientCommand {
         Progress progress = new Progress(err, !json, "uploading", "-".equals(path) ? 0 : total);
         JsonNode result;
         try (CkptClient c = client.connect()) {
-            c.beginUpload(wpar, taken, kind, labels);
+            CkptClient.Begun begun = c.beginUpload(new io.ckpt.protocol.Frame.UploadBegin(wpar, taken, kind,
+                    io.ckpt.protocol.Frame.UploadBegin.MODE_STREAM, labels, key, health, ""));
+            if (begun.isDuplicate()) {
+                result = begun.alreadyCommitted();
+                return report(result, progress);
+            }
             try {
                 if ("-".equals(path)) {
                     c.sendPart(new PartInfo(streamName, PartType.STREAM, 0600, taken, ""), System.in, progress::add);
@@ -100,6 +114,10 @@ final class PushCommand extends ClientCommand {
                 progress.finish();
             }
         }
+        return report(result, progress);
+    }
+
+    private int report(JsonNode result, Progress progress) throws IOException {
         long elapsed = progress.elapsedNanos();
         if (json) {
             ObjectNode o = ((ObjectNode) result).deepCopy();
@@ -109,6 +127,12 @@ final class PushCommand extends ClientCommand {
         } else {
             long logical = result.path("logical_bytes").asLong();
             long stored = result.path("stored_bytes").asLong();
+            if (result.path("duplicate").asBoolean(false)) {
+                err.printf("checkpoint %d of WPAR %s already holds key %s; nothing sent%n",
+                        result.path("id").asLong(), wpar, key);
+                out.println(result.path("id").asLong());
+                return ExitCode.OK;
+            }
             err.printf("checkpoint %d of WPAR %s: %s in %d part(s), %s new stored (%.1f%%), %s at %s%n",
                     result.path("id").asLong(), wpar, Units.bytes(logical), result.path("parts").asInt(),
                     Units.bytes(stored), logical == 0 ? 0.0 : stored * 100.0 / logical,

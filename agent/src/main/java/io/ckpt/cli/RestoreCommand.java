@@ -61,6 +61,9 @@ final class RestoreCommand extends ClientCommand {
 
         @Option(names = "--at", paramLabel = "TIME", description = "The newest complete checkpoint taken at or before TIME.")
         String at;
+
+        @Option(names = "--last-known-good", description = "The newest complete checkpoint marked good (the LKG).")
+        boolean lastKnownGood;
     }
 
     @Option(names = "--to", required = true, paramLabel = "DIR|FILE|-",
@@ -79,6 +82,8 @@ final class RestoreCommand extends ClientCommand {
         ObjectNode sel = m.createObjectNode().put("op", "select").put("wpar", wpar);
         if (which.id != null) {
             sel.put("id", which.id);
+        } else if (which.lastKnownGood) {
+            sel.put("last_known_good", true);
         } else if (which.at != null) {
             sel.put("at", parseTime(which.at).toString());
         } else {

@@ -20,11 +20,29 @@ public sealed interface Frame {
     /** A failed request; the connection stays usable unless the server closes it. */
     record Error(ErrorCode code, String message) implements Frame {}
 
-    /** Starts a checkpoint upload. {@code mode} is {@link #MODE_STREAM} (the server chunks). */
-    record UploadBegin(String wpar, long takenAtMillis, String kind, int mode, List<String> labels) implements Frame {
+    /**
+     * Starts a checkpoint upload. {@code mode} is {@link #MODE_STREAM} (the server chunks).
+     * {@code key}, when not empty, makes the upload idempotent: a retry with the key of a
+     * checkpoint that already completed is answered with UPLOAD_COMMITTED at once. {@code health}
+     * is the health the agent found around the checkpoint (unknown, good, bad) with its reason.
+     */
+    record UploadBegin(String wpar, long takenAtMillis, String kind, int mode, List<String> labels,
+            String key, String health, String healthReason) implements Frame {
         public static final int MODE_STREAM = 0;
         /** Reserved for delta uploads (agent chunks, sends only missing chunks). */
         public static final int MODE_DELTA = 1;
+
+        public UploadBegin {
+            labels = List.copyOf(labels);
+            key = key == null ? "" : key;
+            health = health == null || health.isEmpty() ? "unknown" : health;
+            healthReason = healthReason == null ? "" : healthReason;
+        }
+
+        /** A plain upload: no idempotency key, health unknown. */
+        public UploadBegin(String wpar, long takenAtMillis, String kind, int mode, List<String> labels) {
+            this(wpar, takenAtMillis, kind, mode, labels, "", "unknown", "");
+        }
     }
 
     /** The id the server gave the upload; the checkpoint stays invisible until committed. */

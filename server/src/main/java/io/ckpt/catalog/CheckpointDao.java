@@ -11,11 +11,23 @@ import org.jdbi.v3.sqlobject.statement.SqlUpdate;
 /** The checkpoints table. Only complete checkpoints are ever selected for restore. */
 @RegisterRowMapper(CheckpointRow.Mapper.class)
 public interface CheckpointDao {
-    @SqlUpdate("INSERT INTO checkpoints (wpar, taken_at, kind, state, host, created_at) "
-            + "VALUES (:wpar, :takenAt, :kind, 'uploading', :host, :now)")
+    @SqlUpdate("INSERT INTO checkpoints (wpar, taken_at, kind, state, host, created_at, upload_key, health, health_reason, health_at) "
+            + "VALUES (:wpar, :takenAt, :kind, 'uploading', :host, :now, :key, :health, :reason, :now)")
     @GetGeneratedKeys("id")
     long create(@Bind("wpar") String wpar, @Bind("takenAt") long takenAt, @Bind("kind") String kind,
-            @Bind("host") String host, @Bind("now") long now);
+            @Bind("host") String host, @Bind("now") long now, @Bind("key") String uploadKey,
+            @Bind("health") String health, @Bind("reason") String healthReason);
+
+    /** A checkpoint without upload key, health unknown. */
+    default long create(String wpar, long takenAt, String kind, String host, long now) {
+        return create(wpar, takenAt, kind, host, now, null, "unknown", "");
+    }
+
+    @SqlQuery("SELECT * FROM checkpoints WHERE wpar = ? AND upload_key = ?")
+    Optional<CheckpointRow> findByKey(String wpar, String uploadKey);
+
+    @SqlUpdate("UPDATE checkpoints SET health = :health, health_reason = :reason, health_at = :now WHERE id = :id")
+    int setHealth(@Bind("id") long id, @Bind("health") String health, @Bind("reason") String reason, @Bind("now") long now);
 
     @SqlUpdate("""
             UPDATE checkpoints SET state = 'complete', logical_bytes = :logical, stored_bytes = :stored,

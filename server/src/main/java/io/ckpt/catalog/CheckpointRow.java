@@ -21,10 +21,24 @@ public record CheckpointRow(
         long newChunkCount,
         int partCount,
         long createdAt,
-        Long completedAt) {
+        Long completedAt,
+        String healthReason,
+        String uploadKey) {
+
+    /** A row without health reason or upload key. */
+    public CheckpointRow(long id, String wpar, long takenAt, String kind, String state, String health,
+            boolean isProtected, String host, long logicalBytes, long storedBytes, long chunkCount, long newChunkCount,
+            int partCount, long createdAt, Long completedAt) {
+        this(id, wpar, takenAt, kind, state, health, isProtected, host, logicalBytes, storedBytes, chunkCount,
+                newChunkCount, partCount, createdAt, completedAt, "", null);
+    }
 
     public boolean isComplete() {
         return "complete".equals(state);
+    }
+
+    public boolean isGood() {
+        return "good".equals(health);
     }
 
     /** Maps {@code SELECT * FROM checkpoints}. */
@@ -48,7 +62,9 @@ public record CheckpointRow(
                     rs.getLong("new_chunk_count"),
                     rs.getInt("part_count"),
                     rs.getLong("created_at"),
-                    completedAt);
+                    completedAt,
+                    rs.getString("health_reason"),
+                    rs.getString("upload_key"));
         }
     }
 }

@@ -129,13 +129,32 @@ public final class IngestSession {
     /** Registers a new, invisible checkpoint and returns the session that fills it. */
     public static IngestSession begin(Datastore ds, Catalog catalog, PackStore packs, ChunkerParams params,
             String wpar, long takenAt, String kind, List<String> labels, String host) throws IOException {
+        return begin(ds, catalog, packs, params, wpar, takenAt, kind, labels, host, "", "unknown", "");
+    }
+
+    /**
+     * Registers a new, invisible checkpoint with the agent's upload key (empty for none) and the
+     * health it found, and returns the session that fills it. A key already used by an upload
+     * still in progress is refused with CONFLICT (callers check for a completed one first).
+     */
+    public static IngestSession begin(Datastore ds, Catalog catalog, PackStore packs, ChunkerParams params,
+            String wpar, long takenAt, String kind, List<String> labels, String host, String key, String health,
+            String healthReason) throws IOException {
         Names.checkWpar(wpar);
         Names.checkKind(kind);
         Names.checkLabels(labels);
+        Names.checkHealth(health, healthReason);
+        Names.checkUploadKey(key);
         long now = System.currentTimeMillis();
+        String dbKey = key.isEmpty() ? null : key;
         long id = catalog.write(h -> {
             h.attach(WparDao.class).ensure(wpar, now);
-            long cp = h.attach(CheckpointDao.class).create(wpar, takenAt, kind, host, now);
+            CheckpointDao dao = h.attach(CheckpointDao.class);
+            if (dbKey != null && dao.findByKey(wpar, dbKey).isPresent()) {
+                throw new IngestException(ErrorCode.CONFLICT, "an upload with key '" + key + "' for WPAR " + wpar
+                        + " is already in progress; retry when it has ended");
+            }
+            long cp = dao.create(wpar, takenAt, kind, host, now, dbKey, health, healthReason);
             if (!labels.isEmpty()) {
                 h.attach(LabelDao.class).add(cp, labels);
             }

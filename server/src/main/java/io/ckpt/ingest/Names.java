@@ -26,6 +26,21 @@ public final class Names {
         }
     }
 
+    public static void checkHealth(String health, String reason) throws IngestException {
+        if (!"unknown".equals(health) && !"good".equals(health) && !"bad".equals(health)) {
+            throw new IngestException(ErrorCode.BAD_REQUEST, "invalid health '" + health + "': use good, bad or unknown");
+        }
+        if (reason.length() > 4096) {
+            throw new IngestException(ErrorCode.BAD_REQUEST, "health reason longer than 4096 characters");
+        }
+    }
+
+    public static void checkUploadKey(String key) throws IngestException {
+        if (key.length() > 128 || key.chars().anyMatch(c -> c <= 0x20 || c >= 0x7f)) {
+            throw new IngestException(ErrorCode.BAD_REQUEST, "invalid upload key: up to 128 printable ASCII characters");
+        }
+    }
+
     public static void checkLabels(List<String> labels) throws IngestException {
         if (labels.size() > MAX_LABELS) {
             throw new IngestException(ErrorCode.BAD_REQUEST, labels.size() + " labels, more than " + MAX_LABELS);

@@ -45,6 +45,7 @@ public final class CatalogQueries {
             case "list" -> list(text(req, "wpar"), req.path("all").asBoolean(false));
             case "show" -> show(requiredId(req));
             case "select" -> select(req);
+            case "mark" -> mark(requiredId(req), text(req, "health"), text(req, "reason"));
             default -> throw new IngestException(ErrorCode.BAD_REQUEST, "unknown request op '" + op + "'");
         };
         return JSON.writeValueAsString(out);
@@ -62,8 +63,9 @@ public final class CatalogQueries {
                     ? (all ? dao.listAll() : dao.listComplete())
                     : (all ? dao.listAll(wpar) : dao.listComplete(wpar));
             LabelDao labels = h.attach(LabelDao.class);
+            java.util.Set<Long> lkg = Selection.lastKnownGoodIds(rows);
             for (CheckpointRow r : rows) {
-                arr.add(checkpointJson(r, labels.of(r.id())));
+                arr.add(checkpointJson(r, labels.of(r.id())).put("lkg", lkg.contains(r.id())));
             }
             return null;
         });
@@ -115,7 +117,11 @@ public final class CatalogQueries {
                 }
                 return h.attach(CheckpointDao.class).listComplete(wpar);
             });
-            if (req.hasNonNull("at")) {
+            if (req.path("last_known_good").asBoolean(false)) {
+                chosen = Selection.lastKnownGood(rows).orElseThrow(() -> new NotFoundException(
+                        "WPAR '" + wpar + "' has no last known good checkpoint (none is complete and marked good);"
+                                + " mark one with 'ckpt mark-good ID', or restore by --id or --latest"));
+            } else if (req.hasNonNull("at")) {
                 long at = instant(req.get("at").asText());
                 chosen = Selection.newestAtOrBefore(rows, at).orElseThrow(() -> new NotFoundException(
                         "WPAR '" + wpar + "' has no complete checkpoint taken at or before " + Instant.ofEpochMilli(at)
@@ -131,6 +137,25 @@ public final class CatalogQueries {
         return out;
     }
 
+    /** Sets a checkpoint's health (the operator's mark-good / mark-bad) and returns it. */
+    private ObjectNode mark(long id, String health, String reason) throws IOException {
+        String r = reason == null ? "" : reason;
+        if (!"good".equals(health) && !"bad".equals(health) && !"unknown".equals(health)) {
+            throw new IngestException(ErrorCode.BAD_REQUEST, "mark needs health good, bad or unknown, not '" + health + "'");
+        }
+        io.ckpt.ingest.Names.checkHealth(health, r);
+        CheckpointRow row = catalog.write(h -> {
+            CheckpointDao dao = h.attach(CheckpointDao.class);
+            CheckpointRow c = dao.find(id).filter(CheckpointRow::isComplete)
+                    .orElseThrow(() -> new NotFoundException("no complete checkpoint with id " + id));
+            dao.setHealth(id, health, r, System.currentTimeMillis());
+            return dao.find(id).orElseThrow();
+        });
+        ObjectNode out = JSON.createObjectNode();
+        out.set("checkpoint", checkpointJson(row, catalog.read(h -> h.attach(LabelDao.class).of(id))));
+        return out;
+    }
+
     /** The JSON form of one checkpoint, shared by list, show, select, restore and push. */
     public static ObjectNode checkpointJson(CheckpointRow r, List<String> labels) {
         ObjectNode o = JSON.createObjectNode();
@@ -140,6 +165,9 @@ public final class CatalogQueries {
         o.put("kind", r.kind());
         o.put("state", r.state());
         o.put("health", r.health());
+        if (r.healthReason() != null && !r.healthReason().isEmpty()) {
+            o.put("health_reason", r.healthReason());
+        }
         o.put("protected", r.isProtected());
         ArrayNode l = o.putArray("labels");
         labels.forEach(l::add);

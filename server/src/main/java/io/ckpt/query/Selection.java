@@ -24,6 +24,34 @@ public final class Selection {
         return newestAtOrBefore(checkpoints, Long.MAX_VALUE);
     }
 
+    /**
+     * The last known good checkpoint: the newest complete one whose health is good. A checkpoint
+     * marked bad later (a restore that did not come up healthy) drops out, so the one before it
+     * becomes the LKG.
+     */
+    public static Optional<CheckpointRow> lastKnownGood(List<CheckpointRow> checkpoints) {
+        CheckpointRow best = null;
+        for (CheckpointRow c : checkpoints) {
+            if (c.isComplete() && c.isGood() && (best == null || newer(c, best))) {
+                best = c;
+            }
+        }
+        return Optional.ofNullable(best);
+    }
+
+    /** The id of each WPAR's last known good checkpoint among {@code checkpoints}. */
+    public static java.util.Set<Long> lastKnownGoodIds(List<CheckpointRow> checkpoints) {
+        java.util.Map<String, CheckpointRow> best = new java.util.HashMap<>();
+        for (CheckpointRow c : checkpoints) {
+            if (c.isComplete() && c.isGood()) {
+                best.merge(c.wpar(), c, (a, b) -> newer(b, a) ? b : a);
+            }
+        }
+        java.util.Set<Long> ids = new java.util.HashSet<>();
+        best.values().forEach(c -> ids.add(c.id()));
+        return ids;
+    }
+
     private static boolean newer(CheckpointRow a, CheckpointRow b) {
         return a.takenAt() > b.takenAt() || (a.takenAt() == b.takenAt() && a.id() > b.id());
     }

@@ -107,7 +107,7 @@ final class CatalogQueriesTest {
     void listCarriesEveryCheckpointField() throws IOException {
         JsonNode c = ask("{\"op\":\"list\",\"wpar\":\"web01\"}").get("checkpoints").get(0);
         assertEquals(Set.of("id", "wpar", "taken_at", "kind", "state", "health", "protected", "labels", "host",
-                "logical_bytes", "stored_bytes", "chunks", "new_chunks", "parts", "created_at", "completed_at"), fieldNames(c));
+                "logical_bytes", "stored_bytes", "chunks", "new_chunks", "parts", "created_at", "completed_at", "lkg"), fieldNames(c));
         assertEquals(web1, c.get("id").asLong());
         assertEquals("web01", c.get("wpar").asText());
         assertEquals("2026-03-01T10:00:00Z", c.get("taken_at").asText());

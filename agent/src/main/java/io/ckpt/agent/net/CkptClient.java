@@ -120,8 +120,31 @@ public final class CkptClient implements AutoCloseable {
 
     /** Starts an upload and returns the id the server gave the checkpoint. */
     public long beginUpload(String wpar, long takenAtMillis, String kind, List<String> labels) throws IOException {
-        channel.writeAndFlush(new Frame.UploadBegin(wpar, takenAtMillis, kind, Frame.UploadBegin.MODE_STREAM, labels));
-        return expect(Frame.UploadStarted.class, "upload start").checkpointId();
+        return beginUpload(new Frame.UploadBegin(wpar, takenAtMillis, kind, Frame.UploadBegin.MODE_STREAM, labels))
+                .checkpointId();
+    }
+
+    /**
+     * How an upload began: a new checkpoint id to fill, or, for a key whose checkpoint already
+     * completed (a retry after a lost acknowledgement), that checkpoint and nothing to send.
+     */
+    public record Begun(long checkpointId, JsonNode alreadyCommitted) {
+        public boolean isDuplicate() {
+            return alreadyCommitted != null;
+        }
+    }
+
+    public Begun beginUpload(Frame.UploadBegin begin) throws IOException {
+        channel.writeAndFlush(begin);
+        Frame f = expect(Frame.class, "upload start");
+        if (f instanceof Frame.UploadStarted s) {
+            return new Begun(s.checkpointId(), null);
+        }
+        if (f instanceof Frame.UploadCommitted c) {
+            JsonNode j = JSON.readTree(c.json());
+            return new Begun(j.path("id").asLong(), j);
+        }
+        throw unexpected(f, "upload start");
     }
 
     /** Sends one part without data (directory, link). */

@@ -91,7 +91,10 @@ public final class FrameDecoder extends ByteToMessageDecoder {
                 for (int i = 0; i < n; i++) {
                     labels.add(readString(p));
                 }
-                yield new Frame.UploadBegin(wpar, takenAt, kind, mode, List.copyOf(labels));
+                String key = readString(p);
+                String health = readString(p);
+                String reason = readString(p);
+                yield new Frame.UploadBegin(wpar, takenAt, kind, mode, labels, key, health, reason);
             }
             case UPLOAD_STARTED -> {
                 need(p, 8, "checkpoint id");

@@ -82,6 +82,9 @@ public final class FrameEncoder extends MessageToMessageEncoder<Frame> {
             }
             b.writeShort(u.labels().size());
             u.labels().forEach(l -> writeString(b, l));
+            writeString(b, u.key());
+            writeString(b, u.health());
+            writeString(b, u.healthReason());
             type = UPLOAD_BEGIN;
         } else if (frame instanceof Frame.UploadStarted s) {
             b.writeLong(s.checkpointId());

@@ -97,13 +97,28 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
                     throw new IngestException(ErrorCode.BAD_REQUEST, "upload mode " + b.mode()
                             + " is not supported by this server (stream mode only)");
                 }
+                if (!b.key().isEmpty()) {
+                    var done = server.catalog().read(h -> h.attach(io.ckpt.catalog.CheckpointDao.class)
+                            .findByKey(b.wpar(), b.key())).filter(CheckpointRow::isComplete);
+                    if (done.isPresent()) {
+                        // A retry after a lost acknowledgement: the checkpoint exists, say so again.
+                        CheckpointRow row = done.get();
+                        var json = CatalogQueries.checkpointJson(row,
+                                server.catalog().read(h -> h.attach(LabelDao.class).of(row.id())));
+                        json.put("duplicate", true);
+                        log.info("upload key {} of WPAR {} is checkpoint {}, already complete: acknowledged again",
+                                b.key(), b.wpar(), row.id());
+                        ctx.writeAndFlush(new Frame.UploadCommitted(CatalogQueries.toJson(json)));
+                        return;
+                    }
+                }
                 if (!server.uploadPermits().tryAcquire()) {
                     throw new IngestException(ErrorCode.CONFLICT, "server busy: " + server.maxUploads()
                             + " uploads in progress, the most it takes (--max-uploads); retry later");
                 }
                 try {
                     session = IngestSession.begin(server.datastore(), server.catalog(), server.packs(), server.chunker(),
-                            b.wpar(), b.takenAtMillis(), b.kind(), b.labels(), host);
+                            b.wpar(), b.takenAtMillis(), b.kind(), b.labels(), host, b.key(), b.health(), b.healthReason());
                 } catch (Throwable t) {
                     server.uploadPermits().release();
                     throw t;
