@@ -4,21 +4,18 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.ckpt.agent.net.CkptClient;
+import io.ckpt.agent.upload.PartSource;
 import io.ckpt.protocol.PartInfo;
 import io.ckpt.protocol.PartType;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -81,8 +78,14 @@ final class PushCommand extends ClientCommand {
     @Override
     int run() throws Exception {
         long taken = parseTakenAt();
-        List<Entry> entries = "-".equals(path) ? List.of() : scan(Path.of(path));
-        long total = entries.stream().mapToLong(Entry::size).sum();
+        List<PartSource> entries;
+        try {
+            entries = "-".equals(path) ? List.of() : PartSource.scan(Path.of(path), "",
+                    p -> err.println("ckpt: warning: skipping " + p + ": not a regular file, directory or symbolic link"));
+        } catch (NoSuchFileException e) {
+            throw new CliException(ExitCode.NOT_FOUND, "no such file or directory: " + path);
+        }
+        long total = entries.stream().mapToLong(PartSource::size).sum();
         Progress progress = new Progress(err, !json, "uploading", "-".equals(path) ? 0 : total);
         JsonNode result;
         try (CkptClient c = client.connect()) {
@@ -96,9 +99,9 @@ final class PushCommand extends ClientCommand {
                 if ("-".equals(path)) {
                     c.sendPart(new PartInfo(streamName, PartType.STREAM, 0600, taken, ""), System.in, progress::add);
                 } else {
-                    for (Entry e : entries) {
+                    for (PartSource e : entries) {
                         if (e.info().type().hasData()) {
-                            try (InputStream in = Files.newInputStream(e.file())) {
+                            try (InputStream in = e.open()) {
                                 c.sendPart(e.info(), in, progress::add);
                             }
                         } else {
@@ -162,42 +165,4 @@ final class PushCommand extends ClientCommand {
         }
     }
 
-    /** One thing to send, with the local file it comes from. */
-    record Entry(PartInfo info, Path file, long size) {}
-
-    private List<Entry> scan(Path root) throws IOException {
-        BasicFileAttributes attrs;
-        try {
-            attrs = Files.readAttributes(root, BasicFileAttributes.class);
-        } catch (NoSuchFileException e) {
-            throw new CliException(ExitCode.NOT_FOUND, "no such file or directory: " + root);
-        }
-        if (attrs.isRegularFile()) {
-            return List.of(new Entry(new PartInfo(root.getFileName().toString(), PartType.FILE, FileModes.read(root),
-                    attrs.lastModifiedTime().toMillis(), ""), root, attrs.size()));
-        }
-        if (!attrs.isDirectory()) {
-            throw new CliException(ExitCode.USAGE, root + " is neither a regular file nor a directory");
-        }
-        List<Entry> entries = new ArrayList<>();
-        List<Path> paths;
-        try (Stream<Path> walk = Files.walk(root)) {
-            paths = walk.filter(p -> !p.equals(root)).sorted().toList();
-        }
-        for (Path p : paths) {
-            String name = root.relativize(p).toString().replace(p.getFileSystem().getSeparator(), "/");
-            BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-            long mtime = a.lastModifiedTime().toMillis();
-            if (a.isSymbolicLink()) {
-                entries.add(new Entry(new PartInfo(name, PartType.SYMLINK, 0777, mtime, Files.readSymbolicLink(p).toString()), p, 0));
-            } else if (a.isDirectory()) {
-                entries.add(new Entry(new PartInfo(name, PartType.DIRECTORY, FileModes.read(p), mtime, ""), p, 0));
-            } else if (a.isRegularFile()) {
-                entries.add(new Entry(new PartInfo(name, PartType.FILE, FileModes.read(p), mtime, ""), p, a.size()));
-            } else {
-                err.println("ckpt: warning: skipping " + p + ": not a regular file, directory or symbolic link");
-            }
-        }
-        return entries;
-    }
 }

@@ -2,6 +2,7 @@ package io.ckpt.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.ckpt.agent.net.CkptClient;
+import io.ckpt.agent.upload.FileModes;
 import io.ckpt.chunk.ChunkDigest;
 import io.ckpt.protocol.PartInfo;
 import io.ckpt.protocol.PartNames;

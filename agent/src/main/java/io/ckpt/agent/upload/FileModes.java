@@ -1,4 +1,4 @@
-package io.ckpt.cli;
+package io.ckpt.agent.upload;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -9,7 +9,7 @@ import java.util.EnumSet;
 import java.util.Set;
 
 /** POSIX permission bits of a file as an int (0755), read and applied without following links. */
-final class FileModes {
+public final class FileModes {
     private static final PosixFilePermission[] ORDER = {
         PosixFilePermission.OTHERS_EXECUTE, PosixFilePermission.OTHERS_WRITE, PosixFilePermission.OTHERS_READ,
         PosixFilePermission.GROUP_EXECUTE, PosixFilePermission.GROUP_WRITE, PosixFilePermission.GROUP_READ,
@@ -18,7 +18,7 @@ final class FileModes {
 
     private FileModes() {}
 
-    static int read(Path p) throws IOException {
+    public static int read(Path p) throws IOException {
         try {
             Object m = Files.getAttribute(p, "unix:mode", LinkOption.NOFOLLOW_LINKS);
             return ((Integer) m) & 07777;
@@ -34,7 +34,7 @@ final class FileModes {
         }
     }
 
-    static void apply(Path p, int mode) throws IOException {
+    public static void apply(Path p, int mode) throws IOException {
         Set<PosixFilePermission> perms = EnumSet.noneOf(PosixFilePermission.class);
         for (int i = 0; i < ORDER.length; i++) {
             if ((mode & (1 << i)) != 0) {

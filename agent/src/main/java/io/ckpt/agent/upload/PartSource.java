@@ -1,0 +1,73 @@
+package io.ckpt.agent.upload;
+
+import io.ckpt.protocol.PartInfo;
+import io.ckpt.protocol.PartType;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+
+/** One part to send, with where its bytes come from (a file, or nothing for directories and links). */
+public record PartSource(PartInfo info, Path file, long size) {
+
+    /** Opens the part's bytes; only for FILE parts. */
+    public InputStream open() throws IOException {
+        return Files.newInputStream(file);
+    }
+
+    /**
+     * The parts of a single file ({@code prefix + file name}) or of a directory tree (every
+     * regular file, directory and symbolic link under it, sorted, names {@code prefix + relative
+     * path}). Links are recorded, never followed; other file types are reported to {@code skipped}.
+     *
+     * @param prefix "" or a name ending in '/', under which the parts are named
+     */
+    public static List<PartSource> scan(Path root, String prefix, Consumer<Path> skipped) throws IOException {
+        BasicFileAttributes attrs;
+        try {
+            attrs = Files.readAttributes(root, BasicFileAttributes.class);
+        } catch (NoSuchFileException e) {
+            throw new NoSuchFileException(root.toString(), null, "no such file or directory");
+        }
+        if (attrs.isRegularFile()) {
+            return List.of(new PartSource(new PartInfo(prefix + root.getFileName(), PartType.FILE, FileModes.read(root),
+                    attrs.lastModifiedTime().toMillis(), ""), root, attrs.size()));
+        }
+        if (!attrs.isDirectory()) {
+            throw new IOException(root + " is neither a regular file nor a directory");
+        }
+        List<PartSource> parts = new ArrayList<>();
+        if (!prefix.isEmpty()) {
+            String dir = prefix.substring(0, prefix.length() - 1);
+            parts.add(new PartSource(new PartInfo(dir, PartType.DIRECTORY, FileModes.read(root),
+                    attrs.lastModifiedTime().toMillis(), ""), root, 0));
+        }
+        List<Path> paths;
+        try (Stream<Path> walk = Files.walk(root)) {
+            paths = walk.filter(p -> !p.equals(root)).sorted().toList();
+        }
+        for (Path p : paths) {
+            String name = prefix + root.relativize(p).toString().replace(p.getFileSystem().getSeparator(), "/");
+            BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+            long mtime = a.lastModifiedTime().toMillis();
+            if (a.isSymbolicLink()) {
+                parts.add(new PartSource(new PartInfo(name, PartType.SYMLINK, 0777, mtime,
+                        Files.readSymbolicLink(p).toString()), p, 0));
+            } else if (a.isDirectory()) {
+                parts.add(new PartSource(new PartInfo(name, PartType.DIRECTORY, FileModes.read(p), mtime, ""), p, 0));
+            } else if (a.isRegularFile()) {
+                parts.add(new PartSource(new PartInfo(name, PartType.FILE, FileModes.read(p), mtime, ""), p, a.size()));
+            } else {
+                skipped.accept(p);
+            }
+        }
+        return parts;
+    }
+}
