@@ -4,11 +4,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.ckpt.agent.net.CkptClient;
+import io.ckpt.agent.upload.CheckpointSender;
 import io.ckpt.agent.upload.PartSource;
 import io.ckpt.protocol.PartInfo;
 import io.ckpt.protocol.PartType;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -89,30 +89,12 @@ final class PushCommand extends ClientCommand {
         Progress progress = new Progress(err, !json, "uploading", "-".equals(path) ? 0 : total);
         JsonNode result;
         try (CkptClient c = client.connect()) {
-            CkptClient.Begun begun = c.beginUpload(new io.ckpt.protocol.Frame.UploadBegin(wpar, taken, kind,
-                    io.ckpt.protocol.Frame.UploadBegin.MODE_STREAM, labels, key, health, ""));
-            if (begun.isDuplicate()) {
-                result = begun.alreadyCommitted();
-                return report(result, progress);
-            }
+            List<CheckpointSender.Part> parts = "-".equals(path)
+                    ? List.of(new CheckpointSender.Part(new PartInfo(streamName, PartType.STREAM, 0600, taken, ""), () -> System.in))
+                    : entries.stream().map(CheckpointSender.Part::of).toList();
             try {
-                if ("-".equals(path)) {
-                    c.sendPart(new PartInfo(streamName, PartType.STREAM, 0600, taken, ""), System.in, progress::add);
-                } else {
-                    for (PartSource e : entries) {
-                        if (e.info().type().hasData()) {
-                            try (InputStream in = e.open()) {
-                                c.sendPart(e.info(), in, progress::add);
-                            }
-                        } else {
-                            c.sendEmptyPart(e.info());
-                        }
-                    }
-                }
-                result = c.commit();
-            } catch (IOException | RuntimeException ex) {
-                c.abort(ex.getMessage() == null ? "client error" : ex.getMessage());
-                throw ex;
+                result = CheckpointSender.send(c, new io.ckpt.protocol.Frame.UploadBegin(wpar, taken, kind,
+                        io.ckpt.protocol.Frame.UploadBegin.MODE_STREAM, labels, key, health, ""), parts, progress::add);
             } finally {
                 progress.finish();
             }
