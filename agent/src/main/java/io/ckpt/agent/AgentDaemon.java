@@ -1,0 +1,271 @@
+package io.ckpt.agent;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.ckpt.agent.config.AgentConfig;
+import io.ckpt.agent.config.CommandTemplate;
+import io.ckpt.agent.config.ConfigException;
+import io.ckpt.agent.config.FilesystemConfig;
+import io.ckpt.agent.config.SourceConfig;
+import io.ckpt.agent.config.WparConfig;
+import io.ckpt.agent.net.CkptClient;
+import io.ckpt.agent.process.CommandRunner;
+import io.ckpt.agent.schedule.Schedule;
+import io.ckpt.agent.schedule.Scheduler;
+import io.ckpt.agent.spool.Spool;
+import io.ckpt.agent.spool.SpoolEntry;
+import io.ckpt.agent.upload.CheckpointSender;
+import io.ckpt.agent.upload.PartSource;
+import io.ckpt.protocol.Frame;
+import io.ckpt.protocol.PartInfo;
+import io.ckpt.protocol.PartType;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.time.ZoneId;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code ckpt agent --config FILE}: runs each configured WPAR's checkpoint on its schedule,
+ * spools the result and uploads it, and serves status on the control endpoint. SIGHUP reloads
+ * the config (an invalid one is reported and the old one keeps running); SIGTERM stops.
+ */
+public final class AgentDaemon implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(AgentDaemon.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final Path configFile;
+    private final InstantSource clock;
+    private volatile AgentConfig config;
+    private final AgentState state;
+    private final Spool spool;
+    private final Uploader uploader;
+    private final ExecutorService jobs = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "checkpoint");
+        t.setDaemon(true);
+        return t;
+    });
+    private final Thread uploaderThread;
+    private final ControlServer control;
+    private volatile Scheduler scheduler;
+    private Thread schedulerThread;
+    private volatile boolean closed;
+
+    private AgentDaemon(Path configFile, AgentConfig config, InstantSource clock) throws IOException {
+        this.configFile = configFile;
+        this.config = config;
+        this.clock = clock;
+        Files.createDirectories(config.stateDir());
+        this.state = new AgentState(config.stateDir().resolve("agent-state.json"));
+        this.spool = new Spool(config.stateDir().resolve("spool"), config.spool().maxBytes().bytes(),
+                config.spool().maxCheckpoints());
+        this.uploader = new Uploader(spool, state, () -> {
+            AgentConfig c = this.config;
+            return new Uploader.Settings(c.server().toString(), c.hostId(), c.upload());
+        });
+        this.uploaderThread = new Thread(uploader, "uploader");
+        this.control = new ControlServer(new InetSocketAddress(config.control().host(), config.control().port()),
+                new ControlServer.Handler() {
+                    @Override
+                    public String status() throws IOException {
+                        return statusJson();
+                    }
+
+                    @Override
+                    public String checkpointNow(String wpar) throws IOException {
+                        if (AgentDaemon.this.config.wpar(wpar).isEmpty()) {
+                            return null;
+                        }
+                        Scheduler.Trigger t = scheduler.triggerNow(wpar);
+                        log.info("WPAR {}: checkpoint requested now ({})", wpar, t.name().toLowerCase());
+                        return JSON.writeValueAsString(JSON.createObjectNode().put("wpar", wpar)
+                                .put("result", t.name().toLowerCase()));
+                    }
+                });
+    }
+
+    /** Loads the config and starts everything; fails (starting nothing) on an invalid config. */
+    public static AgentDaemon start(Path configFile, InstantSource clock) throws IOException, ConfigException {
+        AgentConfig cfg = AgentConfig.load(configFile);
+        AgentDaemon d = new AgentDaemon(configFile, cfg, clock);
+        d.uploaderThread.setDaemon(true);
+        d.uploaderThread.start();
+        d.startScheduler();
+        log.info("agent {} started: {} WPAR(s), server {}, control {}, spool {} ({} waiting)", cfg.hostId(),
+                cfg.wpars().size(), cfg.server(), d.control.address(), d.spool.entries().isEmpty() ? "empty" : "not empty",
+                d.spool.entries().size());
+        return d;
+    }
+
+    public InetSocketAddress controlAddress() {
+        return control.address();
+    }
+
+    private synchronized void startScheduler() {
+        Map<String, Schedule> schedules = new LinkedHashMap<>();
+        for (WparConfig w : config.wpars()) {
+            schedules.put(w.name(), w.schedule(ZoneId.systemDefault()));
+        }
+        Scheduler s = new Scheduler(clock, schedules, state.lastRuns(), jobs, this::checkpoint);
+        scheduler = s;
+        schedulerThread = new Thread(() -> {
+            try {
+                s.runUntilClosed();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "scheduler");
+        schedulerThread.setDaemon(true);
+        schedulerThread.start();
+    }
+
+    /** SIGHUP: a valid new config replaces the old one; an invalid one is logged and ignored. */
+    public synchronized void reload() {
+        AgentConfig next;
+        try {
+            next = AgentConfig.load(configFile);
+        } catch (ConfigException | RuntimeException e) {
+            log.error("config reload failed, keeping the running config: {}", e.getMessage());
+            return;
+        }
+        if (!next.control().equals(config.control()) || !next.stateDir().equals(config.stateDir())) {
+            log.warn("control and state-dir changes take effect at the next start");
+        }
+        config = next;
+        scheduler.close();
+        startScheduler();
+        log.info("config reloaded: {} WPAR(s)", next.wpars().size());
+    }
+
+    /** One checkpoint of one WPAR (a scheduler job). */
+    private void checkpoint(String wpar) throws Exception {
+        WparConfig w = config.wpar(wpar).orElse(null);
+        if (w == null) {
+            return; // removed by a reload
+        }
+        Instant started = clock.instant();
+        state.ran(wpar, started);
+        long t0 = System.nanoTime();
+        try {
+            if (w.source() instanceof SourceConfig.Stdout s) {
+                stream(w, s, started);
+                return;
+            }
+            SpoolEntry e = new CheckpointTaker(spool, config.stateDir().resolve("logs")).take(w, started.toEpochMilli(), "scheduled");
+            long ms = (System.nanoTime() - t0) / 1_000_000;
+            state.record(new RunRecord(wpar, started, ms, RunRecord.SPOOLED, 0, e.bytes(), e.health(), e.healthReason()));
+            log.info("WPAR {} checkpoint taken in {} ms: {} bytes spooled, health {}{}", wpar, ms, e.bytes(), e.health(),
+                    e.healthReason().isEmpty() ? "" : " (" + e.healthReason() + ")");
+            uploader.poke();
+        } catch (IOException | RuntimeException e) {
+            long ms = (System.nanoTime() - t0) / 1_000_000;
+            state.record(new RunRecord(wpar, started, ms, RunRecord.FAILED, 0, 0, "unknown", e.getMessage()));
+            log.error("WPAR {} checkpoint failed after {} ms: {}", wpar, ms, e.getMessage());
+        }
+    }
+
+    /** The stdout preset: the command's output goes straight to the server, never to local disk. */
+    private void stream(WparConfig w, SourceConfig.Stdout s, Instant started) throws IOException {
+        long t0 = System.nanoTime();
+        Path logfile = config.stateDir().resolve("logs").resolve(w.name() + ".log");
+        Files.createDirectories(logfile.getParent());
+        HealthCheck.Verdict health = w.health().filter(h -> h.when().before())
+                .map(h -> HealthCheck.run(h, w.name(), w.timeouts().health())).orElse(HealthCheck.Verdict.UNKNOWN);
+        Map<String, String> vars = Map.of(CommandTemplate.WPAR, w.name(), CommandTemplate.LOGFILE, logfile.toString());
+        long now = started.toEpochMilli();
+        List<CheckpointSender.Part> parts = new ArrayList<>();
+        parts.add(new CheckpointSender.Part(new PartInfo("state", PartType.DIRECTORY, 0700, now, ""), null));
+        parts.add(new CheckpointSender.Part(new PartInfo("state/image", PartType.STREAM, 0600, now, ""),
+                () -> CommandRunner.open(s.command().render(vars), w.timeouts().checkpoint())));
+        for (FilesystemConfig fs : w.filesystems()) {
+            if (fs instanceof FilesystemConfig.Stream fss) {
+                parts.add(new CheckpointSender.Part(new PartInfo("fs/" + fss.name(), PartType.STREAM, 0600, now, ""),
+                        () -> CommandRunner.open(fss.command().render(vars), w.timeouts().filesystem())));
+            } else if (fs instanceof FilesystemConfig.Directory d) {
+                PartSource.scan(d.directory(), "fs/" + d.name() + "/", p -> log.warn("WPAR {}: skipping {}", w.name(), p))
+                        .forEach(p -> parts.add(CheckpointSender.Part.of(p)));
+            }
+        }
+        if (w.health().isPresent() && w.health().get().when().after()) {
+            health = HealthCheck.worse(health, HealthCheck.run(w.health().get(), w.name(), w.timeouts().health()));
+        }
+        AgentConfig c = config;
+        AtomicLong sent = new AtomicLong();
+        com.fasterxml.jackson.databind.JsonNode result;
+        try (CkptClient client = CkptClient.connect(c.server().toString(), c.hostId())) {
+            result = CheckpointSender.send(client, new Frame.UploadBegin(w.name(), now, "scheduled",
+                    Frame.UploadBegin.MODE_STREAM, List.of(), java.util.UUID.randomUUID().toString(), health.health(),
+                    health.reason()), parts, sent::addAndGet);
+        }
+        long ms = (System.nanoTime() - t0) / 1_000_000;
+        long id = result.path("id").asLong();
+        state.record(new RunRecord(w.name(), started, ms, RunRecord.UPLOADED, id, sent.get(), health.health(), health.reason()));
+        log.info("WPAR {} checkpoint {} streamed in {} ms: {} bytes sent, health {}", w.name(), id, ms, sent.get(), health.health());
+    }
+
+    private String statusJson() throws IOException {
+        AgentConfig c = config;
+        ObjectNode root = JSON.createObjectNode().put("host_id", c.hostId()).put("server", c.server().toString());
+        Map<String, Integer> spooled = new LinkedHashMap<>();
+        for (SpoolEntry e : spool.entries()) {
+            spooled.merge(e.wpar(), 1, Integer::sum);
+        }
+        ArrayNode wpars = root.putArray("wpars");
+        for (Scheduler.Status st : scheduler.status()) {
+            ObjectNode w = wpars.addObject().put("wpar", st.wpar());
+            st.lastRun().ifPresent(t -> w.put("last_run", t.toString()));
+            w.put("next_due", st.nextDue().toString());
+            w.put("running", st.running());
+            w.put("queued", st.queued());
+            w.put("spooled", spooled.getOrDefault(st.wpar(), 0));
+            w.setAll(state.json(st.wpar()));
+        }
+        return JSON.writeValueAsString(root);
+    }
+
+    public void awaitClose() throws InterruptedException {
+        while (!closed) {
+            synchronized (this) {
+                wait(1000);
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            notifyAll();
+        }
+        scheduler.close();
+        control.close();
+        uploader.close();
+        jobs.shutdown();
+        try {
+            if (!jobs.awaitTermination(30, TimeUnit.SECONDS)) {
+                log.warn("checkpoints still running at stop; their staging is discarded at the next start");
+                jobs.shutdownNow();
+            }
+            uploaderThread.join(10_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        log.info("agent stopped");
+    }
+}

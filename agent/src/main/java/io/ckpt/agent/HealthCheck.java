@@ -1,0 +1,59 @@
+package io.ckpt.agent;
+
+import io.ckpt.agent.config.CommandTemplate;
+import io.ckpt.agent.config.HealthCheckConfig;
+import io.ckpt.agent.process.CommandResult;
+import io.ckpt.agent.process.CommandRunner;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+
+/** A WPAR's health check: a command that must exit 0 and/or a process that must be running. */
+final class HealthCheck {
+    /** The verdict, as stored with the checkpoint: good or bad, and why. */
+    record Verdict(String health, String reason) {
+        static final Verdict UNKNOWN = new Verdict("unknown", "");
+
+        boolean good() {
+            return "good".equals(health);
+        }
+    }
+
+    private HealthCheck() {}
+
+    static Verdict run(HealthCheckConfig cfg, String wpar, Duration timeout) {
+        if (cfg.process().isPresent() && !processRunning(cfg.process().get())) {
+            return new Verdict("bad", "process '" + cfg.process().get() + "' is not running");
+        }
+        if (cfg.command().isPresent()) {
+            CommandTemplate t = cfg.command().get();
+            try {
+                CommandResult r = CommandRunner.run(t.render(Map.of(CommandTemplate.WPAR, wpar)), timeout, (Path) null);
+                if (!r.ok()) {
+                    return new Verdict("bad", "health check " + r.describe());
+                }
+            } catch (IOException e) {
+                return new Verdict("bad", "health check could not run: " + e.getMessage());
+            }
+        }
+        return new Verdict("good", "");
+    }
+
+    /** Whether a process whose executable is named {@code name} runs on this host. */
+    static boolean processRunning(String name) {
+        return ProcessHandle.allProcesses().anyMatch(p -> p.info().command()
+                .map(c -> c.equals(name) || c.endsWith("/" + name)).orElse(false));
+    }
+
+    /** Two verdicts on one checkpoint (before and after it) as one: bad beats good; unknown means not checked. */
+    static Verdict worse(Verdict a, Verdict b) {
+        if ("bad".equals(a.health()) || "unknown".equals(b.health())) {
+            return a;
+        }
+        if ("bad".equals(b.health()) || "unknown".equals(a.health())) {
+            return b;
+        }
+        return a;
+    }
+}

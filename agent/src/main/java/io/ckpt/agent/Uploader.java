@@ -1,0 +1,147 @@
+package io.ckpt.agent;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.ckpt.agent.config.UploadPolicy;
+import io.ckpt.agent.net.CkptClient;
+import io.ckpt.agent.net.ClientException;
+import io.ckpt.agent.spool.Spool;
+import io.ckpt.agent.spool.SpoolEntry;
+import io.ckpt.agent.upload.CheckpointSender;
+import io.ckpt.agent.upload.PartSource;
+import io.ckpt.protocol.ErrorCode;
+import io.ckpt.protocol.Frame;
+import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Uploads spooled checkpoints, oldest first, one at a time. A server that cannot be reached (or
+ * is busy, or out of space) is retried with backoff and the entry stays spooled, so nothing is
+ * lost and order is kept; every upload carries the entry's key, so a retry after a lost
+ * acknowledgement does not store the checkpoint twice. An entry the server refuses as invalid is
+ * dropped and recorded as failed.
+ */
+final class Uploader implements Runnable {
+    private static final Logger log = LoggerFactory.getLogger(Uploader.class);
+
+    private final Spool spool;
+    private final AgentState state;
+    private final Supplier<Settings> settings;
+    private final Object wake = new Object();
+    private volatile boolean closed;
+
+    /** Where to upload and how to retry; read again before each upload, so a reload takes effect. */
+    record Settings(String server, String hostId, UploadPolicy policy) {}
+
+    Uploader(Spool spool, AgentState state, Supplier<Settings> settings) {
+        this.spool = spool;
+        this.state = state;
+        this.settings = settings;
+    }
+
+    /** A new entry is in the spool. */
+    void poke() {
+        synchronized (wake) {
+            wake.notifyAll();
+        }
+    }
+
+    void close() {
+        closed = true;
+        poke();
+    }
+
+    @Override
+    public void run() {
+        int failures = 0;
+        while (!closed) {
+            try {
+                var next = spool.oldest();
+                if (next.isEmpty()) {
+                    failures = 0;
+                    sleep(Duration.ofMinutes(1));
+                    continue;
+                }
+                Settings s = settings.get();
+                try {
+                    upload(next.get(), s);
+                    failures = 0;
+                } catch (IOException e) {
+                    if (!retryable(e)) {
+                        SpoolEntry bad = next.get();
+                        log.error("checkpoint of WPAR {} taken at {} refused by the server, dropped from the spool: {}",
+                                bad.wpar(), Instant.ofEpochMilli(bad.takenAtMillis()), e.getMessage());
+                        state.record(new RunRecord(bad.wpar(), Instant.ofEpochMilli(bad.takenAtMillis()), 0, RunRecord.FAILED,
+                                0, 0, bad.health(), "upload refused: " + e.getMessage()));
+                        spool.remove(bad);
+                        continue;
+                    }
+                    failures++;
+                    Duration wait = s.policy().backoffBefore(Math.min(failures, 30));
+                    if (failures == s.policy().retries() + 1) {
+                        log.warn("server {} unreachable after {} tries ({}); {} checkpoint(s) stay spooled, retrying every {} s",
+                                s.server(), failures, e.getMessage(), spool.entries().size(), s.policy().maxBackoff().toSeconds());
+                    } else {
+                        log.info("upload of WPAR {} failed ({}), retry {} in {} s", next.get().wpar(), e.getMessage(),
+                                failures, wait.toSeconds());
+                    }
+                    sleep(failures > s.policy().retries() ? s.policy().maxBackoff() : wait);
+                }
+            } catch (IOException | RuntimeException e) {
+                log.error("spool: {}", e.getMessage(), e);
+                sleep(Duration.ofSeconds(5));
+            }
+        }
+    }
+
+    private void upload(SpoolEntry e, Settings s) throws IOException {
+        long start = System.nanoTime();
+        List<PartSource> parts = PartSource.scan(e.parts(), "", p -> log.warn("spool entry {}: skipping {}", e.dir(), p));
+        AtomicLong sent = new AtomicLong();
+        JsonNode result;
+        try (CkptClient c = CkptClient.connect(s.server(), s.hostId())) {
+            result = CheckpointSender.send(c, new Frame.UploadBegin(e.wpar(), e.takenAtMillis(), e.kind(),
+                    Frame.UploadBegin.MODE_STREAM, e.labels(), e.key(), e.health(), e.healthReason()),
+                    parts.stream().map(CheckpointSender.Part::of).toList(), sent::addAndGet);
+        }
+        long id = result.path("id").asLong();
+        long ms = (System.nanoTime() - start) / 1_000_000;
+        spool.remove(e);
+        state.record(new RunRecord(e.wpar(), Instant.ofEpochMilli(e.takenAtMillis()), ms, RunRecord.UPLOADED, id,
+                sent.get(), e.health(), ""));
+        log.info("WPAR {} checkpoint {} uploaded: {} bytes sent, {} new stored, health {}, {} ms{}", e.wpar(), id, sent.get(),
+                result.path("stored_bytes").asLong(), e.health(), ms,
+                result.path("duplicate").asBoolean(false) ? " (already on the server: acknowledged again)" : "");
+    }
+
+    /** Whether trying the same upload again later can succeed. */
+    static boolean retryable(IOException e) {
+        if (e instanceof ClientException c) {
+            if (c.isUnreachable()) {
+                return true;
+            }
+            ErrorCode code = c.code();
+            return code == ErrorCode.CONFLICT || code == ErrorCode.NO_SPACE || code == ErrorCode.INTERNAL;
+        }
+        return !(e instanceof java.nio.file.NoSuchFileException);
+    }
+
+    private void sleep(Duration d) {
+        synchronized (wake) {
+            if (closed) {
+                return;
+            }
+            try {
+                wake.wait(Math.max(1, d.toMillis()));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                closed = true;
+            }
+        }
+    }
+}

@@ -1,0 +1,175 @@
+package io.ckpt.agent.spool;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Checkpoints waiting for upload, oldest first. An entry is built in a hidden staging directory
+ * and appears under its final name (sequence number and WPAR) only when complete, with its
+ * {@code meta.json} written last, so a crash of the agent never leaves a half entry that looks
+ * whole. When the spool is over its limits, the oldest entries are dropped, with a warning.
+ */
+public final class Spool {
+    private static final Logger log = LoggerFactory.getLogger(Spool.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String META = "meta.json";
+
+    private final Path dir;
+    private final long maxBytes;
+    private final int maxEntries;
+    private long nextSeq;
+
+    public Spool(Path dir, long maxBytes, int maxEntries) throws IOException {
+        this.dir = dir;
+        this.maxBytes = maxBytes;
+        this.maxEntries = maxEntries;
+        Files.createDirectories(dir);
+        try (Stream<Path> s = Files.list(dir)) {
+            for (Path p : s.filter(p -> p.getFileName().toString().startsWith(".staging-")).toList()) {
+                deleteTree(p);
+            }
+        }
+        nextSeq = entries().stream().mapToLong(SpoolEntry::seq).max().orElse(0) + 1;
+    }
+
+    /** A place to build one entry; {@link Staging#commit} makes it visible, {@link Staging#discard} drops it. */
+    public final class Staging {
+        private final Path staging;
+        private final String wpar;
+        private final long seq;
+
+        private Staging(Path staging, String wpar, long seq) {
+            this.staging = staging;
+            this.wpar = wpar;
+            this.seq = seq;
+        }
+
+        /** Where the parts go: {@code state/...}, {@code fs/NAME...}. */
+        public Path parts() {
+            return staging.resolve("parts");
+        }
+
+        public SpoolEntry commit(long takenAtMillis, String kind, String health, String healthReason, List<String> labels)
+                throws IOException {
+            ObjectNode meta = JSON.createObjectNode()
+                    .put("wpar", wpar).put("taken_at", takenAtMillis).put("kind", kind)
+                    .put("key", UUID.randomUUID().toString()).put("health", health).put("health_reason", healthReason);
+            labels.forEach(meta.putArray("labels")::add);
+            Path metaFile = staging.resolve(META);
+            try (FileChannel ch = FileChannel.open(metaFile, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+                ch.write(java.nio.ByteBuffer.wrap(JSON.writeValueAsBytes(meta)));
+                ch.force(true);
+            }
+            Path target = dir.resolve(String.format("%012d-%s", seq, wpar));
+            try {
+                Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(staging, target);
+            }
+            SpoolEntry entry = read(target).orElseThrow(() -> new IOException("spool entry " + target + " unreadable"));
+            enforceLimits(entry);
+            return entry;
+        }
+
+        public void discard() {
+            try {
+                deleteTree(staging);
+            } catch (IOException e) {
+                log.warn("could not remove spool staging {}: {}", staging, e.getMessage());
+            }
+        }
+    }
+
+    public synchronized Staging stage(String wpar) throws IOException {
+        long seq = nextSeq++;
+        Path staging = dir.resolve(String.format(".staging-%012d-%s", seq, wpar));
+        Files.createDirectories(staging.resolve("parts"));
+        return new Staging(staging, wpar, seq);
+    }
+
+    /** Every complete entry, oldest first. */
+    public synchronized List<SpoolEntry> entries() throws IOException {
+        List<SpoolEntry> out = new ArrayList<>();
+        try (Stream<Path> s = Files.list(dir)) {
+            for (Path p : s.filter(p -> !p.getFileName().toString().startsWith(".")).sorted().toList()) {
+                read(p).ifPresent(out::add);
+            }
+        }
+        out.sort(Comparator.comparingLong(SpoolEntry::seq));
+        return out;
+    }
+
+    public Optional<SpoolEntry> oldest() throws IOException {
+        List<SpoolEntry> all = entries();
+        return all.isEmpty() ? Optional.empty() : Optional.of(all.get(0));
+    }
+
+    public synchronized void remove(SpoolEntry e) throws IOException {
+        deleteTree(e.dir());
+    }
+
+    private void enforceLimits(SpoolEntry newest) throws IOException {
+        List<SpoolEntry> all = entries();
+        long bytes = all.stream().mapToLong(SpoolEntry::bytes).sum();
+        int count = all.size();
+        for (SpoolEntry e : all) {
+            if ((count <= maxEntries && bytes <= maxBytes) || e.seq() == newest.seq()) {
+                break;
+            }
+            log.warn("spool full ({} checkpoints, {} bytes; limits {} and {}): dropping the oldest, WPAR {} taken at {}",
+                    count, bytes, maxEntries, maxBytes, e.wpar(), java.time.Instant.ofEpochMilli(e.takenAtMillis()));
+            remove(e);
+            count--;
+            bytes -= e.bytes();
+        }
+    }
+
+    private static Optional<SpoolEntry> read(Path entryDir) throws IOException {
+        Path meta = entryDir.resolve(META);
+        if (!Files.isRegularFile(meta)) {
+            return Optional.empty();
+        }
+        String name = entryDir.getFileName().toString();
+        int dash = name.indexOf('-');
+        if (dash < 1) {
+            return Optional.empty();
+        }
+        JsonNode m = JSON.readTree(meta.toFile());
+        List<String> labels = new ArrayList<>();
+        m.path("labels").forEach(l -> labels.add(l.asText()));
+        long bytes;
+        try (Stream<Path> walk = Files.walk(entryDir)) {
+            bytes = walk.filter(Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum();
+        }
+        return Optional.of(new SpoolEntry(entryDir, Long.parseLong(name.substring(0, dash)), m.path("wpar").asText(),
+                m.path("taken_at").asLong(), m.path("kind").asText(), m.path("key").asText(), m.path("health").asText(),
+                m.path("health_reason").asText(), labels, bytes));
+    }
+
+    static void deleteTree(Path root) throws IOException {
+        if (!Files.exists(root)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(root)) {
+            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+}

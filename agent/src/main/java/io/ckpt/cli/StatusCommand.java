@@ -1,0 +1,90 @@
+package io.ckpt.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.ckpt.agent.net.CkptClient;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(
+        name = "status",
+        mixinStandardHelpOptions = true,
+        sortOptions = false,
+        usageHelpAutoWidth = true,
+        description = {
+            "Shows the local agent's WPARs: the last checkpoint (time, result, duration, bytes sent), the next one due, checkpoints waiting in the spool, recent failures with their reason, and each WPAR's last known good checkpoint on the server."
+        },
+        footer = {
+            "",
+            "JSON (--json): the agent's status {host_id, server, wpars: [{wpar, last_run, next_due, running, queued, spooled, last, recent_failures, lkg}]}; see docs/AGENT.md.",
+            "",
+            "Exit status: 0 success, 1 error, 4 no agent answers.",
+            ""
+        })
+final class StatusCommand extends ClientCommand {
+    @Mixin
+    ControlOptions control;
+
+    @Option(names = "--json", description = "Print JSON for scripts.")
+    boolean json;
+
+    @Override
+    int run() throws Exception {
+        ObjectMapper m = new ObjectMapper();
+        ObjectNode status = (ObjectNode) m.readTree(control.call("GET", "/status"));
+        String server = client.server != null ? client.server() : status.path("server").asText();
+        String serverNote = "";
+        try (CkptClient c = CkptClient.connect(server, client.hostId())) {
+            for (JsonNode w : status.path("wpars")) {
+                ObjectNode req = m.createObjectNode().put("op", "select").put("wpar", w.path("wpar").asText())
+                        .put("last_known_good", true);
+                try {
+                    ((ObjectNode) w).set("lkg", c.request(req).path("checkpoint"));
+                } catch (io.ckpt.agent.net.ClientException e) {
+                    ((ObjectNode) w).putNull("lkg");
+                }
+            }
+        } catch (io.ckpt.agent.net.ClientException e) {
+            serverNote = "server " + server + " unreachable: last known good not shown";
+        }
+        if (json) {
+            out.println(m.writeValueAsString(status));
+            return ExitCode.OK;
+        }
+        out.printf("agent %s, server %s%n%n", status.path("host_id").asText(), server);
+        for (JsonNode w : status.path("wpars")) {
+            JsonNode last = w.path("last");
+            out.printf("%s%n", w.path("wpar").asText());
+            if (last.isMissingNode()) {
+                out.printf("  last      none yet%n");
+            } else {
+                out.printf("  last      %s %s (%d ms%s%s)%s%n", Units.utc(last.path("started_at").asText()),
+                        last.path("result").asText(), last.path("duration_ms").asLong(),
+                        last.has("bytes_sent") ? ", " + Units.bytes(last.path("bytes_sent").asLong()) + " sent" : "",
+                        last.has("checkpoint_id") ? ", checkpoint " + last.path("checkpoint_id").asLong() : "",
+                        last.has("error") ? ": " + last.path("error").asText() : "");
+            }
+            out.printf("  next due  %s%s%n", Units.utc(w.path("next_due").asText()),
+                    w.path("running").asBoolean() ? " (one running now)" : "");
+            if (w.path("spooled").asInt() > 0) {
+                out.printf("  spooled   %d waiting for upload%n", w.path("spooled").asInt());
+            }
+            JsonNode lkg = w.path("lkg");
+            if (lkg.isObject()) {
+                out.printf("  LKG       checkpoint %d taken at %s%n", lkg.path("id").asLong(), Units.utc(lkg.path("taken_at").asText()));
+            } else if (serverNote.isEmpty()) {
+                out.printf("  LKG       none%n");
+            }
+            for (JsonNode f : w.path("recent_failures")) {
+                out.printf("  failed    %s: %s%n", Units.utc(f.path("started_at").asText()), f.path("error").asText());
+            }
+            out.println();
+        }
+        if (!serverNote.isEmpty()) {
+            err.println("ckpt: " + serverNote);
+        }
+        return ExitCode.OK;
+    }
+}
