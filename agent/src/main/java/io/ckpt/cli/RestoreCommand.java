@@ -96,6 +96,7 @@ final class RestoreCommand extends ClientCommand {
             boolean single = parts.size() == 1 && !parts.get(0).path("type").asText().equals("directory")
                     && !parts.get(0).path("type").asText().equals("symlink");
             long total = cp.path("logical_bytes").asLong();
+            Path dest = "-".equals(to) ? null : destination(Path.of(to), single, parts);
             if (!json) {
                 err.printf("restoring checkpoint %d of WPAR %s taken at %s (%s)%n", id, wpar,
                         Units.utc(cp.path("taken_at").asText()), Units.bytes(total));
@@ -110,7 +111,6 @@ final class RestoreCommand extends ClientCommand {
                     c.restore(id, new StdoutWriter(System.out));
                     System.out.flush();
                 } else {
-                    Path dest = destination(Path.of(to), single, parts);
                     TreeWriter w = new TreeWriter(dest, single, progress::add);
                     try {
                         c.restore(id, w);

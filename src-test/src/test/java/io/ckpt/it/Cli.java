@@ -106,9 +106,9 @@ final class Cli {
         private final String[] args;
         private Path stdinFile;
         private Supplier<InputStream> stdinStream;
-        private Path stdoutFile;
         private OutputStream stdoutSink;
         private Duration timeout = DEFAULT_TIMEOUT;
+        private final java.util.Map<String, String> env = new java.util.HashMap<>();
 
         private Invocation(String[] args) {
             this.args = args;
@@ -130,11 +130,6 @@ final class Cli {
             return this;
         }
 
-        Invocation stdout(Path file) {
-            this.stdoutFile = file;
-            return this;
-        }
-
         /** Copies stdout into {@code sink} (not closed) instead of keeping it. */
         Invocation stdout(OutputStream sink) {
             this.stdoutSink = sink;
@@ -143,6 +138,12 @@ final class Cli {
 
         Invocation timeout(Duration timeout) {
             this.timeout = timeout;
+            return this;
+        }
+
+        /** Sets an environment variable for the process (CKPT_SERVER, say). */
+        Invocation env(String name, String value) {
+            env.put(name, value);
             return this;
         }
 
@@ -157,7 +158,7 @@ final class Cli {
             cmd.addAll(jvmOptions);
             cmd.add("-Dorg.slf4j.simpleLogger.defaultLogLevel=warn");
             cmd.add("-cp");
-            cmd.add(System.getProperty("java.class.path"));
+            cmd.add(ChildClasspath.get());
             cmd.add("io.ckpt.cli.CkptMain");
             List<String> a = Arrays.asList(args);
             if (server != null && !a.isEmpty() && !a.get(0).startsWith("-")) {
@@ -169,11 +170,10 @@ final class Cli {
                 cmd.addAll(a);
             }
             ProcessBuilder pb = new ProcessBuilder(cmd);
+            pb.environment().remove("CKPT_SERVER"); // only what the test says
+            pb.environment().putAll(env);
             if (stdinFile != null) {
                 pb.redirectInput(stdinFile.toFile());
-            }
-            if (stdoutFile != null) {
-                pb.redirectOutput(stdoutFile.toFile());
             }
             try {
                 return new Running(cmd, pb.start(), stdinFile == null ? stdinStream : null, stdoutSink);
@@ -231,7 +231,7 @@ final class Cli {
 
         private void feed(Supplier<InputStream> stdin) {
             byte[] buf = new byte[256 * 1024];
-            try (InputStream in = stdin.get(); OutputStream out = process.getOutputStream()) {
+            try (OutputStream out = process.getOutputStream(); InputStream in = stdin.get()) {
                 int n;
                 while ((n = in.read(buf)) >= 0) {
                     out.write(buf, 0, n);
@@ -247,17 +247,13 @@ final class Cli {
             return stdinBytes.get();
         }
 
-        long pid() {
-            return process.pid();
-        }
-
         boolean isAlive() {
             return process.isAlive();
         }
 
         /** SIGKILL, and wait for the process to be gone. */
         void kill9() {
-            process.destroyForcibly();
+            process.toHandle().destroyForcibly(); // keeps our ends of its pipes: what it printed is still read
             try {
                 process.waitFor(10, TimeUnit.SECONDS);
             } catch (InterruptedException e) {

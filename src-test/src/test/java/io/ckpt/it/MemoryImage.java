@@ -17,7 +17,7 @@ import java.util.SplittableRandom;
  * seed and its index, so an image of any size is streamed without being held in memory.
  *
  * <p>Pages come in extents of 8 with one kind each, as memory does: about 20% zero, 50% text-like
- * (words, numbers and addresses: LZ4 roughly halves it) and 30% random. {@link #mutate} returns a
+ * (records, words and addresses: LZ4 keeps about a third) and 30% random. {@link #mutate} returns a
  * new version with a fraction of the pages rewritten in clusters of 1 to 16 pages, like a process
  * that ran a while between two checkpoints.
  */
@@ -25,6 +25,9 @@ final class MemoryImage {
     static final int PAGE = 4096;
     private static final int EXTENT_SHIFT = 3;
     private static final byte[][] WORDS = vocabulary();
+    private static final byte[][] TEMPLATES = templates();
+    private static final byte[] SPACE = {' '};
+    private static final byte[] NEWLINE = {'\n'};
 
     /** The pages one mutation rewrote and the seed their new contents come from. */
     private record Mutation(long seed, BitSet pages) {}
@@ -53,10 +56,6 @@ final class MemoryImage {
 
     long size() {
         return pages * PAGE;
-    }
-
-    long pages() {
-        return pages;
     }
 
     /**
@@ -173,27 +172,42 @@ final class MemoryImage {
         }
     }
 
+    /**
+     * Text as a heap holds it: half runs of similar records (a template and a number, like an
+     * array of structs), half prose of random words and addresses. LZ4 keeps about a third of it.
+     */
     private static void textPage(SplittableRandom r, byte[] dst, int off) {
         int pos = off;
         int end = off + PAGE;
         while (pos < end) {
-            byte[] word;
-            int pick = r.nextInt(16);
-            if (pick == 0) {
-                // an address: less compressible, like the pointers in a heap
-                word = ("0x" + Long.toHexString(0x7f0000000000L + r.nextLong(1L << 32))).getBytes(StandardCharsets.US_ASCII);
-            } else if (pick == 1) {
-                word = Integer.toString(r.nextInt(100_000)).getBytes(StandardCharsets.US_ASCII);
+            if (r.nextBoolean()) {
+                byte[] template = TEMPLATES[r.nextInt(TEMPLATES.length)];
+                long value = r.nextLong(1L << 40);
+                for (int i = 4 + r.nextInt(12); i > 0 && pos < end; i--) {
+                    pos = put(template, dst, pos, end);
+                    value += r.nextInt(1, 64);
+                    pos = put(Long.toString(value).getBytes(StandardCharsets.US_ASCII), dst, pos, end);
+                    pos = put(NEWLINE, dst, pos, end);
+                }
             } else {
-                word = WORDS[r.nextInt(WORDS.length)];
-            }
-            int n = Math.min(word.length, end - pos);
-            System.arraycopy(word, 0, dst, pos, n);
-            pos += n;
-            if (pos < end) {
-                dst[pos++] = (byte) (r.nextInt(12) == 0 ? '\n' : ' ');
+                for (int i = 8 + r.nextInt(16); i > 0 && pos < end; i--) {
+                    int pick = r.nextInt(16);
+                    byte[] word = pick == 0
+                            ? ("0x" + Long.toHexString(0x7f0000000000L + r.nextLong(1L << 32))).getBytes(StandardCharsets.US_ASCII)
+                            : pick == 1 ? Integer.toString(r.nextInt(100_000)).getBytes(StandardCharsets.US_ASCII)
+                            : WORDS[r.nextInt(WORDS.length)];
+                    pos = put(word, dst, pos, end);
+                    pos = put(SPACE, dst, pos, end);
+                }
+                pos = put(NEWLINE, dst, pos, end);
             }
         }
+    }
+
+    private static int put(byte[] src, byte[] dst, int pos, int end) {
+        int n = Math.min(src.length, end - pos);
+        System.arraycopy(src, 0, dst, pos, n);
+        return pos + n;
     }
 
     private static void randomPage(SplittableRandom r, byte[] dst, int off) {
@@ -214,6 +228,19 @@ final class MemoryImage {
             words[i] = w;
         }
         return words;
+    }
+
+    private static byte[][] templates() {
+        SplittableRandom r = new SplittableRandom(0x7E3A1A7EL);
+        byte[][] templates = new byte[32][];
+        for (int i = 0; i < templates.length; i++) {
+            StringBuilder t = new StringBuilder();
+            for (int k = 3 + r.nextInt(5); k > 0; k--) {
+                t.append(new String(WORDS[r.nextInt(WORDS.length)], StandardCharsets.US_ASCII)).append(k % 2 == 0 ? '=' : ' ');
+            }
+            templates[i] = t.toString().getBytes(StandardCharsets.US_ASCII);
+        }
+        return templates;
     }
 
     /** SplitMix64 finalizer over both inputs: unrelated streams for neighbouring pages and seeds. */

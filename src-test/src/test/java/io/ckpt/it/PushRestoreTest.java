@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -142,6 +143,52 @@ class PushRestoreTest {
         assertEquals(sha, out.hex(), "stdout bytes");
     }
 
+    @Test
+    void restoreOntoAnExistingFileNeedsForceAndIntoADirectoryUsesThePartName(@TempDir Path dir) throws IOException {
+        Path file = MemoryImage.ofSize(9, 512 << 10).writeTo(dir.resolve("app09.img"));
+        long id = ckpt.run("push", "--wpar", "app09", "--json", file.toString()).assertOk().json().path("id").asLong();
+        Path existing = dir.resolve("existing.img");
+        Files.writeString(existing, "older restore");
+
+        Cli.Result refused = ckpt.run("restore", "--wpar", "app09", "--id", Long.toString(id), "--to", existing.toString())
+                .assertExit(2);
+        assertTrue(errorLine(refused).contains("--force"), refused::toString);
+        assertEquals("older restore", Files.readString(existing), "left alone without --force");
+
+        ckpt.run("restore", "--wpar", "app09", "--id", Long.toString(id), "--to", existing.toString(), "--force").assertOk();
+        assertEquals(Sha256.of(file), Sha256.of(existing), "replaced with --force");
+
+        Path into = Files.createDirectory(dir.resolve("into"));
+        ckpt.run("restore", "--wpar", "app09", "--latest", "--to", into.toString()).assertOk();
+        assertEquals(Sha256.of(file), Sha256.of(into.resolve("app09.img")), "restored into the directory under its name");
+    }
+
+    @Test
+    void serverAddressComesFromCkptServerWhenNoOptionGivesIt(@TempDir Path dir) throws IOException {
+        Path file = MemoryImage.ofSize(12, 64 << 10).writeTo(dir.resolve("env12.img"));
+        long id = Cli.standalone().command("push", "--wpar", "env12", "--json", file.toString())
+                .env("CKPT_SERVER", server.address()).run().assertOk().json().path("id").asLong();
+        entry(ckpt.run("list", "--json").assertOk().json(), id);
+    }
+
+    @Test
+    void emptyStdinPushRestoresEmpty() {
+        long id = ckpt.command("push", "--wpar", "empty10", "--json", "-").stdin(new byte[0]).run()
+                .assertOk().json().path("id").asLong();
+        Cli.Result r = ckpt.run("restore", "--wpar", "empty10", "--id", Long.toString(id), "--to", "-").assertOk();
+        assertEquals("", r.stdout());
+        assertEquals(0, entry(ckpt.run("list", "--json").assertOk().json(), id).path("logical_bytes").asLong());
+    }
+
+    @Test
+    void invalidWparNameIsRefusedAsBadUsage(@TempDir Path dir) throws IOException {
+        Path file = MemoryImage.ofSize(11, 64 << 10).writeTo(dir.resolve("x.img"));
+        Cli.Result r = ckpt.run("push", "--wpar", "no spaces/or slashes", file.toString()).assertExit(2);
+        assertTrue(errorLine(r).contains("no spaces/or slashes"), r::toString);
+        JsonNode all = ckpt.run("list", "--all", "--json").assertOk().json();
+        assertFalse(all.path("checkpoints").findValuesAsText("wpar").contains("no spaces/or slashes"), all::toString);
+    }
+
     /** Restores WPAR's checkpoint chosen by {@code which} to a new file and returns its SHA-256. */
     private String restore(Path dir, String wpar, String... which) throws IOException {
         Path target = Files.createTempDirectory(dir, "restore").resolve("image");
@@ -167,5 +214,13 @@ class PushRestoreTest {
 
     static void assertOneLine(Cli.Result r) {
         assertEquals(1, r.stderr().strip().lines().count(), () -> "one line on stderr: " + r);
+    }
+
+    /** The one error line ("ckpt: ...") a failed command printed, whatever else it said before. */
+    static String errorLine(Cli.Result r) {
+        List<String> errors = r.stderr().lines().filter(l -> l.startsWith("ckpt: ")).toList();
+        assertEquals(1, errors.size(), () -> "one error line on stderr: " + r);
+        assertTrue(r.stderr().lines().noneMatch(l -> l.startsWith("\tat ")), () -> "no stack trace: " + r);
+        return errors.get(0);
     }
 }

@@ -37,7 +37,6 @@ final class ServerProcess implements AutoCloseable {
         private final Path datastore;
         private Path catalog;
         private String heap = "512m";
-        private final List<String> jvmArgs = new ArrayList<>();
 
         private Options(Path datastore) {
             this.datastore = datastore;
@@ -54,15 +53,25 @@ final class ServerProcess implements AutoCloseable {
             return this;
         }
 
-        Options jvmArg(String arg) {
-            jvmArgs.add(arg);
-            return this;
-        }
-
         /** Starts the server and waits until it listens; fails with its log if it does not. */
         ServerProcess start() throws IOException {
             ServerProcess s = new ServerProcess(this, launch());
             s.awaitListening();
+            return s;
+        }
+
+        /**
+         * Starts a server and returns it once it listens or once it exited without listening
+         * (see {@link #listening()}): for tests where starting at all is the failure to report.
+         */
+        ServerProcess startOrExit() throws IOException {
+            ServerProcess s = new ServerProcess(this, launch());
+            Matcher m = s.awaitLogOrNull(0, LISTENING, START_TIMEOUT);
+            if (m == null) {
+                s.awaitExit(STOP_TIMEOUT);
+            } else {
+                s.port = Integer.parseInt(m.group(1));
+            }
             return s;
         }
 
@@ -79,9 +88,8 @@ final class ServerProcess implements AutoCloseable {
             cmd.add("-Xmx" + heap);
             cmd.add("-XX:+ExitOnOutOfMemoryError"); // an OOM ends the server visibly instead of killing one thread
             cmd.add("-Dorg.slf4j.simpleLogger.defaultLogLevel=info");
-            cmd.addAll(jvmArgs);
             cmd.add("-cp");
-            cmd.add(System.getProperty("java.class.path"));
+            cmd.add(ChildClasspath.get());
             cmd.add("io.ckpt.server.ServerMain");
             cmd.add("--datastore");
             cmd.add(datastore.toString());
@@ -151,7 +159,7 @@ final class ServerProcess implements AutoCloseable {
     }
 
     private void awaitListening() {
-        Matcher m = awaitLogOrNull(LISTENING, START_TIMEOUT);
+        Matcher m = awaitLogOrNull(0, LISTENING, START_TIMEOUT);
         if (m == null) {
             String why = process.isAlive() ? "did not log 'listening on' within " + START_TIMEOUT.toSeconds() + " s"
                     : "exited with status " + process.exitValue() + " before listening";
@@ -163,6 +171,16 @@ final class ServerProcess implements AutoCloseable {
 
     int port() {
         return port;
+    }
+
+    /** Whether it started listening (false after {@link Options#startOrExit()} when it refused to start). */
+    boolean listening() {
+        return port >= 0;
+    }
+
+    /** The exit status of a server that has exited. */
+    int exitCode() {
+        return process.exitValue();
     }
 
     /** HOST:PORT for --server. */
@@ -188,21 +206,33 @@ final class ServerProcess implements AutoCloseable {
         }
     }
 
+    /** How much has been logged so far: a mark for {@link #awaitLog(int, Pattern, Duration)}. */
+    int logMark() {
+        synchronized (log) {
+            return log.length();
+        }
+    }
+
     /** Waits until a log line matches {@code pattern}; fails with the log when none does in time. */
     Matcher awaitLog(Pattern pattern, Duration timeout) {
-        Matcher m = awaitLogOrNull(pattern, timeout);
+        return awaitLog(0, pattern, timeout);
+    }
+
+    /** Like {@link #awaitLog(Pattern, Duration)}, but only looks at what was logged after {@code mark}. */
+    Matcher awaitLog(int mark, Pattern pattern, Duration timeout) {
+        Matcher m = awaitLogOrNull(mark, pattern, timeout);
         if (m == null) {
             fail("server log has no line matching /" + pattern + "/ after " + timeout.toSeconds() + " s; the log:\n" + log());
         }
         return m;
     }
 
-    private Matcher awaitLogOrNull(Pattern pattern, Duration timeout) {
+    private Matcher awaitLogOrNull(int mark, Pattern pattern, Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
         synchronized (log) {
             while (true) {
                 Matcher m = pattern.matcher(log);
-                if (m.find()) {
+                if (m.find(mark)) {
                     return m;
                 }
                 long left = deadline - System.nanoTime();
@@ -231,13 +261,13 @@ final class ServerProcess implements AutoCloseable {
      * judging it, for tests about something else (ShutdownTest judges it).
      */
     int terminate() {
-        process.destroy();
+        process.toHandle().destroy(); // not Process.destroy(): that also closes our end of its log pipe
         return awaitExit(STOP_TIMEOUT).exitCode();
     }
 
     /** SIGKILL: the server gets no chance to clean up. */
     void kill9() {
-        process.destroyForcibly();
+        process.toHandle().destroyForcibly();
         awaitExit(STOP_TIMEOUT);
     }
 

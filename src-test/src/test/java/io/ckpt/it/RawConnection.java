@@ -1,0 +1,94 @@
+package io.ckpt.it;
+
+import io.ckpt.protocol.Frame;
+import io.ckpt.protocol.ProtocolVersion;
+import io.ckpt.protocol.codec.FrameDecoder;
+import io.ckpt.protocol.codec.FrameEncoder;
+import io.ckpt.protocol.codec.FrameFormat;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.embedded.EmbeddedChannel;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.time.Duration;
+
+/**
+ * A blocking socket that speaks frames through the protocol's own codec (on an
+ * {@link EmbeddedChannel}), for sending what the real client never would.
+ */
+final class RawConnection implements AutoCloseable {
+    private final Socket socket;
+    private final InputStream in;
+    private final OutputStream out;
+    private final EmbeddedChannel codec = new EmbeddedChannel(
+            new FrameDecoder(FrameFormat.DEFAULT_MAX_FRAME), FrameEncoder.INSTANCE);
+
+    private RawConnection(Socket socket) throws IOException {
+        this.socket = socket;
+        this.in = socket.getInputStream();
+        this.out = socket.getOutputStream();
+    }
+
+    /** Connects to the server on 127.0.0.1 and completes the handshake. */
+    static RawConnection open(int port) throws IOException {
+        RawConnection c = new RawConnection(new Socket(InetAddress.getLoopbackAddress(), port));
+        c.send(new Frame.Hello(ProtocolVersion.MIN, ProtocolVersion.MAX, "ckpt-it/raw", "raw-test", new byte[0]));
+        Frame welcome = c.receive(Duration.ofSeconds(10));
+        if (!(welcome instanceof Frame.Welcome)) {
+            c.close();
+            throw new IOException("handshake answered with " + welcome);
+        }
+        return c;
+    }
+
+    void send(Frame frame) throws IOException {
+        codec.writeOutbound(frame);
+        ByteBuf b;
+        while ((b = codec.readOutbound()) != null) {
+            try {
+                byte[] bytes = new byte[b.readableBytes()];
+                b.readBytes(bytes);
+                out.write(bytes);
+            } finally {
+                b.release();
+            }
+        }
+        out.flush();
+    }
+
+    void sendData(byte[] bytes) throws IOException {
+        send(new Frame.Data(Unpooled.wrappedBuffer(bytes)));
+    }
+
+    /** The next frame, or null when the server closed the connection; fails after {@code timeout}. */
+    Frame receive(Duration timeout) throws IOException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        byte[] buf = new byte[64 * 1024];
+        while (true) {
+            Object f = codec.readInbound();
+            if (f != null) {
+                return (Frame) f;
+            }
+            long left = (deadline - System.nanoTime()) / 1_000_000;
+            if (left <= 0) {
+                throw new SocketTimeoutException("no frame from the server within " + timeout.toSeconds() + " s");
+            }
+            socket.setSoTimeout((int) Math.max(1, left));
+            int n = in.read(buf);
+            if (n < 0) {
+                return null;
+            }
+            codec.writeInbound(Unpooled.copiedBuffer(buf, 0, n));
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        codec.finishAndReleaseAll();
+        socket.close();
+    }
+}
