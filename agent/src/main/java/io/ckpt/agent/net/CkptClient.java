@@ -261,6 +261,13 @@ public final class CkptClient implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted");
         }
+        Object error = handler.poll();
+        if (error != null) {
+            if (f instanceof Frame.Data d) {
+                d.release();
+            }
+            throw unexpected(error, "upload");
+        }
         if (!channel.isActive()) {
             if (f instanceof Frame.Data d) {
                 d.release();

@@ -36,6 +36,11 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         inbound.add(msg);
+        if (msg instanceof Frame.Error) {
+            synchronized (writable) {
+                writable.notifyAll(); // a sender blocked on a full socket must hear it
+            }
+        }
         if (inbound.size() > HIGH) {
             ctx.channel().config().setAutoRead(false);
         }
@@ -63,9 +68,11 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
         return failure;
     }
 
+    /** Waits while the socket is backed up; returns early when the connection ends or the server sent an error. */
     void awaitWritable() throws InterruptedException {
         synchronized (writable) {
-            while (ctx != null && ctx.channel().isActive() && !ctx.channel().isWritable()) {
+            while (ctx != null && ctx.channel().isActive() && !ctx.channel().isWritable()
+                    && !(inbound.peek() instanceof Frame.Error)) {
                 writable.wait(1000);
             }
         }

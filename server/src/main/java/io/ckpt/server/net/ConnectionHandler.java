@@ -10,7 +10,6 @@ import io.ckpt.protocol.Frame;
 import io.ckpt.protocol.ProtocolVersion;
 import io.ckpt.query.CatalogQueries;
 import io.ckpt.store.StoreException;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.DecoderException;
@@ -309,7 +308,17 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
             log.warn("connection from {}{} failed: {}", peer(), where, t.getMessage());
         }
         if (ctx.channel().isActive()) {
-            ctx.writeAndFlush(new Frame.Error(code, messageOf(t))).addListener(ChannelFutureListener.CLOSE);
+            // Say why, then half-close and keep reading (and dropping) what the client still sends: closing
+            // with unread bytes would make the kernel send a reset, which can destroy the error in flight.
+            ctx.channel().config().setAutoRead(true);
+            ctx.writeAndFlush(new Frame.Error(code, messageOf(t))).addListener(f -> {
+                if (ctx.channel() instanceof io.netty.channel.socket.SocketChannel sc && f.isSuccess()) {
+                    sc.shutdownOutput();
+                    ctx.executor().schedule(() -> ctx.close(), 10, java.util.concurrent.TimeUnit.SECONDS);
+                } else {
+                    ctx.close();
+                }
+            });
         }
     }
 
