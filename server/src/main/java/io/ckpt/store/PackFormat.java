@@ -30,6 +30,15 @@ public final class PackFormat {
 
     private PackFormat() {}
 
+    /** The footer that seals a pack of {@code records} records whose data ends at {@code dataEnd}. */
+    public static java.nio.ByteBuffer footer(int records, long dataEnd) {
+        java.nio.ByteBuffer footer = java.nio.ByteBuffer.allocate(FOOTER_LENGTH);
+        footer.put(FOOTER_TAG).putInt(records).putLong(dataEnd);
+        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+        crc.update(footer.array(), 0, 13);
+        return footer.putInt((int) crc.getValue()).flip();
+    }
+
     /** Relative path of a pack: {@code packs/<last two hex digits>/<16 hex digits>.pack}. */
     public static String relativePath(long packId) {
         String hex = String.format("%016x", packId);

@@ -83,12 +83,7 @@ public final class PackScanner {
     public static void truncateAndSeal(Path pack, long length, int records) throws IOException {
         try (FileChannel ch = FileChannel.open(pack, StandardOpenOption.WRITE)) {
             ch.truncate(length);
-            ByteBuffer footer = ByteBuffer.allocate(FOOTER_LENGTH);
-            footer.put(FOOTER_TAG).putInt(records).putLong(length);
-            CRC32C crc = new CRC32C();
-            crc.update(footer.array(), 0, 13);
-            footer.putInt((int) crc.getValue()).flip();
-            ch.write(footer, length);
+            ch.write(PackFormat.footer(records, length), length);
             ch.force(true);
         }
     }

@@ -8,7 +8,6 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.zip.CRC32C;
 
 /**
  * Appends record batches to one pack file. Not thread-safe: {@link PackStore} serializes access.
@@ -101,17 +100,22 @@ final class PackWriter {
 
     /** Appends the footer, fsyncs and closes. The pack never changes after this. */
     void seal() throws IOException {
-        ByteBuffer footer = ByteBuffer.allocate(FOOTER_LENGTH);
-        footer.put(FOOTER_TAG).putInt(records).putLong(size);
-        CRC32C crc = new CRC32C();
-        crc.update(footer.array(), 0, 13);
-        footer.putInt((int) crc.getValue()).flip();
+        ByteBuffer footer = PackFormat.footer(records, size);
         long pos = size;
         while (footer.hasRemaining()) {
             pos += channel.write(footer, pos);
         }
         channel.force(true);
+        // Read back what was sealed (restic's verifyHeader): a write the disk garbled is caught now, not at restore.
+        ByteBuffer back = ByteBuffer.allocate(FOOTER_LENGTH);
+        while (back.hasRemaining() && channel.read(back, size + back.position()) > 0) {
+            // keep reading
+        }
         channel.close();
+        if (!back.flip().equals(footer.flip())) {
+            throw new StoreException.Corrupt("pack " + path + ": the footer read back differs from the one written"
+                    + " (disk or file-system fault); the pack is left unsealed and checked at the next start");
+        }
     }
 
     void closeQuietly() {

@@ -9,33 +9,20 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Runs one external command: standard input closed, standard output to a file, to a consumer
- * or discarded, standard error kept as a bounded tail for the failure record. A command that
+ * Runs one external command: standard input closed, standard output to a file, discarded, or
+ * read by the caller, standard error kept as a bounded tail for the failure record. A command that
  * outlives its timeout is terminated (then killed), together with its children.
  */
 public final class CommandRunner {
     /** How much of standard error is kept. */
     public static final int STDERR_TAIL = 4096;
 
-    /** Reads a command's standard output while it runs. */
-    @FunctionalInterface
-    public interface OutputConsumer {
-        void consume(InputStream stdout) throws IOException;
-    }
-
     private CommandRunner() {}
 
     /** Runs {@code argv}, its standard output discarded (or appended to {@code stdoutFile} if not null). */
     public static CommandResult run(List<String> argv, Duration timeout, Path stdoutFile) throws IOException {
-        ProcessBuilder pb = new ProcessBuilder(argv).redirectInput(ProcessBuilder.Redirect.from(devNull()));
-        pb.redirectOutput(stdoutFile == null ? ProcessBuilder.Redirect.DISCARD : ProcessBuilder.Redirect.appendTo(stdoutFile.toFile()));
-        return await(argv, pb.start(), timeout, null);
-    }
-
-    /** Runs {@code argv} and hands its standard output to {@code consumer} on the calling thread. */
-    public static CommandResult stream(List<String> argv, Duration timeout, OutputConsumer consumer) throws IOException {
-        ProcessBuilder pb = new ProcessBuilder(argv).redirectInput(ProcessBuilder.Redirect.from(devNull()));
-        return await(argv, pb.start(), timeout, consumer);
+        return Watched.start(argv, stdoutFile == null ? ProcessBuilder.Redirect.DISCARD
+                : ProcessBuilder.Redirect.appendTo(stdoutFile.toFile()), timeout).await();
     }
 
     /**
@@ -44,25 +31,8 @@ public final class CommandRunner {
      * bytes on learns of the failure before it commits them.
      */
     public static InputStream open(List<String> argv, Duration timeout) throws IOException {
-        ProcessBuilder pb = new ProcessBuilder(argv).redirectInput(ProcessBuilder.Redirect.from(devNull()));
-        Process p = pb.start();
-        long start = System.nanoTime();
-        Tail tail = new Tail();
-        Thread errReader = new Thread(() -> tail.drain(p.getErrorStream()), "stderr-" + p.pid());
-        errReader.setDaemon(true);
-        errReader.start();
-        Thread watchdog = new Thread(() -> {
-            try {
-                if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-                    tail.timedOut = true;
-                    kill(p);
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }, "timeout-" + p.pid());
-        watchdog.setDaemon(true);
-        watchdog.start();
+        Watched w = Watched.start(argv, null, timeout);
+        Process p = w.process;
         return new java.io.FilterInputStream(p.getInputStream()) {
             private boolean closed;
 
@@ -73,18 +43,7 @@ public final class CommandRunner {
                 }
                 closed = true;
                 super.close();
-                try {
-                    p.waitFor();
-                    errReader.join(2000);
-                } catch (InterruptedException e) {
-                    kill(p);
-                    Thread.currentThread().interrupt();
-                    throw new IOException("interrupted while running " + String.join(" ", argv));
-                } finally {
-                    watchdog.interrupt();
-                }
-                CommandResult r = new CommandResult(String.join(" ", argv), p.exitValue(), tail.timedOut,
-                        Duration.ofNanos(System.nanoTime() - start), tail.text());
+                CommandResult r = w.await();
                 if (!r.ok()) {
                     throw new IOException(r.describe());
                 }
@@ -96,51 +55,59 @@ public final class CommandRunner {
         return new java.io.File(System.getProperty("os.name").startsWith("Windows") ? "NUL" : "/dev/null");
     }
 
-    private static CommandResult await(List<String> argv, Process p, Duration timeout, OutputConsumer consumer)
-            throws IOException {
-        long start = System.nanoTime();
-        Tail tail = new Tail();
-        Thread errReader = new Thread(() -> tail.drain(p.getErrorStream()), "stderr-" + p.pid());
-        errReader.setDaemon(true);
-        errReader.start();
-        // The watchdog ends a command that runs too long, also while the consumer is blocked reading it.
-        Thread watchdog = new Thread(() -> {
+    /** A started command with its stderr tail being read and a watchdog that ends it at its timeout. */
+    private static final class Watched {
+        final Process process;
+        private final List<String> argv;
+        private final Tail tail = new Tail();
+        private final Thread errReader;
+        private final Thread watchdog;
+        private final long start = System.nanoTime();
+
+        private Watched(List<String> argv, Process p, Duration timeout) {
+            this.argv = argv;
+            this.process = p;
+            errReader = new Thread(() -> tail.drain(p.getErrorStream()), "stderr-" + p.pid());
+            errReader.setDaemon(true);
+            errReader.start();
+            watchdog = new Thread(() -> {
+                try {
+                    if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                        tail.timedOut = true;
+                        kill(p);
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }, "timeout-" + p.pid());
+            watchdog.setDaemon(true);
+            watchdog.start();
+        }
+
+        /** Starts {@code argv}, stdin from /dev/null, stdout to {@code out} (null: a pipe to read). */
+        static Watched start(List<String> argv, ProcessBuilder.Redirect out, Duration timeout) throws IOException {
+            ProcessBuilder pb = new ProcessBuilder(argv).redirectInput(ProcessBuilder.Redirect.from(devNull()));
+            if (out != null) {
+                pb.redirectOutput(out);
+            }
+            return new Watched(argv, pb.start(), timeout);
+        }
+
+        /** Waits for the end and says how it went. */
+        CommandResult await() throws IOException {
             try {
-                if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-                    tail.timedOut = true;
-                    kill(p);
-                }
+                process.waitFor();
+                errReader.join(2000);
             } catch (InterruptedException e) {
+                kill(process);
                 Thread.currentThread().interrupt();
+                throw new IOException("interrupted while running " + String.join(" ", argv));
+            } finally {
+                watchdog.interrupt();
             }
-        }, "timeout-" + p.pid());
-        watchdog.setDaemon(true);
-        watchdog.start();
-        IOException consumerFailure = null;
-        try {
-            if (consumer != null) {
-                try (InputStream out = p.getInputStream()) {
-                    consumer.consume(out);
-                } catch (IOException e) {
-                    consumerFailure = e;
-                    kill(p);
-                }
-            }
-            p.waitFor();
-            errReader.join(2000);
-        } catch (InterruptedException e) {
-            kill(p);
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted while running " + String.join(" ", argv));
-        } finally {
-            watchdog.interrupt();
+            return new CommandResult(String.join(" ", argv), process.exitValue(), tail.timedOut,
+                    Duration.ofNanos(System.nanoTime() - start), tail.text());
         }
-        CommandResult r = new CommandResult(String.join(" ", argv), p.exitValue(), tail.timedOut,
-                Duration.ofNanos(System.nanoTime() - start), tail.text());
-        if (consumerFailure != null) {
-            throw new IOException(consumerFailure.getMessage() + " (while reading the output of " + r.describe() + ")", consumerFailure);
-        }
-        return r;
     }
 
     private static void kill(Process p) {
