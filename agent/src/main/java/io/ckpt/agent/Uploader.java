@@ -93,7 +93,8 @@ final class Uploader implements Runnable {
                     sleep(failures > s.policy().retries() ? s.policy().maxBackoff() : wait);
                 }
             } catch (IOException | RuntimeException e) {
-                log.error("spool: {}", e.getMessage(), e);
+                log.error("spool: {}", e.getMessage());
+                log.debug("spool failure", e);
                 sleep(Duration.ofSeconds(5));
             }
         }

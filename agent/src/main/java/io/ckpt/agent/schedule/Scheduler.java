@@ -238,7 +238,8 @@ public final class Scheduler implements AutoCloseable {
         try {
             job.run(s.wpar);
         } catch (Exception e) {
-            LOG.warn("checkpoint of WPAR {} failed: {}", s.wpar, e.toString(), e);
+            LOG.warn("checkpoint of WPAR {} failed: {}", s.wpar, e.toString());
+            LOG.debug("checkpoint of WPAR {} failed", s.wpar, e);
         } finally {
             finish(s);
         }
