@@ -63,6 +63,8 @@ public final class AgentDaemon implements AutoCloseable {
     private volatile Scheduler scheduler;
     private Thread schedulerThread;
     private volatile boolean closed;
+    /** Counted down when close() has finished: checkpoints under way ended, uploader stopped. */
+    private final java.util.concurrent.CountDownLatch stopped = new java.util.concurrent.CountDownLatch(1);
 
     private AgentDaemon(Path configFile, AgentConfig config, InstantSource clock) throws IOException {
         this.configFile = configFile;
@@ -104,8 +106,8 @@ public final class AgentDaemon implements AutoCloseable {
         d.uploaderThread.setDaemon(true);
         d.uploaderThread.start();
         d.startScheduler();
-        log.info("agent {} started: {} WPAR(s), server {}, control {}, spool {} ({} waiting)", cfg.hostId(),
-                cfg.wpars().size(), cfg.server(), d.control.address(), d.spool.entries().isEmpty() ? "empty" : "not empty",
+        log.info("agent {} started: {} WPAR(s), server {}, control {}:{}, spool {} ({} waiting)", cfg.hostId(),
+                cfg.wpars().size(), cfg.server(), d.control.address().getAddress().getHostAddress(), d.control.address().getPort(), d.spool.entries().isEmpty() ? "empty" : "not empty",
                 d.spool.entries().size());
         return d;
     }
@@ -236,12 +238,9 @@ public final class AgentDaemon implements AutoCloseable {
         return JSON.writeValueAsString(root);
     }
 
+    /** Returns once {@link #close()} has finished, so the process never exits in the middle of a checkpoint. */
     public void awaitClose() throws InterruptedException {
-        while (!closed) {
-            synchronized (this) {
-                wait(1000);
-            }
-        }
+        stopped.await();
     }
 
     @Override
@@ -251,8 +250,15 @@ public final class AgentDaemon implements AutoCloseable {
                 return;
             }
             closed = true;
-            notifyAll();
         }
+        try {
+            stopEverything();
+        } finally {
+            stopped.countDown();
+        }
+    }
+
+    private void stopEverything() {
         scheduler.close();
         control.close();
         uploader.close();

@@ -86,7 +86,7 @@ final class Uploader implements Runnable {
                     if (failures == s.policy().retries() + 1) {
                         log.warn("server {} unreachable after {} tries ({}); {} checkpoint(s) stay spooled, retrying every {} s",
                                 s.server(), failures, e.getMessage(), spool.entries().size(), s.policy().maxBackoff().toSeconds());
-                    } else {
+                    } else if (failures <= s.policy().retries()) {
                         log.info("upload of WPAR {} failed ({}), retry {} in {} s", next.get().wpar(), e.getMessage(),
                                 failures, wait.toSeconds());
                     }

@@ -18,9 +18,10 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * {@code ckpt server} as a real child process on 127.0.0.1 with a free port, started with the
- * test's own class path. Its stdout and stderr are kept as one log. Closing it kills it if it is
- * still running; so does the end of the test JVM, whatever way it ends.
+ * {@code ckpt server} as a real child process on 127.0.0.1 with a free port (or a fixed one, see
+ * {@link Options#port}), started with the test's own class path. Its stdout and stderr are kept
+ * as one log. Closing it kills it if it is still running; so does the end of the test JVM,
+ * whatever way it ends.
  */
 final class ServerProcess implements AutoCloseable {
     static final Duration START_TIMEOUT = Duration.ofSeconds(30);
@@ -37,6 +38,7 @@ final class ServerProcess implements AutoCloseable {
         private final Path datastore;
         private Path catalog;
         private String heap = "512m";
+        private int port;
 
         private Options(Path datastore) {
             this.datastore = datastore;
@@ -50,6 +52,15 @@ final class ServerProcess implements AutoCloseable {
         /** The -Xmx value, e.g. "256m". */
         Options heap(String heap) {
             this.heap = heap;
+            return this;
+        }
+
+        /**
+         * Listens on this port instead of one the OS picks, so that {@link ServerProcess#restart()} comes back on the same
+         * address (an agent's config names it). 0, the default, picks a free port at each start.
+         */
+        Options port(int port) {
+            this.port = port;
             return this;
         }
 
@@ -94,7 +105,7 @@ final class ServerProcess implements AutoCloseable {
             cmd.add("--datastore");
             cmd.add(datastore.toString());
             cmd.add("--listen");
-            cmd.add("127.0.0.1:0");
+            cmd.add("127.0.0.1:" + port);
             if (catalog != null) {
                 cmd.add("--catalog");
                 cmd.add(catalog.toString());

@@ -105,7 +105,7 @@ public final class CommandRunner {
             } finally {
                 watchdog.interrupt();
             }
-            return new CommandResult(String.join(" ", argv), process.exitValue(), tail.timedOut,
+            return new CommandResult(CommandResult.quote(argv), process.exitValue(), tail.timedOut,
                     Duration.ofNanos(System.nanoTime() - start), tail.text());
         }
     }

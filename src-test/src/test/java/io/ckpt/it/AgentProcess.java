@@ -1,0 +1,231 @@
+package io.ckpt.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.MatchResult;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * {@code ckpt agent --config FILE} as a real child process, started with the test's own class path
+ * and the environment the test gives it (TOYWPAR_HOME, say). Its stdout and stderr are kept as one
+ * log. Closing it kills it if it is still running; so does the end of the test JVM, whatever way it
+ * ends.
+ */
+final class AgentProcess implements AutoCloseable {
+    static final Duration START_TIMEOUT = Duration.ofSeconds(30);
+    static final Duration STOP_TIMEOUT = Duration.ofSeconds(40); // the agent lets running checkpoints finish (up to 30 s)
+    private static final Pattern STARTED = Pattern.compile("INFO AgentDaemon - agent \\S+ started: ");
+    private static final Set<Process> LIVE = ConcurrentHashMap.newKeySet();
+
+    static {
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> LIVE.forEach(Process::destroyForcibly), "kill-agents"));
+    }
+
+    private final Path config;
+    private final Process process;
+    private final StringBuilder log = new StringBuilder();
+    private final Thread logReader;
+
+    private AgentProcess(Path config, Process process) {
+        this.config = config;
+        this.process = process;
+        this.logReader = new Thread(this::readLog, "agent-log-" + process.pid());
+        logReader.setDaemon(true);
+        logReader.start();
+    }
+
+    /** Starts an agent and waits until it logs that it started; fails with its log if it does not. */
+    static AgentProcess start(Path config, Map<String, String> env) throws IOException {
+        AgentProcess a = launch(config, env);
+        if (a.awaitLogOrNull(0, STARTED, START_TIMEOUT) == null) {
+            String why = a.process.isAlive() ? "did not log that it started within " + START_TIMEOUT.toSeconds() + " s"
+                    : "exited with status " + a.process.exitValue() + " before it started";
+            a.close();
+            fail("agent with config " + config + " " + why + "; its log:\n" + a.log());
+        }
+        return a;
+    }
+
+    /** Starts an agent and returns at once, for tests where it is expected to refuse to start. */
+    static AgentProcess launch(Path config, Map<String, String> env) throws IOException {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Cli.javaBinary());
+        cmd.addAll(Cli.QUICK_JVM);
+        cmd.add("-Xmx256m");
+        cmd.add("-cp");
+        cmd.add(ChildClasspath.get());
+        cmd.add("io.ckpt.cli.CkptMain");
+        cmd.add("agent");
+        cmd.add("--config");
+        cmd.add(config.toString());
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+        pb.environment().remove("CKPT_SERVER"); // only what the config and the test say
+        pb.environment().putAll(env);
+        Process p = pb.start();
+        LIVE.add(p);
+        p.getOutputStream().close();
+        return new AgentProcess(config, p);
+    }
+
+    private void readLog() {
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = r.readLine()) != null) {
+                synchronized (log) {
+                    log.append(line).append('\n');
+                    log.notifyAll();
+                }
+            }
+        } catch (IOException e) {
+            // the process is gone; what was read stays in the log
+        } finally {
+            synchronized (log) {
+                log.notifyAll();
+            }
+        }
+    }
+
+    long pid() {
+        return process.pid();
+    }
+
+    boolean isAlive() {
+        return process.isAlive();
+    }
+
+    String log() {
+        synchronized (log) {
+            return log.toString();
+        }
+    }
+
+    /** How much has been logged so far: a mark for {@link #awaitLog(int, Pattern, Duration)}. */
+    int logMark() {
+        synchronized (log) {
+            return log.length();
+        }
+    }
+
+    /** Every match of {@code pattern} in what was logged after {@code mark}, in order. */
+    List<MatchResult> matches(int mark, Pattern pattern) {
+        return pattern.matcher(log().substring(mark)).results().toList();
+    }
+
+    /** How many log lines after {@code mark} match {@code pattern}. */
+    int count(int mark, Pattern pattern) {
+        return matches(mark, pattern).size();
+    }
+
+    /** Waits until a log line matches {@code pattern}; fails with the log when none does in time. */
+    Matcher awaitLog(Pattern pattern, Duration timeout) {
+        return awaitLog(0, pattern, timeout);
+    }
+
+    /** Like {@link #awaitLog(Pattern, Duration)}, but only looks at what was logged after {@code mark}. */
+    Matcher awaitLog(int mark, Pattern pattern, Duration timeout) {
+        Matcher m = awaitLogOrNull(mark, pattern, timeout);
+        if (m == null) {
+            fail("agent log has no line matching /" + pattern + "/ after " + timeout.toSeconds() + " s; the log:\n" + log());
+        }
+        return m;
+    }
+
+    /** Waits until at least {@code n} log lines after {@code mark} match {@code pattern}; fails with the log otherwise. */
+    void awaitCount(int mark, Pattern pattern, int n, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        synchronized (log) {
+            while (count(mark, pattern) < n) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0 || !logReader.isAlive()) {
+                    fail("agent log has " + count(mark, pattern) + " line(s) matching /" + pattern + "/, not " + n
+                            + ", after " + timeout.toSeconds() + " s; the log:\n" + log());
+                }
+                waitForLog(left);
+            }
+        }
+    }
+
+    private Matcher awaitLogOrNull(int mark, Pattern pattern, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        synchronized (log) {
+            while (true) {
+                Matcher m = pattern.matcher(log);
+                if (m.find(mark)) {
+                    return m;
+                }
+                long left = deadline - System.nanoTime();
+                if (left <= 0 || !logReader.isAlive()) {
+                    return null;
+                }
+                waitForLog(left);
+            }
+        }
+    }
+
+    /** Called holding the log's monitor. */
+    private void waitForLog(long leftNanos) {
+        try {
+            log.wait(Math.max(1, Math.min(TimeUnit.NANOSECONDS.toMillis(leftNanos), 200)));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted", e);
+        }
+    }
+
+    /** SIGTERM, then the agent must exit with status 0 within {@link #STOP_TIMEOUT}. */
+    void stop() {
+        process.toHandle().destroy(); // not Process.destroy(): that also closes our end of its log pipe
+        assertEquals(0, awaitExit(STOP_TIMEOUT), "exit status of the agent after SIGTERM; its log:\n" + log());
+    }
+
+    /** SIGKILL: the agent gets no chance to clean up. */
+    void kill9() {
+        process.toHandle().destroyForcibly();
+        awaitExit(STOP_TIMEOUT);
+    }
+
+    /** Waits for the agent to exit by itself and returns its exit status; fails with its log if it does not. */
+    int awaitExit(Duration timeout) {
+        try {
+            if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                process.destroyForcibly();
+                process.waitFor(10, TimeUnit.SECONDS);
+                fail("agent (pid " + pid() + ", config " + config + ") did not exit within " + timeout.toSeconds()
+                        + " s; its log:\n" + log());
+            }
+            logReader.join(5_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted", e);
+        }
+        LIVE.remove(process);
+        return process.exitValue();
+    }
+
+    @Override
+    public void close() {
+        if (process.isAlive()) {
+            process.destroyForcibly();
+            try {
+                process.waitFor(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        LIVE.remove(process);
+    }
+}
