@@ -63,6 +63,10 @@ public final class AgentDaemon implements AutoCloseable {
     private volatile Scheduler scheduler;
     private Thread schedulerThread;
     private volatile boolean closed;
+    /** WPARs whose checkpoint runs now: a reload's new scheduler must not start a second one. */
+    private final java.util.Set<String> running = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /** WPARs asked for by checkpoint-now: their next run is recorded as kind 'manual'. */
+    private final java.util.Set<String> requested = java.util.concurrent.ConcurrentHashMap.newKeySet();
     /** Counted down when close() has finished: checkpoints under way ended, uploader stopped. */
     private final java.util.concurrent.CountDownLatch stopped = new java.util.concurrent.CountDownLatch(1);
 
@@ -91,6 +95,7 @@ public final class AgentDaemon implements AutoCloseable {
                         if (AgentDaemon.this.config.wpar(wpar).isEmpty()) {
                             return null;
                         }
+                        requested.add(wpar);
                         Scheduler.Trigger t = scheduler.triggerNow(wpar);
                         log.info("WPAR {}: checkpoint requested now ({})", wpar, t.name().toLowerCase());
                         return JSON.writeValueAsString(JSON.createObjectNode().put("wpar", wpar)
@@ -143,8 +148,9 @@ public final class AgentDaemon implements AutoCloseable {
             log.error("config reload failed, keeping the running config: {}", e.getMessage());
             return;
         }
-        if (!next.control().equals(config.control()) || !next.stateDir().equals(config.stateDir())) {
-            log.warn("control and state-dir changes take effect at the next start");
+        if (!next.control().equals(config.control()) || !next.stateDir().equals(config.stateDir())
+                || !next.spool().equals(config.spool())) {
+            log.warn("control, state-dir and spool changes take effect at the next start");
         }
         config = next;
         scheduler.close();
@@ -158,15 +164,28 @@ public final class AgentDaemon implements AutoCloseable {
         if (w == null) {
             return; // removed by a reload
         }
+        if (!running.add(wpar)) {
+            log.info("WPAR {}: a checkpoint started before the reload is still running; this one is skipped", wpar);
+            return;
+        }
+        try {
+            checkpoint(w, requested.remove(wpar) ? "manual" : "scheduled");
+        } finally {
+            running.remove(wpar);
+        }
+    }
+
+    private void checkpoint(WparConfig w, String kind) throws Exception {
+        String wpar = w.name();
         Instant started = clock.instant();
         state.ran(wpar, started);
         long t0 = System.nanoTime();
         try {
             if (w.source() instanceof SourceConfig.Stdout s) {
-                stream(w, s, started);
+                stream(w, s, started, kind);
                 return;
             }
-            SpoolEntry e = new CheckpointTaker(spool, config.stateDir().resolve("logs")).take(w, started.toEpochMilli(), "scheduled");
+            SpoolEntry e = new CheckpointTaker(spool, config.stateDir().resolve("logs")).take(w, started.toEpochMilli(), kind);
             long ms = (System.nanoTime() - t0) / 1_000_000;
             state.record(new RunRecord(wpar, started, ms, RunRecord.SPOOLED, 0, e.bytes(), e.health(), e.healthReason()));
             log.info("WPAR {} checkpoint taken in {} ms: {} bytes spooled, health {}{}", wpar, ms, e.bytes(), e.health(),
@@ -180,7 +199,7 @@ public final class AgentDaemon implements AutoCloseable {
     }
 
     /** The stdout preset: the command's output goes straight to the server, never to local disk. */
-    private void stream(WparConfig w, SourceConfig.Stdout s, Instant started) throws IOException {
+    private void stream(WparConfig w, SourceConfig.Stdout s, Instant started, String kind) throws IOException {
         long t0 = System.nanoTime();
         Path logfile = config.stateDir().resolve("logs").resolve(w.name() + ".log");
         Files.createDirectories(logfile.getParent());
@@ -208,7 +227,7 @@ public final class AgentDaemon implements AutoCloseable {
         AtomicLong sent = new AtomicLong();
         com.fasterxml.jackson.databind.JsonNode result;
         try (CkptClient client = CkptClient.connect(c.server().toString(), c.hostId())) {
-            result = CheckpointSender.send(client, new Frame.UploadBegin(w.name(), now, "scheduled",
+            result = CheckpointSender.send(client, new Frame.UploadBegin(w.name(), now, kind,
                     Frame.UploadBegin.MODE_STREAM, List.of(), java.util.UUID.randomUUID().toString(), health.health(),
                     health.reason()), parts, sent::addAndGet);
         }

@@ -55,7 +55,8 @@ final class AgentState {
     }
 
     synchronized void record(RunRecord r) {
-        last.put(r.wpar(), r);
+        // 'last' is the newest checkpoint's outcome: the upload of an older spooled one does not replace it.
+        last.merge(r.wpar(), r, (old, nu) -> nu.startedAt().isBefore(old.startedAt()) ? old : nu);
         if (RunRecord.FAILED.equals(r.result())) {
             Deque<RunRecord> d = failures.computeIfAbsent(r.wpar(), k -> new ArrayDeque<>());
             d.addFirst(r);

@@ -54,25 +54,35 @@ final class CheckpointTaker {
             Map<String, String> vars = Map.of(CommandTemplate.WPAR, w.name(), CommandTemplate.STATEDIR, state.toString(),
                     CommandTemplate.LOGFILE, logfile.toString());
             SourceConfig src = w.source();
-            if (src instanceof SourceConfig.Aix aix) {
-                runChecked("checkpoint", aix.command().render(vars), w.timeouts().checkpoint());
-                requireNotEmpty(state, aix.command());
-            } else if (src instanceof SourceConfig.Command c) {
-                runChecked("checkpoint", c.command().render(vars), w.timeouts().checkpoint());
-                requireNotEmpty(state, c.command());
-            } else if (src instanceof SourceConfig.Directory d) {
-                copyTree(d.path(), state);
-            } else {
-                throw new IllegalArgumentException("the " + src.preset() + " preset streams and is not spooled");
-            }
             String resumeError = null;
             try {
+                if (src instanceof SourceConfig.Aix aix) {
+                    runChecked("checkpoint", aix.command().render(vars), w.timeouts().checkpoint());
+                    requireNotEmpty(state, aix.command());
+                } else if (src instanceof SourceConfig.Command c) {
+                    runChecked("checkpoint", c.command().render(vars), w.timeouts().checkpoint());
+                    requireNotEmpty(state, c.command());
+                } else if (src instanceof SourceConfig.Directory d) {
+                    copyTree(d.path(), state);
+                } else {
+                    throw new IllegalArgumentException("the " + src.preset() + " preset streams and is not spooled");
+                }
                 captureFilesystems(w, staging.parts().resolve("fs"), logfile);
             } finally {
+                // A paused WPAR is resumed whatever happened above, even when the agent is stopping.
                 if (src instanceof SourceConfig.Aix aix && aix.paused() && aix.resumeCommand().isPresent()) {
-                    CommandResult r = CommandRunner.run(aix.resumeCommand().get().render(vars), w.timeouts().checkpoint(), logfile);
-                    if (!r.ok()) {
-                        resumeError = "resume " + r.describe();
+                    boolean interrupted = Thread.interrupted();
+                    try {
+                        CommandResult r = CommandRunner.run(aix.resumeCommand().get().render(vars), w.timeouts().checkpoint(), logfile);
+                        if (!r.ok()) {
+                            resumeError = "resume " + r.describe();
+                            org.slf4j.LoggerFactory.getLogger(CheckpointTaker.class).error(
+                                    "WPAR {}: {} (the WPAR may still be paused)", w.name(), resumeError);
+                        }
+                    } finally {
+                        if (interrupted) {
+                            Thread.currentThread().interrupt();
+                        }
                     }
                 }
             }

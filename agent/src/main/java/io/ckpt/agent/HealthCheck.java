@@ -14,6 +14,14 @@ final class HealthCheck {
     /** The verdict, as stored with the checkpoint: good or bad, and why. */
     record Verdict(String health, String reason) {
         static final Verdict UNKNOWN = new Verdict("unknown", "");
+        /** The server keeps at most 4096 characters of a reason; the tail says the most. */
+        static final int MAX_REASON = 4000;
+
+        Verdict {
+            if (reason.length() > MAX_REASON) {
+                reason = "..." + reason.substring(reason.length() - MAX_REASON + 3);
+            }
+        }
 
         boolean good() {
             return "good".equals(health);
@@ -40,10 +48,27 @@ final class HealthCheck {
         return new Verdict("good", "");
     }
 
-    /** Whether a process whose executable is named {@code name} runs on this host. */
+    /**
+     * Whether a process whose executable is named {@code name} runs on this host. Where the JDK
+     * cannot tell a process's executable (AIX), {@code ps -e -o comm=} is asked instead.
+     */
     static boolean processRunning(String name) {
-        return ProcessHandle.allProcesses().anyMatch(p -> p.info().command()
-                .map(c -> c.equals(name) || c.endsWith("/" + name)).orElse(false));
+        boolean[] known = {false};
+        boolean found = ProcessHandle.allProcesses().anyMatch(p -> p.info().command().map(c -> {
+            known[0] = true;
+            return c.equals(name) || c.endsWith("/" + name);
+        }).orElse(false));
+        if (found || known[0]) {
+            return found;
+        }
+        try {
+            Process ps = new ProcessBuilder("ps", "-e", "-o", "comm=").redirectErrorStream(true).start();
+            try (var lines = new java.io.BufferedReader(new java.io.InputStreamReader(ps.getInputStream())).lines()) {
+                return lines.map(String::strip).anyMatch(c -> c.equals(name) || c.endsWith("/" + name));
+            }
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     /** Two verdicts on one checkpoint (before and after it) as one: bad beats good; unknown means not checked. */

@@ -101,6 +101,15 @@ final class Uploader implements Runnable {
     }
 
     private void upload(SpoolEntry e, Settings s) throws IOException {
+        spool.uploading(e.seq());
+        try {
+            send(e, s);
+        } finally {
+            spool.uploading(-1);
+        }
+    }
+
+    private void send(SpoolEntry e, Settings s) throws IOException {
         long start = System.nanoTime();
         List<PartSource> parts = PartSource.scan(e.parts(), "", p -> log.warn("spool entry {}: skipping {}", e.dir(), p));
         AtomicLong sent = new AtomicLong();
@@ -120,14 +129,15 @@ final class Uploader implements Runnable {
                 result.path("duplicate").asBoolean(false) ? " (already on the server: acknowledged again)" : "");
     }
 
-    /** Whether trying the same upload again later can succeed. */
+    /**
+     * Whether trying the same upload again later can succeed. Only a request the server finds
+     * invalid (a bad name, say) or an entry whose files are gone is given up; a version mismatch,
+     * a refusal or data damaged in transit are for the operator to fix or for the next try, and
+     * must not empty the spool.
+     */
     static boolean retryable(IOException e) {
         if (e instanceof ClientException c) {
-            if (c.isUnreachable()) {
-                return true;
-            }
-            ErrorCode code = c.code();
-            return code == ErrorCode.CONFLICT || code == ErrorCode.NO_SPACE || code == ErrorCode.INTERNAL;
+            return c.isUnreachable() || c.code() != ErrorCode.BAD_REQUEST;
         }
         return !(e instanceof java.nio.file.NoSuchFileException);
     }

@@ -21,7 +21,7 @@ import picocli.CommandLine.Parameters;
         description = {
             "Runs the ckpt agent on a WPAR host: checkpoints each WPAR of its config on its schedule (hourly by default) with the configured command (AIX chkptwpar, any command, a command's stdout, or a directory), captures the WPAR's file systems beside it, runs its health check, and uploads the result, spooling it locally while the server cannot be reached. Logs one line per event on stderr.",
             "",
-            "SIGHUP reloads the config; an invalid new config is reported and the running one kept. SIGTERM stops after the checkpoints under way. docs/AGENT.md documents every config key."
+            "SIGHUP reloads the config; an invalid new config is reported and the running one kept. SIGTERM stops after the checkpoints under way (waiting at most 30 s; a paused WPAR is resumed in any case). docs/AGENT.md documents every config key."
         },
         footer = {
             "",

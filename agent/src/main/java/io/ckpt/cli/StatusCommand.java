@@ -14,7 +14,7 @@ import picocli.CommandLine.Option;
         sortOptions = false,
         usageHelpAutoWidth = true,
         description = {
-            "Shows the local agent's WPARs: the last checkpoint (time, result, duration, bytes sent), the next one due, checkpoints waiting in the spool, recent failures with their reason, and each WPAR's last known good checkpoint on the server."
+            "Shows the local agent's WPARs: the last checkpoint (time, result, duration, bytes sent), the next one due, checkpoints waiting in the spool, recent failures with their reason, and each WPAR's last known good checkpoint on the server (the server the agent uploads to, unless --server is given)."
         },
         footer = {
             "",

@@ -34,6 +34,8 @@ public final class Spool {
     private final long maxBytes;
     private final int maxEntries;
     private long nextSeq;
+    /** The entry being uploaded: never dropped by the limits while it is on the wire. */
+    private volatile long uploading = -1;
 
     public Spool(Path dir, long maxBytes, int maxEntries) throws IOException {
         this.dir = dir;
@@ -71,6 +73,7 @@ public final class Spool {
                     .put("wpar", wpar).put("taken_at", takenAtMillis).put("kind", kind)
                     .put("key", UUID.randomUUID().toString()).put("health", health).put("health_reason", healthReason);
             labels.forEach(meta.putArray("labels")::add);
+            syncTree(parts()); // the parts are durable before the entry claims to be whole
             Path metaFile = staging.resolve(META);
             try (FileChannel ch = FileChannel.open(metaFile, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
                 ch.write(java.nio.ByteBuffer.wrap(JSON.writeValueAsBytes(meta)));
@@ -82,6 +85,7 @@ public final class Spool {
             } catch (AtomicMoveNotSupportedException e) {
                 Files.move(staging, target);
             }
+            fsyncDirectory(dir);
             SpoolEntry entry = read(target).orElseThrow(() -> new IOException("spool entry " + target + " unreadable"));
             enforceLimits(entry);
             return entry;
@@ -120,6 +124,11 @@ public final class Spool {
         return all.isEmpty() ? Optional.empty() : Optional.of(all.get(0));
     }
 
+    /** Marks the entry with sequence {@code seq} as being uploaded (-1: none). */
+    public void uploading(long seq) {
+        uploading = seq;
+    }
+
     public synchronized void remove(SpoolEntry e) throws IOException {
         deleteTree(e.dir());
     }
@@ -131,6 +140,9 @@ public final class Spool {
         for (SpoolEntry e : all) {
             if ((count <= maxEntries && bytes <= maxBytes) || e.seq() == newest.seq()) {
                 break;
+            }
+            if (e.seq() == uploading) {
+                continue;
             }
             log.warn("spool full ({} checkpoints, {} bytes; limits {} and {}): dropping the oldest, WPAR {} taken at {}",
                     count, bytes, maxEntries, maxBytes, e.wpar(), java.time.Instant.ofEpochMilli(e.takenAtMillis()));
@@ -160,6 +172,32 @@ public final class Spool {
         return Optional.of(new SpoolEntry(entryDir, Long.parseLong(name.substring(0, dash)), m.path("wpar").asText(),
                 m.path("taken_at").asLong(), m.path("kind").asText(), m.path("key").asText(), m.path("health").asText(),
                 m.path("health_reason").asText(), labels, bytes));
+    }
+
+    private static void syncTree(Path root) throws IOException {
+        try (Stream<Path> walk = Files.walk(root)) {
+            for (Path p : walk.toList()) {
+                if (Files.isRegularFile(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                    try (FileChannel ch = FileChannel.open(p, StandardOpenOption.WRITE)) {
+                        ch.force(true);
+                    } catch (java.nio.file.AccessDeniedException e) {
+                        try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ)) {
+                            ch.force(true); // a read-only copy (Linux fsyncs through any descriptor)
+                        }
+                    }
+                } else if (Files.isDirectory(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                    fsyncDirectory(p);
+                }
+            }
+        }
+    }
+
+    private static void fsyncDirectory(Path d) {
+        try (FileChannel ch = FileChannel.open(d, StandardOpenOption.READ)) {
+            ch.force(true);
+        } catch (IOException e) {
+            // not every file system lets a directory be fsynced; the rename is still atomic
+        }
     }
 
     static void deleteTree(Path root) throws IOException {
