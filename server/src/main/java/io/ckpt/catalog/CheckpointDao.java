@@ -23,6 +23,9 @@ public interface CheckpointDao {
         return create(wpar, takenAt, kind, host, now, null, "unknown", "");
     }
 
+    @SqlUpdate("UPDATE checkpoints SET protected = :protected WHERE id = :id")
+    int setProtected(@Bind("id") long id, @Bind("protected") boolean isProtected);
+
     @SqlQuery("SELECT * FROM checkpoints WHERE wpar = ? AND upload_key = ?")
     Optional<CheckpointRow> findByKey(String wpar, String uploadKey);
 

@@ -46,6 +46,7 @@ public final class CatalogQueries {
             case "show" -> show(requiredId(req));
             case "select" -> select(req);
             case "mark" -> mark(requiredId(req), text(req, "health"), text(req, "reason"));
+            case "protect" -> protect(requiredId(req), req.path("protected").asBoolean(true));
             default -> throw new IngestException(ErrorCode.BAD_REQUEST, "unknown request op '" + op + "'");
         };
         return JSON.writeValueAsString(out);
@@ -149,6 +150,20 @@ public final class CatalogQueries {
             CheckpointRow c = dao.find(id).filter(CheckpointRow::isComplete)
                     .orElseThrow(() -> new NotFoundException("no complete checkpoint with id " + id));
             dao.setHealth(id, health, r, System.currentTimeMillis());
+            return dao.find(id).orElseThrow();
+        });
+        ObjectNode out = JSON.createObjectNode();
+        out.set("checkpoint", checkpointJson(row, catalog.read(h -> h.attach(LabelDao.class).of(id))));
+        return out;
+    }
+
+    /** Protects a checkpoint from retention (or lifts the protection) and returns it. */
+    private ObjectNode protect(long id, boolean on) throws IOException {
+        CheckpointRow row = catalog.write(h -> {
+            CheckpointDao dao = h.attach(CheckpointDao.class);
+            dao.find(id).filter(CheckpointRow::isComplete)
+                    .orElseThrow(() -> new NotFoundException("no complete checkpoint with id " + id));
+            dao.setProtected(id, on);
             return dao.find(id).orElseThrow();
         });
         ObjectNode out = JSON.createObjectNode();

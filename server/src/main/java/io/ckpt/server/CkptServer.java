@@ -89,7 +89,7 @@ public final class CkptServer implements AutoCloseable {
             ExecutorService restore = Executors.newFixedThreadPool(Math.max(4, cores * 2), named("restore"));
             ChannelGroup channels = new DefaultChannelGroup("clients", GlobalEventExecutor.INSTANCE);
             ServerContext ctx = new ServerContext(ds, catalog, packs, ChunkerParams.DEFAULT, new CatalogQueries(catalog),
-                    new Restorer(catalog, ds), ingest, requests, restore, channels, new java.util.concurrent.Semaphore(cfg.maxUploads()),
+                    new Restorer(catalog, ds), new io.ckpt.restore.ReadersInUse(), ingest, requests, restore, channels, new java.util.concurrent.Semaphore(cfg.maxUploads()),
                     cfg.maxUploads(), FrameFormat.DEFAULT_MAX_FRAME,
                     cfg.idleTimeoutSeconds());
             Channel listener;

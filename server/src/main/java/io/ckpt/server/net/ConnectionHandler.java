@@ -220,6 +220,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void restore(long id) {
+        server.readers().acquire(id); // before reading the row: prune then either sees it in use or removed it already
         try {
             CheckpointRow cp = server.restorer().checkpoint(id);
             var header = new com.fasterxml.jackson.databind.node.ObjectNode(CatalogQueries.mapper().getNodeFactory());
@@ -238,6 +239,8 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
                 return;
             }
             reply(t);
+        } finally {
+            server.readers().release(id);
         }
     }
 

@@ -17,6 +17,7 @@ public record ServerContext(
         ChunkerParams chunker,
         CatalogQueries queries,
         Restorer restorer,
+        io.ckpt.restore.ReadersInUse readers,
         EventExecutorGroup ingestWorkers,
         java.util.concurrent.ExecutorService requestWorkers,
         java.util.concurrent.ExecutorService restoreWorkers,
