@@ -28,9 +28,15 @@ public final class CatalogQueries {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Catalog catalog;
+    private final io.ckpt.retention.Pruner pruner;
 
     public CatalogQueries(Catalog catalog) {
+        this(catalog, null);
+    }
+
+    public CatalogQueries(Catalog catalog, io.ckpt.retention.Pruner pruner) {
         this.catalog = catalog;
+        this.pruner = pruner;
     }
 
     public String handle(String requestJson) throws IOException {
@@ -47,6 +53,7 @@ public final class CatalogQueries {
             case "select" -> select(req);
             case "mark" -> mark(requiredId(req), text(req, "health"), text(req, "reason"));
             case "protect" -> protect(requiredId(req), req.path("protected").asBoolean(true));
+            case "prune" -> prune(req);
             default -> throw new IngestException(ErrorCode.BAD_REQUEST, "unknown request op '" + op + "'");
         };
         return JSON.writeValueAsString(out);
@@ -155,6 +162,18 @@ public final class CatalogQueries {
         ObjectNode out = JSON.createObjectNode();
         out.set("checkpoint", checkpointJson(row, catalog.read(h -> h.attach(LabelDao.class).of(id))));
         return out;
+    }
+
+    private ObjectNode prune(JsonNode req) throws IOException {
+        if (pruner == null) {
+            throw new IngestException(ErrorCode.BAD_REQUEST, "prune is not available on this server");
+        }
+        if (!req.hasNonNull("policy")) {
+            throw new IngestException(ErrorCode.BAD_REQUEST, "prune needs a retention policy: give keep flags"
+                    + " (--keep-last, --keep-daily, ...); a policy in the server's configuration is not built yet");
+        }
+        return pruner.prune(text(req, "wpar"), io.ckpt.retention.Pruner.policyOf(req.get("policy")),
+                req.path("dry_run").asBoolean(false), req.path("force").asBoolean(false));
     }
 
     /** Protects a checkpoint from retention (or lifts the protection) and returns it. */

@@ -88,8 +88,10 @@ public final class CkptServer implements AutoCloseable {
             ExecutorService requests = Executors.newFixedThreadPool(2, named("request"));
             ExecutorService restore = Executors.newFixedThreadPool(Math.max(4, cores * 2), named("restore"));
             ChannelGroup channels = new DefaultChannelGroup("clients", GlobalEventExecutor.INSTANCE);
-            ServerContext ctx = new ServerContext(ds, catalog, packs, ChunkerParams.DEFAULT, new CatalogQueries(catalog),
-                    new Restorer(catalog, ds), new io.ckpt.restore.ReadersInUse(), ingest, requests, restore, channels, new java.util.concurrent.Semaphore(cfg.maxUploads()),
+            io.ckpt.restore.ReadersInUse readers = new io.ckpt.restore.ReadersInUse();
+            ServerContext ctx = new ServerContext(ds, catalog, packs, ChunkerParams.DEFAULT, new CatalogQueries(catalog,
+                    new io.ckpt.retention.Pruner(catalog, ds, readers, java.time.ZoneOffset.UTC)),
+                    new Restorer(catalog, ds), readers, ingest, requests, restore, channels, new java.util.concurrent.Semaphore(cfg.maxUploads()),
                     cfg.maxUploads(), FrameFormat.DEFAULT_MAX_FRAME,
                     cfg.idleTimeoutSeconds());
             Channel listener;

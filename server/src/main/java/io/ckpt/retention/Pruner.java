@@ -1,0 +1,139 @@
+package io.ckpt.retention;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.ckpt.catalog.Catalog;
+import io.ckpt.catalog.CheckpointDao;
+import io.ckpt.catalog.CheckpointRow;
+import io.ckpt.catalog.LabelDao;
+import io.ckpt.catalog.WparDao;
+import io.ckpt.ingest.IngestException;
+import io.ckpt.protocol.ErrorCode;
+import io.ckpt.restore.ReadersInUse;
+import io.ckpt.store.Datastore;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Applies a retention policy to the WPARs a glob names: reads each WPAR's checkpoints, asks
+ * {@link RetentionPlan} what to keep, and removes the rest from the catalog (with their
+ * manifests). Deciding and deleting happen under the lock of {@link ReadersInUse}, so a
+ * checkpoint a restore is reading is never removed under it. Every WPAR is planned (and refused,
+ * if a plan would remove all of a WPAR without force) before anything is deleted.
+ */
+public final class Pruner {
+    private static final Logger log = LoggerFactory.getLogger(Pruner.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final Catalog catalog;
+    private final Datastore ds;
+    private final ReadersInUse readers;
+    private final ZoneId zone;
+
+    public Pruner(Catalog catalog, Datastore ds, ReadersInUse readers, ZoneId zone) {
+        this.catalog = catalog;
+        this.ds = ds;
+        this.readers = readers;
+        this.zone = zone;
+    }
+
+    /** The policy of a prune request: {@code {"keep-daily": 7, "keep-label": ["a,b", "c"], ...}}. */
+    public static RetentionPolicy policyOf(JsonNode policy) throws IngestException {
+        List<Map.Entry<String, String>> options = new ArrayList<>();
+        for (var it = policy.fields(); it.hasNext(); ) {
+            var f = it.next();
+            if (f.getValue().isArray()) {
+                f.getValue().forEach(v -> options.add(Map.entry(f.getKey(), v.asText())));
+            } else {
+                options.add(Map.entry(f.getKey(), f.getValue().asText()));
+            }
+        }
+        try {
+            return RetentionPolicy.parse(options);
+        } catch (InvalidPolicyException e) {
+            throw new IngestException(ErrorCode.BAD_REQUEST, "invalid retention policy: " + e.getMessage());
+        }
+    }
+
+    /** Runs the prune and returns its report (docs/RETENTION.md, "JSON"). */
+    public ObjectNode prune(String wparGlob, RetentionPolicy policy, boolean dryRun, boolean force) throws IOException {
+        Pattern glob = globPattern(wparGlob == null ? "*" : wparGlob);
+        List<String> wpars = catalog.read(h -> h.attach(WparDao.class).names()).stream()
+                .filter(w -> glob.matcher(w).matches()).toList();
+        if (wpars.isEmpty()) {
+            throw new io.ckpt.catalog.NotFoundException("no WPAR matches '" + wparGlob + "'");
+        }
+        return readers.whileLocked(inUse -> {
+            List<String> names = new ArrayList<>();
+            List<RetentionPlan> plans = new ArrayList<>();
+            for (String wpar : wpars) {
+                List<Candidate> candidates = catalog.read(h -> {
+                    LabelDao labels = h.attach(LabelDao.class);
+                    List<Candidate> out = new ArrayList<>();
+                    for (CheckpointRow r : h.attach(CheckpointDao.class).listAll(wpar)) {
+                        out.add(new Candidate(r.id(), Instant.ofEpochMilli(r.takenAt()), r.health(),
+                                new HashSet<>(labels.of(r.id())), r.isProtected(), !r.isComplete(), inUse.contains(r.id())));
+                    }
+                    return out;
+                });
+                RetentionPlan plan = RetentionPlan.compute(candidates, policy, zone);
+                try {
+                    plan.refuseIfRemovesAll(force);
+                } catch (PruneRefusedException e) {
+                    throw new IngestException(ErrorCode.BAD_REQUEST, "WPAR " + wpar + ": " + e.getMessage());
+                }
+                names.add(wpar);
+                plans.add(plan);
+            }
+            ObjectNode out = JSON.createObjectNode().put("dry_run", dryRun);
+            ArrayNode arr = out.putArray("wpars");
+            for (int i = 0; i < plans.size(); i++) {
+                RetentionPlan plan = plans.get(i);
+                List<Long> remove = plan.removed().stream().map(d -> d.candidate().id()).toList();
+                if (!dryRun && !remove.isEmpty()) {
+                    catalog.write(h -> {
+                        CheckpointDao dao = h.attach(CheckpointDao.class);
+                        remove.forEach(dao::delete);
+                        return null;
+                    });
+                    for (long id : remove) {
+                        Files.deleteIfExists(ds.manifestPath(id));
+                    }
+                    log.info("prune: WPAR {}: removed {} checkpoint(s) {}, kept {}", names.get(i), remove.size(), remove,
+                            plan.kept().size());
+                }
+                ObjectNode w = arr.addObject().put("wpar", names.get(i));
+                ArrayNode keep = w.putArray("keep");
+                for (Decision d : plan.kept()) {
+                    ObjectNode k = keep.addObject().put("id", d.candidate().id()).put("taken_at", d.candidate().takenAt().toString());
+                    d.reasons().forEach(k.putArray("reasons")::add);
+                }
+                ArrayNode rem = w.putArray("remove");
+                for (Decision d : plan.removed()) {
+                    rem.addObject().put("id", d.candidate().id()).put("taken_at", d.candidate().takenAt().toString());
+                }
+            }
+            return out;
+        });
+    }
+
+    /** A WPAR-name glob: {@code *} any run, {@code ?} one character, everything else literal. */
+    static Pattern globPattern(String glob) {
+        StringBuilder re = new StringBuilder();
+        for (char c : glob.toCharArray()) {
+            re.append(c == '*' ? ".*" : c == '?' ? "." : Pattern.quote(String.valueOf(c)));
+        }
+        return Pattern.compile(re.toString());
+    }
+}
