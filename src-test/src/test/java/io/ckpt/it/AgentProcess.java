@@ -3,10 +3,7 @@ package io.ckpt.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -37,15 +34,12 @@ final class AgentProcess implements AutoCloseable {
 
     private final Path config;
     private final Process process;
-    private final StringBuilder log = new StringBuilder();
-    private final Thread logReader;
+    private final ProcessLog log;
 
     private AgentProcess(Path config, Process process) {
         this.config = config;
         this.process = process;
-        this.logReader = new Thread(this::readLog, "agent-log-" + process.pid());
-        logReader.setDaemon(true);
-        logReader.start();
+        this.log = new ProcessLog(process, "agent");
     }
 
     /** Starts an agent and waits until it logs that it started; fails with its log if it does not. */
@@ -81,24 +75,6 @@ final class AgentProcess implements AutoCloseable {
         return new AgentProcess(config, p);
     }
 
-    private void readLog() {
-        try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-            String line;
-            while ((line = r.readLine()) != null) {
-                synchronized (log) {
-                    log.append(line).append('\n');
-                    log.notifyAll();
-                }
-            }
-        } catch (IOException e) {
-            // the process is gone; what was read stays in the log
-        } finally {
-            synchronized (log) {
-                log.notifyAll();
-            }
-        }
-    }
-
     long pid() {
         return process.pid();
     }
@@ -108,82 +84,41 @@ final class AgentProcess implements AutoCloseable {
     }
 
     String log() {
-        synchronized (log) {
-            return log.toString();
-        }
+        return log.text();
     }
 
     /** How much has been logged so far: a mark for {@link #awaitLog(int, Pattern, Duration)}. */
     int logMark() {
-        synchronized (log) {
-            return log.length();
-        }
+        return log.mark();
     }
 
     /** Every match of {@code pattern} in what was logged after {@code mark}, in order. */
     List<MatchResult> matches(int mark, Pattern pattern) {
-        return pattern.matcher(log().substring(mark)).results().toList();
+        return log.matches(mark, pattern);
     }
 
     /** How many log lines after {@code mark} match {@code pattern}. */
     int count(int mark, Pattern pattern) {
-        return matches(mark, pattern).size();
+        return log.count(mark, pattern);
     }
 
     /** Waits until a log line matches {@code pattern}; fails with the log when none does in time. */
     Matcher awaitLog(Pattern pattern, Duration timeout) {
-        return awaitLog(0, pattern, timeout);
+        return log.await(0, pattern, timeout);
     }
 
     /** Like {@link #awaitLog(Pattern, Duration)}, but only looks at what was logged after {@code mark}. */
     Matcher awaitLog(int mark, Pattern pattern, Duration timeout) {
-        Matcher m = awaitLogOrNull(mark, pattern, timeout);
-        if (m == null) {
-            fail("agent log has no line matching /" + pattern + "/ after " + timeout.toSeconds() + " s; the log:\n" + log());
-        }
-        return m;
+        return log.await(mark, pattern, timeout);
     }
 
     /** Waits until at least {@code n} log lines after {@code mark} match {@code pattern}; fails with the log otherwise. */
     void awaitCount(int mark, Pattern pattern, int n, Duration timeout) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        synchronized (log) {
-            while (count(mark, pattern) < n) {
-                long left = deadline - System.nanoTime();
-                if (left <= 0 || !logReader.isAlive()) {
-                    fail("agent log has " + count(mark, pattern) + " line(s) matching /" + pattern + "/, not " + n
-                            + ", after " + timeout.toSeconds() + " s; the log:\n" + log());
-                }
-                waitForLog(left);
-            }
-        }
+        log.awaitCount(mark, pattern, n, timeout);
     }
 
     private Matcher awaitLogOrNull(int mark, Pattern pattern, Duration timeout) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        synchronized (log) {
-            while (true) {
-                Matcher m = pattern.matcher(log);
-                if (m.find(mark)) {
-                    return m;
-                }
-                long left = deadline - System.nanoTime();
-                if (left <= 0 || !logReader.isAlive()) {
-                    return null;
-                }
-                waitForLog(left);
-            }
-        }
-    }
-
-    /** Called holding the log's monitor. */
-    private void waitForLog(long leftNanos) {
-        try {
-            log.wait(Math.max(1, Math.min(TimeUnit.NANOSECONDS.toMillis(leftNanos), 200)));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError("interrupted", e);
-        }
+        return log.awaitOrNull(mark, pattern, timeout);
     }
 
     /** SIGTERM, then the agent must exit with status 0 within {@link #STOP_TIMEOUT}. */
@@ -207,7 +142,7 @@ final class AgentProcess implements AutoCloseable {
                 fail("agent (pid " + pid() + ", config " + config + ") did not exit within " + timeout.toSeconds()
                         + " s; its log:\n" + log());
             }
-            logReader.join(5_000);
+            log.join(5_000);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new AssertionError("interrupted", e);

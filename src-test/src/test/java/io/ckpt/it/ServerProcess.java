@@ -3,10 +3,7 @@ package io.ckpt.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -122,16 +119,13 @@ final class ServerProcess implements AutoCloseable {
 
     private final Options options;
     private final Process process;
-    private final StringBuilder log = new StringBuilder();
-    private final Thread logReader;
+    private final ProcessLog log;
     private int port = -1;
 
     private ServerProcess(Options options, Process process) {
         this.options = options;
         this.process = process;
-        this.logReader = new Thread(this::readLog, "server-log-" + process.pid());
-        logReader.setDaemon(true);
-        logReader.start();
+        this.log = new ProcessLog(process, "server");
     }
 
     static Options on(Path datastore) {
@@ -149,24 +143,6 @@ final class ServerProcess implements AutoCloseable {
             fail("restart() while the server (pid " + pid() + ") is still running");
         }
         return options.start();
-    }
-
-    private void readLog() {
-        try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-            String line;
-            while ((line = r.readLine()) != null) {
-                synchronized (log) {
-                    log.append(line).append('\n');
-                    log.notifyAll();
-                }
-            }
-        } catch (IOException e) {
-            // the process is gone; what was read stays in the log
-        } finally {
-            synchronized (log) {
-                log.notifyAll();
-            }
-        }
     }
 
     private void awaitListening() {
@@ -212,53 +188,26 @@ final class ServerProcess implements AutoCloseable {
     }
 
     String log() {
-        synchronized (log) {
-            return log.toString();
-        }
+        return log.text();
     }
 
     /** How much has been logged so far: a mark for {@link #awaitLog(int, Pattern, Duration)}. */
     int logMark() {
-        synchronized (log) {
-            return log.length();
-        }
+        return log.mark();
     }
 
     /** Waits until a log line matches {@code pattern}; fails with the log when none does in time. */
     Matcher awaitLog(Pattern pattern, Duration timeout) {
-        return awaitLog(0, pattern, timeout);
+        return log.await(0, pattern, timeout);
     }
 
     /** Like {@link #awaitLog(Pattern, Duration)}, but only looks at what was logged after {@code mark}. */
     Matcher awaitLog(int mark, Pattern pattern, Duration timeout) {
-        Matcher m = awaitLogOrNull(mark, pattern, timeout);
-        if (m == null) {
-            fail("server log has no line matching /" + pattern + "/ after " + timeout.toSeconds() + " s; the log:\n" + log());
-        }
-        return m;
+        return log.await(mark, pattern, timeout);
     }
 
     private Matcher awaitLogOrNull(int mark, Pattern pattern, Duration timeout) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        synchronized (log) {
-            while (true) {
-                Matcher m = pattern.matcher(log);
-                if (m.find(mark)) {
-                    return m;
-                }
-                long left = deadline - System.nanoTime();
-                boolean readerDone = !logReader.isAlive();
-                if (left <= 0 || readerDone) {
-                    return null;
-                }
-                try {
-                    log.wait(Math.max(1, Math.min(TimeUnit.NANOSECONDS.toMillis(left), 200)));
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new AssertionError("interrupted", e);
-                }
-            }
-        }
+        return log.awaitOrNull(mark, pattern, timeout);
     }
 
     /** SIGTERM, then the server must exit with status 0 within {@link #STOP_TIMEOUT}. */
@@ -289,7 +238,7 @@ final class ServerProcess implements AutoCloseable {
                 process.waitFor(10, TimeUnit.SECONDS);
                 fail("server (pid " + pid() + ") did not exit within " + timeout.toSeconds() + " s; its log:\n" + log());
             }
-            logReader.join(5_000);
+            log.join(5_000);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new AssertionError("interrupted", e);
