@@ -1,6 +1,7 @@
 package io.ckpt.catalog;
 
 import java.util.List;
+import org.jdbi.v3.sqlobject.config.RegisterRowMapper;
 import org.jdbi.v3.sqlobject.customizer.Bind;
 import org.jdbi.v3.sqlobject.customizer.BindList;
 import org.jdbi.v3.sqlobject.statement.SqlBatch;
@@ -25,6 +26,14 @@ public interface ChunkDao {
     /** Forgets chunks in the torn tail of a pack that was open when the server stopped. */
     @SqlUpdate("DELETE FROM chunks WHERE pack_id = :pack AND offset >= :from")
     int forgetFrom(@Bind("pack") long packId, @Bind("from") long fromOffset);
+
+    /** The next page of all chunk locations in pack order, after ({@code pack}, {@code offset}). */
+    @RegisterRowMapper(ChunkRef.Mapper.class)
+    @SqlQuery("""
+            SELECT 0 AS seq, digest, pack_id, offset, raw_length, stored_length, codec FROM chunks
+            WHERE pack_id > :pack OR (pack_id = :pack AND offset > :offset)
+            ORDER BY pack_id, offset LIMIT :limit""")
+    List<ChunkRef> pageInPackOrder(@Bind("pack") long packId, @Bind("offset") long offset, @Bind("limit") int limit);
 
     @SqlQuery("SELECT COUNT(*) FROM chunks")
     long count();

@@ -13,6 +13,15 @@ public final class Names {
 
     private Names() {}
 
+    /** A pattern for a glob over WPAR names: {@code *} any run, {@code ?} one character; null means all. */
+    public static Pattern wparGlob(String glob) {
+        StringBuilder re = new StringBuilder();
+        for (char c : (glob == null ? "*" : glob).toCharArray()) {
+            re.append(c == '*' ? ".*" : c == '?' ? "." : Pattern.quote(String.valueOf(c)));
+        }
+        return Pattern.compile(re.toString());
+    }
+
     public static void checkWpar(String wpar) throws IngestException {
         if (wpar == null || !WPAR.matcher(wpar).matches()) {
             throw new IngestException(ErrorCode.BAD_REQUEST, "invalid WPAR name '" + wpar

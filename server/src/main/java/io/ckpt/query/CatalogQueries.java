@@ -29,14 +29,25 @@ public final class CatalogQueries {
 
     private final Catalog catalog;
     private final io.ckpt.retention.Pruner pruner;
+    private final io.ckpt.verify.Verifier verifier;
 
     public CatalogQueries(Catalog catalog) {
-        this(catalog, null);
+        this(catalog, null, null);
     }
 
-    public CatalogQueries(Catalog catalog, io.ckpt.retention.Pruner pruner) {
+    public CatalogQueries(Catalog catalog, io.ckpt.retention.Pruner pruner, io.ckpt.verify.Verifier verifier) {
         this.catalog = catalog;
         this.pruner = pruner;
+        this.verifier = verifier;
+    }
+
+    /** Whether a request may run for minutes (verify), so it belongs on the long-work pool. */
+    public static boolean isLong(String requestJson) {
+        try {
+            return "verify".equals(JSON.readTree(requestJson).path("op").asText());
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     public String handle(String requestJson) throws IOException {
@@ -54,6 +65,12 @@ public final class CatalogQueries {
             case "mark" -> mark(requiredId(req), text(req, "health"), text(req, "reason"));
             case "protect" -> protect(requiredId(req), req.path("protected").asBoolean(true));
             case "prune" -> prune(req);
+            case "verify" -> {
+                if (verifier == null) {
+                    throw new IngestException(ErrorCode.BAD_REQUEST, "verify is not available on this server");
+                }
+                yield verifier.verify(text(req, "wpar"), req.path("full").asBoolean(false));
+            }
             default -> throw new IngestException(ErrorCode.BAD_REQUEST, "unknown request op '" + op + "'");
         };
         return JSON.writeValueAsString(out);

@@ -68,7 +68,7 @@ public final class Pruner {
 
     /** Runs the prune and returns its report (docs/RETENTION.md, "JSON"). */
     public ObjectNode prune(String wparGlob, RetentionPolicy policy, boolean dryRun, boolean force) throws IOException {
-        Pattern glob = globPattern(wparGlob == null ? "*" : wparGlob);
+        Pattern glob = io.ckpt.ingest.Names.wparGlob(wparGlob);
         List<String> wpars = catalog.read(h -> h.attach(WparDao.class).names()).stream()
                 .filter(w -> glob.matcher(w).matches()).toList();
         if (wpars.isEmpty()) {
@@ -126,14 +126,5 @@ public final class Pruner {
             }
             return out;
         });
-    }
-
-    /** A WPAR-name glob: {@code *} any run, {@code ?} one character, everything else literal. */
-    static Pattern globPattern(String glob) {
-        StringBuilder re = new StringBuilder();
-        for (char c : glob.toCharArray()) {
-            re.append(c == '*' ? ".*" : c == '?' ? "." : Pattern.quote(String.valueOf(c)));
-        }
-        return Pattern.compile(re.toString());
     }
 }

@@ -90,7 +90,8 @@ public final class CkptServer implements AutoCloseable {
             ChannelGroup channels = new DefaultChannelGroup("clients", GlobalEventExecutor.INSTANCE);
             io.ckpt.restore.ReadersInUse readers = new io.ckpt.restore.ReadersInUse();
             ServerContext ctx = new ServerContext(ds, catalog, packs, ChunkerParams.DEFAULT, new CatalogQueries(catalog,
-                    new io.ckpt.retention.Pruner(catalog, ds, readers, java.time.ZoneOffset.UTC)),
+                    new io.ckpt.retention.Pruner(catalog, ds, readers, java.time.ZoneOffset.UTC),
+                    new io.ckpt.verify.Verifier(catalog, ds)),
                     new Restorer(catalog, ds), readers, ingest, requests, restore, channels, new java.util.concurrent.Semaphore(cfg.maxUploads()),
                     cfg.maxUploads(), FrameFormat.DEFAULT_MAX_FRAME,
                     cfg.idleTimeoutSeconds());

@@ -56,8 +56,18 @@ public final class ChunkReader implements AutoCloseable {
      *
      * @throws StoreException.Corrupt naming the pack, offset and what did not match
      */
-    public void read(byte[] digest, int digestOff, long packId, long offset, int storedLength, int rawLength,
-            byte[] dst, int dstOff) throws IOException {
+    /**
+     * Checks the record of a chunk without decompressing it: the pack's header, the record's tag,
+     * CRC32C, digest and sizes. A flipped bit anywhere in the record fails the CRC; verify uses this
+     * for its quick pass and {@link #read} (which also proves the SHA-256) for --full.
+     */
+    public void check(byte[] digest, long packId, long offset, int storedLength, int rawLength) throws IOException {
+        readRecord(digest, 0, packId, offset, storedLength, rawLength);
+    }
+
+    /** Reads the record into {@link #record} and checks everything but the decompressed bytes. */
+    private void readRecord(byte[] digest, int digestOff, long packId, long offset, int storedLength, int rawLength)
+            throws IOException {
         if (storedLength < 0 || storedLength > MAX_RAW_LENGTH + 1024 || rawLength <= 0 || rawLength > MAX_RAW_LENGTH) {
             throw new StoreException.Corrupt("catalog entry for pack " + packId + " offset " + offset
                     + " has impossible sizes (stored " + storedLength + ", raw " + rawLength + ")");
@@ -91,13 +101,19 @@ public final class ChunkReader implements AutoCloseable {
         if (!Arrays.equals(r, 1, 33, digest, digestOff, digestOff + 32)) {
             throw corrupt(packId, offset, "record holds another chunk than the catalog says");
         }
-        int codec = r[33];
         int raw = record.getInt(34);
         int stored = record.getInt(38);
         if (raw != rawLength || stored != storedLength) {
             throw corrupt(packId, offset, "record sizes (raw " + raw + ", stored " + stored
                     + ") != catalog (raw " + rawLength + ", stored " + storedLength + ")");
         }
+    }
+
+    public void read(byte[] digest, int digestOff, long packId, long offset, int storedLength, int rawLength,
+            byte[] dst, int dstOff) throws IOException {
+        readRecord(digest, digestOff, packId, offset, storedLength, rawLength);
+        byte[] r = record.array();
+        int codec = r[33];
         if (codec == CODEC_NONE) {
             if (storedLength != rawLength) {
                 throw corrupt(packId, offset, "uncompressed record stores " + storedLength + " bytes but claims " + rawLength);

@@ -155,7 +155,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
                 }
             });
         } else if (frame instanceof Frame.Request r) {
-            server.requestWorkers().execute(() -> {
+            (CatalogQueries.isLong(r.json()) ? server.restoreWorkers() : server.requestWorkers()).execute(() -> {
                 try {
                     ctx.writeAndFlush(new Frame.Response(server.queries().handle(r.json())));
                 } catch (Throwable t) {
