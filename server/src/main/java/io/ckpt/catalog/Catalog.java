@@ -24,6 +24,7 @@ public final class Catalog implements AutoCloseable, PackLedger {
     private final Jdbi jdbi;
     private final ReentrantLock writeLock = new ReentrantLock();
     private final Path file;
+    private boolean fresh;
 
     private Catalog(Path file, HikariDataSource pool) {
         this.file = file;
@@ -84,10 +85,16 @@ public final class Catalog implements AutoCloseable, PackLedger {
             }
             return id;
         });
+        fresh = existing == null;
         if (existing != null && !existing.equals(datastoreId)) {
             throw new StoreException.Incompatible("catalog " + file + " belongs to datastore " + existing
                     + ", not to this one (" + datastoreId + "): check --catalog");
         }
+    }
+
+    /** Whether this open bound the catalog to its datastore for the first time (a new catalog). */
+    public boolean isFresh() {
+        return fresh;
     }
 
     public Path file() {

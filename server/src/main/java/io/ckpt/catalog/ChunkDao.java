@@ -35,6 +35,49 @@ public interface ChunkDao {
             ORDER BY pack_id, offset LIMIT :limit""")
     List<ChunkRef> pageInPackOrder(@Bind("pack") long packId, @Bind("offset") long offset, @Bind("limit") int limit);
 
+    /** Up to {@code limit} chunks no chunk list uses (garbage), with their sizes. */
+    @RegisterRowMapper(ChunkRef.Mapper.class)
+    @SqlQuery("""
+            SELECT 0 AS seq, digest, pack_id, offset, raw_length, stored_length, codec FROM chunks c
+            WHERE NOT EXISTS (SELECT 1 FROM part_chunks pc WHERE pc.digest = c.digest) LIMIT :limit""")
+    List<ChunkRef> unreferenced(@Bind("limit") int limit);
+
+    /** Deletes the given chunks if still no chunk list uses them; returns how many went. */
+    @SqlUpdate("""
+            DELETE FROM chunks WHERE digest IN (<digests>)
+            AND NOT EXISTS (SELECT 1 FROM part_chunks pc WHERE pc.digest = chunks.digest)""")
+    int deleteIfUnreferenced(@BindList("digests") List<byte[]> digests);
+
+    /** Live chunks of one pack, in file order. */
+    @RegisterRowMapper(ChunkRef.Mapper.class)
+    @SqlQuery("SELECT 0 AS seq, digest, pack_id, offset, raw_length, stored_length, codec FROM chunks WHERE pack_id = ? ORDER BY offset")
+    List<ChunkRef> inPack(long packId);
+
+    /** Moves a chunk to its copy in a new pack (compaction). */
+    @SqlUpdate("UPDATE chunks SET pack_id = :newPack, offset = :newOffset WHERE digest = :digest AND pack_id = :oldPack")
+    int move(@Bind("digest") byte[] digest, @Bind("oldPack") long oldPack, @Bind("newPack") long newPack,
+            @Bind("newOffset") long newOffset);
+
+    /** Live bytes (records included) per sealed pack. */
+    @SqlQuery("""
+            SELECT p.id AS id, p.size AS size, COALESCE(SUM(c.stored_length + 46), 0) AS live FROM packs p
+            LEFT JOIN chunks c ON c.pack_id = p.id WHERE p.state = 'sealed' GROUP BY p.id, p.size ORDER BY p.id""")
+    @org.jdbi.v3.sqlobject.config.RegisterConstructorMapper(PackUse.class)
+    List<PackUse> packUse();
+
+    /** Garbage per pack: chunks no chunk list uses, and their record bytes. */
+    @SqlQuery("""
+            SELECT pack_id AS id, COUNT(*) AS chunks, COALESCE(SUM(stored_length + 46), 0) AS bytes FROM chunks c
+            WHERE NOT EXISTS (SELECT 1 FROM part_chunks pc WHERE pc.digest = c.digest) GROUP BY pack_id""")
+    @org.jdbi.v3.sqlobject.config.RegisterConstructorMapper(PackGarbage.class)
+    List<PackGarbage> garbageByPack();
+
+    /** Unused chunks in one pack. */
+    record PackGarbage(long id, long chunks, long bytes) {}
+
+    /** A sealed pack's size and the bytes of it still used. */
+    record PackUse(long id, long size, long live) {}
+
     @SqlQuery("SELECT COUNT(*) FROM chunks")
     long count();
 

@@ -24,6 +24,9 @@ public interface PackDao {
     @SqlUpdate("DELETE FROM packs WHERE id = ?")
     void delete(long id);
 
+    @SqlQuery("SELECT id FROM packs")
+    List<Long> ids();
+
     @SqlQuery("SELECT COUNT(*) FROM packs")
     long count();
 }

@@ -297,30 +297,36 @@ public final class IngestSession {
                 unique.add(d);
             }
         }
-        List<byte[]> existing = catalog.read(h -> h.attach(ChunkDao.class).existing(unique));
-        for (byte[] d : existing) {
-            known.add(ChunkDigest.of(d));
-        }
-        for (int i = 0; i < batchCount; i++) {
-            ChunkDigest d = ChunkDigest.of(digests, i * 32);
-            if (known.add(d)) {
-                storeChunk(i);
+        var dedup = packs.dedupLock().readLock();
+        dedup.lock(); // from the existence check until the references are committed: see PackStore.dedupLock
+        try {
+            List<byte[]> existing = catalog.read(h -> h.attach(ChunkDao.class).existing(unique));
+            for (byte[] d : existing) {
+                known.add(ChunkDigest.of(d));
             }
-        }
-        appendRecords();
-        List<Integer> seqs = new ArrayList<>(batchCount);
-        for (int i = 0; i < batchCount; i++) {
-            seqs.add(chunkSeq + i);
-            manifest.chunk(digests, i * 32, chunkLen[i]);
-        }
-        long pid = partId;
-        catalog.write(h -> {
-            if (!newDigests.isEmpty()) {
-                h.attach(ChunkDao.class).add(newDigests, newPacks, newOffsets, newRaw, newStored, newCodec);
+            for (int i = 0; i < batchCount; i++) {
+                ChunkDigest d = ChunkDigest.of(digests, i * 32);
+                if (known.add(d)) {
+                    storeChunk(i);
+                }
             }
-            h.attach(PartChunkDao.class).add(pid, seqs, all);
-            return null;
-        });
+            appendRecords();
+            List<Integer> seqs = new ArrayList<>(batchCount);
+            for (int i = 0; i < batchCount; i++) {
+                seqs.add(chunkSeq + i);
+                manifest.chunk(digests, i * 32, chunkLen[i]);
+            }
+            long pid = partId;
+            catalog.write(h -> {
+                if (!newDigests.isEmpty()) {
+                    h.attach(ChunkDao.class).add(newDigests, newPacks, newOffsets, newRaw, newStored, newCodec);
+                }
+                h.attach(PartChunkDao.class).add(pid, seqs, all);
+                return null;
+            });
+        } finally {
+            dedup.unlock();
+        }
         chunkSeq += batchCount;
         chunkCount += batchCount;
         newChunkCount += newDigests.size();

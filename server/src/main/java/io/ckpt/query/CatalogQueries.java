@@ -30,21 +30,25 @@ public final class CatalogQueries {
     private final Catalog catalog;
     private final io.ckpt.retention.Pruner pruner;
     private final io.ckpt.verify.Verifier verifier;
+    private final io.ckpt.gc.GarbageCollector gc;
 
     public CatalogQueries(Catalog catalog) {
-        this(catalog, null, null);
+        this(catalog, null, null, null);
     }
 
-    public CatalogQueries(Catalog catalog, io.ckpt.retention.Pruner pruner, io.ckpt.verify.Verifier verifier) {
+    public CatalogQueries(Catalog catalog, io.ckpt.retention.Pruner pruner, io.ckpt.verify.Verifier verifier,
+            io.ckpt.gc.GarbageCollector gc) {
         this.catalog = catalog;
         this.pruner = pruner;
         this.verifier = verifier;
+        this.gc = gc;
     }
 
     /** Whether a request may run for minutes (verify), so it belongs on the long-work pool. */
     public static boolean isLong(String requestJson) {
         try {
-            return "verify".equals(JSON.readTree(requestJson).path("op").asText());
+            String op = JSON.readTree(requestJson).path("op").asText();
+            return "verify".equals(op) || "gc".equals(op);
         } catch (IOException e) {
             return false;
         }
@@ -70,6 +74,12 @@ public final class CatalogQueries {
                     throw new IngestException(ErrorCode.BAD_REQUEST, "verify is not available on this server");
                 }
                 yield verifier.verify(text(req, "wpar"), req.path("full").asBoolean(false));
+            }
+            case "gc" -> {
+                if (gc == null) {
+                    throw new IngestException(ErrorCode.BAD_REQUEST, "gc is not available on this server");
+                }
+                yield gc.collect(req.path("dry_run").asBoolean(false));
             }
             default -> throw new IngestException(ErrorCode.BAD_REQUEST, "unknown request op '" + op + "'");
         };

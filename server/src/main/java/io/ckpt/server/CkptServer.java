@@ -73,9 +73,9 @@ public final class CkptServer implements AutoCloseable {
         try {
             Path catalogFile = cfg.catalog() != null ? cfg.catalog() : ds.root().resolve("catalog.db");
             catalog = Catalog.open(catalogFile, ds.id());
-            if (catalog.read(h -> h.attach(io.ckpt.catalog.PackDao.class).count()) == 0 && ds.hasPacks()) {
+            if (catalog.isFresh() && ds.hasPacks()) {
                 throw new io.ckpt.store.StoreException.Incompatible("catalog " + catalogFile
-                        + " knows no packs, but datastore " + ds.root() + " holds some: this is not the datastore's"
+                        + " is new, but datastore " + ds.root() + " holds packs: this is not the datastore's"
                         + " catalog; give the right --catalog (refusing to start, so nothing is overwritten)");
             }
             Recovery.run(ds, catalog);
@@ -91,7 +91,7 @@ public final class CkptServer implements AutoCloseable {
             io.ckpt.restore.ReadersInUse readers = new io.ckpt.restore.ReadersInUse();
             ServerContext ctx = new ServerContext(ds, catalog, packs, ChunkerParams.DEFAULT, new CatalogQueries(catalog,
                     new io.ckpt.retention.Pruner(catalog, ds, readers, java.time.ZoneOffset.UTC),
-                    new io.ckpt.verify.Verifier(catalog, ds)),
+                    new io.ckpt.verify.Verifier(catalog, ds), new io.ckpt.gc.GarbageCollector(catalog, ds, packs, readers)),
                     new Restorer(catalog, ds), readers, ingest, requests, restore, channels, new java.util.concurrent.Semaphore(cfg.maxUploads()),
                     cfg.maxUploads(), FrameFormat.DEFAULT_MAX_FRAME,
                     cfg.idleTimeoutSeconds());

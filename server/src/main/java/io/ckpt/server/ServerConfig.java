@@ -10,6 +10,9 @@ public record ServerConfig(Path datastore, Path catalog, InetSocketAddress liste
         if (maxUploads < 1) {
             throw new IllegalArgumentException("--max-uploads must be at least 1: " + maxUploads);
         }
+        if (packTargetSize < (1 << 20)) {
+            throw new IllegalArgumentException("--pack-size must be at least 1 MiB");
+        }
         if (idleTimeoutSeconds < 1) {
             throw new IllegalArgumentException("--idle-timeout must be at least 1 second: " + idleTimeoutSeconds);
         }

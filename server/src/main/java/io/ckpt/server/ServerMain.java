@@ -55,6 +55,10 @@ public final class ServerMain implements Callable<Integer> {
                     + " refused with 'server busy'; the client retries later (default: ${DEFAULT-VALUE}).")
     int maxUploads;
 
+    @Option(names = "--pack-size", paramLabel = "MiB", defaultValue = "256",
+            description = "Size at which a pack file is sealed and a new one begun, in MiB (default: ${DEFAULT-VALUE}).")
+    int packSizeMiB;
+
     @Option(names = "--debug", description = "Print stack traces with errors.")
     boolean debug;
 
@@ -68,7 +72,7 @@ public final class ServerMain implements Callable<Integer> {
         CkptServer server;
         try {
             server = CkptServer.start(new ServerConfig(datastore, catalog, ServerConfig.parseAddress(listen),
-                    idleTimeout, 256L << 20, maxUploads));
+                    idleTimeout, (long) packSizeMiB << 20, maxUploads));
         } catch (IllegalArgumentException e) {
             System.err.println("ckpt server: " + e.getMessage());
             return 2;

@@ -65,6 +65,14 @@ public final class ChunkReader implements AutoCloseable {
         readRecord(digest, 0, packId, offset, storedLength, rawLength);
     }
 
+    /** Checks a chunk's record like {@link #check} and appends a copy of it to {@code batch} (compaction). */
+    public void copyTo(RecordBatch batch, byte[] digest, long packId, long offset, int storedLength, int rawLength)
+            throws IOException {
+        readRecord(digest, 0, packId, offset, storedLength, rawLength);
+        byte[] r = record.array();
+        batch.add(digest, 0, r[33], rawLength, r, RECORD_HEADER_LENGTH, storedLength);
+    }
+
     /** Reads the record into {@link #record} and checks everything but the decompressed bytes. */
     private void readRecord(byte[] digest, int digestOff, long packId, long offset, int storedLength, int rawLength)
             throws IOException {

@@ -22,6 +22,13 @@ public final class PackStore implements AutoCloseable {
     public record Placement(long packId, long baseOffset) {}
 
     private final Datastore ds;
+    /**
+     * Uploads hold this shared from "which of these chunks exist?" until the rows that reference
+     * them are committed; garbage collection holds it exclusively while it deletes chunk rows, so
+     * it never removes a chunk an upload has just deduplicated against.
+     */
+    private final java.util.concurrent.locks.ReentrantReadWriteLock dedupLock =
+            new java.util.concurrent.locks.ReentrantReadWriteLock(true); // fair: a waiting GC is not starved by uploads
     private final PackLedger ledger;
     private final long targetSize;
     private PackWriter current;
@@ -33,6 +40,15 @@ public final class PackStore implements AutoCloseable {
         this.ds = ds;
         this.ledger = ledger;
         this.targetSize = targetSize;
+    }
+
+    public java.util.concurrent.locks.ReentrantReadWriteLock dedupLock() {
+        return dedupLock;
+    }
+
+    /** The id of the pack being appended to, or 0: garbage collection leaves it alone. */
+    public synchronized long openPackId() {
+        return current == null ? 0 : current.id();
     }
 
     public synchronized Placement append(RecordBatch batch) throws IOException {

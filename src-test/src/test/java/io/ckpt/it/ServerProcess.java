@@ -35,6 +35,7 @@ final class ServerProcess implements AutoCloseable {
         private final Path datastore;
         private Path catalog;
         private String heap = "512m";
+        private final List<String> extra = new ArrayList<>();
         private int port;
 
         private Options(Path datastore) {
@@ -47,6 +48,12 @@ final class ServerProcess implements AutoCloseable {
         }
 
         /** The -Xmx value, e.g. "256m". */
+        /** More server arguments, e.g. "--pack-size", "1". */
+        Options args(String... args) {
+            extra.addAll(List.of(args));
+            return this;
+        }
+
         Options heap(String heap) {
             this.heap = heap;
             return this;
@@ -103,6 +110,7 @@ final class ServerProcess implements AutoCloseable {
             cmd.add(datastore.toString());
             cmd.add("--listen");
             cmd.add("127.0.0.1:" + port);
+            cmd.addAll(extra);
             if (catalog != null) {
                 cmd.add("--catalog");
                 cmd.add(catalog.toString());

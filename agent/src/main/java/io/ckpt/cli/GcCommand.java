@@ -1,0 +1,58 @@
+package io.ckpt.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.ckpt.agent.net.CkptClient;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(
+        name = "gc",
+        mixinStandardHelpOptions = true,
+        usageHelpAutoWidth = true,
+        description = {
+            "Reclaims space: forgets the chunks no checkpoint uses any more (after prune, or left by broken uploads), copies the live chunks of packs that are mostly dead into new packs, and deletes the old pack files. Runs beside uploads and restores: an upload never loses a chunk it has just deduplicated against, and a pack file a running restore may read is deleted only by a later run.",
+            "",
+            "--dry-run reports what a run would forget and compact, changing nothing."
+        },
+        footer = {
+            "",
+            "JSON (--json): {\"dry_run\", \"chunks_removed\", \"bytes_removed\", \"packs_compacted\", \"bytes_rewritten\", \"packs_deleted\", \"bytes_freed\", \"packs_waiting_for_restores\", \"duration_ms\"} (dry run: the first four).",
+            "",
+            "Examples:",
+            "  ckpt prune --keep-daily 7 && ckpt gc",
+            "  ckpt gc --dry-run",
+            "",
+            "Exit status: 0 success, 1 error, 4 server unreachable, 6 disk full.",
+            ""
+        })
+final class GcCommand extends ClientCommand {
+    @Option(names = "--dry-run", description = "Only report what would be reclaimed.")
+    boolean dryRun;
+
+    @Option(names = "--json", description = "Print JSON for scripts.")
+    boolean json;
+
+    @Override
+    int run() throws Exception {
+        ObjectMapper m = new ObjectMapper();
+        JsonNode res;
+        try (CkptClient c = client.connect()) {
+            res = c.request(m.createObjectNode().put("op", "gc").put("dry_run", dryRun));
+        }
+        if (json) {
+            out.println(m.writeValueAsString(res));
+        } else if (dryRun) {
+            out.printf("would forget %d unused chunks (%s) and compact %d pack(s)%n", res.path("chunks_removed").asLong(),
+                    Units.bytes(res.path("bytes_removed").asLong()), res.path("packs_compacted").asLong());
+        } else {
+            out.printf("forgot %d unused chunks (%s), compacted %d pack(s) (%s copied), deleted %d pack file(s): %s freed%s%n",
+                    res.path("chunks_removed").asLong(), Units.bytes(res.path("bytes_removed").asLong()),
+                    res.path("packs_compacted").asLong(), Units.bytes(res.path("bytes_rewritten").asLong()),
+                    res.path("packs_deleted").asLong(), Units.bytes(res.path("bytes_freed").asLong()),
+                    res.path("packs_waiting_for_restores").asLong() > 0
+                            ? "; " + res.path("packs_waiting_for_restores").asLong() + " left for the next run (restores were running)" : "");
+        }
+        return ExitCode.OK;
+    }
+}

@@ -1,0 +1,230 @@
+package io.ckpt.gc;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.ckpt.catalog.Catalog;
+import io.ckpt.catalog.ChunkDao;
+import io.ckpt.catalog.ChunkRef;
+import io.ckpt.catalog.PackDao;
+import io.ckpt.restore.ReadersInUse;
+import io.ckpt.store.ChunkReader;
+import io.ckpt.store.Datastore;
+import io.ckpt.store.PackFormat;
+import io.ckpt.store.PackStore;
+import io.ckpt.store.RecordBatch;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.locks.Lock;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Mark and sweep over the catalog, then compaction of the packs.
+ *
+ * <ol>
+ *   <li><b>Sweep.</b> A chunk is garbage when no chunk list uses it: not a complete checkpoint's,
+ *       and not an upload's in progress (its chunk lists are rows like any other). Garbage is
+ *       deleted in batches, each under the exclusive side of {@link PackStore#dedupLock()}, and
+ *       each row is checked again inside that delete. Why that suffices: an upload holds the shared
+ *       side from the moment it learns a chunk exists until the rows that use it are committed,
+ *       so a chunk is either already used when the delete looks, or the upload has not yet asked
+ *       and will store the chunk anew. No wall-clock grace period is needed.</li>
+ *   <li><b>Compact.</b> A sealed pack whose live records fill less than half of it has them copied
+ *       (CRC-checked) into the open pack; once that pack is fsynced, one transaction points the
+ *       chunks at their copies and forgets the old pack. Chunks are named by digest, so an upload
+ *       that deduplicates against a chunk being moved is unaffected.</li>
+ *   <li><b>Delete.</b> Pack files the catalog no longer knows are deleted while no restore is
+ *       running (a restore may hold a location read before the move); otherwise at the next run.</li>
+ * </ol>
+ */
+public final class GarbageCollector {
+    private static final Logger log = LoggerFactory.getLogger(GarbageCollector.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final int SWEEP_BATCH = 2000;
+    /** A pack is compacted when its live records fill less than this share of it. */
+    static final double COMPACT_BELOW = 0.5;
+
+    private final Catalog catalog;
+    private final Datastore ds;
+    private final PackStore packs;
+    private final ReadersInUse readers;
+
+    public GarbageCollector(Catalog catalog, Datastore ds, PackStore packs, ReadersInUse readers) {
+        this.catalog = catalog;
+        this.ds = ds;
+        this.packs = packs;
+        this.readers = readers;
+    }
+
+    /** Runs a collection (or reports what one would do) and returns its report (docs/RETENTION.md, "GC"). */
+    public synchronized ObjectNode collect(boolean dryRun) throws IOException {
+        long start = System.nanoTime();
+        ObjectNode out = JSON.createObjectNode().put("dry_run", dryRun);
+        if (dryRun) {
+            long chunks = 0;
+            long bytes = 0;
+            Map<Long, Long> garbage = new HashMap<>();
+            for (ChunkDao.PackGarbage g : catalog.read(h -> h.attach(ChunkDao.class).garbageByPack())) {
+                chunks += g.chunks();
+                bytes += g.bytes();
+                garbage.put(g.id(), g.bytes());
+            }
+            int compact = 0;
+            for (ChunkDao.PackUse u : packUse()) {
+                if (worthCompacting(u.size(), u.live() - garbage.getOrDefault(u.id(), 0L))) {
+                    compact++;
+                }
+            }
+            return out.put("chunks_removed", chunks).put("bytes_removed", bytes).put("packs_compacted", compact)
+                    .put("duration_ms", (System.nanoTime() - start) / 1_000_000);
+        }
+        long[] swept = sweep();
+        long[] compacted = compact();
+        long[] deleted = deleteUnknownPacks();
+        out.put("chunks_removed", swept[0]).put("bytes_removed", swept[1])
+                .put("packs_compacted", compacted[0]).put("bytes_rewritten", compacted[1])
+                .put("packs_deleted", deleted[0]).put("bytes_freed", deleted[1])
+                .put("packs_waiting_for_restores", deleted[2])
+                .put("duration_ms", (System.nanoTime() - start) / 1_000_000);
+        log.info("gc: {} unused chunks forgotten ({} bytes), {} packs compacted ({} bytes copied), {} pack files deleted"
+                + " ({} bytes freed){}", swept[0], swept[1], compacted[0], compacted[1], deleted[0], deleted[1],
+                deleted[2] > 0 ? ", " + deleted[2] + " left for the next run (restores running)" : "");
+        return out;
+    }
+
+    /** Returns {chunks deleted, record bytes they held}. */
+    private long[] sweep() throws IOException {
+        long chunks = 0;
+        long bytes = 0;
+        Set<String> tried = new HashSet<>();
+        while (true) {
+            List<ChunkRef> candidates = catalog.read(h -> h.attach(ChunkDao.class).unreferenced(SWEEP_BATCH));
+            List<byte[]> digests = new ArrayList<>();
+            long batchBytes = 0;
+            for (ChunkRef c : candidates) {
+                if (tried.add(java.util.HexFormat.of().formatHex(c.digest()))) {
+                    digests.add(c.digest());
+                    batchBytes += PackFormat.RECORD_HEADER_LENGTH + c.storedLength();
+                }
+            }
+            if (digests.isEmpty()) {
+                return new long[] {chunks, bytes};
+            }
+            Lock exclusive = packs.dedupLock().writeLock();
+            exclusive.lock();
+            try {
+                int n = catalog.write(h -> h.attach(ChunkDao.class).deleteIfUnreferenced(digests));
+                chunks += n;
+                bytes += n == digests.size() ? batchBytes : batchBytes * n / digests.size();
+            } finally {
+                exclusive.unlock();
+            }
+        }
+    }
+
+    private List<ChunkDao.PackUse> packUse() throws IOException {
+        long open = packs.openPackId();
+        return catalog.read(h -> h.attach(ChunkDao.class).packUse()).stream().filter(u -> u.id() != open).toList();
+    }
+
+    private static boolean worthCompacting(long size, long live) {
+        long data = Math.max(1, size - PackFormat.HEADER_LENGTH);
+        return live < data * COMPACT_BELOW;
+    }
+
+    /** Returns {packs compacted, record bytes copied}. */
+    private long[] compact() throws IOException {
+        long compacted = 0;
+        long copied = 0;
+        try (ChunkReader reader = new ChunkReader(ds)) {
+            for (ChunkDao.PackUse u : packUse()) {
+                if (!worthCompacting(u.size(), u.live())) {
+                    continue;
+                }
+                try {
+                    copied += compactOne(u.id(), reader);
+                    compacted++;
+                } catch (IOException e) {
+                    log.error("gc: pack {} not compacted: {}", u.id(), e.getMessage());
+                }
+            }
+        }
+        return new long[] {compacted, copied};
+    }
+
+    private long compactOne(long packId, ChunkReader reader) throws IOException {
+        List<ChunkRef> live = catalog.read(h -> h.attach(ChunkDao.class).inPack(packId));
+        RecordBatch batch = new RecordBatch(4 << 20);
+        List<ChunkRef> inBatch = new ArrayList<>();
+        List<Object[]> moves = new ArrayList<>(); // digest, new pack, new offset
+        long copied = 0;
+        for (ChunkRef c : live) {
+            if (!batch.fits(c.storedLength())) {
+                copied += flush(batch, inBatch, moves);
+            }
+            reader.copyTo(batch, c.digest(), c.packId(), c.offset(), c.storedLength(), c.rawLength());
+            inBatch.add(c);
+        }
+        copied += flush(batch, inBatch, moves);
+        packs.sync(); // the copies are durable before the catalog points at them
+        catalog.write(h -> {
+            ChunkDao chunks = h.attach(ChunkDao.class);
+            for (Object[] m : moves) {
+                chunks.move((byte[]) m[0], packId, (Long) m[1], (Long) m[2]);
+            }
+            h.attach(PackDao.class).delete(packId);
+            return null;
+        });
+        return copied;
+    }
+
+    private long flush(RecordBatch batch, List<ChunkRef> inBatch, List<Object[]> moves) throws IOException {
+        if (batch.count() == 0) {
+            return 0;
+        }
+        PackStore.Placement at = packs.append(batch);
+        for (int i = 0; i < batch.count(); i++) {
+            moves.add(new Object[] {inBatch.get(i).digest(), at.packId(), at.baseOffset() + batch.offset(i)});
+        }
+        long bytes = batch.bytes();
+        batch.clear();
+        inBatch.clear();
+        return bytes;
+    }
+
+    /** Deletes pack files the catalog does not know, if no restore runs; returns {deleted, bytes, left}. */
+    private long[] deleteUnknownPacks() throws IOException {
+        Set<Long> known = new HashSet<>(catalog.read(h -> h.attach(PackDao.class).ids()));
+        List<Path> unknown = new ArrayList<>();
+        try (Stream<Path> walk = Files.walk(ds.root().resolve("packs"))) {
+            for (Path p : (Iterable<Path>) walk::iterator) {
+                String name = p.getFileName().toString();
+                if (name.endsWith(".pack")) {
+                    long id = Long.parseUnsignedLong(name.substring(0, name.length() - 5), 16);
+                    if (!known.contains(id)) {
+                        unknown.add(p);
+                    }
+                }
+            }
+        }
+        return readers.whileLocked(inUse -> {
+            if (!inUse.isEmpty()) {
+                return new long[] {0, 0, unknown.size()};
+            }
+            long bytes = 0;
+            for (Path p : unknown) {
+                bytes += Files.size(p);
+                Files.delete(p);
+            }
+            return new long[] {unknown.size(), bytes, 0};
+        });
+    }
+}
