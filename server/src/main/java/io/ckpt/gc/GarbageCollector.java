@@ -100,23 +100,23 @@ public final class GarbageCollector {
         return out;
     }
 
-    /** Returns {chunks deleted, record bytes they held}. */
+    /**
+     * Returns {chunks deleted, record bytes they held}. Terminates: a candidate the delete skips has
+     * become used meanwhile, so the next query no longer returns it; memory is one batch.
+     */
     private long[] sweep() throws IOException {
         long chunks = 0;
         long bytes = 0;
-        Set<String> tried = new HashSet<>();
         while (true) {
             List<ChunkRef> candidates = catalog.read(h -> h.attach(ChunkDao.class).unreferenced(SWEEP_BATCH));
-            List<byte[]> digests = new ArrayList<>();
+            if (candidates.isEmpty()) {
+                return new long[] {chunks, bytes};
+            }
+            List<byte[]> digests = new ArrayList<>(candidates.size());
             long batchBytes = 0;
             for (ChunkRef c : candidates) {
-                if (tried.add(java.util.HexFormat.of().formatHex(c.digest()))) {
-                    digests.add(c.digest());
-                    batchBytes += PackFormat.RECORD_HEADER_LENGTH + c.storedLength();
-                }
-            }
-            if (digests.isEmpty()) {
-                return new long[] {chunks, bytes};
+                digests.add(c.digest());
+                batchBytes += PackFormat.RECORD_HEADER_LENGTH + c.storedLength();
             }
             Lock exclusive = packs.dedupLock().writeLock();
             exclusive.lock();
