@@ -145,6 +145,7 @@ public final class IngestSession {
         Names.checkLabels(labels);
         Names.checkHealth(health, healthReason);
         Names.checkUploadKey(key);
+        packs.checkReserve();
         long now = System.currentTimeMillis();
         String dbKey = key.isEmpty() ? null : key;
         long id = catalog.write(h -> {
@@ -362,6 +363,7 @@ public final class IngestSession {
         if (records.count() == 0) {
             return;
         }
+        packs.checkReserve();
         PackStore.Placement at = packs.append(records);
         for (int r = 0; r < records.count(); r++) {
             newDigests.add(pendingInBatch.get(r));

@@ -20,6 +20,9 @@ public final class ReadersInUse {
         R run(Set<Long> inUse) throws IOException;
     }
 
+    /** Id under which a reader of the whole datastore (verify) registers: it holds pack files open too. */
+    public static final long WHOLE_DATASTORE = -1;
+
     public synchronized void acquire(long checkpointId) {
         readers.merge(checkpointId, 1, Integer::sum);
     }

@@ -80,6 +80,8 @@ public final class CkptServer implements AutoCloseable {
             }
             Recovery.run(ds, catalog);
             PackStore packs = new PackStore(ds, catalog, cfg.packTargetSize());
+            io.ckpt.store.FreeSpaceReserve reserve = new io.ckpt.store.FreeSpaceReserve(ds.root(), cfg.reserveBytes());
+            packs.reserve(reserve);
             int cores = Runtime.getRuntime().availableProcessors();
             EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
             EventLoopGroup io = new MultiThreadIoEventLoopGroup(Math.max(2, cores), NioIoHandler.newFactory());
@@ -91,7 +93,7 @@ public final class CkptServer implements AutoCloseable {
             io.ckpt.restore.ReadersInUse readers = new io.ckpt.restore.ReadersInUse();
             ServerContext ctx = new ServerContext(ds, catalog, packs, ChunkerParams.DEFAULT, new CatalogQueries(catalog,
                     new io.ckpt.retention.Pruner(catalog, ds, readers, java.time.ZoneOffset.UTC),
-                    new io.ckpt.verify.Verifier(catalog, ds), new io.ckpt.gc.GarbageCollector(catalog, ds, packs, readers)),
+                    new io.ckpt.verify.Verifier(catalog, ds, readers), new io.ckpt.gc.GarbageCollector(catalog, ds, packs, readers)),
                     new Restorer(catalog, ds), readers, ingest, requests, restore, channels, new java.util.concurrent.Semaphore(cfg.maxUploads()),
                     cfg.maxUploads(), FrameFormat.DEFAULT_MAX_FRAME,
                     cfg.idleTimeoutSeconds());
@@ -114,7 +116,8 @@ public final class CkptServer implements AutoCloseable {
                 throw new IOException("cannot listen on " + cfg.listen() + ": " + e.getMessage(), e);
             }
             CkptServer server = new CkptServer(lock, catalog, packs, boss, io, ingest, requests, restore, channels, listener);
-            log.info("datastore {} (catalog {})", ds.root(), catalogFile);
+            log.info("datastore {} (catalog {}), {} MiB kept free for restore and gc", ds.root(), catalogFile,
+                    reserve.bytes() >> 20);
             return server;
         } catch (IOException | RuntimeException e) {
             if (catalog != null) {

@@ -59,6 +59,12 @@ public final class ServerMain implements Callable<Integer> {
             description = "Size at which a pack file is sealed and a new one begun, in MiB (default: ${DEFAULT-VALUE}).")
     int packSizeMiB;
 
+    @Option(names = "--reserve", paramLabel = "MiB",
+            description = "Free space uploads must leave on the datastore's file system, so that restore, prune, gc and"
+                    + " verify keep working; an upload that would go below it is refused (default: 5% of the file system,"
+                    + " at most 1024).")
+    Long reserveMiB;
+
     @Option(names = "--debug", description = "Print stack traces with errors.")
     boolean debug;
 
@@ -72,7 +78,7 @@ public final class ServerMain implements Callable<Integer> {
         CkptServer server;
         try {
             server = CkptServer.start(new ServerConfig(datastore, catalog, ServerConfig.parseAddress(listen),
-                    idleTimeout, (long) packSizeMiB << 20, maxUploads));
+                    idleTimeout, (long) packSizeMiB << 20, maxUploads, reserveMiB == null ? -1 : reserveMiB << 20));
         } catch (IllegalArgumentException e) {
             System.err.println("ckpt server: " + e.getMessage());
             return 2;
@@ -88,7 +94,6 @@ public final class ServerMain implements Callable<Integer> {
         Runnable stop = () -> {
             log.info("stopping");
             server.close();
-            log.info("stopped");
         };
         for (String name : new String[] {"TERM", "INT"}) {
             try {
@@ -102,6 +107,7 @@ public final class ServerMain implements Callable<Integer> {
         log.info("listening on {}:{}", a.getAddress().getHostAddress(), a.getPort());
         server.awaitClose();
         server.close(); // waits for a close already under way on the signal thread
+        log.info("stopped"); // here, not on the signal thread: main returning ends the process
         return 0;
     }
 }

@@ -36,10 +36,24 @@ public final class PackStore implements AutoCloseable {
     /** Set when a pack could not be made durable: no checkpoint may commit until a restart checks it. */
     private volatile IOException poisoned;
 
+    private FreeSpaceReserve reserve;
+
     public PackStore(Datastore ds, PackLedger ledger, long targetSize) {
         this.ds = ds;
         this.ledger = ledger;
         this.targetSize = targetSize;
+    }
+
+    /** Sets the space uploads must leave free (see {@link #checkReserve()}). */
+    public void reserve(FreeSpaceReserve reserve) {
+        this.reserve = reserve;
+    }
+
+    /** For uploads: fails with NoSpace when the disk is down to its reserve. GC and restore never ask. */
+    public void checkReserve() throws IOException {
+        if (reserve != null) {
+            reserve.check();
+        }
     }
 
     public java.util.concurrent.locks.ReentrantReadWriteLock dedupLock() {

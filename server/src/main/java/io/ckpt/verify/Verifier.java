@@ -41,14 +41,26 @@ public final class Verifier {
 
     private final Catalog catalog;
     private final Datastore ds;
+    private final io.ckpt.restore.ReadersInUse readers;
 
-    public Verifier(Catalog catalog, Datastore ds) {
+    public Verifier(Catalog catalog, Datastore ds, io.ckpt.restore.ReadersInUse readers) {
         this.catalog = catalog;
         this.ds = ds;
+        this.readers = readers;
     }
 
     /** Verifies and returns the report (docs/OPERATIONS.md, "Verify"); {@code wparGlob} only filters the report. */
     public ObjectNode verify(String wparGlob, boolean full) throws IOException {
+        // Registered as a reader, so that GC keeps the pack files this pass may still open.
+        readers.acquire(io.ckpt.restore.ReadersInUse.WHOLE_DATASTORE);
+        try {
+            return verifyRegistered(wparGlob, full);
+        } finally {
+            readers.release(io.ckpt.restore.ReadersInUse.WHOLE_DATASTORE);
+        }
+    }
+
+    private ObjectNode verifyRegistered(String wparGlob, boolean full) throws IOException {
         long start = System.nanoTime();
         Map<String, String> damagedChunks = new LinkedHashMap<>(); // digest hex -> what is wrong
         Set<Long> packs = new HashSet<>();
