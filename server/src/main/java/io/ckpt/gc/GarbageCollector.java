@@ -86,6 +86,7 @@ public final class GarbageCollector {
             return out.put("chunks_removed", chunks).put("bytes_removed", bytes).put("packs_compacted", compact)
                     .put("duration_ms", (System.nanoTime() - start) / 1_000_000);
         }
+        log.info("gc: started");
         long[] swept = sweep();
         long[] compacted = compact();
         long[] deleted = deleteUnknownPacks();
