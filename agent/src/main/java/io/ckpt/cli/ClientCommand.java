@@ -1,5 +1,7 @@
 package io.ckpt.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import io.ckpt.agent.net.CkptClient;
 import java.io.PrintStream;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Mixin;
@@ -13,6 +15,13 @@ abstract class ClientCommand implements Callable<Integer> {
     PrintStream err = System.err;
 
     abstract int run() throws Exception;
+
+    /** Sends one JSON request on a connection of its own and returns the answer. */
+    JsonNode request(JsonNode request) throws java.io.IOException {
+        try (CkptClient c = client.connect()) {
+            return c.request(request);
+        }
+    }
 
     @Override
     public final Integer call() {

@@ -2,7 +2,6 @@ package io.ckpt.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.ckpt.agent.net.CkptClient;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -36,10 +35,7 @@ final class GcCommand extends ClientCommand {
     @Override
     int run() throws Exception {
         ObjectMapper m = new ObjectMapper();
-        JsonNode res;
-        try (CkptClient c = client.connect()) {
-            res = c.request(m.createObjectNode().put("op", "gc").put("dry_run", dryRun));
-        }
+        JsonNode res = request(m.createObjectNode().put("op", "gc").put("dry_run", dryRun));
         if (json) {
             out.println(m.writeValueAsString(res));
         } else if (dryRun) {

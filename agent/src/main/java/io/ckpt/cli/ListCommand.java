@@ -3,7 +3,6 @@ package io.ckpt.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.ckpt.agent.net.CkptClient;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -43,10 +42,7 @@ final class ListCommand extends ClientCommand {
         if (wpar != null) {
             req.put("wpar", wpar);
         }
-        JsonNode res;
-        try (CkptClient c = client.connect()) {
-            res = c.request(req);
-        }
+        JsonNode res = request(req);
         if (json) {
             out.println(m.writeValueAsString(res));
             return ExitCode.OK;

@@ -3,7 +3,6 @@ package io.ckpt.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.ckpt.agent.net.CkptClient;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -26,10 +25,7 @@ abstract class MarkCommand extends ClientCommand {
     int run() throws Exception {
         ObjectMapper m = new ObjectMapper();
         ObjectNode req = m.createObjectNode().put("op", "mark").put("id", id).put("health", health()).put("reason", reason());
-        JsonNode res;
-        try (CkptClient c = client.connect()) {
-            res = c.request(req);
-        }
+        JsonNode res = request(req);
         if (json) {
             out.println(m.writeValueAsString(res));
         } else {

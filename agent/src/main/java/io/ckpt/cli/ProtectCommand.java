@@ -2,7 +2,6 @@ package io.ckpt.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.ckpt.agent.net.CkptClient;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -20,10 +19,7 @@ abstract class ProtectCommand extends ClientCommand {
     @Override
     int run() throws Exception {
         ObjectMapper m = new ObjectMapper();
-        JsonNode res;
-        try (CkptClient c = client.connect()) {
-            res = c.request(m.createObjectNode().put("op", "protect").put("id", id).put("protected", protect()));
-        }
+        JsonNode res = request(m.createObjectNode().put("op", "protect").put("id", id).put("protected", protect()));
         if (json) {
             out.println(m.writeValueAsString(res));
         } else {

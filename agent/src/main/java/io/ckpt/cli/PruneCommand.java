@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.ckpt.agent.net.CkptClient;
 import java.util.ArrayList;
 import java.util.List;
 import picocli.CommandLine.Command;
@@ -117,10 +116,7 @@ final class PruneCommand extends ClientCommand {
         if (!policy.isEmpty()) {
             req.set("policy", policy);
         }
-        JsonNode res;
-        try (CkptClient c = client.connect()) {
-            res = c.request(req);
-        }
+        JsonNode res = request(req);
         if (json) {
             out.println(m.writeValueAsString(res));
             return ExitCode.OK;

@@ -2,7 +2,6 @@ package io.ckpt.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.ckpt.agent.net.CkptClient;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -33,10 +32,7 @@ final class ShowCommand extends ClientCommand {
     @Override
     int run() throws Exception {
         ObjectMapper m = new ObjectMapper();
-        JsonNode res;
-        try (CkptClient c = client.connect()) {
-            res = c.request(m.createObjectNode().put("op", "show").put("id", id));
-        }
+        JsonNode res = request(m.createObjectNode().put("op", "show").put("id", id));
         if (json) {
             out.println(m.writeValueAsString(res));
             return ExitCode.OK;

@@ -3,7 +3,6 @@ package io.ckpt.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.ckpt.agent.net.CkptClient;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -45,10 +44,7 @@ final class VerifyCommand extends ClientCommand {
         if (wpar != null) {
             req.put("wpar", wpar);
         }
-        JsonNode res;
-        try (CkptClient c = client.connect()) {
-            res = c.request(req);
-        }
+        JsonNode res = request(req);
         boolean ok = res.path("ok").asBoolean();
         if (json) {
             out.println(m.writeValueAsString(res));
