@@ -16,31 +16,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 
 /** A statefile directory goes up as a tree and comes back as the same tree: paths, types, bytes, modes, times, links. */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class DirectoryTreeTest {
-    private ServerProcess server;
-    private Cli ckpt;
-
-    @BeforeAll
-    void startServer(@TempDir Path classDir) throws IOException {
-        server = ServerProcess.start(classDir.resolve("datastore"));
-        ckpt = Cli.against(server);
-    }
-
-    @AfterAll
-    void stopServer() {
-        if (server != null) {
-            server.close();
-        }
-    }
-
+class DirectoryTreeTest extends SharedServer {
     @Test
     void directoryRestoresAsTheSameTreeWithModesTimesAndLinksNotFollowed(@TempDir Path dir) throws IOException {
         Path src = statefileTree(dir.resolve("state"));

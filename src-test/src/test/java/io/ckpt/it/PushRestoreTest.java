@@ -9,37 +9,17 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Push, list, show and restore of single images through the real CLI against one real server;
  * each test uses its own WPAR names, so they share the server.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class PushRestoreTest {
+class PushRestoreTest extends SharedServer {
     private static final String T1 = "2025-03-01T10:00:00Z";
     private static final String T2 = "2025-03-01T11:00:00Z";
     private static final String T3 = "2025-03-01T12:00:00Z";
-
-    private ServerProcess server;
-    private Cli ckpt;
-
-    @BeforeAll
-    void startServer(@TempDir Path classDir) throws IOException {
-        server = ServerProcess.start(classDir.resolve("datastore"));
-        ckpt = Cli.against(server);
-    }
-
-    @AfterAll
-    void stopServer() {
-        if (server != null) {
-            server.close();
-        }
-    }
 
     @Test
     void pushedFileIsListedShownAndRestoredByteIdentical(@TempDir Path dir) throws IOException {
