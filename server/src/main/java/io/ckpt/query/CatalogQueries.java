@@ -195,12 +195,10 @@ public final class CatalogQueries {
         if (pruner == null) {
             throw new IngestException(ErrorCode.BAD_REQUEST, "prune is not available on this server");
         }
-        if (!req.hasNonNull("policy")) {
-            throw new IngestException(ErrorCode.BAD_REQUEST, "prune needs a retention policy: give keep flags"
-                    + " (--keep-last, --keep-daily, ...); a policy in the server's configuration is not built yet");
-        }
-        return pruner.prune(text(req, "wpar"), io.ckpt.retention.Pruner.policyOf(req.get("policy")),
-                req.path("dry_run").asBoolean(false), req.path("force").asBoolean(false));
+        io.ckpt.retention.RetentionPolicy policy = req.hasNonNull("policy")
+                ? io.ckpt.retention.Pruner.policyOf(req.get("policy")) : null; // null: the configured policies
+        return pruner.prune(text(req, "wpar"), policy, req.path("dry_run").asBoolean(false),
+                req.path("force").asBoolean(false));
     }
 
     /** Protects a checkpoint from retention (or lifts the protection) and returns it. */

@@ -39,13 +39,44 @@ public final class Pruner {
     private final Catalog catalog;
     private final Datastore ds;
     private final ReadersInUse readers;
-    private final ZoneId zone;
+    private volatile RetentionConfig config;
 
-    public Pruner(Catalog catalog, Datastore ds, ReadersInUse readers, ZoneId zone) {
+    public Pruner(Catalog catalog, Datastore ds, ReadersInUse readers, RetentionConfig config) {
         this.catalog = catalog;
         this.ds = ds;
         this.readers = readers;
-        this.zone = zone;
+        this.config = config;
+    }
+
+    /** Replaces the configured policies (a reload); prunes already running finish with the old ones. */
+    public void configure(RetentionConfig next) {
+        this.config = next;
+    }
+
+    /**
+     * The scheduled prune: each WPAR that has a configured policy, one at a time, never forced.
+     * A WPAR whose plan is refused (it would remove everything) is logged and skipped.
+     */
+    public void pruneConfigured() {
+        try {
+            RetentionConfig cfg = config;
+            for (String wpar : catalog.read(h -> h.attach(WparDao.class).names())) {
+                if (cfg.policyFor(wpar).isEmpty()) {
+                    continue;
+                }
+                try {
+                    ObjectNode r = prune(wpar, null, false, false);
+                    int removed = r.path("wpars").path(0).path("remove").size();
+                    if (removed > 0) {
+                        log.info("scheduled prune: WPAR {}: {} checkpoint(s) removed", wpar, removed);
+                    }
+                } catch (IngestException e) {
+                    log.warn("scheduled prune skipped: {}", e.getMessage());
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            log.error("scheduled prune failed: {}", e.getMessage());
+        }
     }
 
     /** The policy of a prune request: {@code {"keep-daily": 7, "keep-label": ["a,b", "c"], ...}}. */
@@ -66,8 +97,13 @@ public final class Pruner {
         }
     }
 
-    /** Runs the prune and returns its report (docs/RETENTION.md, "JSON"). */
+    /**
+     * Runs the prune and returns its report (docs/RETENTION.md, "JSON"). {@code policy} null means
+     * each WPAR's configured policy; a WPAR without one is refused (nothing is removed anywhere).
+     */
     public ObjectNode prune(String wparGlob, RetentionPolicy policy, boolean dryRun, boolean force) throws IOException {
+        RetentionConfig cfg = config;
+        ZoneId zone = cfg.zone();
         Pattern glob = io.ckpt.ingest.Names.wparGlob(wparGlob);
         List<String> wpars = catalog.read(h -> h.attach(WparDao.class).names()).stream()
                 .filter(w -> glob.matcher(w).matches()).toList();
@@ -78,6 +114,9 @@ public final class Pruner {
             List<String> names = new ArrayList<>();
             List<RetentionPlan> plans = new ArrayList<>();
             for (String wpar : wpars) {
+                RetentionPolicy wparPolicy = policy != null ? policy : cfg.policyFor(wpar).orElseThrow(() ->
+                        new IngestException(ErrorCode.BAD_REQUEST, "no retention policy for WPAR " + wpar
+                                + ": give keep flags, or set retention.default (or a retention.wpars rule) in the server config"));
                 List<Candidate> candidates = catalog.read(h -> {
                     LabelDao labels = h.attach(LabelDao.class);
                     List<Candidate> out = new ArrayList<>();
@@ -87,7 +126,7 @@ public final class Pruner {
                     }
                     return out;
                 });
-                RetentionPlan plan = RetentionPlan.compute(candidates, policy, zone);
+                RetentionPlan plan = RetentionPlan.compute(candidates, wparPolicy, zone);
                 try {
                     plan.refuseIfRemovesAll(force);
                 } catch (PruneRefusedException e) {

@@ -49,11 +49,12 @@ public final class CkptServer implements AutoCloseable {
     private final ExecutorService restoreWorkers;
     private final ChannelGroup channels;
     private final Channel listener;
+    private final Maintenance maintenance;
     private boolean closed;
 
     private CkptServer(DatastoreLock lock, Catalog catalog, PackStore packs, EventLoopGroup boss, EventLoopGroup io,
             EventExecutorGroup ingestWorkers, ExecutorService requestWorkers, ExecutorService restoreWorkers,
-            ChannelGroup channels, Channel listener) {
+            ChannelGroup channels, Channel listener, Maintenance maintenance) {
         this.lock = lock;
         this.catalog = catalog;
         this.packs = packs;
@@ -64,6 +65,7 @@ public final class CkptServer implements AutoCloseable {
         this.restoreWorkers = restoreWorkers;
         this.channels = channels;
         this.listener = listener;
+        this.maintenance = maintenance;
     }
 
     public static CkptServer start(ServerConfig cfg) throws IOException {
@@ -91,9 +93,11 @@ public final class CkptServer implements AutoCloseable {
             ExecutorService restore = Executors.newFixedThreadPool(Math.max(4, cores * 2), named("restore"));
             ChannelGroup channels = new DefaultChannelGroup("clients", GlobalEventExecutor.INSTANCE);
             io.ckpt.restore.ReadersInUse readers = new io.ckpt.restore.ReadersInUse();
+            io.ckpt.retention.Pruner pruner = new io.ckpt.retention.Pruner(catalog, ds, readers, cfg.retention());
+            io.ckpt.verify.Verifier verifier = new io.ckpt.verify.Verifier(catalog, ds, readers);
+            io.ckpt.gc.GarbageCollector gc = new io.ckpt.gc.GarbageCollector(catalog, ds, packs, readers);
             ServerContext ctx = new ServerContext(ds, catalog, packs, ChunkerParams.DEFAULT, new CatalogQueries(catalog,
-                    new io.ckpt.retention.Pruner(catalog, ds, readers, java.time.ZoneOffset.UTC),
-                    new io.ckpt.verify.Verifier(catalog, ds, readers), new io.ckpt.gc.GarbageCollector(catalog, ds, packs, readers)),
+                    pruner, verifier, gc),
                     new Restorer(catalog, ds), readers, ingest, requests, restore, channels, new java.util.concurrent.Semaphore(cfg.maxUploads()),
                     cfg.maxUploads(), FrameFormat.DEFAULT_MAX_FRAME,
                     cfg.idleTimeoutSeconds());
@@ -115,7 +119,9 @@ public final class CkptServer implements AutoCloseable {
                 packs.close();
                 throw new IOException("cannot listen on " + cfg.listen() + ": " + e.getMessage(), e);
             }
-            CkptServer server = new CkptServer(lock, catalog, packs, boss, io, ingest, requests, restore, channels, listener);
+            CkptServer server = new CkptServer(lock, catalog, packs, boss, io, ingest, requests, restore, channels, listener,
+                    new Maintenance(pruner, gc, verifier));
+            server.maintenance.schedule(cfg.retention());
             log.info("datastore {} (catalog {}), {} MiB kept free for restore and gc", ds.root(), catalogFile,
                     reserve.bytes() >> 20);
             return server;
@@ -137,6 +143,11 @@ public final class CkptServer implements AutoCloseable {
         };
     }
 
+    /** A reloaded config: new policies and maintenance intervals (the caller validated it). */
+    public void reconfigure(io.ckpt.retention.RetentionConfig retention) {
+        maintenance.schedule(retention);
+    }
+
     public InetSocketAddress address() {
         return (InetSocketAddress) listener.localAddress();
     }
@@ -152,6 +163,7 @@ public final class CkptServer implements AutoCloseable {
             return;
         }
         closed = true;
+        maintenance.close();
         listener.close().syncUninterruptibly();
         channels.close().awaitUninterruptibly(10, TimeUnit.SECONDS);
         boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();

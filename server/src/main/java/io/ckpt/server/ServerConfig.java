@@ -5,7 +5,7 @@ import java.nio.file.Path;
 
 /** The server's settings, validated once at start. */
 public record ServerConfig(Path datastore, Path catalog, InetSocketAddress listen, int idleTimeoutSeconds,
-        long packTargetSize, int maxUploads, long reserveBytes) {
+        long packTargetSize, int maxUploads, long reserveBytes, io.ckpt.retention.RetentionConfig retention) {
     public ServerConfig {
         if (maxUploads < 1) {
             throw new IllegalArgumentException("--max-uploads must be at least 1: " + maxUploads);

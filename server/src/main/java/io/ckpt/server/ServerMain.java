@@ -65,6 +65,11 @@ public final class ServerMain implements Callable<Integer> {
                     + " at most 1024).")
     Long reserveMiB;
 
+    @Option(names = "--config", paramLabel = "FILE",
+            description = "Server config (YAML): retention policies per WPAR glob and how often prune, gc and verify"
+                    + " run (docs/RETENTION.md). SIGHUP reloads it; an invalid new one is refused and the old kept.")
+    Path config;
+
     @Option(names = "--debug", description = "Print stack traces with errors.")
     boolean debug;
 
@@ -75,10 +80,20 @@ public final class ServerMain implements Callable<Integer> {
     @Override
     public Integer call() {
         Logger log = LoggerFactory.getLogger("ckpt.server");
+        io.ckpt.retention.RetentionConfig retention = io.ckpt.retention.RetentionConfig.NONE;
+        if (config != null) {
+            try {
+                retention = io.ckpt.retention.RetentionConfig.load(config);
+            } catch (io.ckpt.retention.InvalidPolicyException e) {
+                System.err.println("ckpt server: " + e.getMessage());
+                return 2;
+            }
+        }
         CkptServer server;
         try {
             server = CkptServer.start(new ServerConfig(datastore, catalog, ServerConfig.parseAddress(listen),
-                    idleTimeout, (long) packSizeMiB << 20, maxUploads, reserveMiB == null ? -1 : reserveMiB << 20));
+                    idleTimeout, (long) packSizeMiB << 20, maxUploads, reserveMiB == null ? -1 : reserveMiB << 20,
+                    retention));
         } catch (IllegalArgumentException e) {
             System.err.println("ckpt server: " + e.getMessage());
             return 2;
@@ -103,6 +118,20 @@ public final class ServerMain implements Callable<Integer> {
             }
         }
         Runtime.getRuntime().addShutdownHook(new Thread(server::close, "shutdown-hook"));
+        if (config != null) {
+            try {
+                sun.misc.Signal.handle(new sun.misc.Signal("HUP"), sig -> new Thread(() -> {
+                    try {
+                        server.reconfigure(io.ckpt.retention.RetentionConfig.load(config));
+                        log.info("config {} reloaded", config);
+                    } catch (io.ckpt.retention.InvalidPolicyException e) {
+                        log.error("config reload failed, keeping the running config: {}", e.getMessage());
+                    }
+                }, "reload").start());
+            } catch (IllegalArgumentException e) {
+                log.warn("SIGHUP cannot be handled here; restart to reload {}", config);
+            }
+        }
         var a = server.address();
         log.info("listening on {}:{}", a.getAddress().getHostAddress(), a.getPort());
         server.awaitClose();

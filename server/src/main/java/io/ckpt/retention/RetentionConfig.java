@@ -1,0 +1,166 @@
+package io.ckpt.retention;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.DateTimeException;
+import java.time.Duration;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * The server config's retention and maintenance sections (docs/RETENTION.md, "Server config"):
+ * a policy per WPAR glob (first match wins) with a default, the time zone of the buckets, and
+ * how often prune, gc and verify run on their own. Validated whole when loaded: a config with
+ * one bad value is refused, and a reload keeps the previous one.
+ */
+public record RetentionConfig(ZoneId zone, Optional<RetentionPolicy> defaultPolicy, List<Rule> rules,
+        Optional<Duration> pruneEvery, Optional<Duration> gcEvery, Optional<Duration> verifyEvery) {
+
+    /** A policy for the WPARs whose names match {@code glob}. */
+    public record Rule(String glob, Pattern pattern, RetentionPolicy policy) {}
+
+    /** No config file: UTC, no policies, nothing scheduled. */
+    public static final RetentionConfig NONE = new RetentionConfig(ZoneOffset.UTC, Optional.empty(), List.of(),
+            Optional.empty(), Optional.empty(), Optional.empty());
+
+    private static final Set<String> TOP = Set.of("retention", "schedule");
+    private static final Set<String> RETENTION = Set.of("time-zone", "default", "wpars");
+    private static final Set<String> SCHEDULE = Set.of("prune", "gc", "verify");
+
+    /** The policy for {@code wpar}: the first rule whose glob matches, else the default. */
+    public Optional<RetentionPolicy> policyFor(String wpar) {
+        for (Rule r : rules) {
+            if (r.pattern().matcher(wpar).matches()) {
+                return Optional.of(r.policy());
+            }
+        }
+        return defaultPolicy;
+    }
+
+    /** Loads and validates {@code file}; every problem names the file and the key. */
+    public static RetentionConfig load(Path file) throws InvalidPolicyException {
+        JsonNode root;
+        try {
+            root = new ObjectMapper(new YAMLFactory()).readTree(file.toFile());
+        } catch (IOException e) {
+            throw new InvalidPolicyException(file + ": " + e.getMessage().split("\n")[0]);
+        }
+        if (root == null || root.isNull() || root.isMissingNode()) {
+            return NONE;
+        }
+        String f = file.getFileName().toString();
+        try {
+            return parse(root);
+        } catch (InvalidPolicyException e) {
+            throw new InvalidPolicyException(f + ": " + e.getMessage());
+        }
+    }
+
+    static RetentionConfig parse(JsonNode root) {
+        requireMap(root, "(top level)", TOP);
+        JsonNode ret = root.path("retention");
+        ZoneId zone = ZoneOffset.UTC;
+        Optional<RetentionPolicy> def = Optional.empty();
+        List<Rule> rules = new ArrayList<>();
+        if (!ret.isMissingNode()) {
+            requireMap(ret, "retention", RETENTION);
+            if (ret.has("time-zone")) {
+                try {
+                    zone = ZoneId.of(ret.get("time-zone").asText());
+                } catch (DateTimeException e) {
+                    throw new InvalidPolicyException("retention.time-zone: '" + ret.get("time-zone").asText()
+                            + "' is not a time zone (use UTC, Europe/Berlin, ...)");
+                }
+            }
+            if (ret.has("default")) {
+                def = Optional.of(policy(ret.get("default"), "retention.default"));
+            }
+            JsonNode list = ret.path("wpars");
+            if (!list.isMissingNode() && !list.isArray()) {
+                throw new InvalidPolicyException("retention.wpars: a list of {match, policy}");
+            }
+            for (int i = 0; i < list.size(); i++) {
+                String at = "retention.wpars[" + i + "]";
+                JsonNode item = list.get(i);
+                requireMap(item, at, Set.of("match", "policy"));
+                if (!item.hasNonNull("match") || !item.hasNonNull("policy")) {
+                    throw new InvalidPolicyException(at + ": needs both 'match' (a WPAR glob) and 'policy'");
+                }
+                String glob = item.get("match").asText();
+                rules.add(new Rule(glob, io.ckpt.ingest.Names.wparGlob(glob), policy(item.get("policy"), at + ".policy")));
+            }
+        }
+        JsonNode sched = root.path("schedule");
+        if (!sched.isMissingNode()) {
+            requireMap(sched, "schedule", SCHEDULE);
+        }
+        return new RetentionConfig(zone, def, List.copyOf(rules), every(sched, "prune"), every(sched, "gc"),
+                every(sched, "verify"));
+    }
+
+    private static RetentionPolicy policy(JsonNode node, String at) {
+        if (!node.isObject()) {
+            throw new InvalidPolicyException(at + ": a mapping of keep rules");
+        }
+        List<Map.Entry<String, String>> options = new ArrayList<>();
+        for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
+            var e = it.next();
+            if (e.getValue().isArray()) {
+                e.getValue().forEach(v -> options.add(Map.entry(e.getKey(), v.asText())));
+            } else {
+                options.add(Map.entry(e.getKey(), e.getValue().asText()));
+            }
+        }
+        try {
+            RetentionPolicy p = RetentionPolicy.parse(options);
+            if (p.isEmpty()) {
+                throw new InvalidPolicyException("the policy keeps nothing; give at least one keep rule");
+            }
+            return p;
+        } catch (InvalidPolicyException e) {
+            throw new InvalidPolicyException(at + ": " + e.getMessage());
+        }
+    }
+
+    private static Optional<Duration> every(JsonNode sched, String key) {
+        JsonNode v = sched.path(key);
+        // YAML 1.1 reads a bare 'off' as false
+        if (v.isMissingNode() || v.isNull() || "off".equals(v.asText()) || (v.isBoolean() && !v.asBoolean())) {
+            return Optional.empty();
+        }
+        String text = v.asText().strip();
+        java.util.regex.Matcher m = Pattern.compile("(\\d+)([smhd])").matcher(text);
+        if (!m.matches() || Long.parseLong(m.group(1)) == 0) {
+            throw new InvalidPolicyException("schedule." + key + ": '" + text + "' is not an interval (use 30s, 15m, 1h, 1d, or off)");
+        }
+        long n = Long.parseLong(m.group(1));
+        return Optional.of(switch (m.group(2)) {
+            case "s" -> Duration.ofSeconds(n);
+            case "m" -> Duration.ofMinutes(n);
+            case "h" -> Duration.ofHours(n);
+            default -> Duration.ofDays(n);
+        });
+    }
+
+    private static void requireMap(JsonNode node, String at, Set<String> keys) {
+        if (!node.isObject()) {
+            throw new InvalidPolicyException(at + ": expected a mapping");
+        }
+        for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
+            String k = it.next();
+            if (!keys.contains(k)) {
+                throw new InvalidPolicyException(at + ": unknown key '" + k + "' (known: " + String.join(", ", keys) + ")");
+            }
+        }
+    }
+}
