@@ -11,9 +11,6 @@ import io.ckpt.protocol.PartType;
 import java.io.IOException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
 import picocli.CommandLine.Command;
@@ -128,23 +125,7 @@ final class PushCommand extends ClientCommand {
     }
 
     private long parseTakenAt() throws CliException {
-        if (takenAt == null) {
-            return System.currentTimeMillis();
-        }
-        try {
-            return Instant.parse(takenAt).toEpochMilli();
-        } catch (DateTimeParseException e) {
-            try {
-                return OffsetDateTime.parse(takenAt).toInstant().toEpochMilli();
-            } catch (DateTimeParseException e2) {
-                try {
-                    return java.time.LocalDateTime.parse(takenAt).atZone(java.time.ZoneId.systemDefault()).toInstant().toEpochMilli();
-                } catch (DateTimeParseException e3) {
-                    throw new CliException(ExitCode.USAGE, "--taken-at '" + takenAt
-                            + "' is not ISO-8601 (e.g. 2026-11-01T03:00:00Z or 2026-11-01T03:00:00)");
-                }
-            }
-        }
+        return takenAt == null ? System.currentTimeMillis() : TimeArgument.parse("--taken-at", takenAt).toEpochMilli();
     }
 
 }

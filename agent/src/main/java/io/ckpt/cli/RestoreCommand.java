@@ -13,11 +13,6 @@ import java.nio.channels.WritableByteChannel;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.time.Instant;
-import java.time.LocalDateTime;
-import java.time.OffsetDateTime;
-import java.time.ZoneId;
-import java.time.format.DateTimeParseException;
 import java.util.stream.Stream;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -85,7 +80,7 @@ final class RestoreCommand extends ClientCommand {
         } else if (which.lastKnownGood) {
             sel.put("last_known_good", true);
         } else if (which.at != null) {
-            sel.put("at", parseTime(which.at).toString());
+            sel.put("at", TimeArgument.parse("--at", which.at).toString());
         } else {
             sel.put("latest", true);
         }
@@ -166,24 +161,6 @@ final class RestoreCommand extends ClientCommand {
         return to;
     }
 
-    static Instant parseTime(String s) throws CliException {
-        try {
-            return Instant.parse(s);
-        } catch (DateTimeParseException e) {
-            // try the next form
-        }
-        try {
-            return OffsetDateTime.parse(s).toInstant();
-        } catch (DateTimeParseException e) {
-            // try the next form
-        }
-        try {
-            return LocalDateTime.parse(s).atZone(ZoneId.systemDefault()).toInstant();
-        } catch (DateTimeParseException e) {
-            throw new CliException(ExitCode.USAGE, "--at '" + s + "' is not an ISO-8601 time "
-                    + "(e.g. 2026-11-26T14:00:00Z, or 2026-11-26T14:00:00 in local time)");
-        }
-    }
 
     /** Restore of a single-part checkpoint to stdout; verification as in {@link TreeWriter}. */
     private static final class StdoutWriter implements CkptClient.RestoreReceiver {
