@@ -16,7 +16,9 @@ import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Reads a manifest record by record into a {@link Visitor}, checking the magic, the version and,
@@ -32,6 +34,9 @@ public final class ManifestReader {
         void chunk(byte[] digest, int rawLength) throws IOException;
 
         void endPart(long length, byte[] sha256, int chunkCount) throws IOException;
+
+        /** The checkpoint's attributes at commit (version 2 and later; never called for version 1). */
+        default void attributes(Map<String, String> attributes) throws IOException {}
     }
 
     private ManifestReader() {}
@@ -47,9 +52,10 @@ public final class ManifestReader {
                         + HexFormat.of().formatHex(magic) + " != " + HexFormat.of().formatHex(MAGIC) + ")");
             }
             int version = in.readUnsignedByte();
-            if (version != VERSION) {
+            if (version < OLDEST_READABLE_VERSION || version > VERSION) {
                 throw new ManifestException(what + ": manifest version " + version
-                        + " is not supported (this build reads version " + VERSION + "); upgrade ckpt");
+                        + " is not supported (this build reads versions " + OLDEST_READABLE_VERSION + " to " + VERSION
+                        + ")" + (version > VERSION ? "; upgrade ckpt" : ""));
             }
             expect(in, TAG_HEADER, what);
             long id = in.readLong();
@@ -69,10 +75,12 @@ public final class ManifestReader {
             int parts = 0;
             int chunks = 0;
             boolean inPart = false;
+            boolean attributesSeen = false;
             while (true) {
                 int tag = in.readUnsignedByte();
                 boolean expectInPart = tag == TAG_CHUNK || tag == TAG_PART_END;
-                if ((tag == TAG_PART_BEGIN || tag == TAG_END || expectInPart) && inPart != expectInPart) {
+                if ((tag == TAG_PART_BEGIN || tag == TAG_END || tag == TAG_ATTRIBUTES || expectInPart)
+                        && inPart != expectInPart) {
                     throw new ManifestException(what + ": record '" + (char) tag + "' "
                             + (inPart ? "inside a part" : "outside a part"));
                 }
@@ -108,6 +116,20 @@ public final class ManifestReader {
                     v.endPart(length, partSha, count);
                     parts++;
                     inPart = false;
+                } else if (tag == TAG_ATTRIBUTES && version >= 2 && !attributesSeen) {
+                    attributesSeen = true;
+                    int count = in.readUnsignedShort();
+                    if (count > MAX_ATTRIBUTES) {
+                        throw new ManifestException(what + ": " + count + " attributes, more than " + MAX_ATTRIBUTES);
+                    }
+                    Map<String, String> attrs = new LinkedHashMap<>();
+                    for (int i = 0; i < count; i++) {
+                        String key = readString(in);
+                        if (attrs.put(key, readString(in)) != null) {
+                            throw new ManifestException(what + ": attribute '" + key + "' twice");
+                        }
+                    }
+                    v.attributes(attrs);
                 } else if (tag == TAG_END) {
                     int count = in.readInt();
                     byte[] expected = sha.digest();

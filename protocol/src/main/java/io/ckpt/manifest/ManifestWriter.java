@@ -10,6 +10,8 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.security.DigestOutputStream;
 import java.security.MessageDigest;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * Writes a manifest as the checkpoint is uploaded, one chunk at a time, so that memory does not
@@ -76,8 +78,27 @@ public final class ManifestWriter implements AutoCloseable {
 
     /** Writes the END record with the checksum of everything before it, and flushes. */
     public void finish() throws IOException {
+        finish(Map.of());
+    }
+
+    /**
+     * Writes the checkpoint's attributes (what the catalog knew of it at commit: host, health,
+     * sizes; see docs/FORMAT.md), then the END record with the checksum, and flushes.
+     */
+    public void finish(Map<String, String> attributes) throws IOException {
         if (inPart) {
             throw new IllegalStateException("manifest finished inside a part");
+        }
+        if (attributes.size() > MAX_ATTRIBUTES) {
+            throw new IllegalArgumentException(attributes.size() + " attributes, more than " + MAX_ATTRIBUTES);
+        }
+        if (!attributes.isEmpty()) {
+            out.writeByte(TAG_ATTRIBUTES);
+            out.writeShort(attributes.size());
+            for (var e : new TreeMap<>(attributes).entrySet()) {
+                writeString(e.getKey());
+                writeString(e.getValue());
+            }
         }
         out.writeByte(TAG_END);
         out.writeInt(parts);

@@ -18,13 +18,16 @@ import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 /**
  * A manifest reads back exactly as written, any damage to it is refused with a
- * {@link ManifestException}, and version 1 stays byte for byte what it was when first written.
+ * {@link ManifestException}, version 1 files still read, and
+ * version 2 stays byte for byte what it was when first written.
  */
 final class ManifestRoundTripTest {
     private static final HexFormat HEX = HexFormat.of();
@@ -34,9 +37,15 @@ final class ManifestRoundTripTest {
      * gets a new file beside it.
      */
     private static final String GOLDEN_V1 = "/golden/manifest-v1.bin";
+    /** Likewise for version 2 (the attributes record), from {@link #goldenContentV2()}. */
+    private static final String GOLDEN_V2 = "/golden/manifest-v2.bin";
 
     /** What a manifest holds, as plain values, so that written and read content compare with equals. */
-    record Content(CheckpointHeader header, List<Part> parts) {}
+    record Content(CheckpointHeader header, List<Part> parts, Map<String, String> attributes) {
+        Content(CheckpointHeader header, List<Part> parts) {
+            this(header, parts, Map.of());
+        }
+    }
 
     record Part(PartInfo info, List<ChunkRef> chunks, long length, String sha256) {}
 
@@ -91,12 +100,12 @@ final class ManifestRoundTripTest {
 
     @Test
     void unknownVersionIsRejectedNamingTheVersion() throws IOException {
-        for (int version : new int[] {0, 2, 255}) {
+        for (int version : new int[] {0, 3, 255}) {
             byte[] other = write(goldenContent());
             other[ManifestFormat.MAGIC.length] = (byte) version;
             ManifestException e = assertThrows(ManifestException.class, () -> read(other));
             assertTrue(e.getMessage().contains("manifest version " + version + " is not supported"), e.getMessage());
-            assertTrue(e.getMessage().contains("reads version 1"), e.getMessage());
+            assertTrue(e.getMessage().contains("reads versions 1 to 2"), e.getMessage());
         }
     }
 
@@ -125,11 +134,44 @@ final class ManifestRoundTripTest {
     }
 
     @Test
+    void goldenVersion2FileReadsWithItsAttributes() throws IOException {
+        Content content = read(golden(GOLDEN_V2));
+        assertEquals(goldenContentV2(), content);
+        assertEquals("nodeA", content.attributes().get("host"));
+        assertEquals(goldenContent().parts(), content.parts());
+    }
+
+    @Test
     void writingTheGoldenContentReproducesTheGoldenBytes() throws IOException {
-        assertArrayEquals(golden(), write(goldenContent()), "manifest format v1 changed: write a new version instead");
+        assertArrayEquals(golden(GOLDEN_V2), write(goldenContentV2()), "manifest format v2 changed: write a new version instead");
+    }
+
+    @Test
+    void attributesRecordInAVersion1ManifestIsRefused() throws IOException {
+        byte[] v2 = write(goldenContentV2());
+        v2[ManifestFormat.MAGIC.length] = 1;
+        ManifestException e = assertThrows(ManifestException.class, () -> read(v2));
+        assertTrue(e.getMessage().contains("unknown record tag " + (int) 'A'), e.getMessage());
+    }
+
+    @Test
+    void repeatedAttributeIsRefused() throws IOException {
+        byte[] v2 = write(new Content(goldenContent().header(), List.of(), Map.of("aa", "1", "ab", "2")));
+        int at = indexOf(v2, new byte[] {0, 2, 'a', 'b', 0, 1, '2'}); // key "ab" with its length, then its value
+        v2[at + 3] = 'a';
+        ManifestException e = assertThrows(ManifestException.class, () -> read(v2));
+        // the checksum is checked at the end; the repeated key is found first
+        assertTrue(e.getMessage().contains("attribute 'aa' twice"), e.getMessage());
     }
 
     // --- content ----------------------------------------------------------------------------
+
+    /** The version 1 content with the attributes a commit writes. */
+    static Content goldenContentV2() {
+        Content v1 = goldenContent();
+        return new Content(v1.header(), v1.parts(), Map.of("host", "nodeA", "health", "good", "health_reason", "",
+                "upload_key", "k-7", "created_at", "1700000000100", "completed_at", "1700000009000", "logical_bytes", "12"));
+    }
 
     /** Small and fixed: every part type, an empty file, a non-ASCII label. */
     static Content goldenContent() {
@@ -175,7 +217,8 @@ final class ManifestRoundTripTest {
             parts.add(new Part(new PartInfo(name, type, 0100644, random.nextLong(), ""), chunks, length, sha256(name)));
         }
         return new Content(new CheckpointHeader(random.nextLong(), "wpar-" + random.nextInt(100), random.nextLong(),
-                "final-before-move", List.of()), parts);
+                "final-before-move", List.of()), parts,
+                Map.of("host", "h" + random.nextInt(1000), "stored_bytes", Long.toString(random.nextLong())));
     }
 
     // --- writing and reading ----------------------------------------------------------------
@@ -190,7 +233,7 @@ final class ManifestRoundTripTest {
                 }
                 writer.endPart(p.length(), HEX.parseHex(p.sha256()));
             }
-            writer.finish();
+            writer.finish(content.attributes());
         }
         return out.toByteArray();
     }
@@ -198,6 +241,7 @@ final class ManifestRoundTripTest {
     private static Content read(byte[] manifest) throws IOException {
         List<Part> parts = new ArrayList<>();
         CheckpointHeader[] header = new CheckpointHeader[1];
+        Map<String, String> attributes = new LinkedHashMap<>();
         ManifestReader.read(new ByteArrayInputStream(manifest), "test.manifest", new ManifestReader.Visitor() {
             private PartInfo info;
             private List<ChunkRef> chunks;
@@ -223,13 +267,22 @@ final class ManifestRoundTripTest {
                 assertEquals(chunks.size(), chunkCount);
                 parts.add(new Part(info, List.copyOf(chunks), length, HEX.formatHex(sha256)));
             }
+
+            @Override
+            public void attributes(Map<String, String> a) {
+                attributes.putAll(a);
+            }
         });
-        return new Content(header[0], parts);
+        return new Content(header[0], parts, Map.copyOf(attributes));
     }
 
     private static byte[] golden() throws IOException {
-        try (InputStream in = ManifestRoundTripTest.class.getResourceAsStream(GOLDEN_V1)) {
-            assertNotNull(in, GOLDEN_V1 + " missing from test resources");
+        return golden(GOLDEN_V1);
+    }
+
+    private static byte[] golden(String name) throws IOException {
+        try (InputStream in = ManifestRoundTripTest.class.getResourceAsStream(name)) {
+            assertNotNull(in, name + " missing from test resources");
             return in.readAllBytes();
         }
     }

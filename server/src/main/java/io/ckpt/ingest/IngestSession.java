@@ -90,6 +90,8 @@ public final class IngestSession {
     private final Path manifestTmp;
     private final FileChannel manifestChannel;
     private final ManifestWriter manifest;
+    /** What the manifest's attributes record says at commit, beside the sizes (docs/FORMAT.md). */
+    private final java.util.Map<String, String> attributes;
     private final Set<String> partNames = new HashSet<>();
     /** Names of parts that are not directories: nothing may be named under them. */
     private final Set<String> leafNames = new HashSet<>();
@@ -107,7 +109,8 @@ public final class IngestSession {
     private long newChunkCount;
 
     private IngestSession(Datastore ds, Catalog catalog, PackStore packs, ChunkerParams params, long checkpointId,
-            String wpar, long takenAt, Path manifestTmp, FileChannel manifestChannel, ManifestWriter manifest) {
+            String wpar, long takenAt, Path manifestTmp, FileChannel manifestChannel, ManifestWriter manifest,
+            java.util.Map<String, String> attributes) {
         this.ds = ds;
         this.catalog = catalog;
         this.packs = packs;
@@ -124,6 +127,7 @@ public final class IngestSession {
         this.manifestTmp = manifestTmp;
         this.manifestChannel = manifestChannel;
         this.manifest = manifest;
+        this.attributes = attributes;
     }
 
     /** Registers a new, invisible checkpoint and returns the session that fills it. */
@@ -167,7 +171,15 @@ public final class IngestSession {
             ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
             OutputStream out = Channels.newOutputStream(ch);
             ManifestWriter mw = new ManifestWriter(out, new CheckpointHeader(id, wpar, takenAt, kind, labels));
-            return new IngestSession(ds, catalog, packs, params, id, wpar, takenAt, tmp, ch, mw);
+            java.util.Map<String, String> attrs = new java.util.TreeMap<>();
+            attrs.put("host", host);
+            attrs.put("health", health);
+            attrs.put("health_reason", healthReason);
+            attrs.put("created_at", Long.toString(now));
+            if (!key.isEmpty()) {
+                attrs.put("upload_key", key);
+            }
+            return new IngestSession(ds, catalog, packs, params, id, wpar, takenAt, tmp, ch, mw, attrs);
         } catch (IOException | RuntimeException e) {
             if (ch != null) {
                 ch.close();
@@ -391,14 +403,20 @@ public final class IngestSession {
         boolean visible = false;
         try {
             packs.sync();
-            manifest.finish();
+            int parts = partSeq + 1;
+            long now = System.currentTimeMillis();
+            attributes.put("completed_at", Long.toString(now));
+            attributes.put("logical_bytes", Long.toString(logicalBytes));
+            attributes.put("stored_bytes", Long.toString(storedBytes));
+            attributes.put("chunk_count", Long.toString(chunkCount));
+            attributes.put("new_chunk_count", Long.toString(newChunkCount));
+            manifest.finish(attributes);
             manifestChannel.force(true);
             manifest.close();
             Datastore.moveDurably(manifestTmp, ds.manifestPath(checkpointId));
-            int parts = partSeq + 1;
             long duration = (System.nanoTime() - startNanos) / 1_000_000;
             int updated = catalog.writeDurably(h -> h.attach(CheckpointDao.class).markComplete(checkpointId,
-                    logicalBytes, storedBytes, chunkCount, newChunkCount, parts, System.currentTimeMillis()));
+                    logicalBytes, storedBytes, chunkCount, newChunkCount, parts, now));
             if (updated != 1) {
                 throw new IngestException(ErrorCode.CONFLICT, "checkpoint " + checkpointId + " was removed during its upload");
             }

@@ -14,6 +14,7 @@ import io.ckpt.catalog.PartRow;
 import io.ckpt.catalog.WparDao;
 import io.ckpt.ingest.IngestException;
 import io.ckpt.protocol.ErrorCode;
+import io.ckpt.store.Journal;
 import java.io.IOException;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
@@ -28,17 +29,19 @@ public final class CatalogQueries {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Catalog catalog;
+    private final Journal journal;
     private final io.ckpt.retention.Pruner pruner;
     private final io.ckpt.verify.Verifier verifier;
     private final io.ckpt.gc.GarbageCollector gc;
 
-    public CatalogQueries(Catalog catalog) {
-        this(catalog, null, null, null);
+    public CatalogQueries(Catalog catalog, Journal journal) {
+        this(catalog, journal, null, null, null);
     }
 
-    public CatalogQueries(Catalog catalog, io.ckpt.retention.Pruner pruner, io.ckpt.verify.Verifier verifier,
-            io.ckpt.gc.GarbageCollector gc) {
+    public CatalogQueries(Catalog catalog, Journal journal, io.ckpt.retention.Pruner pruner,
+            io.ckpt.verify.Verifier verifier, io.ckpt.gc.GarbageCollector gc) {
         this.catalog = catalog;
+        this.journal = journal;
         this.pruner = pruner;
         this.verifier = verifier;
         this.gc = gc;
@@ -181,9 +184,11 @@ public final class CatalogQueries {
         io.ckpt.ingest.Names.checkHealth(health, r);
         CheckpointRow row = catalog.write(h -> {
             CheckpointDao dao = h.attach(CheckpointDao.class);
-            CheckpointRow c = dao.find(id).filter(CheckpointRow::isComplete)
+            dao.find(id).filter(CheckpointRow::isComplete)
                     .orElseThrow(() -> new NotFoundException("no complete checkpoint with id " + id));
-            dao.setHealth(id, health, r, System.currentTimeMillis());
+            long now = System.currentTimeMillis();
+            journal.append(Journal.health(id, health, r, now)); // first: a rebuilt catalog must not lack it
+            dao.setHealth(id, health, r, now);
             return dao.find(id).orElseThrow();
         });
         ObjectNode out = JSON.createObjectNode();
@@ -207,6 +212,7 @@ public final class CatalogQueries {
             CheckpointDao dao = h.attach(CheckpointDao.class);
             dao.find(id).filter(CheckpointRow::isComplete)
                     .orElseThrow(() -> new NotFoundException("no complete checkpoint with id " + id));
+            journal.append(Journal.protect(id, on, System.currentTimeMillis()));
             dao.setProtected(id, on);
             return dao.find(id).orElseThrow();
         });

@@ -1,6 +1,7 @@
 package io.ckpt.server;
 
 import io.ckpt.catalog.Catalog;
+import io.ckpt.catalog.CatalogRebuilder;
 import io.ckpt.chunk.ChunkerParams;
 import io.ckpt.protocol.codec.FrameFormat;
 import io.ckpt.query.CatalogQueries;
@@ -68,6 +69,9 @@ public final class CkptServer implements AutoCloseable {
         this.maintenance = maintenance;
     }
 
+    /** A journal larger than this is rewritten as a snapshot of the catalog at start. */
+    static final long JOURNAL_COMPACT_BYTES = 16L << 20;
+
     public static CkptServer start(ServerConfig cfg) throws IOException {
         Datastore ds = Datastore.openOrCreate(cfg.datastore());
         DatastoreLock lock = ds.lock();
@@ -78,9 +82,15 @@ public final class CkptServer implements AutoCloseable {
             if (catalog.isFresh() && ds.hasPacks()) {
                 throw new io.ckpt.store.StoreException.Incompatible("catalog " + catalogFile
                         + " is new, but datastore " + ds.root() + " holds packs: this is not the datastore's"
-                        + " catalog; give the right --catalog (refusing to start, so nothing is overwritten)");
+                        + " catalog; give the right --catalog, or recreate a lost one with 'ckpt server rebuild-catalog"
+                        + " --datastore " + ds.root() + "' (refusing to start, so nothing is overwritten)");
             }
             Recovery.run(ds, catalog);
+            if (ds.journal().size() > JOURNAL_COMPACT_BYTES) {
+                long before = ds.journal().size();
+                ds.journal().rewrite(CatalogRebuilder.journalSnapshot(catalog));
+                log.info("journal compacted from {} to {} bytes", before, ds.journal().size());
+            }
             PackStore packs = new PackStore(ds, catalog, cfg.packTargetSize());
             io.ckpt.store.FreeSpaceReserve reserve = new io.ckpt.store.FreeSpaceReserve(ds.root(), cfg.reserveBytes());
             packs.reserve(reserve);
@@ -97,7 +107,7 @@ public final class CkptServer implements AutoCloseable {
             io.ckpt.verify.Verifier verifier = new io.ckpt.verify.Verifier(catalog, ds, readers);
             io.ckpt.gc.GarbageCollector gc = new io.ckpt.gc.GarbageCollector(catalog, ds, packs, readers);
             ServerContext ctx = new ServerContext(ds, catalog, packs, ChunkerParams.DEFAULT, new CatalogQueries(catalog,
-                    pruner, verifier, gc),
+                    ds.journal(), pruner, verifier, gc),
                     new Restorer(catalog, ds), readers, ingest, requests, restore, channels, new java.util.concurrent.Semaphore(cfg.maxUploads()),
                     cfg.maxUploads(), FrameFormat.DEFAULT_MAX_FRAME,
                     cfg.idleTimeoutSeconds());

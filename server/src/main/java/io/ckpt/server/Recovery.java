@@ -19,8 +19,9 @@ import org.slf4j.LoggerFactory;
  * client connects:
  * <ol>
  *   <li>uploads that never committed are removed with their parts and manifests;</li>
- *   <li>packs that were open are scanned to their last whole, CRC-clean record; chunk rows that
- *       point past it are forgotten, the pack is cut there and sealed;</li>
+ *   <li>packs that were open are scanned to their last whole, CRC-clean record (a damaged record
+ *       with clean ones after it is skipped, not cut); chunk rows that point past it are
+ *       forgotten, the pack is cut there and sealed;</li>
  *   <li>tmp/ is emptied.</li>
  * </ol>
  * Complete checkpoints are untouched: their chunks were fsynced before they were marked complete,
@@ -51,12 +52,18 @@ final class Recovery {
                 });
                 continue;
             }
-            PackScanner.Scan scan = PackScanner.scan(path, packId);
+            // Lenient: a record that fails in the middle is bit rot, not a torn write; the clean ones after
+            // it hold chunks of complete checkpoints and stay (verify names the damaged one).
+            PackScanner.Scan scan = PackScanner.scan(path, packId, null, true);
             int forgotten = catalog.write(h -> h.attach(ChunkDao.class).forgetFrom(packId, scan.validLength()));
             PackScanner.truncateAndSeal(path, scan.validLength(), scan.records());
             catalog.sealPack(packId, scan.validLength());
             log.info("pack {} was open at the last stop: kept {} records ({} bytes), forgot {} chunk(s) past them",
                     packId, scan.records(), scan.validLength(), forgotten);
+            if (scan.damaged() > 0) {
+                log.error("pack {}: {} record(s) fail their CRC; run 'ckpt verify --full' to see which checkpoints"
+                        + " they damage", packId, scan.damaged());
+            }
         }
         try (Stream<Path> leftovers = Files.list(ds.tmpDir())) {
             for (Path p : (Iterable<Path>) leftovers::iterator) {

@@ -16,6 +16,7 @@ import picocli.CommandLine.Option;
         version = "ckpt 0.1.0",
         sortOptions = false,
         usageHelpAutoWidth = true,
+        subcommands = {RebuildCatalogCommand.class},
         description = {
             "Runs the ckpt server: receives checkpoint images from agents and the ckpt CLI, stores each distinct chunk once (content-defined chunking, SHA-256, LZ4) in the datastore, indexes checkpoints in a SQLite catalog, and streams them back on restore.",
             "",
@@ -30,7 +31,8 @@ import picocli.CommandLine.Option;
             "Examples:",
             "  ckpt server",
             "  ckpt server --datastore /srv/ckpt --listen 127.0.0.1:0",
-            "  ckpt server --datastore /nfs/ckpt --catalog /var/lib/ckpt/catalog.db"
+            "  ckpt server --datastore /nfs/ckpt --catalog /var/lib/ckpt/catalog.db",
+            "  ckpt server rebuild-catalog --datastore /srv/ckpt      (catalog lost: see its --help)"
         })
 public final class ServerMain implements Callable<Integer> {
     @Option(names = "--datastore", paramLabel = "DIR", defaultValue = "ckpt-data",

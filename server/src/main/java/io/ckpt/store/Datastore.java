@@ -34,6 +34,7 @@ public final class Datastore {
 
     private final Path root;
     private final String id;
+    private Journal journal;
 
     private Datastore(Path root, String id) {
         this.root = root;
@@ -81,7 +82,7 @@ public final class Datastore {
             throw new StoreException.Incompatible(marker + " is damaged: no datastore id");
         }
         Datastore ds = new Datastore(root, id);
-        for (String dir : new String[] {"packs", "manifests", "locks", "tmp"}) {
+        for (String dir : new String[] {"packs", "manifests", "locks", "tmp", "journal"}) {
             Files.createDirectories(root.resolve(dir));
         }
         return ds;
@@ -105,6 +106,18 @@ public final class Datastore {
 
     public Path manifestPath(long checkpointId) {
         return root.resolve("manifests").resolve(String.format("%016x.manifest", checkpointId));
+    }
+
+    /** The journal of catalog changes made after manifests were written (see {@link Journal}). */
+    public synchronized Journal journal() {
+        if (journal == null) {
+            journal = new Journal(journalPath());
+        }
+        return journal;
+    }
+
+    public Path journalPath() {
+        return root.resolve("journal").resolve(Journal.FILE);
     }
 
     /** Whether any pack file exists: a catalog that knows no packs must not be used with such a datastore. */

@@ -18,10 +18,46 @@ import java.util.zip.CRC32C;
 public final class PackScanner {
     private PackScanner() {}
 
-    /** The valid prefix of a pack: its length (header plus whole, CRC-clean records) and record count. */
-    public record Scan(long validLength, int records) {}
+    /**
+     * What a scan found: {@code validLength}, the end of the last whole, CRC-clean record (where a
+     * pack left open is cut); {@code records}, how many records lie before it (damaged ones
+     * included: the count a footer at the cut must carry); whether a matching footer ends the
+     * file (the pack was sealed); how many records failed their CRC; and {@code dataEnd}, where
+     * the scan stopped.
+     */
+    public record Scan(long validLength, int records, boolean sealed, int damaged, long dataEnd) {
+        public Scan(long validLength, int records, boolean sealed) {
+            this(validLength, records, sealed, 0, validLength);
+        }
+    }
+
+    /** Receives each valid record as the scan passes it. */
+    @FunctionalInterface
+    public interface RecordVisitor {
+        /**
+         * One record at {@code offset}; its digest is the 32 bytes of {@code header} from index 1
+         * (the array is reused for the next record).
+         */
+        void record(byte[] header, long offset, int codec, int rawLength, int storedLength) throws IOException;
+    }
 
     public static Scan scan(Path pack, long expectedId) throws IOException {
+        return scan(pack, expectedId, null);
+    }
+
+    public static Scan scan(Path pack, long expectedId, RecordVisitor visitor) throws IOException {
+        return scan(pack, expectedId, visitor, false);
+    }
+
+    /**
+     * Like {@link #scan(Path, long, RecordVisitor)}; with {@code skipDamaged}, a whole record with
+     * plausible sizes whose CRC fails is counted as damaged and skipped rather than ending the
+     * scan: a record that fails in the middle of a pack is damage (bit rot), not a torn write, and
+     * the good records after it must not be cut away with it. {@code validLength} is where the
+     * last CRC-clean record ends (the cut for a pack left open by a crash), {@code dataEnd} where
+     * the scan stopped (where a sealed pack's footer is).
+     */
+    public static Scan scan(Path pack, long expectedId, RecordVisitor visitor, boolean skipDamaged) throws IOException {
         try (FileChannel ch = FileChannel.open(pack, StandardOpenOption.READ)) {
             long fileSize = ch.size();
             ByteBuffer header = ByteBuffer.allocate(HEADER_LENGTH);
@@ -35,6 +71,10 @@ public final class PackScanner {
             ByteBuffer rec = ByteBuffer.allocate(RECORD_HEADER_LENGTH + 64 * 1024);
             long pos = HEADER_LENGTH;
             int records = 0;
+            int damaged = 0;
+            long lastGoodEnd = HEADER_LENGTH;
+            int seen = 0; // records, clean or damaged
+            int seenAtLastGood = 0;
             while (pos + RECORD_HEADER_LENGTH <= fileSize) {
                 rec.clear().limit(RECORD_HEADER_LENGTH);
                 read(ch, rec, pos);
@@ -58,12 +98,31 @@ public final class PackScanner {
                 crc.update(rec.array(), 0, 42);
                 crc.update(rec.array(), RECORD_HEADER_LENGTH, stored);
                 if ((int) crc.getValue() != rec.getInt(42)) {
-                    break;
+                    if (!skipDamaged) {
+                        break;
+                    }
+                    damaged++;
+                    seen++;
+                    pos += RECORD_HEADER_LENGTH + stored;
+                    continue;
+                }
+                if (visitor != null) {
+                    visitor.record(rec.array(), pos, rec.get(33) & 0xff, raw, stored);
                 }
                 pos += RECORD_HEADER_LENGTH + stored;
+                lastGoodEnd = pos;
                 records++;
+                seen++;
+                seenAtLastGood = seen;
             }
-            return new Scan(pos, records);
+            boolean sealed = false;
+            if (fileSize == pos + FOOTER_LENGTH) {
+                ByteBuffer footer = ByteBuffer.allocate(FOOTER_LENGTH);
+                read(ch, footer, pos);
+                footer.flip();
+                sealed = footer.equals(PackFormat.footer(seen, pos));
+            }
+            return new Scan(lastGoodEnd, seenAtLastGood, sealed, damaged, pos);
         }
     }
 

@@ -45,7 +45,7 @@ final class CatalogQueriesTest {
     @BeforeEach
     void fill() throws IOException {
         catalog = Catalog.open(dir.resolve("catalog.db"), "ds-1");
-        queries = new CatalogQueries(catalog);
+        queries = new CatalogQueries(catalog, new io.ckpt.store.Journal(dir.resolve("journal").resolve("catalog.journal")));
         web1 = checkpoint("web01", T0, true, List.of("pre-upgrade", "ticket=42"));
         web2 = checkpoint("web01", T0.plusSeconds(3600), true, List.of());
         web3Uploading = checkpoint("web01", T0.plusSeconds(7200), false, List.of());

@@ -67,37 +67,37 @@ final class PackScannerTest {
 
     @Test
     void cleanOpenPackScansToItsLastRecord() throws IOException {
-        assertEquals(new PackScanner.Scan(end(), 6), PackScanner.scan(pack, PACK));
+        assertEquals(new PackScanner.Scan(end(), 6, false), PackScanner.scan(pack, PACK));
     }
 
     @Test
     void packWithOnlyAHeaderHasNoRecords() throws IOException {
         truncate(PackFormat.HEADER_LENGTH);
-        assertEquals(new PackScanner.Scan(PackFormat.HEADER_LENGTH, 0), PackScanner.scan(pack, PACK));
+        assertEquals(new PackScanner.Scan(PackFormat.HEADER_LENGTH, 0, false), PackScanner.scan(pack, PACK));
     }
 
     @Test
     void lastRecordTornInItsDataEndsThePrefixBeforeIt() throws IOException {
         truncate(offsets.get(5) + PackFormat.RECORD_HEADER_LENGTH + 7);
-        assertEquals(new PackScanner.Scan(offsets.get(5), 5), PackScanner.scan(pack, PACK));
+        assertEquals(new PackScanner.Scan(offsets.get(5), 5, false), PackScanner.scan(pack, PACK));
     }
 
     @Test
     void lastRecordTornInItsHeaderEndsThePrefixBeforeIt() throws IOException {
         truncate(offsets.get(5) + 20);
-        assertEquals(new PackScanner.Scan(offsets.get(5), 5), PackScanner.scan(pack, PACK));
+        assertEquals(new PackScanner.Scan(offsets.get(5), 5, false), PackScanner.scan(pack, PACK));
     }
 
     @Test
     void largeRecordTornInItsDataEndsThePrefixBeforeIt() throws IOException {
         truncate(offsets.get(4) + 80_000);
-        assertEquals(new PackScanner.Scan(offsets.get(4), 4), PackScanner.scan(pack, PACK));
+        assertEquals(new PackScanner.Scan(offsets.get(4), 4, false), PackScanner.scan(pack, PACK));
     }
 
     @Test
     void garbageAppendedAfterTheLastRecordIsNotCounted() throws IOException {
         append(ChunkRecord.noise(77, 10_000));
-        assertEquals(new PackScanner.Scan(end(), 6), PackScanner.scan(pack, PACK));
+        assertEquals(new PackScanner.Scan(end(), 6, false), PackScanner.scan(pack, PACK));
     }
 
     @Test
@@ -106,7 +106,7 @@ final class PackScannerTest {
         garbage[0] = PackFormat.RECORD_TAG;
         ByteBuffer.wrap(garbage).putInt(34, 100).putInt(38, 100); // plausible sizes, wrong CRC
         append(garbage);
-        assertEquals(new PackScanner.Scan(end(), 6), PackScanner.scan(pack, PACK));
+        assertEquals(new PackScanner.Scan(end(), 6, false), PackScanner.scan(pack, PACK));
     }
 
     @Test
@@ -115,19 +115,61 @@ final class PackScannerTest {
         garbage[0] = PackFormat.RECORD_TAG;
         ByteBuffer.wrap(garbage).putInt(34, 1).putInt(38, Integer.MAX_VALUE);
         append(garbage);
-        assertEquals(new PackScanner.Scan(end(), 6), PackScanner.scan(pack, PACK));
+        assertEquals(new PackScanner.Scan(end(), 6, false), PackScanner.scan(pack, PACK));
     }
 
     @Test
     void recordWithBadCrcEndsThePrefixEvenWhenWholeRecordsFollow() throws IOException {
         ChunkRecord.flipByte(pack, offsets.get(2) + PackFormat.RECORD_HEADER_LENGTH + 1);
-        assertEquals(new PackScanner.Scan(offsets.get(2), 2), PackScanner.scan(pack, PACK));
+        assertEquals(new PackScanner.Scan(offsets.get(2), 2, false), PackScanner.scan(pack, PACK));
+    }
+
+    @Test
+    void lenientScanSkipsADamagedRecordAndKeepsTheCleanOnesAfterIt() throws IOException {
+        ChunkRecord.flipByte(pack, offsets.get(2) + PackFormat.RECORD_HEADER_LENGTH + 1);
+        List<Long> seen = new ArrayList<>();
+        PackScanner.Scan scan = PackScanner.scan(pack, PACK, (h, offset, codec, raw, stored) -> seen.add(offset), true);
+        assertEquals(new PackScanner.Scan(end(), 6, false, 1, end()), scan);
+        assertEquals(List.of(offsets.get(0), offsets.get(1), offsets.get(3), offsets.get(4), offsets.get(5)), seen);
+    }
+
+    @Test
+    void lenientScanCutsADamagedLastRecord() throws IOException {
+        ChunkRecord.flipByte(pack, offsets.get(5) + PackFormat.RECORD_HEADER_LENGTH + 1);
+        assertEquals(new PackScanner.Scan(offsets.get(5), 5, false, 1, end()), PackScanner.scan(pack, PACK, null, true));
+    }
+
+    @Test
+    void lenientScanOfASealedPackWithADamagedRecordStillSeesTheSeal() throws IOException {
+        PackScanner.truncateAndSeal(pack, end(), 6);
+        ChunkRecord.flipByte(pack, offsets.get(1) + PackFormat.RECORD_HEADER_LENGTH + 1);
+        PackScanner.Scan scan = PackScanner.scan(pack, PACK, null, true);
+        assertTrue(scan.sealed(), scan.toString());
+        assertEquals(1, scan.damaged());
     }
 
     @Test
     void sealedPackScansToItsFooter() throws IOException {
         PackScanner.truncateAndSeal(pack, end(), 6);
-        assertEquals(new PackScanner.Scan(end(), 6), PackScanner.scan(pack, PACK), "the footer is not a record");
+        assertEquals(new PackScanner.Scan(end(), 6, true), PackScanner.scan(pack, PACK), "the footer is not a record");
+    }
+
+    @Test
+    void footerThatDoesNotCountTheRecordsIsNotASeal() throws IOException {
+        append(PackFormat.footer(5, end()).array());
+        assertEquals(new PackScanner.Scan(end(), 6, false), PackScanner.scan(pack, PACK));
+    }
+
+    @Test
+    void visitorSeesEveryValidRecordWithItsOffsetAndSizes() throws IOException {
+        List<Long> seen = new ArrayList<>();
+        PackScanner.scan(pack, PACK, (header, offset, codec, raw, stored) -> {
+            int i = seen.size();
+            seen.add(offset);
+            assertEquals(i % 3 == 0 ? PackFormat.CODEC_LZ4 : PackFormat.CODEC_NONE, codec, "record " + i);
+            assertEquals(PackFormat.RECORD_TAG, header[0]);
+        });
+        assertEquals(offsets.subList(0, 6), seen);
     }
 
     @Test

@@ -1,0 +1,367 @@
+package io.ckpt.catalog;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.ckpt.manifest.CheckpointHeader;
+import io.ckpt.manifest.ManifestException;
+import io.ckpt.manifest.ManifestReader;
+import io.ckpt.protocol.PartInfo;
+import io.ckpt.store.Datastore;
+import io.ckpt.store.Journal;
+import io.ckpt.store.PackScanner;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.function.Consumer;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.statement.PreparedBatch;
+
+/**
+ * Recreates the catalog from what the datastore holds: every pack's records give the chunks
+ * table, every manifest a complete checkpoint with its parts and chunk lists, and the journal the
+ * health marks, protection and ownership set after the manifests were written.
+ *
+ * <p>A checkpoint enters the new catalog only when its manifest reads cleanly and every chunk it
+ * names lies in a record that passed its CRC: a checkpoint that cannot restore must not look
+ * complete. Such a checkpoint is reported and its manifest left in place, so that a second
+ * rebuild after the damage is repaired (a pack copied back from a backup) takes it in.
+ *
+ * <p>Runs offline, with the datastore locked by the caller and the new catalog empty.
+ */
+public final class CatalogRebuilder {
+    private static final Pattern PACK_NAME = Pattern.compile("([0-9a-f]{16})\\.pack");
+    private static final Pattern MANIFEST_NAME = Pattern.compile("([0-9a-f]{16})\\.manifest");
+    private static final int BATCH = 4096;
+
+    private final Datastore ds;
+    private final Catalog catalog;
+    private final Consumer<String> progress;
+
+    /** What a rebuild found and did. */
+    public static final class Report {
+        public int packs;
+        public int packsSealedNow;
+        public final List<String> damagedPacks = new ArrayList<>();
+        public long chunks;
+        public long damagedRecords;
+        public int checkpoints;
+        public final List<String> skippedCheckpoints = new ArrayList<>();
+        public int journalEvents;
+        public int journalEventsForRemovedCheckpoints;
+        public int journalDamagedLines;
+        public long nextCheckpointIdAbove;
+
+        public boolean clean() {
+            return damagedPacks.isEmpty() && damagedRecords == 0 && skippedCheckpoints.isEmpty() && journalDamagedLines == 0;
+        }
+    }
+
+    public CatalogRebuilder(Datastore ds, Catalog catalog, Consumer<String> progress) {
+        this.ds = ds;
+        this.catalog = catalog;
+        this.progress = progress;
+    }
+
+    public Report run() throws IOException {
+        Report report = new Report();
+        scanPacks(report);
+        readManifests(report);
+        replayJournal(report);
+        return report;
+    }
+
+    // --- packs ------------------------------------------------------------------------------
+
+    private void scanPacks(Report report) throws IOException {
+        List<Path> files;
+        try (Stream<Path> walk = Files.walk(ds.root().resolve("packs"))) {
+            files = walk.filter(p -> PACK_NAME.matcher(p.getFileName().toString()).matches()).sorted().toList();
+        }
+        progress.accept("scanning " + files.size() + " pack(s)");
+        for (Path file : files) {
+            Matcher m = PACK_NAME.matcher(file.getFileName().toString());
+            m.matches();
+            long packId = Long.parseUnsignedLong(m.group(1), 16);
+            if (!file.equals(ds.packPath(packId))) {
+                report.damagedPacks.add(file + ": not where pack " + packId + " belongs (" + ds.packPath(packId) + "); left alone");
+                continue;
+            }
+            scanPack(packId, file, report);
+        }
+    }
+
+    private void scanPack(long packId, Path file, Report report) throws IOException {
+        List<Object[]> rows = new ArrayList<>();
+        PackScanner.Scan scan;
+        try {
+            scan = PackScanner.scan(file, packId, (header, offset, codec, raw, stored) ->
+                    rows.add(new Object[] {Arrays.copyOfRange(header, 1, 33), offset, raw, stored, codec}), true);
+        } catch (io.ckpt.store.StoreException.Corrupt e) {
+            report.damagedPacks.add(e.getMessage() + "; its chunks are lost to the catalog");
+            return;
+        }
+        long size = scan.dataEnd();
+        if (!scan.sealed()) {
+            // Open when the server stopped: cut after the last whole, clean record, as start-up recovery does.
+            size = scan.validLength();
+            PackScanner.truncateAndSeal(file, size, scan.records());
+            report.packsSealedNow++;
+        }
+        if (scan.damaged() > 0) {
+            report.damagedRecords += scan.damaged();
+            report.damagedPacks.add(file + ": " + scan.damaged() + " record(s) fail their CRC; the chunks in them are lost");
+        }
+        long packSize = size;
+        long now = Files.getLastModifiedTime(file).toMillis();
+        catalog.write(h -> {
+            h.execute("INSERT INTO packs (id, state, size, created_at, sealed_at) VALUES (?, 'sealed', ?, ?, ?)",
+                    packId, packSize, now, now);
+            for (int from = 0; from < rows.size(); from += BATCH) {
+                PreparedBatch b = h.prepareBatch("INSERT OR IGNORE INTO chunks (digest, pack_id, offset, raw_length,"
+                        + " stored_length, codec) VALUES (?, ?, ?, ?, ?, ?)");
+                for (Object[] r : rows.subList(from, Math.min(rows.size(), from + BATCH))) {
+                    b.add(r[0], packId, r[1], r[2], r[3], r[4]);
+                }
+                b.execute();
+            }
+            return null;
+        });
+        report.packs++;
+        report.chunks += rows.size();
+    }
+
+    // --- manifests --------------------------------------------------------------------------
+
+    private void readManifests(Report report) throws IOException {
+        List<Path> files;
+        try (Stream<Path> list = Files.list(ds.root().resolve("manifests"))) {
+            files = list.filter(p -> MANIFEST_NAME.matcher(p.getFileName().toString()).matches()).sorted().toList();
+        }
+        progress.accept("reading " + files.size() + " manifest(s)");
+        for (Path file : files) {
+            Matcher m = MANIFEST_NAME.matcher(file.getFileName().toString());
+            m.matches();
+            long id = Long.parseUnsignedLong(m.group(1), 16);
+            report.nextCheckpointIdAbove = Math.max(report.nextCheckpointIdAbove, id);
+            try {
+                catalog.write(h -> {
+                    addCheckpoint(h, id, file);
+                    return null;
+                });
+                report.checkpoints++;
+            } catch (ManifestException | Skip e) {
+                report.skippedCheckpoints.add("checkpoint " + id + ": " + e.getMessage() + "; not in the new catalog,"
+                        + " its manifest stays at " + file);
+            }
+        }
+    }
+
+    /** A checkpoint left out of the new catalog, and why. */
+    private static final class Skip extends IOException {
+        Skip(String message) {
+            super(message);
+        }
+    }
+
+    private void addCheckpoint(Handle h, long id, Path file) throws IOException {
+        ManifestVisitor v = new ManifestVisitor(h, id, file);
+        try (InputStream in = Files.newInputStream(file)) {
+            ManifestReader.read(in, file.toString(), v);
+        }
+        int missing = h.createQuery("""
+                SELECT COUNT(*) FROM part_chunks pc JOIN parts p ON p.id = pc.part_id
+                LEFT JOIN chunks c ON c.digest = pc.digest WHERE p.checkpoint_id = ? AND c.digest IS NULL""")
+                .bind(0, id).mapTo(Integer.class).one();
+        if (missing > 0) {
+            throw new Skip("WPAR " + v.header.wpar() + ": " + missing + " of its chunks lie in no intact pack record");
+        }
+        Map<String, String> a = v.attributes;
+        long fileTime = Files.getLastModifiedTime(file).toMillis();
+        long created = number(a, "created_at", fileTime);
+        String health = a.getOrDefault("health", "unknown");
+        h.createUpdate("""
+                UPDATE checkpoints SET state = 'complete', health = :health, health_reason = :reason, health_at = :created,
+                  host = :host, upload_key = :key, created_at = :created, completed_at = :completed,
+                  logical_bytes = :logical, stored_bytes = :stored, chunk_count = :chunks, new_chunk_count = :newChunks,
+                  part_count = :parts WHERE id = :id""")
+                .bind("health", Set.of("good", "bad", "unknown").contains(health) ? health : "unknown")
+                .bind("reason", a.getOrDefault("health_reason", ""))
+                .bind("host", a.getOrDefault("host", ""))
+                .bind("key", a.get("upload_key"))
+                .bind("created", created)
+                .bind("completed", number(a, "completed_at", fileTime))
+                .bind("logical", number(a, "logical_bytes", v.logical))
+                .bind("stored", number(a, "stored_bytes", 0))
+                .bind("chunks", number(a, "chunk_count", v.chunks))
+                .bind("newChunks", number(a, "new_chunk_count", 0))
+                .bind("parts", v.parts)
+                .bind("id", id)
+                .execute();
+    }
+
+    private static long number(Map<String, String> a, String key, long otherwise) {
+        try {
+            return a.containsKey(key) ? Long.parseLong(a.get(key)) : otherwise;
+        } catch (NumberFormatException e) {
+            return otherwise;
+        }
+    }
+
+    /** Inserts what a manifest says as it is read: one part at a time, chunk lists in batches. */
+    private static final class ManifestVisitor implements ManifestReader.Visitor {
+        private final Handle h;
+        private final long id;
+        private final Path file;
+        private CheckpointHeader header;
+        private Map<String, String> attributes = Map.of();
+        private final List<Integer> seqs = new ArrayList<>();
+        private final List<byte[]> digests = new ArrayList<>();
+        private long partId;
+        private int partChunks;
+        private int parts;
+        private long logical;
+        private long chunks;
+
+        ManifestVisitor(Handle h, long id, Path file) {
+            this.h = h;
+            this.id = id;
+            this.file = file;
+        }
+
+        @Override
+        public void header(CheckpointHeader header) throws IOException {
+            if (header.id() != id) {
+                throw new ManifestException(file + ": says it is checkpoint " + header.id() + ", but is named for " + id);
+            }
+            this.header = header;
+            long now = System.currentTimeMillis();
+            h.attach(WparDao.class).ensure(header.wpar(), now);
+            h.execute("INSERT INTO checkpoints (id, wpar, taken_at, kind, state, created_at) VALUES (?, ?, ?, ?, 'uploading', ?)",
+                    id, header.wpar(), header.takenAtMillis(), header.kind(), now);
+            if (!header.labels().isEmpty()) {
+                h.attach(LabelDao.class).add(id, header.labels());
+            }
+        }
+
+        @Override
+        public void beginPart(PartInfo part) {
+            partId = h.attach(PartDao.class).create(id, parts, part.name(), part.type().code(), part.mode(),
+                    part.mtimeMillis(), part.linkTarget());
+            partChunks = 0;
+        }
+
+        @Override
+        public void chunk(byte[] digest, int rawLength) {
+            seqs.add(partChunks++);
+            digests.add(digest.clone());
+            if (seqs.size() == BATCH) {
+                flush();
+            }
+        }
+
+        private void flush() {
+            if (!seqs.isEmpty()) {
+                h.attach(PartChunkDao.class).add(partId, seqs, digests);
+                seqs.clear();
+                digests.clear();
+            }
+        }
+
+        @Override
+        public void endPart(long length, byte[] sha256, int chunkCount) {
+            flush();
+            h.attach(PartDao.class).finish(partId, length, sha256, chunkCount);
+            parts++;
+            logical += length;
+            chunks += chunkCount;
+        }
+
+        @Override
+        public void attributes(Map<String, String> a) {
+            attributes = new TreeMap<>(a);
+        }
+    }
+
+    // --- journal ----------------------------------------------------------------------------
+
+    /**
+     * The journal's content as a snapshot of {@code catalog}: each complete checkpoint's health and
+     * protection, each WPAR's owner, and the highest checkpoint id used. Replaces a journal grown
+     * long; replaying it yields what replaying the long one did.
+     */
+    public static List<com.fasterxml.jackson.databind.node.ObjectNode> journalSnapshot(Catalog catalog) throws IOException {
+        return catalog.read(h -> {
+            List<com.fasterxml.jackson.databind.node.ObjectNode> out = new ArrayList<>();
+            long now = System.currentTimeMillis();
+            for (CheckpointRow r : h.attach(CheckpointDao.class).listComplete()) {
+                long at = h.createQuery("SELECT COALESCE(health_at, created_at) FROM checkpoints WHERE id = ?")
+                        .bind(0, r.id()).mapTo(Long.class).one();
+                out.add(Journal.health(r.id(), r.health(), r.healthReason() == null ? "" : r.healthReason(), at));
+                if (r.isProtected()) {
+                    out.add(Journal.protect(r.id(), true, now));
+                }
+            }
+            h.createQuery("SELECT name, owner_host, epoch FROM wpars WHERE owner_host IS NOT NULL")
+                    .map((rs, ctx) -> Journal.owner(rs.getString(1), rs.getString(2), rs.getLong(3), now))
+                    .forEach(out::add);
+            long maxId = h.createQuery("SELECT COALESCE(MAX(seq), 0) FROM sqlite_sequence WHERE name = 'checkpoints'")
+                    .mapTo(Long.class).one();
+            out.add(Journal.idsAbove(maxId, now));
+            return out;
+        });
+    }
+
+    private void replayJournal(Report report) throws IOException {
+        Journal.Contents journal = Journal.read(ds.journalPath());
+        report.journalDamagedLines = journal.damagedLines();
+        progress.accept("replaying " + journal.events().size() + " journal event(s)");
+        Set<Long> present = new HashSet<>(catalog.read(h ->
+                h.createQuery("SELECT id FROM checkpoints WHERE state = 'complete'").mapTo(Long.class).list()));
+        catalog.write(h -> {
+            for (JsonNode e : journal.events()) {
+                report.journalEvents++;
+                String op = e.path("op").asText();
+                long id = e.path("id").asLong(-1);
+                if (id >= 0) {
+                    report.nextCheckpointIdAbove = Math.max(report.nextCheckpointIdAbove, id);
+                }
+                switch (op) {
+                    case "health", "protect" -> {
+                        if (!present.contains(id)) {
+                            report.journalEventsForRemovedCheckpoints++;
+                        } else if (op.equals("health")) {
+                            h.attach(CheckpointDao.class).setHealth(id, e.path("health").asText("unknown"),
+                                    e.path("reason").asText(""), e.path("at").asLong());
+                        } else {
+                            h.attach(CheckpointDao.class).setProtected(id, e.path("protected").asBoolean());
+                        }
+                    }
+                    case "owner" -> {
+                        String wpar = e.path("wpar").asText();
+                        h.attach(WparDao.class).ensure(wpar, e.path("at").asLong());
+                        h.execute("UPDATE wpars SET owner_host = ?, epoch = ? WHERE name = ?",
+                                e.path("host").asText(), e.path("epoch").asLong(), wpar);
+                    }
+                    case "ids_above" -> { } // counted above
+                    default -> report.journalDamagedLines++; // written by a newer ckpt: not understood
+                }
+            }
+            // New checkpoints must not take the id of one the journal or a left-out manifest names.
+            long above = report.nextCheckpointIdAbove;
+            if (h.execute("UPDATE sqlite_sequence SET seq = MAX(seq, ?) WHERE name = 'checkpoints'", above) == 0) {
+                h.execute("INSERT INTO sqlite_sequence (name, seq) VALUES ('checkpoints', ?)", above);
+            }
+            return null;
+        });
+    }
+}

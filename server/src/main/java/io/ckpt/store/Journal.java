@@ -1,0 +1,184 @@
+package io.ckpt.store;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.zip.CRC32C;
+
+/**
+ * The datastore's record of catalog state that changes after a checkpoint's manifest is written:
+ * health marks, protection, WPAR ownership. With the packs and the manifests it is enough to
+ * rebuild a lost catalog ({@code ckpt server rebuild-catalog}) that says what the lost one said.
+ *
+ * <p>One event per line, {@code CRC32C(8 hex) SP JSON LF}, appended and fsynced before the
+ * catalog transaction that makes the same change commits. A torn last line (a crash during the
+ * append) is ignored on reading; so is any line whose CRC does not match, with a count in the
+ * result. Layout and events: docs/FORMAT.md, "Journal".
+ */
+public final class Journal implements AutoCloseable {
+    public static final String FILE = "catalog.journal";
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final Path file;
+    private FileChannel channel;
+
+    public Journal(Path file) {
+        this.file = file;
+    }
+
+    public Path file() {
+        return file;
+    }
+
+    /** A health mark: what {@code ckpt mark-good/mark-bad} and a failed start record. */
+    public static ObjectNode health(long checkpointId, String health, String reason, long at) {
+        return event("health", at).put("id", checkpointId).put("health", health).put("reason", reason);
+    }
+
+    /** Protection set or lifted. */
+    public static ObjectNode protect(long checkpointId, boolean on, long at) {
+        return event("protect", at).put("id", checkpointId).put("protected", on);
+    }
+
+    /** A WPAR's owning host and ownership epoch. */
+    public static ObjectNode owner(String wpar, String host, long epoch, long at) {
+        return event("owner", at).put("wpar", wpar).put("host", host).put("epoch", epoch);
+    }
+
+    /** The next checkpoint id must be above {@code id} (written when the journal is compacted). */
+    public static ObjectNode idsAbove(long id, long at) {
+        return event("ids_above", at).put("id", id);
+    }
+
+    private static ObjectNode event(String op, long at) {
+        return JSON.createObjectNode().put("op", op).put("at", at);
+    }
+
+    /** Appends one event and makes it durable before returning. */
+    public synchronized void append(ObjectNode event) throws IOException {
+        if (channel == null) {
+            Files.createDirectories(file.getParent());
+            boolean created = !Files.exists(file);
+            boolean tornLastLine = false;
+            if (!created) {
+                try (FileChannel r = FileChannel.open(file, StandardOpenOption.READ)) {
+                    ByteBuffer last = ByteBuffer.allocate(1);
+                    tornLastLine = r.size() > 0 && r.read(last, r.size() - 1) == 1 && last.get(0) != '\n';
+                }
+            }
+            channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+            if (created) {
+                Datastore.fsyncDirectory(file.getParent());
+            }
+            if (tornLastLine) {
+                channel.write(ByteBuffer.wrap(new byte[] {'\n'})); // end a line torn by a crash, so ours stands alone
+            }
+        }
+        ByteBuffer line = ByteBuffer.wrap(line(event));
+        while (line.hasRemaining()) {
+            channel.write(line);
+        }
+        channel.force(false);
+    }
+
+    private static byte[] line(ObjectNode event) throws IOException {
+        byte[] json = JSON.writeValueAsBytes(event);
+        CRC32C crc = new CRC32C();
+        crc.update(json);
+        byte[] prefix = String.format("%08x ", crc.getValue()).getBytes(StandardCharsets.US_ASCII);
+        byte[] out = new byte[prefix.length + json.length + 1];
+        System.arraycopy(prefix, 0, out, 0, prefix.length);
+        System.arraycopy(json, 0, out, prefix.length, json.length);
+        out[out.length - 1] = '\n';
+        return out;
+    }
+
+    /** The events in file order, and how many lines were skipped as damaged. */
+    public record Contents(List<JsonNode> events, int damagedLines) {}
+
+    /** Reads every intact event; a missing journal reads as empty. */
+    public static Contents read(Path file) throws IOException {
+        List<JsonNode> events = new ArrayList<>();
+        int damaged = 0;
+        try (BufferedReader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            String line;
+            while ((line = in.readLine()) != null) {
+                JsonNode event = parse(line);
+                if (event == null) {
+                    damaged++;
+                } else {
+                    events.add(event);
+                }
+            }
+        } catch (NoSuchFileException e) {
+            return new Contents(List.of(), 0);
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
+        }
+        return new Contents(events, damaged);
+    }
+
+    private static JsonNode parse(String line) {
+        if (line.length() < 10 || line.charAt(8) != ' ') {
+            return null;
+        }
+        byte[] json = line.substring(9).getBytes(StandardCharsets.UTF_8);
+        CRC32C crc = new CRC32C();
+        crc.update(json);
+        try {
+            if (Long.parseLong(line.substring(0, 8), 16) != crc.getValue()) {
+                return null;
+            }
+            JsonNode n = JSON.readTree(json);
+            return n != null && n.isObject() && n.hasNonNull("op") ? n : null;
+        } catch (IOException | NumberFormatException e) {
+            return null;
+        }
+    }
+
+    /** Size of the journal file in bytes (0 when there is none). */
+    public long size() throws IOException {
+        return Files.exists(file) ? Files.size(file) : 0;
+    }
+
+    /**
+     * Replaces the journal with {@code snapshot} (the current state, one event per fact),
+     * atomically: a crash leaves either the old journal or the new one.
+     */
+    public synchronized void rewrite(List<ObjectNode> snapshot) throws IOException {
+        Files.createDirectories(file.getParent());
+        Path tmp = file.resolveSibling(FILE + ".tmp");
+        try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING)) {
+            for (ObjectNode e : snapshot) {
+                ByteBuffer b = ByteBuffer.wrap(line(e));
+                while (b.hasRemaining()) {
+                    out.write(b);
+                }
+            }
+            out.force(true);
+        }
+        close();
+        Datastore.moveDurably(tmp, file);
+    }
+
+    @Override
+    public synchronized void close() throws IOException {
+        if (channel != null) {
+            channel.close();
+            channel = null;
+        }
+    }
+}
