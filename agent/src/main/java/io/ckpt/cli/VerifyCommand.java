@@ -18,7 +18,7 @@ import picocli.CommandLine.Option;
         },
         footer = {
             "",
-            "JSON (--json): {\"ok\", \"full\", \"chunks_checked\", \"bytes_checked\", \"packs_checked\", \"damaged_chunks\", \"chunk_problems\": [{\"digest\", \"problem\"}], \"damaged_checkpoints\": [{\"id\", \"wpar\", \"taken_at\", \"parts\": [{\"name\", \"problems\"}]}], \"duration_ms\"}.",
+            "JSON (--json): {\"ok\", \"full\", \"share_percent\", \"packs_total\", \"packs_selected\", \"chunks_checked\", \"bytes_checked\", \"packs_checked\", \"damaged_chunks\", \"chunk_problems\": [{\"digest\", \"problem\"}], \"damaged_checkpoints\": [{\"id\", \"wpar\", \"taken_at\", \"parts\": [{\"name\", \"problems\"}]}], \"duration_ms\"}.",
             "",
             "Examples:",
             "  ckpt verify",

@@ -27,13 +27,17 @@ public interface ChunkDao {
     @SqlUpdate("DELETE FROM chunks WHERE pack_id = :pack AND offset >= :from")
     int forgetFrom(@Bind("pack") long packId, @Bind("from") long fromOffset);
 
-    /** The next page of all chunk locations in pack order, after ({@code pack}, {@code offset}). */
+    /**
+     * The next page of chunk locations in pack order, after ({@code pack}, {@code offset}) and in
+     * packs up to {@code throughPack}; an index range over {@code chunks_by_pack}.
+     */
     @RegisterRowMapper(ChunkRef.Mapper.class)
     @SqlQuery("""
             SELECT 0 AS seq, digest, pack_id, offset, raw_length, stored_length, codec FROM chunks
-            WHERE pack_id > :pack OR (pack_id = :pack AND offset > :offset)
+            WHERE (pack_id > :pack OR (pack_id = :pack AND offset > :offset)) AND pack_id <= :through
             ORDER BY pack_id, offset LIMIT :limit""")
-    List<ChunkRef> pageInPackOrder(@Bind("pack") long packId, @Bind("offset") long offset, @Bind("limit") int limit);
+    List<ChunkRef> pageInPackOrder(@Bind("pack") long packId, @Bind("offset") long offset,
+            @Bind("through") long throughPack, @Bind("limit") int limit);
 
     /** Up to {@code limit} chunks no chunk list uses (garbage), with their sizes. */
     @RegisterRowMapper(ChunkRef.Mapper.class)

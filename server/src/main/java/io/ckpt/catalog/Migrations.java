@@ -16,7 +16,7 @@ import org.jdbi.v3.core.Handle;
 final class Migrations {
     /** Every migration ever shipped, in order. Never edit one: add the next. */
     static final List<String> SCRIPTS = List.of("V1__create_catalog.sql", "V2__health_and_upload_key.sql",
-            "V3__part_chunks_by_digest.sql");
+            "V3__part_chunks_by_digest.sql", "V4__chunks_by_pack.sql");
 
     private Migrations() {}
 

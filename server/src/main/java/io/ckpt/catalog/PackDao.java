@@ -1,6 +1,8 @@
 package io.ckpt.catalog;
 
 import java.util.List;
+import java.util.Optional;
+import org.jdbi.v3.sqlobject.customizer.Bind;
 import org.jdbi.v3.sqlobject.statement.GetGeneratedKeys;
 import org.jdbi.v3.sqlobject.statement.SqlQuery;
 import org.jdbi.v3.sqlobject.statement.SqlUpdate;
@@ -29,4 +31,11 @@ public interface PackDao {
 
     @SqlQuery("SELECT COUNT(*) FROM packs")
     long count();
+
+    @SqlQuery("SELECT COUNT(*) FROM packs WHERE id > ?")
+    long countAfter(long id);
+
+    /** The id of the pack {@code skip} places after the first pack whose id is above {@code after}. */
+    @SqlQuery("SELECT id FROM packs WHERE id > :after ORDER BY id LIMIT 1 OFFSET :skip")
+    Optional<Long> nthAfter(@Bind("after") long after, @Bind("skip") long skip);
 }

@@ -19,23 +19,26 @@ import java.util.regex.Pattern;
 
 /**
  * The server config's retention and maintenance sections (docs/RETENTION.md, "Server config"):
- * a policy per WPAR glob (first match wins) with a default, the time zone of the buckets, and
- * how often prune, gc and verify run on their own. Validated whole when loaded: a config with
- * one bad value is refused, and a reload keeps the previous one.
+ * a policy per WPAR glob (first match wins) with a default, the time zone of the buckets, how
+ * often prune, gc and verify run on their own, and what share of the packs (1 to 100 percent) each
+ * scheduled verify reads, with or without SHA-256. Validated whole when loaded: a config with one
+ * bad value is refused, and a reload keeps the previous one.
  */
 public record RetentionConfig(ZoneId zone, Optional<RetentionPolicy> defaultPolicy, List<Rule> rules,
-        Optional<Duration> pruneEvery, Optional<Duration> gcEvery, Optional<Duration> verifyEvery) {
+        Optional<Duration> pruneEvery, Optional<Duration> gcEvery, Optional<Duration> verifyEvery,
+        int verifySharePercent, boolean verifyFull) {
 
     /** A policy for the WPARs whose names match {@code glob}. */
     public record Rule(String glob, Pattern pattern, RetentionPolicy policy) {}
 
     /** No config file: UTC, no policies, nothing scheduled. */
     public static final RetentionConfig NONE = new RetentionConfig(ZoneOffset.UTC, Optional.empty(), List.of(),
-            Optional.empty(), Optional.empty(), Optional.empty());
+            Optional.empty(), Optional.empty(), Optional.empty(), 100, false);
 
     private static final Set<String> TOP = Set.of("retention", "schedule");
     private static final Set<String> RETENTION = Set.of("time-zone", "default", "wpars");
-    private static final Set<String> SCHEDULE = Set.of("prune", "gc", "verify");
+    private static final Set<String> SCHEDULE = Set.of("prune", "gc", "verify", "verify-share", "verify-full");
+    private static final Pattern PERCENT = Pattern.compile("(\\d{1,3})%");
 
     /** The policy for {@code wpar}: the first rule whose glob matches, else the default. */
     public Optional<RetentionPolicy> policyFor(String wpar) {
@@ -105,7 +108,7 @@ public record RetentionConfig(ZoneId zone, Optional<RetentionPolicy> defaultPoli
             requireMap(sched, "schedule", SCHEDULE);
         }
         return new RetentionConfig(zone, def, List.copyOf(rules), every(sched, "prune"), every(sched, "gc"),
-                every(sched, "verify"));
+                every(sched, "verify"), share(sched.path("verify-share")), full(sched.path("verify-full")));
     }
 
     private static RetentionPolicy policy(JsonNode node, String at) {
@@ -150,6 +153,31 @@ public record RetentionConfig(ZoneId zone, Optional<RetentionPolicy> defaultPoli
             case "h" -> Duration.ofHours(n);
             default -> Duration.ofDays(n);
         });
+    }
+
+    /** A whole percentage from 1% to 100%, written with its % sign; absent is 100%. */
+    private static int share(JsonNode v) {
+        if (v.isMissingNode() || v.isNull()) {
+            return 100;
+        }
+        String text = v.asText().strip();
+        java.util.regex.Matcher m = PERCENT.matcher(text);
+        int n = m.matches() ? Integer.parseInt(m.group(1)) : 0;
+        if (n < 1 || n > 100) {
+            throw new InvalidPolicyException("schedule.verify-share: '" + text
+                    + "' is not a share of the packs (use a whole percentage from 1% to 100%, such as 10%)");
+        }
+        return n;
+    }
+
+    private static boolean full(JsonNode v) {
+        if (v.isMissingNode() || v.isNull()) {
+            return false;
+        }
+        if (!v.isBoolean()) {
+            throw new InvalidPolicyException("schedule.verify-full: '" + v.asText() + "' is not true or false");
+        }
+        return v.asBoolean();
     }
 
     private static void requireMap(JsonNode node, String at, Set<String> keys) {

@@ -17,7 +17,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Prune, GC and verify on the intervals of the server config, one at a time on a thread of
- * their own. A reload replaces the intervals and the policies; a run under way finishes.
+ * their own; verify reads the configured share of the packs each time. A reload replaces the
+ * intervals, the policies and the share; a run under way finishes.
  */
 final class Maintenance implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Maintenance.class);
@@ -50,9 +51,11 @@ final class Maintenance implements AutoCloseable {
                 log.error("scheduled gc failed: {}", e.getMessage());
             }
         });
-        every(cfg.verifyEvery(), "verify", () -> {
+        String verify = "verify" + (cfg.verifyFull() ? " --full" : "")
+                + (cfg.verifySharePercent() < 100 ? " of " + cfg.verifySharePercent() + "% of the packs" : "");
+        every(cfg.verifyEvery(), verify, () -> {
             try {
-                var r = verifier.verify(null, false);
+                var r = verifier.verifyShare(cfg.verifySharePercent(), cfg.verifyFull());
                 if (!r.path("ok").asBoolean()) {
                     log.error("scheduled verify found damage: {} chunk(s), checkpoints {}; run 'ckpt verify' for details",
                             r.path("damaged_chunks").asLong(), r.path("damaged_checkpoints").findValuesAsText("id"));

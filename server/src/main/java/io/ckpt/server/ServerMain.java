@@ -68,8 +68,9 @@ public final class ServerMain implements Callable<Integer> {
     Long reserveMiB;
 
     @Option(names = "--config", paramLabel = "FILE",
-            description = "Server config (YAML): retention policies per WPAR glob and how often prune, gc and verify"
-                    + " run (docs/RETENTION.md). SIGHUP reloads it; an invalid new one is refused and the old kept.")
+            description = "Server config (YAML): retention policies per WPAR glob, how often prune, gc and verify"
+                    + " run, and the share of packs each scheduled verify reads (docs/RETENTION.md). SIGHUP reloads it;"
+                    + " an invalid new one is refused and the old kept.")
     Path config;
 
     @Option(names = "--debug", description = "Print stack traces with errors.")

@@ -36,6 +36,18 @@ class RetentionConfigTest {
         assertEquals(Optional.of(Duration.ofHours(1)), c.pruneEvery());
         assertEquals(Optional.of(Duration.ofDays(1)), c.gcEvery());
         assertEquals(Optional.empty(), c.verifyEvery());
+        assertEquals(100, c.verifySharePercent(), "by default a scheduled verify reads every pack");
+        assertEquals(false, c.verifyFull());
+    }
+
+    @Test
+    void scheduledVerifyReadsTheConfiguredShareOfThePacks(@TempDir Path dir) throws Exception {
+        RetentionConfig c = load(dir, "schedule: { verify: 6h, verify-share: 10%, verify-full: true }\n");
+        assertEquals(Optional.of(Duration.ofHours(6)), c.verifyEvery());
+        assertEquals(10, c.verifySharePercent());
+        assertEquals(true, c.verifyFull());
+        assertEquals(1, load(dir, "schedule: { verify: 1d, verify-share: \" 1% \" }\n").verifySharePercent());
+        assertEquals(100, load(dir, "schedule: { verify: 1d, verify-share: 100%, verify-full: false }\n").verifySharePercent());
     }
 
     @Test
@@ -57,6 +69,12 @@ class RetentionConfigTest {
             {"retention:\n  wpars:\n    - { match: db*, policy: { keep-last: 1 }, extra: 1 }\n", "retention.wpars[0]: unknown key 'extra'"},
             {"schedule: { prune: sometimes }\n", "schedule.prune: 'sometimes' is not an interval"},
             {"schedule: { backup: 1h }\n", "schedule: unknown key 'backup'"},
+            {"schedule: { verify-share: 0% }\n", "schedule.verify-share: '0%' is not a share of the packs (use a whole percentage from 1% to 100%"},
+            {"schedule: { verify-share: 101% }\n", "schedule.verify-share: '101%' is not a share"},
+            {"schedule: { verify-share: 10 }\n", "schedule.verify-share: '10' is not a share"},
+            {"schedule: { verify-share: 0.1 }\n", "schedule.verify-share: '0.1' is not a share"},
+            {"schedule: { verify-share: 2.5% }\n", "schedule.verify-share: '2.5%' is not a share"},
+            {"schedule: { verify-full: sometimes }\n", "schedule.verify-full: 'sometimes' is not true or false"},
             {"retain: {}\n", "(top level): unknown key 'retain'"},
         };
         for (String[] c : cases) {

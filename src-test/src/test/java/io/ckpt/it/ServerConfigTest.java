@@ -65,11 +65,17 @@ class ServerConfigTest {
 
     @Test
     void brokenConfigStopsTheStartWithTheKeyNamed(@TempDir Path dir) throws Exception {
-        Path config = Files.writeString(dir.resolve("server.yaml"), "retention:\n  default: { keep-daily: -2 }\n");
-        ServerProcess.Exited exited = ServerProcess.on(dir.resolve("datastore")).args("--config", config.toString())
-                .startExpectingExit();
-        assertEquals(2, exited.exitCode(), exited::log);
-        assertTrue(exited.log().contains("server.yaml: retention.default: keep-daily: -2"), exited::log);
+        String[][] cases = {
+            {"retention:\n  default: { keep-daily: -2 }\n", "server.yaml: retention.default: keep-daily: -2"},
+            {"schedule: { verify: 1d, verify-share: 150% }\n", "server.yaml: schedule.verify-share: '150%' is not a share of the packs"},
+        };
+        for (String[] c : cases) {
+            Path config = Files.writeString(dir.resolve("server.yaml"), c[0]);
+            ServerProcess.Exited exited = ServerProcess.on(dir.resolve("datastore")).args("--config", config.toString())
+                    .startExpectingExit();
+            assertEquals(2, exited.exitCode(), exited::log);
+            assertTrue(exited.log().contains(c[1]), exited::log);
+        }
     }
 
     private static void awaitCount(Cli ckpt, String wpar, int n) throws InterruptedException {

@@ -7,12 +7,17 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Random;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** ckpt verify finds a flipped byte in a pack and names the checkpoints and parts it breaks. */
+/**
+ * ckpt verify finds a flipped byte in a pack and names the checkpoints and parts it breaks; the
+ * scheduled verify reads its configured share of the packs per run and logs damage as an ERROR.
+ */
 class VerifyTest {
     @Test
     void verifyFindsAFlippedPackByteAndNamesTheAffectedCheckpoint(@TempDir Path dir) throws Exception {
@@ -36,16 +41,7 @@ class VerifyTest {
             }
             server.stop();
         }
-        Path pack;
-        try (Stream<Path> s = Files.walk(datastore.resolve("packs"))) {
-            pack = s.filter(p -> p.toString().endsWith(".pack")).findFirst().orElseThrow();
-        }
-        try (RandomAccessFile f = new RandomAccessFile(pack.toFile(), "rw")) {
-            f.seek(1000); // inside the first record: app01's first chunk
-            int v = f.read();
-            f.seek(1000);
-            f.write(v ^ 0x10);
-        }
+        flipByte(firstPack(datastore), 1000); // inside the first record: app01's first chunk
         try (ServerProcess server = ServerProcess.start(datastore)) {
             Cli ckpt = Cli.against(server);
             Cli.Result damaged = ckpt.run("verify", "--json").assertExit(5);
@@ -64,6 +60,55 @@ class VerifyTest {
             assertEquals(0, ckpt.run("verify", "--wpar", "app02", "--json").assertExit(5).json()
                     .path("damaged_checkpoints").size(), "the damage does not touch app02's checkpoint " + second);
             ckpt.run("restore", "--wpar", "app02", "--id", Long.toString(second), "--to", dir.resolve("b.out").toString()).assertOk();
+        }
+    }
+
+    @Test
+    void scheduledShareRunsRotateThroughThePacksAndLogTheDamagedCheckpoint(@TempDir Path dir) throws Exception {
+        byte[] a = new byte[3 << 20];
+        new Random(21).nextBytes(a);
+        Path imgA = Files.write(dir.resolve("memory-a.img"), a);
+        Path datastore = dir.resolve("datastore");
+        long first;
+        try (ServerProcess server = ServerProcess.on(datastore).args("--pack-size", "1").start()) {
+            first = Cli.against(server).run("push", "--wpar", "app01", "--json", imgA.toString()).assertOk().json().path("id").asLong();
+            server.stop();
+        }
+        flipByte(firstPack(datastore), 1000); // inside the first record of pack 1: app01's first chunk
+        Path config = Files.writeString(dir.resolve("server.yaml"), "schedule: { verify: 1s, verify-share: 50% }\n");
+        try (ServerProcess server = ServerProcess.on(datastore).args("--pack-size", "1", "--config", config.toString()).start()) {
+            server.awaitLog(Pattern.compile("verify of 50% of the packs runs every PT1S"), Duration.ofSeconds(10));
+            // Each run reads half of the packs (a clean one and the damaged one, in some order), so
+            // within two runs the one that reads pack 1 logs the damage, naming the checkpoint.
+            server.awaitLog(Pattern.compile("verify of 50% of the packs \\(pack ids \\d+ to \\d+\\): .* 0 damaged"),
+                    Duration.ofSeconds(30));
+            server.awaitLog(Pattern.compile("verify of 50% of the packs \\(pack ids 1 to \\d+\\): .* 1 damaged"),
+                    Duration.ofSeconds(30));
+            server.awaitLog(Pattern.compile("ERROR .*scheduled verify found damage: 1 chunk\\(s\\), checkpoints \\[" + first + "\\]"),
+                    Duration.ofSeconds(30));
+
+            // A reload with a share out of range is refused; the running share goes on.
+            Files.writeString(config, "schedule: { verify: 1s, verify-share: 0% }\n");
+            int mark = server.logMark();
+            new ProcessBuilder("kill", "-HUP", Long.toString(server.pid())).inheritIO().start().waitFor();
+            server.awaitLog(mark, Pattern.compile("config reload failed, keeping the running config: "
+                    + "server.yaml: schedule.verify-share: '0%' is not a share of the packs"), Duration.ofSeconds(30));
+            server.awaitLog(mark, Pattern.compile("verify of 50% of the packs \\(pack ids"), Duration.ofSeconds(30));
+        }
+    }
+
+    private static Path firstPack(Path datastore) throws Exception {
+        try (Stream<Path> s = Files.walk(datastore.resolve("packs"))) {
+            return s.filter(p -> p.toString().endsWith(".pack")).sorted().findFirst().orElseThrow();
+        }
+    }
+
+    private static void flipByte(Path file, long position) throws Exception {
+        try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "rw")) {
+            f.seek(position);
+            int v = f.read();
+            f.seek(position);
+            f.write(v ^ 0x10);
         }
     }
 }
