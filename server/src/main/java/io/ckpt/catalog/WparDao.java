@@ -9,6 +9,20 @@ public interface WparDao {
     @SqlUpdate("INSERT INTO wpars (name, created_at) VALUES (?, ?) ON CONFLICT (name) DO NOTHING")
     void ensure(String name, long now);
 
+    /** A WPAR's owning host (null when none has claimed it) and ownership epoch. */
+    record Owner(String name, String ownerHost, long epoch) {}
+
+    @SqlQuery("SELECT name, owner_host, epoch FROM wpars WHERE name = ?")
+    @org.jdbi.v3.sqlobject.config.RegisterConstructorMapper(Owner.class)
+    java.util.Optional<Owner> owner(String name);
+
+    @SqlQuery("SELECT name, owner_host, epoch FROM wpars ORDER BY name")
+    @org.jdbi.v3.sqlobject.config.RegisterConstructorMapper(Owner.class)
+    List<Owner> owners();
+
+    @SqlUpdate("UPDATE wpars SET owner_host = ?, epoch = ? WHERE name = ?")
+    int setOwner(String host, long epoch, String name);
+
     @SqlQuery("SELECT COUNT(*) > 0 FROM wpars WHERE name = ?")
     boolean exists(String name);
 

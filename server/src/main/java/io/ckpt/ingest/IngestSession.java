@@ -154,6 +154,7 @@ public final class IngestSession {
         String dbKey = key.isEmpty() ? null : key;
         long id = catalog.write(h -> {
             h.attach(WparDao.class).ensure(wpar, now);
+            io.ckpt.control.Ownership.checkUpload(h, ds.journal(), wpar, host, now);
             CheckpointDao dao = h.attach(CheckpointDao.class);
             if (dbKey != null && dao.findByKey(wpar, dbKey).isPresent()) {
                 throw new IngestException(ErrorCode.CONFLICT, "an upload with key '" + key + "' for WPAR " + wpar

@@ -30,6 +30,7 @@ public final class CatalogQueries {
 
     private final Catalog catalog;
     private final Journal journal;
+    private final io.ckpt.control.Ownership ownership;
     private final io.ckpt.retention.Pruner pruner;
     private final io.ckpt.verify.Verifier verifier;
     private final io.ckpt.gc.GarbageCollector gc;
@@ -42,6 +43,7 @@ public final class CatalogQueries {
             io.ckpt.verify.Verifier verifier, io.ckpt.gc.GarbageCollector gc) {
         this.catalog = catalog;
         this.journal = journal;
+        this.ownership = new io.ckpt.control.Ownership(catalog, journal);
         this.pruner = pruner;
         this.verifier = verifier;
         this.gc = gc;
@@ -72,6 +74,17 @@ public final class CatalogQueries {
             case "mark" -> mark(requiredId(req), text(req, "health"), text(req, "reason"));
             case "protect" -> protect(requiredId(req), req.path("protected").asBoolean(true));
             case "prune" -> prune(req);
+            case "owner" -> ownerJson(requiredText(req, "wpar"));
+            case "claim" -> {
+                var o = ownership.claim(requiredText(req, "wpar"), requiredText(req, "host"), req.path("take_over").asBoolean(false));
+                ObjectNode n = JSON.createObjectNode().put("wpar", o.wpar()).put("owner", o.host()).put("epoch", o.epoch());
+                n.put("previous_owner", o.previousHost());
+                yield n.put("changed", o.changed());
+            }
+            case "confirm" -> {
+                ownership.confirm(requiredText(req, "wpar"), requiredText(req, "host"), req.path("epoch").asLong(-1));
+                yield ownerJson(requiredText(req, "wpar"));
+            }
             case "verify" -> {
                 if (verifier == null) {
                     throw new IngestException(ErrorCode.BAD_REQUEST, "verify is not available on this server");
@@ -87,6 +100,22 @@ public final class CatalogQueries {
             default -> throw new IngestException(ErrorCode.BAD_REQUEST, "unknown request op '" + op + "'");
         };
         return JSON.writeValueAsString(out);
+    }
+
+    private ObjectNode ownerJson(String wpar) throws IOException {
+        var o = ownership.owner(wpar).orElseThrow(() -> new NotFoundException(
+                "unknown WPAR '" + wpar + "': no checkpoint was ever uploaded for it"));
+        ObjectNode n = JSON.createObjectNode().put("wpar", wpar);
+        n.put("owner", o.ownerHost());
+        return n.put("epoch", o.epoch());
+    }
+
+    private static String requiredText(JsonNode req, String field) throws IngestException {
+        String v = text(req, field);
+        if (v == null || v.isEmpty()) {
+            throw new IngestException(ErrorCode.BAD_REQUEST, "request '" + req.path("op").asText() + "' needs '" + field + "'");
+        }
+        return v;
     }
 
     private ObjectNode list(String wpar, boolean all) throws IOException {
