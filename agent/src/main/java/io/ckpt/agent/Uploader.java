@@ -137,7 +137,8 @@ final class Uploader implements Runnable {
      */
     static boolean retryable(IOException e) {
         if (e instanceof ClientException c) {
-            return c.isUnreachable() || c.code() != ErrorCode.BAD_REQUEST;
+            // FENCED: this host lost the WPAR to another; its checkpoints must never be written there.
+            return c.isUnreachable() || (c.code() != ErrorCode.BAD_REQUEST && c.code() != ErrorCode.FENCED);
         }
         return !(e instanceof java.nio.file.NoSuchFileException);
     }

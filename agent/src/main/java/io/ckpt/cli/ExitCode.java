@@ -26,7 +26,7 @@ final class ExitCode {
                 case NOT_FOUND -> NOT_FOUND;
                 case CORRUPT -> CORRUPT;
                 case NO_SPACE -> NO_SPACE;
-                case REFUSED, UNSUPPORTED_VERSION -> REFUSED;
+                case REFUSED, FENCED, UNSUPPORTED_VERSION -> REFUSED;
                 case BAD_REQUEST -> USAGE;
                 default -> ERROR;
             };

@@ -17,7 +17,12 @@ public enum ErrorCode {
     /** The peer may not do this (authentication, fencing). */
     REFUSED(7),
     /** The request conflicts with the current state (the server is shutting down, say). */
-    CONFLICT(8);
+    CONFLICT(8),
+    /**
+     * The host does not own the WPAR (it moved by a relocation, failover or take-over): its
+     * uploads and starts are refused for good, so retrying is pointless.
+     */
+    FENCED(9);
 
     private final int code;
 

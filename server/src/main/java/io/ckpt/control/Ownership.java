@@ -52,7 +52,7 @@ public final class Ownership {
             return;
         }
         if (!o.ownerHost().equals(host)) {
-            throw new IngestException(ErrorCode.REFUSED, fenced(wpar, o, host.isEmpty() ? "an unnamed client" : "host " + host,
+            throw new IngestException(ErrorCode.FENCED, fenced(wpar, o, host.isEmpty() ? "an unnamed client" : "host " + host,
                     "may not upload to it"));
         }
     }
@@ -106,7 +106,7 @@ public final class Ownership {
     public void confirm(String wpar, String host, long epoch) throws IOException {
         WparDao.Owner o = owner(wpar).orElseThrow(() -> new io.ckpt.catalog.NotFoundException("unknown WPAR '" + wpar + "'"));
         if (!host.equals(o.ownerHost()) || o.epoch() != epoch) {
-            throw new IngestException(ErrorCode.REFUSED, fenced(wpar, o, "host " + host + " (epoch " + epoch + ")",
+            throw new IngestException(ErrorCode.FENCED, fenced(wpar, o, "host " + host + " (epoch " + epoch + ")",
                     "may not start it"));
         }
     }

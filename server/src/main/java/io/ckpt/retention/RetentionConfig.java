@@ -26,16 +26,16 @@ import java.util.regex.Pattern;
  */
 public record RetentionConfig(ZoneId zone, Optional<RetentionPolicy> defaultPolicy, List<Rule> rules,
         Optional<Duration> pruneEvery, Optional<Duration> gcEvery, Optional<Duration> verifyEvery,
-        int verifySharePercent, boolean verifyFull) {
+        int verifySharePercent, boolean verifyFull, io.ckpt.control.Placement placement) {
 
     /** A policy for the WPARs whose names match {@code glob}. */
     public record Rule(String glob, Pattern pattern, RetentionPolicy policy) {}
 
     /** No config file: UTC, no policies, nothing scheduled. */
     public static final RetentionConfig NONE = new RetentionConfig(ZoneOffset.UTC, Optional.empty(), List.of(),
-            Optional.empty(), Optional.empty(), Optional.empty(), 100, false);
+            Optional.empty(), Optional.empty(), Optional.empty(), 100, false, io.ckpt.control.Placement.NONE);
 
-    private static final Set<String> TOP = Set.of("retention", "schedule");
+    private static final Set<String> TOP = Set.of("retention", "schedule", "placement", "failover");
     private static final Set<String> RETENTION = Set.of("time-zone", "default", "wpars");
     private static final Set<String> SCHEDULE = Set.of("prune", "gc", "verify", "verify-share", "verify-full");
     private static final Pattern PERCENT = Pattern.compile("(\\d{1,3})%");
@@ -108,7 +108,8 @@ public record RetentionConfig(ZoneId zone, Optional<RetentionPolicy> defaultPoli
             requireMap(sched, "schedule", SCHEDULE);
         }
         return new RetentionConfig(zone, def, List.copyOf(rules), every(sched, "prune"), every(sched, "gc"),
-                every(sched, "verify"), share(sched.path("verify-share")), full(sched.path("verify-full")));
+                every(sched, "verify"), share(sched.path("verify-share")), full(sched.path("verify-full")),
+                io.ckpt.control.Placement.parse(root.path("placement"), root.path("failover")));
     }
 
     private static RetentionPolicy policy(JsonNode node, String at) {

@@ -51,11 +51,18 @@ public final class CkptServer implements AutoCloseable {
     private final ChannelGroup channels;
     private final Channel listener;
     private final Maintenance maintenance;
+    private final io.ckpt.control.Hosts hosts;
+    private final io.ckpt.control.Mover mover;
+    private final java.util.concurrent.atomic.AtomicReference<io.ckpt.retention.RetentionConfig> config;
     private boolean closed;
 
     private CkptServer(DatastoreLock lock, Catalog catalog, PackStore packs, EventLoopGroup boss, EventLoopGroup io,
             EventExecutorGroup ingestWorkers, ExecutorService requestWorkers, ExecutorService restoreWorkers,
-            ChannelGroup channels, Channel listener, Maintenance maintenance) {
+            ChannelGroup channels, Channel listener, Maintenance maintenance, io.ckpt.control.Hosts hosts,
+            io.ckpt.control.Mover mover, java.util.concurrent.atomic.AtomicReference<io.ckpt.retention.RetentionConfig> config) {
+        this.hosts = hosts;
+        this.mover = mover;
+        this.config = config;
         this.lock = lock;
         this.catalog = catalog;
         this.packs = packs;
@@ -106,8 +113,12 @@ public final class CkptServer implements AutoCloseable {
             io.ckpt.retention.Pruner pruner = new io.ckpt.retention.Pruner(catalog, ds, readers, cfg.retention());
             io.ckpt.verify.Verifier verifier = new io.ckpt.verify.Verifier(catalog, ds, readers);
             io.ckpt.gc.GarbageCollector gc = new io.ckpt.gc.GarbageCollector(catalog, ds, packs, readers);
+            var config = new java.util.concurrent.atomic.AtomicReference<>(cfg.retention());
+            io.ckpt.control.Hosts hosts = new io.ckpt.control.Hosts(cfg.retention().placement().lease());
+            io.ckpt.control.Mover mover = new io.ckpt.control.Mover(catalog,
+                    new io.ckpt.control.Ownership(catalog, ds.journal()), hosts, () -> config.get().placement());
             ServerContext ctx = new ServerContext(ds, catalog, packs, ChunkerParams.DEFAULT, new CatalogQueries(catalog,
-                    ds.journal(), pruner, verifier, gc),
+                    ds.journal(), pruner, verifier, gc), hosts, new io.ckpt.control.ControlRequests(catalog, hosts, mover),
                     new Restorer(catalog, ds), readers, ingest, requests, restore, channels, new java.util.concurrent.Semaphore(cfg.maxUploads()),
                     cfg.maxUploads(), FrameFormat.DEFAULT_MAX_FRAME,
                     cfg.idleTimeoutSeconds());
@@ -124,13 +135,15 @@ public final class CkptServer implements AutoCloseable {
                 boss.shutdownGracefully(0, 1, TimeUnit.SECONDS);
                 io.shutdownGracefully(0, 1, TimeUnit.SECONDS);
                 ingest.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+                mover.close();
+                hosts.close();
                 requests.shutdownNow();
                 restore.shutdownNow();
                 packs.close();
                 throw new IOException("cannot listen on " + cfg.listen() + ": " + e.getMessage(), e);
             }
             CkptServer server = new CkptServer(lock, catalog, packs, boss, io, ingest, requests, restore, channels, listener,
-                    new Maintenance(pruner, gc, verifier));
+                    new Maintenance(pruner, gc, verifier), hosts, mover, config);
             server.maintenance.schedule(cfg.retention());
             log.info("datastore {} (catalog {}), {} MiB kept free for restore and gc", ds.root(), catalogFile,
                     reserve.bytes() >> 20);
@@ -155,7 +168,11 @@ public final class CkptServer implements AutoCloseable {
 
     /** A reloaded config: new policies and maintenance intervals (the caller validated it). */
     public void reconfigure(io.ckpt.retention.RetentionConfig retention) {
+        config.set(retention);
         maintenance.schedule(retention);
+        if (!retention.placement().lease().equals(hosts.lease())) {
+            log.warn("failover.lease changes take effect at the next start");
+        }
     }
 
     public InetSocketAddress address() {
@@ -174,6 +191,8 @@ public final class CkptServer implements AutoCloseable {
         }
         closed = true;
         maintenance.close();
+        mover.close();
+        hosts.close();
         listener.close().syncUninterruptibly();
         channels.close().awaitUninterruptibly(10, TimeUnit.SECONDS);
         boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();

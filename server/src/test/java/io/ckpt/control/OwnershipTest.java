@@ -51,7 +51,7 @@ final class OwnershipTest {
         upload("web01", "nodeA");
         assertEquals(new WparDao.Owner("web01", "nodeA", 1), ownership.owner("web01").orElseThrow());
         IngestException e = assertThrows(IngestException.class, () -> upload("web01", "nodeB"));
-        assertEquals(ErrorCode.REFUSED, e.code());
+        assertEquals(ErrorCode.FENCED, e.code());
         assertTrue(e.getMessage().contains("owned by nodeA (epoch 1); host nodeB may not upload"), e.getMessage());
         assertThrows(IngestException.class, () -> upload("web01", ""), "an anonymous client may not write an owned WPAR");
     }

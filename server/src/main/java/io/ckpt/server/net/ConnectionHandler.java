@@ -155,6 +155,32 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
                 }
             });
         } else if (frame instanceof Frame.Request r) {
+            com.fasterxml.jackson.databind.JsonNode req = parseQuietly(r.json());
+            String op = req.path("op").asText("");
+            if (op.equals("poll")) {
+                try {
+                    server.hosts().poll(req.path("host").asText(host), req, peer(),
+                            json -> ctx.writeAndFlush(new Frame.Response(json)));
+                } catch (Throwable t) {
+                    reply(t);
+                }
+                return;
+            }
+            if (op.equals("task_result")) {
+                server.hosts().result(req.path("host").asText(host), req);
+                ctx.writeAndFlush(new Frame.Response("{\"ok\":true}"));
+                return;
+            }
+            if (io.ckpt.control.ControlRequests.OPS.contains(op)) {
+                server.restoreWorkers().execute(() -> {
+                    try {
+                        ctx.writeAndFlush(new Frame.Response(CatalogQueries.toJson(server.control().handle(req))));
+                    } catch (Throwable t) {
+                        reply(t);
+                    }
+                });
+                return;
+            }
             (CatalogQueries.isLong(r.json()) ? server.restoreWorkers() : server.requestWorkers()).execute(() -> {
                 try {
                     ctx.writeAndFlush(new Frame.Response(server.queries().handle(r.json())));
@@ -166,6 +192,14 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
             server.restoreWorkers().execute(() -> restore(r.checkpointId()));
         } else {
             fail(new IngestException(ErrorCode.BAD_REQUEST, "unexpected " + frame.getClass().getSimpleName() + " frame"));
+        }
+    }
+
+    private static com.fasterxml.jackson.databind.JsonNode parseQuietly(String json) {
+        try {
+            return CatalogQueries.mapper().readTree(json);
+        } catch (java.io.IOException e) {
+            return com.fasterxml.jackson.databind.node.MissingNode.getInstance(); // CatalogQueries names the error
         }
     }
 

@@ -16,6 +16,8 @@ public record ServerContext(
         PackStore packs,
         ChunkerParams chunker,
         CatalogQueries queries,
+        io.ckpt.control.Hosts hosts,
+        io.ckpt.control.ControlRequests control,
         Restorer restorer,
         io.ckpt.restore.ReadersInUse readers,
         EventExecutorGroup ingestWorkers,

@@ -1,0 +1,334 @@
+package io.ckpt.control;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.ckpt.catalog.Catalog;
+import io.ckpt.catalog.CheckpointDao;
+import io.ckpt.catalog.CheckpointRow;
+import io.ckpt.catalog.NotFoundException;
+import io.ckpt.catalog.WparDao;
+import io.ckpt.ingest.IngestException;
+import io.ckpt.protocol.ErrorCode;
+import io.ckpt.query.Selection;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Moves WPARs between hosts through their agents: a planned relocation (final checkpoint on the
+ * source, ownership to the target, restore and start there), an unplanned failover (ownership
+ * to a backup host, which starts the last known good checkpoint), and a rebalance back to the
+ * primaries. Each answer is a report of steps with their durations.
+ *
+ * <p>Nothing is half moved: ownership changes only after the source stopped the WPAR (or is
+ * down), and a target that fails to start it hands ownership back to the source, which restarts
+ * it from the final checkpoint.
+ */
+public final class Mover implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Mover.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Longest a final checkpoint or a restore-and-start may take before the move gives up. */
+    static final Duration DEFAULT_STEP_TIMEOUT = Duration.ofMinutes(30);
+
+    private final Catalog catalog;
+    private final Ownership ownership;
+    private final Hosts hosts;
+    private final Supplier<Placement> placement;
+    private final ScheduledExecutorService watchdog = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "failover-watchdog");
+        t.setDaemon(true);
+        return t;
+    });
+
+    public Mover(Catalog catalog, Ownership ownership, Hosts hosts, Supplier<Placement> placement) {
+        this.catalog = catalog;
+        this.ownership = ownership;
+        this.hosts = hosts;
+        this.placement = placement;
+        watchdog.scheduleWithFixedDelay(this::automaticFailover, 1, 1, TimeUnit.SECONDS);
+    }
+
+    /** A report under construction: steps with their durations. */
+    private static final class Report {
+        final ObjectNode root = JSON.createObjectNode();
+        final ArrayNode steps = root.putArray("steps");
+        final long t0 = System.nanoTime();
+
+        ObjectNode step(String name, String host, long startNanos, boolean ok, String detail) {
+            ObjectNode s = steps.addObject().put("step", name).put("host", host)
+                    .put("seconds", (System.nanoTime() - startNanos) / 1e9).put("ok", ok);
+            if (detail != null && !detail.isEmpty()) {
+                s.put("detail", detail);
+            }
+            log.info("{} on {}: {} in {} s{}", name, host, ok ? "done" : "FAILED", String.format("%.2f",
+                    (System.nanoTime() - startNanos) / 1e9), detail == null || detail.isEmpty() ? "" : " (" + detail + ")");
+            return s;
+        }
+
+        ObjectNode done(boolean ok) {
+            return root.put("ok", ok).put("total_seconds", (System.nanoTime() - t0) / 1e9);
+        }
+    }
+
+    // --- relocation -------------------------------------------------------------------------
+
+    /**
+     * Planned move of {@code wpar} to {@code target}: the owning agent takes a final checkpoint
+     * that stops the WPAR, ownership moves, the target restores and starts it. Downtime is from
+     * the final checkpoint's start to the target reporting it healthy.
+     */
+    public ObjectNode relocate(String wpar, String target, Duration stepTimeout) throws IOException {
+        WparDao.Owner owner = ownership.owner(wpar).orElseThrow(() -> new NotFoundException("unknown WPAR '" + wpar + "'"));
+        String source = owner.ownerHost();
+        if (source == null) {
+            throw new IngestException(ErrorCode.CONFLICT, "WPAR " + wpar + " has no owning host yet (no agent uploaded it)");
+        }
+        if (source.equals(target)) {
+            throw new IngestException(ErrorCode.CONFLICT, "WPAR " + wpar + " already runs on " + target);
+        }
+        requireLive(source, "source", "if it is down, use 'ckpt failover --from " + source + "'");
+        requireLive(target, "target", "start the agent there");
+        Report r = new Report();
+        r.root.put("wpar", wpar).put("from", source).put("to", target).put("epoch_before", owner.epoch());
+        log.info("relocation of {} from {} to {} begins", wpar, source, target);
+
+        long down = System.nanoTime();
+        long t = down;
+        JsonNode fin = await(source, task("final_checkpoint", wpar).put("epoch", owner.epoch()), stepTimeout);
+        r.step("final checkpoint (WPAR stopped)", source, t, ok(fin), detail(fin));
+        if (!ok(fin)) {
+            r.root.put("result", "final checkpoint failed on " + source + "; the WPAR stays there, owned by it");
+            return r.done(false);
+        }
+        long checkpointId = fin.path("checkpoint").asLong();
+        r.root.put("checkpoint", checkpointId);
+        r.root.put("final_checkpoint_seconds", (System.nanoTime() - t) / 1e9);
+
+        t = System.nanoTime();
+        Ownership.Owner moved = ownership.transfer(wpar, target, owner.epoch());
+        r.step("ownership to " + target + " (epoch " + moved.epoch() + ")", "server", t, true, null);
+
+        t = System.nanoTime();
+        JsonNode start = await(target, task("start", wpar).put("checkpoint", checkpointId).put("epoch", moved.epoch()),
+                stepTimeout);
+        ObjectNode s = r.step("restore and start", target, t, ok(start), detail(start));
+        copyTimes(start, s);
+        if (ok(start)) {
+            double downtime = (System.nanoTime() - down) / 1e9;
+            r.root.put("downtime_seconds", downtime);
+            r.root.put("transfer_seconds", start.path("restore_seconds").asDouble(0));
+            r.root.put("epoch", moved.epoch());
+            r.root.put("result", wpar + " runs on " + target);
+            log.info("relocation of {} to {} done: down {} s", wpar, target, String.format("%.2f", downtime));
+            return r.done(true);
+        }
+        // The target could not start it: back to the source, which restarts from the final checkpoint.
+        t = System.nanoTime();
+        Ownership.Owner back = ownership.transfer(wpar, source, moved.epoch());
+        r.step("ownership back to " + source + " (epoch " + back.epoch() + ")", "server", t, true, null);
+        t = System.nanoTime();
+        JsonNode restart = await(source, task("start", wpar).put("checkpoint", checkpointId).put("epoch", back.epoch()),
+                stepTimeout);
+        copyTimes(restart, r.step("restart on the source", source, t, ok(restart), detail(restart)));
+        r.root.put("epoch", back.epoch());
+        r.root.put("result", ok(restart)
+                ? "target failed; " + wpar + " restarted on " + source + " from the final checkpoint"
+                : "target failed and the source could not restart it: " + wpar + " is down, owned by " + source
+                        + "; restart it there with 'ckpt restore --wpar " + wpar + " --id " + checkpointId + " --start'");
+        if (ok(restart)) {
+            r.root.put("downtime_seconds", (System.nanoTime() - down) / 1e9);
+        }
+        return r.done(false);
+    }
+
+    // --- failover ---------------------------------------------------------------------------
+
+    /**
+     * Unplanned move of every WPAR that {@code from} owns: each goes to {@code to} (or its
+     * placement's first live backup, or another live host whose agent configures it), which
+     * starts its last known good checkpoint ({@code point} "lkg") or newest one ("latest").
+     * Refused while {@code from} is live unless {@code force}: a live owner must be relocated.
+     */
+    public ObjectNode failover(String from, String to, String point, boolean force, Duration stepTimeout) throws IOException {
+        if (!"lkg".equals(point) && !"latest".equals(point)) {
+            throw new IngestException(ErrorCode.BAD_REQUEST, "failover point must be lkg or latest, not '" + point + "'");
+        }
+        if (hosts.isLive(from) && !force) {
+            throw new IngestException(ErrorCode.CONFLICT, "host " + from + " is live (its agent polled within "
+                    + hosts.lease().toSeconds() + " s): relocate its WPARs instead, or give --force if it is hung");
+        }
+        List<WparDao.Owner> owned = catalog.read(h -> h.attach(WparDao.class).owners()).stream()
+                .filter(o -> from.equals(o.ownerHost())).toList();
+        ObjectNode root = JSON.createObjectNode().put("from", from).put("point", point);
+        ArrayNode moves = root.putArray("wpars");
+        boolean allOk = true;
+        for (WparDao.Owner o : owned) {
+            ObjectNode m;
+            try {
+                m = failoverOne(o, to, point, stepTimeout);
+            } catch (IOException | RuntimeException e) {
+                m = JSON.createObjectNode().put("wpar", o.name()).put("ok", false).put("result", e.getMessage());
+            }
+            allOk &= m.path("ok").asBoolean();
+            moves.add(m);
+        }
+        if (owned.isEmpty()) {
+            root.put("result", "host " + from + " owns no WPAR");
+        }
+        return root.put("ok", allOk);
+    }
+
+    private ObjectNode failoverOne(WparDao.Owner o, String to, String point, Duration stepTimeout) throws IOException {
+        String wpar = o.name();
+        String target = to != null ? to : chooseTarget(wpar, o.ownerHost())
+                .orElseThrow(() -> new IngestException(ErrorCode.CONFLICT, "no live backup host for " + wpar
+                        + " (placement names none live, and no other live agent configures it): give --to"));
+        requireLive(target, "target", "start the agent there");
+        List<CheckpointRow> rows = catalog.read(h -> h.attach(CheckpointDao.class).listComplete(wpar));
+        CheckpointRow c = ("lkg".equals(point) ? Selection.lastKnownGood(rows) : Selection.newest(rows))
+                .orElseThrow(() -> new NotFoundException("WPAR " + wpar + " has no "
+                        + ("lkg".equals(point) ? "checkpoint marked good" : "complete checkpoint")));
+        Report r = new Report();
+        r.root.put("wpar", wpar).put("from", o.ownerHost()).put("to", target).put("checkpoint", c.id())
+                .put("taken_at", java.time.Instant.ofEpochMilli(c.takenAt()).toString());
+        long t = System.nanoTime();
+        Ownership.Owner moved = ownership.transfer(wpar, target, o.epoch());
+        r.step("ownership to " + target + " (epoch " + moved.epoch() + ")", "server", t, true, null);
+        t = System.nanoTime();
+        JsonNode start = await(target, task("start", wpar).put("checkpoint", c.id()).put("epoch", moved.epoch()), stepTimeout);
+        copyTimes(start, r.step("restore and start", target, t, ok(start), detail(start)));
+        r.root.put("epoch", moved.epoch());
+        r.root.put("result", ok(start) ? wpar + " runs on " + target
+                : wpar + " is owned by " + target + " but did not start there: " + detail(start));
+        return r.done(ok(start));
+    }
+
+    private Optional<String> chooseTarget(String wpar, String failed) {
+        Optional<Placement.Rule> rule = placement.get().ruleFor(wpar);
+        List<String> candidates = new ArrayList<>();
+        rule.ifPresent(ru -> {
+            candidates.add(ru.primary());
+            candidates.addAll(ru.backups());
+        });
+        candidates.addAll(hosts.hostsConfiguring(wpar));
+        return candidates.stream().filter(h -> !h.equals(failed) && hosts.isLive(h)).findFirst();
+    }
+
+    // --- rebalance --------------------------------------------------------------------------
+
+    /** Relocates every WPAR whose placement names a live primary it is not running on. */
+    public ObjectNode rebalance(Duration stepTimeout) throws IOException {
+        ObjectNode root = JSON.createObjectNode();
+        ArrayNode moves = root.putArray("moves");
+        boolean allOk = true;
+        for (WparDao.Owner o : catalog.read(h -> h.attach(WparDao.class).owners())) {
+            Optional<Placement.Rule> rule = placement.get().ruleFor(o.name());
+            if (rule.isEmpty() || o.ownerHost() == null || rule.get().primary().equals(o.ownerHost())) {
+                continue;
+            }
+            String primary = rule.get().primary();
+            if (!hosts.isLive(primary) || !hosts.isLive(o.ownerHost())) {
+                moves.addObject().put("wpar", o.name()).put("ok", false).put("result", "not moved: "
+                        + (hosts.isLive(primary) ? o.ownerHost() : primary) + " is not live");
+                allOk = false;
+                continue;
+            }
+            ObjectNode m;
+            try {
+                m = relocate(o.name(), primary, stepTimeout);
+            } catch (IOException | RuntimeException e) {
+                m = JSON.createObjectNode().put("wpar", o.name()).put("ok", false).put("result", e.getMessage());
+            }
+            allOk &= m.path("ok").asBoolean();
+            moves.add(m);
+        }
+        return root.put("ok", allOk);
+    }
+
+    // --- automatic failover -----------------------------------------------------------------
+
+    private void automaticFailover() {
+        Placement p = placement.get();
+        if (!p.automaticFailover()) {
+            return;
+        }
+        try {
+            for (WparDao.Owner o : catalog.read(h -> h.attach(WparDao.class).owners())) {
+                String host = o.ownerHost();
+                if (host == null || hosts.isLive(host) || !hosts.wasSeen(host)) {
+                    continue;
+                }
+                log.warn("host {} silent for more than {} s: failing over its WPARs", host, p.lease().toSeconds());
+                ObjectNode r = failover(host, null, "lkg", false, DEFAULT_STEP_TIMEOUT);
+                log.warn("automatic failover from {}: {}", host, r);
+                return; // owners changed: look again on the next tick
+            }
+        } catch (IOException | RuntimeException e) {
+            log.error("automatic failover check failed: {}", e.getMessage());
+        }
+    }
+
+    // --- helpers ----------------------------------------------------------------------------
+
+    private void requireLive(String host, String role, String hint) throws IngestException {
+        if (!hosts.isLive(host)) {
+            throw new IngestException(ErrorCode.CONFLICT, role + " host " + host + " has no live agent (no poll within "
+                    + hosts.lease().toSeconds() + " s): " + hint);
+        }
+    }
+
+    private static ObjectNode task(String type, String wpar) {
+        return JSON.createObjectNode().put("type", type).put("wpar", wpar);
+    }
+
+    private JsonNode await(String host, ObjectNode task, Duration timeout) {
+        CompletableFuture<JsonNode> f = hosts.submit(host, task);
+        try {
+            return f.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            hosts.cancelQueued(host, task.path("id").asLong());
+            f.cancel(false);
+            return JSON.createObjectNode().put("ok", false).put("detail", "no answer from " + host + " within "
+                    + timeout.toSeconds() + " s");
+        } catch (ExecutionException e) {
+            return JSON.createObjectNode().put("ok", false).put("detail", String.valueOf(e.getCause().getMessage()));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return JSON.createObjectNode().put("ok", false).put("detail", "interrupted");
+        }
+    }
+
+    private static boolean ok(JsonNode result) {
+        return result.path("ok").asBoolean(false);
+    }
+
+    private static String detail(JsonNode result) {
+        return result.path("detail").asText("");
+    }
+
+    private static void copyTimes(JsonNode from, ObjectNode to) {
+        for (String k : new String[] {"restore_seconds", "start_seconds", "health_seconds", "checkpoint"}) {
+            if (from.has(k)) {
+                to.set(k, from.get(k));
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        watchdog.shutdownNow();
+    }
+}
