@@ -42,6 +42,14 @@ final class CheckpointTaker {
 
     /** Runs the checkpoint and returns its spool entry. The stdout preset streams instead (AgentDaemon). */
     SpoolEntry take(WparConfig w, long takenAtMillis, String kind) throws IOException {
+        return take(w, takenAtMillis, kind, false);
+    }
+
+    /**
+     * With {@code stop}, the checkpoint is the final one before a move: the source's
+     * {@code final-command} writes the state and stops the WPAR (no resume, no health check after).
+     */
+    SpoolEntry take(WparConfig w, long takenAtMillis, String kind, boolean stop) throws IOException {
         Files.createDirectories(logDir);
         Path logfile = logDir.resolve(w.name() + ".log");
         HealthCheck.Verdict health = w.health().filter(h -> h.when().before())
@@ -57,11 +65,16 @@ final class CheckpointTaker {
             String resumeError = null;
             try {
                 if (src instanceof SourceConfig.Aix aix) {
-                    runChecked("checkpoint", aix.command().render(vars), w.timeouts().checkpoint());
-                    requireNotEmpty(state, aix.command());
+                    CommandTemplate cmd = stop ? aix.finalCommand() : aix.command();
+                    runChecked(stop ? "final checkpoint" : "checkpoint", cmd.render(vars), w.timeouts().checkpoint());
+                    requireNotEmpty(state, cmd);
                 } else if (src instanceof SourceConfig.Command c) {
-                    runChecked("checkpoint", c.command().render(vars), w.timeouts().checkpoint());
-                    requireNotEmpty(state, c.command());
+                    CommandTemplate cmd = stop ? c.finalCommand().orElseThrow(() -> new Failed("WPAR " + w.name()
+                            + " has no source.final-command: moving it needs a checkpoint command that stops it")) : c.command();
+                    runChecked(stop ? "final checkpoint" : "checkpoint", cmd.render(vars), w.timeouts().checkpoint());
+                    requireNotEmpty(state, cmd);
+                } else if (stop) {
+                    throw new Failed("WPAR " + w.name() + ": the " + src.preset() + " preset cannot stop the WPAR for a move");
                 } else if (src instanceof SourceConfig.Directory d) {
                     copyTree(d.path(), state);
                 } else {
@@ -70,7 +83,7 @@ final class CheckpointTaker {
                 captureFilesystems(w, staging.parts().resolve("fs"), logfile);
             } finally {
                 // A paused WPAR is resumed whatever happened above, even when the agent is stopping.
-                if (src instanceof SourceConfig.Aix aix && aix.paused() && aix.resumeCommand().isPresent()) {
+                if (!stop && src instanceof SourceConfig.Aix aix && aix.paused() && aix.resumeCommand().isPresent()) {
                     boolean interrupted = Thread.interrupted();
                     try {
                         CommandResult r = CommandRunner.run(aix.resumeCommand().get().render(vars), w.timeouts().checkpoint(), logfile);
@@ -89,7 +102,7 @@ final class CheckpointTaker {
             if (resumeError != null) {
                 throw new Failed(resumeError + " (the WPAR may still be paused)");
             }
-            if (w.health().isPresent() && w.health().get().when().after()) {
+            if (!stop && w.health().isPresent() && w.health().get().when().after()) {
                 health = HealthCheck.worse(health, HealthCheck.run(w.health().get(), w.name(), w.timeouts().health()));
             }
             SpoolEntry e = staging.commit(takenAtMillis, kind, health.health(), health.reason(), List.of());

@@ -14,6 +14,7 @@ import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -34,6 +35,15 @@ final class Uploader implements Runnable {
     private final Supplier<Settings> settings;
     private final Object wake = new Object();
     private volatile boolean closed;
+    /** Held during each upload, so that {@link #uploadNow} and the uploader thread never send one entry twice. */
+    private final java.util.concurrent.locks.ReentrantLock sending = new java.util.concurrent.locks.ReentrantLock();
+    /** Server ids of entries uploaded recently, by spool key (for {@link #uploadNow} when the thread was first). */
+    private final Map<String, Long> uploadedIds = java.util.Collections.synchronizedMap(new java.util.LinkedHashMap<>() {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Long> eldest) {
+            return size() > 64;
+        }
+    });
 
     /** Where to upload and how to retry; read again before each upload, so a reload takes effect. */
     record Settings(String server, String hostId, UploadPolicy policy) {}
@@ -68,7 +78,11 @@ final class Uploader implements Runnable {
                     continue;
                 }
                 Settings s = settings.get();
+                sending.lock();
                 try {
+                    if (spool.entries().stream().noneMatch(x -> x.seq() == next.get().seq())) {
+                        continue; // sent by uploadNow meanwhile
+                    }
                     upload(next.get(), s);
                     failures = 0;
                 } catch (IOException e) {
@@ -91,12 +105,37 @@ final class Uploader implements Runnable {
                                 failures, wait.toSeconds());
                     }
                     sleep(failures > s.policy().retries() ? s.policy().maxBackoff() : wait);
+                } finally {
+                    if (sending.isHeldByCurrentThread()) {
+                        sending.unlock();
+                    }
                 }
             } catch (IOException | RuntimeException e) {
                 log.error("spool: {}", e.getMessage());
                 log.debug("spool failure", e);
                 sleep(Duration.ofSeconds(5));
             }
+        }
+    }
+
+    /**
+     * Uploads {@code e} now, ahead of older entries (a final checkpoint during a relocation), and
+     * returns its checkpoint id. Failures are thrown, not retried: the caller is waiting.
+     */
+    long uploadNow(SpoolEntry e) throws IOException {
+        sending.lock();
+        try {
+            if (spool.entries().stream().noneMatch(x -> x.seq() == e.seq())) {
+                Long id = uploadedIds.get(e.key());
+                if (id == null) {
+                    throw new IOException("checkpoint of WPAR " + e.wpar() + " left the spool without an upload");
+                }
+                return id;
+            }
+            upload(e, settings.get());
+            return uploadedIds.get(e.key());
+        } finally {
+            sending.unlock();
         }
     }
 
@@ -121,6 +160,7 @@ final class Uploader implements Runnable {
         }
         long id = result.path("id").asLong();
         long ms = (System.nanoTime() - start) / 1_000_000;
+        uploadedIds.put(e.key(), id);
         spool.remove(e);
         state.record(new RunRecord(e.wpar(), Instant.ofEpochMilli(e.takenAtMillis()), ms, RunRecord.UPLOADED, id,
                 sent.get(), e.health(), ""));

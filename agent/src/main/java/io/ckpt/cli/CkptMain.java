@@ -16,7 +16,8 @@ import picocli.CommandLine.Command;
         },
         subcommands = {PushCommand.class, ListCommand.class, ShowCommand.class, RestoreCommand.class,
                 MarkCommand.Good.class, MarkCommand.Bad.class, ProtectCommand.On.class, ProtectCommand.Off.class, PruneCommand.class, GcCommand.class, VerifyCommand.class,
-                AgentCommand.class, StatusCommand.class,
+                AgentCommand.class, StatusCommand.class, MoveCommands.Hosts.class, MoveCommands.Relocate.class,
+                MoveCommands.Failover.class, MoveCommands.Rebalance.class,
                 CommandLine.HelpCommand.class},
         footer = {
             "",

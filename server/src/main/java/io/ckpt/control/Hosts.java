@@ -42,6 +42,7 @@ public final class Hosts implements AutoCloseable {
     static final long MAX_WAIT_MILLIS = 10_000;
 
     private final Duration lease;
+    private volatile java.util.function.Function<String, String> ownerOf = w -> null;
     private final Map<String, Host> hosts = new ConcurrentHashMap<>();
     private final Map<Long, CompletableFuture<JsonNode>> results = new ConcurrentHashMap<>();
     private final AtomicLong taskIds = new AtomicLong();
@@ -74,6 +75,11 @@ public final class Hosts implements AutoCloseable {
         return lease;
     }
 
+    /** How a poll's answer learns each reported WPAR's owner (null: none), so agents know what they own. */
+    public void ownersFrom(java.util.function.Function<String, String> ownerOf) {
+        this.ownerOf = ownerOf;
+    }
+
     /**
      * A poll from {@code host}: records the heartbeat, then answers through {@code reply} at once
      * when tasks are queued, else when one is queued or {@code wait_ms} (at most 10 s) has passed.
@@ -100,7 +106,7 @@ public final class Hosts implements AutoCloseable {
             if (!h.queued.isEmpty() || wait == 0) {
                 List<ObjectNode> tasks = new ArrayList<>(h.queued);
                 h.queued.clear();
-                reply.accept(tasksJson(tasks));
+                reply.accept(tasksJson(tasks, owners(h)));
                 return;
             }
             h.parked = reply;
@@ -114,20 +120,35 @@ public final class Hosts implements AutoCloseable {
         }
     }
 
-    private static void answer(Host h, List<ObjectNode> tasks) {
+    private void answer(Host h, List<ObjectNode> tasks) {
         Consumer<String> r = h.parked;
         h.parked = null;
         if (h.parkTimer != null) {
             h.parkTimer.cancel(false);
             h.parkTimer = null;
         }
-        r.accept(tasksJson(tasks));
+        r.accept(tasksJson(tasks, owners(h)));
     }
 
-    private static String tasksJson(List<ObjectNode> tasks) {
+    /** The owner of each WPAR the host's agent reports. */
+    private ObjectNode owners(Host h) {
+        ObjectNode o = JSON.createObjectNode();
+        for (JsonNode w : h.wpars) {
+            String name = w.path("name").asText(w.asText());
+            try {
+                o.put(name, ownerOf.apply(name));
+            } catch (RuntimeException e) {
+                log.debug("owner of {}: {}", name, e.getMessage());
+            }
+        }
+        return o;
+    }
+
+    private static String tasksJson(List<ObjectNode> tasks, ObjectNode owners) {
         ObjectNode o = JSON.createObjectNode();
         ArrayNode a = o.putArray("tasks");
         tasks.forEach(a::add);
+        o.set("owners", owners);
         try {
             return JSON.writeValueAsString(o);
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {

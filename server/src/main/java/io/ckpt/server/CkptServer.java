@@ -2,6 +2,11 @@ package io.ckpt.server;
 
 import io.ckpt.catalog.Catalog;
 import io.ckpt.catalog.CatalogRebuilder;
+import io.ckpt.catalog.WparDao;
+import io.ckpt.control.ControlRequests;
+import io.ckpt.control.Hosts;
+import io.ckpt.control.Mover;
+import io.ckpt.control.Ownership;
 import io.ckpt.chunk.ChunkerParams;
 import io.ckpt.protocol.codec.FrameFormat;
 import io.ckpt.query.CatalogQueries;
@@ -51,15 +56,15 @@ public final class CkptServer implements AutoCloseable {
     private final ChannelGroup channels;
     private final Channel listener;
     private final Maintenance maintenance;
-    private final io.ckpt.control.Hosts hosts;
-    private final io.ckpt.control.Mover mover;
+    private final Hosts hosts;
+    private final Mover mover;
     private final java.util.concurrent.atomic.AtomicReference<io.ckpt.retention.RetentionConfig> config;
     private boolean closed;
 
     private CkptServer(DatastoreLock lock, Catalog catalog, PackStore packs, EventLoopGroup boss, EventLoopGroup io,
             EventExecutorGroup ingestWorkers, ExecutorService requestWorkers, ExecutorService restoreWorkers,
-            ChannelGroup channels, Channel listener, Maintenance maintenance, io.ckpt.control.Hosts hosts,
-            io.ckpt.control.Mover mover, java.util.concurrent.atomic.AtomicReference<io.ckpt.retention.RetentionConfig> config) {
+            ChannelGroup channels, Channel listener, Maintenance maintenance, Hosts hosts,
+            Mover mover, java.util.concurrent.atomic.AtomicReference<io.ckpt.retention.RetentionConfig> config) {
         this.hosts = hosts;
         this.mover = mover;
         this.config = config;
@@ -114,11 +119,19 @@ public final class CkptServer implements AutoCloseable {
             io.ckpt.verify.Verifier verifier = new io.ckpt.verify.Verifier(catalog, ds, readers);
             io.ckpt.gc.GarbageCollector gc = new io.ckpt.gc.GarbageCollector(catalog, ds, packs, readers);
             var config = new java.util.concurrent.atomic.AtomicReference<>(cfg.retention());
-            io.ckpt.control.Hosts hosts = new io.ckpt.control.Hosts(cfg.retention().placement().lease());
-            io.ckpt.control.Mover mover = new io.ckpt.control.Mover(catalog,
-                    new io.ckpt.control.Ownership(catalog, ds.journal()), hosts, () -> config.get().placement());
+            Hosts hosts = new Hosts(cfg.retention().placement().lease());
+            Ownership ownership = new Ownership(catalog, ds.journal());
+            hosts.ownersFrom(w -> {
+                try {
+                    return ownership.owner(w).map(WparDao.Owner::ownerHost).orElse(null);
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+            Mover mover = new Mover(catalog, ownership, hosts,
+                    () -> config.get().placement());
             ServerContext ctx = new ServerContext(ds, catalog, packs, ChunkerParams.DEFAULT, new CatalogQueries(catalog,
-                    ds.journal(), pruner, verifier, gc), hosts, new io.ckpt.control.ControlRequests(catalog, hosts, mover),
+                    ds.journal(), pruner, verifier, gc), hosts, new ControlRequests(catalog, hosts, mover),
                     new Restorer(catalog, ds), readers, ingest, requests, restore, channels, new java.util.concurrent.Semaphore(cfg.maxUploads()),
                     cfg.maxUploads(), FrameFormat.DEFAULT_MAX_FRAME,
                     cfg.idleTimeoutSeconds());

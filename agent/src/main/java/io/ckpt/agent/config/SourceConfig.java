@@ -25,8 +25,17 @@ public sealed interface SourceConfig {
      *     captured, then run {@code resumeCommand}. Only the default command gets {@code -p}; a custom one must pause
      *     by itself.
      * @param resumeCommand {@code resume-command}: required with {@code paused: true}, not allowed without it
+     * @param finalCommand {@code final-command}, default {@link #FINAL_COMMAND}: the checkpoint that stops the WPAR
+     *     ({@code -k}), taken when a relocation moves it away
      */
-    record Aix(CommandTemplate command, boolean paused, Optional<CommandTemplate> resumeCommand) implements SourceConfig {
+    record Aix(CommandTemplate command, boolean paused, Optional<CommandTemplate> resumeCommand,
+            CommandTemplate finalCommand) implements SourceConfig {
+        public static final String FINAL_COMMAND = "/opt/mcr/bin/chkptwpar -k -d {statedir} -o {logfile} {wpar}";
+
+        public Aix(CommandTemplate command, boolean paused, Optional<CommandTemplate> resumeCommand) {
+            this(command, paused, resumeCommand, CommandTemplate.parse(FINAL_COMMAND, STATEDIR_PLACEHOLDERS));
+        }
+
         public static final String DEFAULT_COMMAND = "/opt/mcr/bin/chkptwpar -d {statedir} -o {logfile} {wpar}";
         public static final String PAUSED_COMMAND = "/opt/mcr/bin/chkptwpar -p -d {statedir} -o {logfile} {wpar}";
         public static final String DEFAULT_RESTART = "/opt/mcr/bin/restartwpar -d {statedir} -o {logfile} {wpar}";
@@ -42,10 +51,18 @@ public sealed interface SourceConfig {
         }
     }
 
-    /** {@code preset: command}: any command that writes the checkpoint into {@code {statedir}}, which is uploaded. */
-    record Command(CommandTemplate command) implements SourceConfig {
+    /**
+     * {@code preset: command}: any command that writes the checkpoint into {@code {statedir}}, which is uploaded;
+     * {@code final-command}, optional, one that also stops the WPAR (needed to relocate it).
+     */
+    record Command(CommandTemplate command, Optional<CommandTemplate> finalCommand) implements SourceConfig {
         public Command {
             Objects.requireNonNull(command, "command");
+            Objects.requireNonNull(finalCommand, "finalCommand");
+        }
+
+        public Command(CommandTemplate command) {
+            this(command, Optional.empty());
         }
 
         @Override

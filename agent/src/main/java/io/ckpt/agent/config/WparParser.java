@@ -11,7 +11,8 @@ import java.util.Set;
 /** The schema of a {@code wpars:} item: name, schedule, source preset, file systems, health check, restart, timeouts. */
 final class WparParser {
     private static final Set<String> WPAR = Set.of("name", "schedule", "source", "filesystems", "health", "restart", "timeouts");
-    private static final Set<String> SOURCE = Set.of("preset", "command", "path", "paused", "resume-command");
+    private static final Set<String> SOURCE = Set.of("preset", "command", "path", "paused", "resume-command",
+            "final-command");
     private static final Set<String> FILESYSTEM = Set.of("name", "command", "directory");
     private static final Set<String> HEALTH = Set.of("command", "process", "when");
     private static final Set<String> RESTART = Set.of("command");
@@ -84,20 +85,25 @@ final class WparParser {
                 }
                 Optional<CommandTemplate> resumeCommand = resume.isPresent()
                         ? Optional.of(config.template(resume.get(), SourceConfig.STATEDIR_PLACEHOLDERS)) : Optional.empty();
-                return new SourceConfig.Aix(command, paused, resumeCommand);
+                CommandTemplate finalCommand = s.has("final-command")
+                        ? stateDirCommand(s.get("final-command").get(), preset)
+                        : CommandTemplate.parse(SourceConfig.Aix.FINAL_COMMAND, SourceConfig.STATEDIR_PLACEHOLDERS);
+                return new SourceConfig.Aix(command, paused, resumeCommand, finalCommand);
             }
             case "command": {
                 notFor(s, preset, "path", "paused", "resume-command");
+                Optional<CommandTemplate> finalCommand = s.has("final-command")
+                        ? Optional.of(stateDirCommand(s.get("final-command").get(), preset)) : Optional.empty();
                 return new SourceConfig.Command(stateDirCommand(
-                        s.require("command", "the command that writes the checkpoint into {statedir}"), preset));
+                        s.require("command", "the command that writes the checkpoint into {statedir}"), preset), finalCommand);
             }
             case "stdout": {
-                notFor(s, preset, "path", "paused", "resume-command");
+                notFor(s, preset, "path", "paused", "resume-command", "final-command");
                 ConfigValue command = s.require("command", "the command whose standard output is the checkpoint image");
                 return new SourceConfig.Stdout(config.template(command, SourceConfig.STREAM_PLACEHOLDERS));
             }
             case "directory": {
-                notFor(s, preset, "command", "paused", "resume-command");
+                notFor(s, preset, "command", "paused", "resume-command", "final-command");
                 return new SourceConfig.Directory(config.absolutePath(s.require("path", "the directory to upload as it is")));
             }
             default:

@@ -111,10 +111,15 @@ public final class CkptClient implements AutoCloseable {
         }
     }
 
-    /** Sends a JSON request and returns the JSON response. */
+    /** Sends a JSON request and returns the JSON response (waiting up to 10 minutes). */
     public JsonNode request(JsonNode request) throws IOException {
+        return request(request, REPLY_TIMEOUT_MS);
+    }
+
+    /** Like {@link #request(JsonNode)}, for requests that may run longer (a relocation). */
+    public JsonNode request(JsonNode request, long timeoutMillis) throws IOException {
         channel.writeAndFlush(new Frame.Request(JSON.writeValueAsString(request)));
-        Frame.Response r = expect(Frame.Response.class, "request " + request.path("op").asText());
+        Frame.Response r = expect(Frame.Response.class, "request " + request.path("op").asText(), timeoutMillis);
         return JSON.readTree(r.json());
     }
 
@@ -278,16 +283,20 @@ public final class CkptClient implements AutoCloseable {
     }
 
     private <T extends Frame> T expect(Class<T> type, String what) throws IOException {
+        return expect(type, what, REPLY_TIMEOUT_MS);
+    }
+
+    private <T extends Frame> T expect(Class<T> type, String what, long timeoutMillis) throws IOException {
         Object o;
         try {
-            o = handler.next(REPLY_TIMEOUT_MS);
+            o = handler.next(timeoutMillis);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted");
         }
         if (o == null) {
             throw new ClientException(ErrorCode.INTERNAL, "no answer from the server within "
-                    + REPLY_TIMEOUT_MS / 1000 + " s during " + what);
+                    + timeoutMillis / 1000 + " s during " + what);
         }
         if (type.isInstance(o) && !(o instanceof Frame.Error)) {
             return type.cast(o);
