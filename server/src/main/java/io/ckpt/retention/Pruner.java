@@ -141,6 +141,9 @@ public final class Pruner {
                 RetentionPlan plan = plans.get(i);
                 List<Long> remove = plan.removed().stream().map(d -> d.candidate().id()).toList();
                 if (!dryRun && !remove.isEmpty()) {
+                    // Rows first, all of this WPAR's in one transaction, then the manifests: a crash between
+                    // leaves manifests without rows (Recovery deletes them at the next start), never a listed
+                    // checkpoint without its manifest. PruneCrashTest kills the server here.
                     catalog.write(h -> {
                         CheckpointDao dao = h.attach(CheckpointDao.class);
                         remove.forEach(dao::delete);
