@@ -143,8 +143,9 @@ public final class Pruner {
                 if (!dryRun && !remove.isEmpty()) {
                     // Rows first, all of this WPAR's in one transaction, then the manifests: a crash between
                     // leaves manifests without rows (Recovery deletes them at the next start), never a listed
-                    // checkpoint without its manifest. PruneCrashTest kills the server here.
-                    catalog.write(h -> {
+                    // checkpoint without its manifest. PruneCrashTest kills the server here. The commit is
+                    // fsynced: at synchronous=NORMAL a power loss could undo it and keep the unlinks.
+                    catalog.writeDurably(h -> {
                         CheckpointDao dao = h.attach(CheckpointDao.class);
                         remove.forEach(dao::delete);
                         return null;
