@@ -33,8 +33,8 @@ import org.jdbi.v3.core.statement.PreparedBatch;
  *
  * <p>A checkpoint enters the new catalog only when its manifest reads cleanly and every chunk it
  * names lies in a record that passed its CRC: a checkpoint that cannot restore must not look
- * complete. Such a checkpoint is reported and its manifest left in place, so that a second
- * rebuild after the damage is repaired (a pack copied back from a backup) takes it in.
+ * complete. Such a checkpoint is reported and its manifest moved to manifests/left-out/, so that
+ * a second rebuild after the damage is repaired (a pack copied back from a backup) takes it in.
  *
  * <p>Runs offline, with the datastore locked by the caller and the new catalog empty.
  */
@@ -42,6 +42,8 @@ public final class CatalogRebuilder {
     private static final Pattern PACK_NAME = Pattern.compile("([0-9a-f]{16})\\.pack");
     private static final Pattern MANIFEST_NAME = Pattern.compile("([0-9a-f]{16})\\.manifest");
     private static final int BATCH = 4096;
+    /** Where manifests of checkpoints left out of a rebuilt catalog are kept, under manifests/. */
+    public static final String LEFT_OUT = "left-out";
 
     private final Datastore ds;
     private final Catalog catalog;
@@ -143,10 +145,17 @@ public final class CatalogRebuilder {
     // --- manifests --------------------------------------------------------------------------
 
     private void readManifests(Report report) throws IOException {
-        List<Path> files;
-        try (Stream<Path> list = Files.list(ds.root().resolve("manifests"))) {
-            files = list.filter(p -> MANIFEST_NAME.matcher(p.getFileName().toString()).matches()).sorted().toList();
+        Path dir = ds.root().resolve("manifests");
+        Path leftOut = dir.resolve(LEFT_OUT);
+        List<Path> files = new ArrayList<>();
+        for (Path d : new Path[] {dir, leftOut}) {
+            if (Files.isDirectory(d)) {
+                try (Stream<Path> list = Files.list(d)) {
+                    list.filter(p -> MANIFEST_NAME.matcher(p.getFileName().toString()).matches()).forEach(files::add);
+                }
+            }
         }
+        files.sort(java.util.Comparator.comparing(p -> p.getFileName().toString()));
         progress.accept("reading " + files.size() + " manifest(s)");
         for (Path file : files) {
             Matcher m = MANIFEST_NAME.matcher(file.getFileName().toString());
@@ -159,9 +168,18 @@ public final class CatalogRebuilder {
                     return null;
                 });
                 report.checkpoints++;
+                if (!file.getParent().equals(dir)) { // taken in after a repair: back where the server expects it
+                    io.ckpt.store.Datastore.moveDurably(file, dir.resolve(file.getFileName()));
+                }
             } catch (ManifestException | Skip e) {
+                Path aside = leftOut.resolve(file.getFileName());
+                if (!file.equals(aside)) {
+                    // Out of manifests/, where start-up recovery removes manifests the catalog has no row for.
+                    Files.createDirectories(leftOut);
+                    io.ckpt.store.Datastore.moveDurably(file, aside);
+                }
                 report.skippedCheckpoints.add("checkpoint " + id + ": " + e.getMessage() + "; not in the new catalog,"
-                        + " its manifest stays at " + file);
+                        + " its manifest kept at " + aside);
             }
         }
     }

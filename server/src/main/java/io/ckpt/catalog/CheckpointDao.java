@@ -70,4 +70,14 @@ public interface CheckpointDao {
 
     @SqlQuery("SELECT id FROM checkpoints WHERE state <> 'complete'")
     List<Long> incomplete();
+
+    @SqlQuery("SELECT id FROM checkpoints")
+    List<Long> ids();
+
+    /**
+     * The largest checkpoint id this catalog ever handed out (AUTOINCREMENT never reuses one), 0
+     * before the first: an id at or below it with no row is one the catalog deleted.
+     */
+    @SqlQuery("SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'checkpoints'), 0)")
+    long highestIdAssigned();
 }

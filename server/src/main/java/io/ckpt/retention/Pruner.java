@@ -141,7 +141,11 @@ public final class Pruner {
                 RetentionPlan plan = plans.get(i);
                 List<Long> remove = plan.removed().stream().map(d -> d.candidate().id()).toList();
                 if (!dryRun && !remove.isEmpty()) {
-                    catalog.write(h -> {
+                    // Rows first, all of this WPAR's in one transaction, then the manifests: a crash between
+                    // leaves manifests without rows (Recovery deletes them at the next start), never a listed
+                    // checkpoint without its manifest. PruneCrashTest kills the server here. The commit is
+                    // fsynced: at synchronous=NORMAL a power loss could undo it and keep the unlinks.
+                    catalog.writeDurably(h -> {
                         CheckpointDao dao = h.attach(CheckpointDao.class);
                         remove.forEach(dao::delete);
                         return null;

@@ -29,7 +29,7 @@ import picocli.CommandLine.Option;
             "",
             "Runs with the server stopped (it takes the datastore's lock). An existing catalog is never deleted: it is moved aside to CATALOG.before-rebuild-<time> with its -wal and -shm files.",
             "",
-            "A checkpoint whose manifest is damaged, or that names a chunk no intact pack record holds, is left out and reported: a checkpoint that cannot restore must not look complete. Its manifest stays, so that a later rebuild, after the damage is repaired, takes it in. A pack that was open when the server stopped is cut at its last whole record and sealed, as at a normal start."
+            "A checkpoint whose manifest is damaged, or that names a chunk no intact pack record holds, is left out and reported: a checkpoint that cannot restore must not look complete. Its manifest is moved to manifests/left-out/, where a later rebuild, after the damage is repaired, finds it again. A pack that was open when the server stopped is cut at its last whole record and sealed, as at a normal start."
         },
         footer = {
             "",

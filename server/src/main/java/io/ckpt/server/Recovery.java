@@ -9,7 +9,12 @@ import io.ckpt.store.PackScanner;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
 import java.util.List;
+import java.util.OptionalLong;
+import java.util.Set;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -19,6 +24,8 @@ import org.slf4j.LoggerFactory;
  * client connects:
  * <ol>
  *   <li>uploads that never committed are removed with their parts and manifests;</li>
+ *   <li>manifests of checkpoints the catalog deleted are removed: a prune (or the step above)
+ *       deletes the rows first and the manifests after, and may have been cut off between;</li>
  *   <li>packs that were open are scanned to their last whole, CRC-clean record (a damaged record
  *       with clean ones after it is skipped, not cut); chunk rows that point past it are
  *       forgotten, the pack is cut there and sealed;</li>
@@ -41,6 +48,7 @@ final class Recovery {
         if (!incomplete.isEmpty()) {
             log.warn("removed {} upload(s) that never completed: {}", incomplete.size(), incomplete);
         }
+        removeManifestsWithoutCheckpoint(ds, catalog);
         List<Long> open = catalog.read(h -> h.attach(PackDao.class).open());
         for (long packId : open) {
             Path path = ds.packPath(packId);
@@ -69,6 +77,32 @@ final class Recovery {
             for (Path p : (Iterable<Path>) leftovers::iterator) {
                 Files.deleteIfExists(p);
             }
+        }
+    }
+
+    /**
+     * Deletes the manifests whose checkpoint the catalog handed out and has since deleted. Only
+     * ids up to the highest the catalog ever assigned: a manifest with a higher id belongs to a
+     * checkpoint this catalog never knew (a catalog older than the datastore), and stays for
+     * rebuild-catalog.
+     */
+    private static void removeManifestsWithoutCheckpoint(Datastore ds, Catalog catalog) throws IOException {
+        long highest = catalog.read(h -> h.attach(CheckpointDao.class).highestIdAssigned());
+        Set<Long> rows = new HashSet<>(catalog.read(h -> h.attach(CheckpointDao.class).ids()));
+        List<Long> removed = new ArrayList<>();
+        try (Stream<Path> manifests = Files.list(ds.manifestsDir())) {
+            for (Path p : (Iterable<Path>) manifests::iterator) {
+                OptionalLong id = Datastore.manifestCheckpointId(p);
+                if (id.isPresent() && id.getAsLong() <= highest && !rows.contains(id.getAsLong())) {
+                    Files.deleteIfExists(p);
+                    removed.add(id.getAsLong());
+                }
+            }
+        }
+        if (!removed.isEmpty()) {
+            Collections.sort(removed);
+            log.warn("removed {} manifest(s) of checkpoints the catalog had deleted (their removal was cut off, "
+                    + "as by a kill during prune), ids {} to {}", removed.size(), removed.get(0), removed.get(removed.size() - 1));
         }
     }
 }

@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.time.Instant;
+import java.util.OptionalLong;
 import java.util.Properties;
 import java.util.UUID;
 import java.io.StringReader;
@@ -104,8 +105,21 @@ public final class Datastore {
         return root.resolve(PackFormat.relativePath(packId));
     }
 
+    public Path manifestsDir() {
+        return root.resolve("manifests");
+    }
+
     public Path manifestPath(long checkpointId) {
-        return root.resolve("manifests").resolve(String.format("%016x.manifest", checkpointId));
+        return manifestsDir().resolve(String.format("%016x.manifest", checkpointId));
+    }
+
+    /** The checkpoint id a file in manifests/ is named after, or empty for any other name. */
+    public static OptionalLong manifestCheckpointId(Path file) {
+        String name = file.getFileName().toString();
+        if (!name.matches("[0-9a-f]{16}\\.manifest")) {
+            return OptionalLong.empty();
+        }
+        return OptionalLong.of(Long.parseUnsignedLong(name.substring(0, 16), 16));
     }
 
     /** The journal of catalog changes made after manifests were written (see {@link Journal}). */

@@ -26,8 +26,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Start-up after an unclean stop: uploads that never committed are gone, complete checkpoints
- * restore bit for bit, packs left open are cut to their last whole record and sealed, chunk rows
- * that pointed past the cut are forgotten, and tmp/ is empty.
+ * restore bit for bit, manifests of checkpoints the catalog deleted are gone, packs left open are
+ * cut to their last whole record and sealed, chunk rows that pointed past the cut are forgotten,
+ * and tmp/ is empty.
  */
 final class RecoveryTest {
     private static final long T = 1_700_000_000_000L;
@@ -170,6 +171,30 @@ final class RecoveryTest {
             assertEquals(0, count(store, "SELECT COUNT(*) FROM chunks"));
             assertEquals(0, count(store, "SELECT COUNT(*) FROM packs"));
             assertEquals(0, count(store, "SELECT COUNT(*) FROM checkpoints"));
+        }
+    }
+
+    @Test
+    void manifestsOfDeletedCheckpointsGoAndManifestsTheCatalogNeverKnewStay() throws IOException {
+        long a;
+        long b;
+        long c;
+        Path stranger;
+        try (ScratchDatastore store = ScratchDatastore.open(root)) {
+            a = store.upload("web01", T, SyntheticImage.of(71, MIB)).id();
+            b = store.upload("web01", T + 1, SyntheticImage.of(72, MIB)).id();
+            c = store.upload("web01", T + 2, SyntheticImage.of(73, MIB)).id();
+            // A prune cut off after its commit: B's row is gone, its manifest not yet.
+            store.catalog().write(h -> h.attach(CheckpointDao.class).delete(b));
+            // A checkpoint this catalog never handed out (a catalog older than the datastore).
+            stranger = Files.copy(store.ds().manifestPath(a), store.ds().manifestPath(c + 1));
+            store.crash();
+        }
+        try (ScratchDatastore store = ScratchDatastore.open(root)) {
+            Recovery.run(store.ds(), store.catalog());
+            assertFalse(Files.exists(store.ds().manifestPath(b)), "the manifest of deleted checkpoint " + b + " is gone");
+            assertTrue(Files.exists(store.ds().manifestPath(a)) && Files.exists(store.ds().manifestPath(c)), "A's and C's stay");
+            assertTrue(Files.exists(stranger), "a manifest above the highest id the catalog handed out stays");
         }
     }
 

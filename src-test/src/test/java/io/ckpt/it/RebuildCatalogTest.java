@@ -162,6 +162,8 @@ class RebuildCatalogTest {
         assertTrue(rebuild.output.contains("manifest is truncated"), rebuild.output);
         assertTrue(rebuild.output.contains("LEFT OUT: checkpoint " + w1 + ": WPAR w1"), rebuild.output);
         assertTrue(rebuild.output.contains("DAMAGED: " + pack), rebuild.output);
+        assertTrue(Files.exists(datastore.resolve("manifests/left-out").resolve(String.format("%016x.manifest", w1))),
+                "a left-out manifest is kept aside, out of reach of start-up recovery");
 
         server = ServerProcess.on(datastore).start();
         try {
