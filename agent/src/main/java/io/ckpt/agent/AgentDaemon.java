@@ -117,6 +117,33 @@ public final class AgentDaemon implements AutoCloseable {
                         return JSON.writeValueAsString(JSON.createObjectNode().put("wpar", wpar)
                                 .put("result", t.name().toLowerCase()));
                     }
+
+                    @Override
+                    public String finalCheckpoint(String wpar) throws IOException {
+                        WparConfig w = AgentDaemon.this.config.wpar(wpar).orElse(null);
+                        if (w == null) {
+                            return null;
+                        }
+                        try {
+                            return JSON.writeValueAsString(runTask("final_checkpoint", w, JSON.createObjectNode()));
+                        } catch (IOException | RuntimeException e) {
+                            throw e;
+                        } catch (Exception e) {
+                            throw new IOException(e.getMessage(), e);
+                        }
+                    }
+
+                    @Override
+                    public String health(String wpar) throws IOException {
+                        WparConfig w = AgentDaemon.this.config.wpar(wpar).orElse(null);
+                        if (w == null) {
+                            return null;
+                        }
+                        HealthCheck.Verdict v = w.health().map(h -> HealthCheck.run(h, w.name(), w.timeouts().health()))
+                                .orElse(new HealthCheck.Verdict("unknown", "no health check configured"));
+                        return JSON.writeValueAsString(JSON.createObjectNode().put("wpar", wpar).put("health", v.health())
+                                .put("reason", v.reason()));
+                    }
                 });
     }
 

@@ -17,7 +17,7 @@ import picocli.CommandLine.Parameters;
         mixinStandardHelpOptions = true,
         sortOptions = false,
         usageHelpAutoWidth = true,
-        subcommands = {AgentCommand.CheckpointNow.class},
+        subcommands = {AgentCommand.CheckpointNow.class, AgentCommand.FinalCheckpoint.class, AgentCommand.Health.class},
         description = {
             "Runs the ckpt agent on a WPAR host: checkpoints each WPAR of its config on its schedule (hourly by default) with the configured command (AIX chkptwpar, any command, a command's stdout, or a directory), captures the WPAR's file systems beside it, runs its health check, and uploads the result, spooling it locally while the server cannot be reached. Logs one line per event on stderr.",
             "",
@@ -115,6 +115,100 @@ final class AgentCommand implements Callable<Integer> {
                             ? "started" : "queued after the one running"));
                 }
                 return ExitCode.OK;
+            } catch (Exception e) {
+                System.err.println("ckpt: " + e.getMessage());
+                return ExitCode.of(e);
+            }
+        }
+    }
+
+    @Command(
+            name = "final-checkpoint",
+            mixinStandardHelpOptions = true,
+            usageHelpAutoWidth = true,
+            description = "Asks the running agent on this host for the final checkpoint of a WPAR: the checkpoint that stops it (source.final-command; chkptwpar -k for aix), uploaded at once. Waits until the checkpoint is on the server. This is the PowerHA stop script's step (contrib/powerha); 'ckpt relocate' asks for the same through the server.",
+            footer = {
+                "",
+                "JSON (--json): {\"ok\", \"checkpoint\", \"checkpoint_seconds\", \"upload_seconds\", \"detail\"}.",
+                "",
+                "Example:",
+                "  ckpt agent final-checkpoint web01",
+                "",
+                "Exit status: 0 taken and uploaded (the WPAR is stopped), 1 failed (the WPAR may still run), 3 WPAR not in the agent's config, 4 no agent answers.",
+                ""
+            })
+    static final class FinalCheckpoint implements Callable<Integer> {
+        @Parameters(index = "0", paramLabel = "WPAR", description = "The WPAR to checkpoint and stop.")
+        String wpar;
+
+        @Mixin
+        ControlOptions control;
+
+        @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "1800",
+                description = "How long to wait for the checkpoint and its upload (default: ${DEFAULT-VALUE}).")
+        long timeout;
+
+        @Option(names = "--json", description = "Print the agent's answer as JSON.")
+        boolean json;
+
+        @Override
+        public Integer call() {
+            try {
+                String body = control.call("POST", "/final-checkpoint/" + wpar, java.time.Duration.ofSeconds(timeout));
+                JsonNode res = new ObjectMapper().readTree(body);
+                if (json) {
+                    System.out.println(body);
+                } else {
+                    System.err.println("WPAR " + wpar + ": " + res.path("detail").asText());
+                    System.out.println(res.path("checkpoint").asLong());
+                }
+                return res.path("ok").asBoolean() ? ExitCode.OK : ExitCode.ERROR;
+            } catch (Exception e) {
+                System.err.println("ckpt: " + e.getMessage());
+                return ExitCode.of(e);
+            }
+        }
+    }
+
+    @Command(
+            name = "health",
+            mixinStandardHelpOptions = true,
+            usageHelpAutoWidth = true,
+            description = "Runs a WPAR's health check (its config's health section) through the running agent and prints the verdict. The PowerHA custom application monitor (contrib/powerha) is this command.",
+            footer = {
+                "",
+                "Example:",
+                "  ckpt agent health web01 && echo up",
+                "",
+                "Exit status: 0 good, 1 bad, 8 unknown (no health check configured), 3 WPAR not in the agent's config, 4 no agent answers.",
+                ""
+            })
+    static final class Health implements Callable<Integer> {
+        @Parameters(index = "0", paramLabel = "WPAR", description = "The WPAR to check.")
+        String wpar;
+
+        @Mixin
+        ControlOptions control;
+
+        @Option(names = "--json", description = "Print the verdict as JSON.")
+        boolean json;
+
+        @Override
+        public Integer call() {
+            try {
+                String body = control.call("GET", "/health/" + wpar, java.time.Duration.ofSeconds(120));
+                JsonNode res = new ObjectMapper().readTree(body);
+                if (json) {
+                    System.out.println(body);
+                } else {
+                    String reason = res.path("reason").asText("");
+                    System.out.println(res.path("health").asText() + (reason.isEmpty() ? "" : ": " + reason));
+                }
+                return switch (res.path("health").asText()) {
+                    case "good" -> ExitCode.OK;
+                    case "bad" -> ExitCode.ERROR;
+                    default -> 8;
+                };
             } catch (Exception e) {
                 System.err.println("ckpt: " + e.getMessage());
                 return ExitCode.of(e);

@@ -36,8 +36,13 @@ final class ControlOptions {
 
     /** Calls the agent; returns the JSON body, or fails with a clear message when no agent answers. */
     String call(String method, String path) throws IOException {
+        return call(method, path, Duration.ofSeconds(30));
+    }
+
+    /** Like {@link #call(String, String)} with a longer wait (a final checkpoint). */
+    String call(String method, String path, Duration timeout) throws IOException {
         String ep = endpoint();
-        HttpRequest req = HttpRequest.newBuilder(URI.create("http://" + ep + path)).timeout(Duration.ofSeconds(30))
+        HttpRequest req = HttpRequest.newBuilder(URI.create("http://" + ep + path)).timeout(timeout)
                 .method(method, HttpRequest.BodyPublishers.noBody()).build();
         HttpResponse<String> res;
         try {
