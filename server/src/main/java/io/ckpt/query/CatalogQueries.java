@@ -184,7 +184,11 @@ public final class CatalogQueries {
                 }
                 return h.attach(CheckpointDao.class).listComplete(wpar);
             });
-            if (req.path("last_known_good").asBoolean(false)) {
+            if (req.path("resume").asBoolean(false)) {
+                chosen = Selection.resumePoint(rows).orElseThrow(() -> new NotFoundException(
+                        "WPAR '" + wpar + "' has neither a final checkpoint newer than its last known good nor a"
+                                + " last known good checkpoint; restore by --id or --latest"));
+            } else if (req.path("last_known_good").asBoolean(false)) {
                 chosen = Selection.lastKnownGood(rows).orElseThrow(() -> new NotFoundException(
                         "WPAR '" + wpar + "' has no last known good checkpoint (none is complete and marked good);"
                                 + " mark one with 'ckpt mark-good ID', or restore by --id or --latest"));

@@ -39,6 +39,20 @@ public final class Selection {
         return Optional.ofNullable(best);
     }
 
+    /**
+     * Where a WPAR resumes when a cluster manager starts it: the newest checkpoint when it is a
+     * final one (kind {@code final}: taken by a planned stop or move, so the WPAR stopped right
+     * after it and nothing was lost) and not marked bad; otherwise the last known good (after a
+     * crash the newest may be the damage itself).
+     */
+    public static Optional<CheckpointRow> resumePoint(List<CheckpointRow> checkpoints) {
+        Optional<CheckpointRow> newest = newest(checkpoints);
+        if (newest.isPresent() && "final".equals(newest.get().kind()) && !"bad".equals(newest.get().health())) {
+            return newest;
+        }
+        return lastKnownGood(checkpoints);
+    }
+
     /** The id of each WPAR's last known good checkpoint among {@code checkpoints}. */
     public static java.util.Set<Long> lastKnownGoodIds(List<CheckpointRow> checkpoints) {
         java.util.Map<String, CheckpointRow> best = new java.util.HashMap<>();

@@ -26,6 +26,26 @@ final class SelectionTest {
         return Selection.newest(rows).map(CheckpointRow::id);
     }
 
+    private static CheckpointRow of(long id, long takenAt, String kind, String health) {
+        return new CheckpointRow(id, "web01", takenAt, kind, "complete", health, false, "h", 0, 0, 0, 0, 1, takenAt, takenAt + 1);
+    }
+
+    @Test
+    void resumePointIsANewestFinalCheckpointElseTheLastKnownGood() {
+        CheckpointRow good = of(1, 100, "scheduled", "good");
+        CheckpointRow later = of(2, 200, "scheduled", "unknown");
+        CheckpointRow fin = of(3, 300, "final", "unknown");
+        assertEquals(Optional.of(3L), Selection.resumePoint(List.of(good, later, fin)).map(CheckpointRow::id),
+                "a planned stop: continue from its final checkpoint");
+        assertEquals(Optional.of(1L), Selection.resumePoint(List.of(good, later)).map(CheckpointRow::id),
+                "after a crash: the last known good, not the newest");
+        assertEquals(Optional.of(1L), Selection.resumePoint(List.of(good, of(3, 300, "final", "bad"))).map(CheckpointRow::id),
+                "a final checkpoint marked bad is not resumed");
+        assertEquals(Optional.of(1L), Selection.resumePoint(List.of(of(0, 50, "final", "unknown"), good, later))
+                .map(CheckpointRow::id), "an older final checkpoint is history, not the resume point");
+        assertEquals(Optional.empty(), Selection.resumePoint(List.of(later)));
+    }
+
     @Test
     void emptyListSelectsNothing() {
         assertEquals(Optional.empty(), atOrBefore(List.of(), 1000));
