@@ -34,6 +34,7 @@ public final class CatalogQueries {
     private final io.ckpt.retention.Pruner pruner;
     private final io.ckpt.verify.Verifier verifier;
     private final io.ckpt.gc.GarbageCollector gc;
+    private final io.ckpt.alert.Alerts alerts;
 
     public CatalogQueries(Catalog catalog, Journal journal) {
         this(catalog, journal, null, null, null);
@@ -41,6 +42,12 @@ public final class CatalogQueries {
 
     public CatalogQueries(Catalog catalog, Journal journal, io.ckpt.retention.Pruner pruner,
             io.ckpt.verify.Verifier verifier, io.ckpt.gc.GarbageCollector gc) {
+        this(catalog, journal, pruner, verifier, gc, new io.ckpt.alert.Alerts());
+    }
+
+    public CatalogQueries(Catalog catalog, Journal journal, io.ckpt.retention.Pruner pruner,
+            io.ckpt.verify.Verifier verifier, io.ckpt.gc.GarbageCollector gc, io.ckpt.alert.Alerts alerts) {
+        this.alerts = alerts;
         this.catalog = catalog;
         this.journal = journal;
         this.ownership = new io.ckpt.control.Ownership(catalog, journal);
@@ -97,9 +104,21 @@ public final class CatalogQueries {
                 }
                 yield gc.collect(req.path("dry_run").asBoolean(false));
             }
+            case "alerts" -> alertsJson();
             default -> throw new IngestException(ErrorCode.BAD_REQUEST, "unknown request op '" + op + "'");
         };
         return JSON.writeValueAsString(out);
+    }
+
+    /** {@code {"alerts": [{"key", "severity", "since", "message"}]}}, in the order they were raised. */
+    private ObjectNode alertsJson() {
+        ObjectNode out = JSON.createObjectNode();
+        ArrayNode arr = out.putArray("alerts");
+        for (io.ckpt.alert.Alerts.Alert a : alerts.current()) {
+            arr.addObject().put("key", a.key()).put("severity", a.severity().jsonName())
+                    .put("since", a.since().toString()).put("message", a.message());
+        }
+        return out;
     }
 
     private ObjectNode ownerJson(String wpar) throws IOException {

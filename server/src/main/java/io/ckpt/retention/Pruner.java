@@ -55,27 +55,24 @@ public final class Pruner {
 
     /**
      * The scheduled prune: each WPAR that has a configured policy, one at a time, never forced.
-     * A WPAR whose plan is refused (it would remove everything) is logged and skipped.
+     * A WPAR whose plan is refused (it would remove everything) is logged and skipped; any other
+     * failure ends the run and is thrown, for the scheduler to log and alert on.
      */
-    public void pruneConfigured() {
-        try {
-            RetentionConfig cfg = config;
-            for (String wpar : catalog.read(h -> h.attach(WparDao.class).names())) {
-                if (cfg.policyFor(wpar).isEmpty()) {
-                    continue;
-                }
-                try {
-                    ObjectNode r = prune(wpar, null, false, false);
-                    int removed = r.path("wpars").path(0).path("remove").size();
-                    if (removed > 0) {
-                        log.info("scheduled prune: WPAR {}: {} checkpoint(s) removed", wpar, removed);
-                    }
-                } catch (IngestException e) {
-                    log.warn("scheduled prune skipped: {}", e.getMessage());
-                }
+    public void pruneConfigured() throws IOException {
+        RetentionConfig cfg = config;
+        for (String wpar : catalog.read(h -> h.attach(WparDao.class).names())) {
+            if (cfg.policyFor(wpar).isEmpty()) {
+                continue;
             }
-        } catch (IOException | RuntimeException e) {
-            log.error("scheduled prune failed: {}", e.getMessage());
+            try {
+                ObjectNode r = prune(wpar, null, false, false);
+                int removed = r.path("wpars").path(0).path("remove").size();
+                if (removed > 0) {
+                    log.info("scheduled prune: WPAR {}: {} checkpoint(s) removed", wpar, removed);
+                }
+            } catch (IngestException e) {
+                log.warn("scheduled prune skipped: {}", e.getMessage());
+            }
         }
     }
 

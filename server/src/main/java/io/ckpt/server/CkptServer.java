@@ -104,7 +104,9 @@ public final class CkptServer implements AutoCloseable {
                 log.info("journal compacted from {} to {} bytes", before, ds.journal().size());
             }
             PackStore packs = new PackStore(ds, catalog, cfg.packTargetSize());
-            io.ckpt.store.FreeSpaceReserve reserve = new io.ckpt.store.FreeSpaceReserve(ds.root(), cfg.reserveBytes());
+            io.ckpt.alert.Alerts alerts = new io.ckpt.alert.Alerts();
+            io.ckpt.store.FreeSpaceReserve reserve = new io.ckpt.store.FreeSpaceReserve(ds.root(), cfg.reserveBytes(), alerts);
+            alerts.addCheck(reserve::refresh); // free space comes back (or goes) without an upload noticing
             packs.reserve(reserve);
             int cores = Runtime.getRuntime().availableProcessors();
             EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
@@ -131,7 +133,7 @@ public final class CkptServer implements AutoCloseable {
             Mover mover = new Mover(catalog, ownership, hosts,
                     () -> config.get().placement());
             ServerContext ctx = new ServerContext(ds, catalog, packs, ChunkerParams.DEFAULT, new CatalogQueries(catalog,
-                    ds.journal(), pruner, verifier, gc), hosts, new ControlRequests(catalog, hosts, mover),
+                    ds.journal(), pruner, verifier, gc, alerts), hosts, new ControlRequests(catalog, hosts, mover),
                     new Restorer(catalog, ds), readers, ingest, requests, restore, channels, new java.util.concurrent.Semaphore(cfg.maxUploads()),
                     cfg.maxUploads(), FrameFormat.DEFAULT_MAX_FRAME,
                     cfg.idleTimeoutSeconds());
@@ -156,7 +158,7 @@ public final class CkptServer implements AutoCloseable {
                 throw new IOException("cannot listen on " + cfg.listen() + ": " + e.getMessage(), e);
             }
             CkptServer server = new CkptServer(lock, catalog, packs, boss, io, ingest, requests, restore, channels, listener,
-                    new Maintenance(pruner, gc, verifier), hosts, mover, config);
+                    new Maintenance(pruner, gc, verifier, alerts), hosts, mover, config);
             server.maintenance.schedule(cfg.retention());
             log.info("datastore {} (catalog {}), {} MiB kept free for restore and gc", ds.root(), catalogFile,
                     reserve.bytes() >> 20);

@@ -1,5 +1,6 @@
 package io.ckpt.store;
 
+import io.ckpt.alert.Alerts;
 import java.io.IOException;
 import java.nio.file.FileStore;
 import java.nio.file.Files;
@@ -9,10 +10,16 @@ import java.nio.file.Path;
  * Space on the datastore's file system that uploads may not use, so that restore, prune, GC
  * (whose compaction writes new packs) and verify keep working when the disk fills. Uploads ask
  * before each batch; the file system is asked at most twice a second.
+ *
+ * <p>Being below the reserve is the {@link Alerts#DISK_RESERVE} alert: raised when an upload is
+ * refused or {@link #refresh()} finds free space below the reserve, cleared when an upload passes
+ * the check or {@code refresh()} finds it back above.
  */
 public final class FreeSpaceReserve {
     private final FileStore store;
     private final long reserve;
+    private final Path datastore;
+    private final Alerts alerts;
     private long checkedAt;
     private long usable = Long.MAX_VALUE;
 
@@ -20,6 +27,13 @@ public final class FreeSpaceReserve {
      * @param reserveBytes the reserve, or -1 for the default: 5% of the file system, at most 1 GiB
      */
     public FreeSpaceReserve(Path datastore, long reserveBytes) throws IOException {
+        this(datastore, reserveBytes, new Alerts());
+    }
+
+    /** Like {@link #FreeSpaceReserve(Path, long)}, reporting the {@link Alerts#DISK_RESERVE} alert to {@code alerts}. */
+    public FreeSpaceReserve(Path datastore, long reserveBytes, Alerts alerts) throws IOException {
+        this.datastore = datastore;
+        this.alerts = alerts;
         this.store = Files.getFileStore(datastore);
         this.reserve = reserveBytes >= 0 ? reserveBytes : Math.min(1L << 30, store.getTotalSpace() / 20);
     }
@@ -36,10 +50,34 @@ public final class FreeSpaceReserve {
             checkedAt = now;
         }
         if (usable < reserve) {
-            throw new StoreException.NoSpace("disk full: only " + mib(usable) + " free on the datastore's file system,"
-                    + " below its reserve of " + mib(reserve) + " (--reserve); free space (ckpt prune, then ckpt gc)"
+            alerts.raise(Alerts.DISK_RESERVE, Alerts.Severity.CRITICAL, "uploads are refused: " + shortage());
+            throw new StoreException.NoSpace("disk full: " + shortage() + "; free space (ckpt prune, then ckpt gc)"
                     + " and retry", null);
         }
+        if (alerts.isActive(Alerts.DISK_RESERVE)) { // not built per batch when all is well
+            alerts.clear(Alerts.DISK_RESERVE, "an upload passed the check: " + mib(usable) + " free, reserve "
+                    + mib(reserve));
+        }
+    }
+
+    /** Asks the file system now and raises or clears the alert accordingly; for monitoring queries. */
+    public synchronized void refresh() {
+        try {
+            usable = store.getUsableSpace();
+            checkedAt = System.nanoTime();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("free space of " + datastore + ": " + e.getMessage(), e);
+        }
+        if (usable < reserve) {
+            alerts.raise(Alerts.DISK_RESERVE, Alerts.Severity.CRITICAL, "uploads are refused: " + shortage());
+        } else {
+            alerts.clear(Alerts.DISK_RESERVE, mib(usable) + " free again, reserve " + mib(reserve));
+        }
+    }
+
+    private String shortage() {
+        return "only " + mib(usable) + " free on the datastore's file system, below its reserve of " + mib(reserve)
+                + " (--reserve)";
     }
 
     private static String mib(long bytes) {

@@ -17,7 +17,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 /** The client as a user meets it first: help, and a server that is not there. */
 class CliTest {
     @ParameterizedTest(name = "ckpt {0} --help")
-    @ValueSource(strings = {"", "push", "list", "show", "restore"})
+    @ValueSource(strings = {"", "push", "list", "show", "restore", "alerts"})
     void everyClientCommandHelpExitsZero(String subcommand) {
         List<String> args = new ArrayList<>();
         if (!subcommand.isEmpty()) {
@@ -49,7 +49,7 @@ class CliTest {
         Cli ckpt = Cli.against("127.0.0.1:" + port);
         Path image = MemoryImage.ofSize(121, 64L << 10).writeTo(dir.resolve("x.img"));
 
-        for (String[] args : List.of(new String[] {"list"}, new String[] {"push", "--wpar", "x", image.toString()})) {
+        for (String[] args : List.of(new String[] {"list"}, new String[] {"alerts"}, new String[] {"push", "--wpar", "x", image.toString()})) {
             Cli.Result r = ckpt.run(args).assertExit(4);
             PushRestoreTest.assertOneLine(r);
             assertTrue(r.stderr().contains("ckpt server"), () -> "says how to start it: " + r);

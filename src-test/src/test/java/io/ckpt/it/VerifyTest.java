@@ -1,6 +1,7 @@
 package io.ckpt.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -86,6 +87,20 @@ class VerifyTest {
                     Duration.ofSeconds(30));
             server.awaitLog(Pattern.compile("ERROR .*scheduled verify found damage: 1 chunk\\(s\\), checkpoints \\[" + first + "\\]"),
                     Duration.ofSeconds(30));
+
+            // The damage is the verify-damage alert; a clean 50% run after it (the other half of the
+            // packs) does not clear it, so it is raised once and never cleared while pack 1 stays damaged.
+            int afterDamage = server.logMark();
+            server.awaitLog(afterDamage, Pattern.compile("verify of 50% of the packs \\(pack ids \\d+ to \\d+\\): .* 0 damaged"),
+                    Duration.ofSeconds(30));
+            Cli.Result alerts = Cli.against(server).run("alerts", "--json").assertExit(1);
+            JsonNode alert = alerts.json().path("alerts").path(0);
+            assertEquals("verify-damage", alert.path("key").asText(), alerts::toString);
+            assertEquals("critical", alert.path("severity").asText(), alerts::toString);
+            assertTrue(alert.path("message").asText().contains("checkpoints [" + first + "]"), alerts::toString);
+            String log = server.log();
+            assertEquals(1, log.split("alert verify-damage raised", -1).length - 1, () -> "raised once:\n" + log);
+            assertFalse(log.contains("alert verify-damage cleared"), () -> "not cleared by a run that skipped pack 1:\n" + log);
 
             // A reload with a share out of range is refused; the running share goes on.
             Files.writeString(config, "schedule: { verify: 1s, verify-share: 0% }\n");
