@@ -10,7 +10,6 @@ import java.nio.file.Path;
 import java.util.concurrent.locks.ReentrantLock;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
-import org.jdbi.v3.core.statement.StatementException;
 import org.jdbi.v3.sqlobject.SqlObjectPlugin;
 import org.sqlite.SQLiteConfig;
 import org.sqlite.SQLiteDataSource;
@@ -153,10 +152,24 @@ public final class Catalog implements AutoCloseable, PackLedger {
     private <R> R call(Call<R> c) throws IOException {
         try {
             return c.call();
-        } catch (StatementException | org.jdbi.v3.core.ConnectionException e) {
-            Throwable cause = e.getCause() != null ? e.getCause() : e;
-            throw StoreException.classify(new IOException("catalog " + file + ": " + cause.getMessage(), e), "catalog " + file);
+        } catch (org.jdbi.v3.core.JdbiException e) {
+            // Statement, connection and transaction (commit) failures alike: a full disk shows at commit too.
+            throw StoreException.classify(new IOException("catalog " + file + ": " + rootMessage(e), e), "catalog " + file);
         }
+    }
+
+    /** The messages of the whole cause chain: SQLITE_FULL often sits below a generic "Failed to commit". */
+    private static String rootMessage(Throwable e) {
+        StringBuilder sb = new StringBuilder();
+        for (Throwable t = e; t != null && sb.length() < 1000; t = t.getCause()) {
+            if (t.getMessage() != null && sb.indexOf(t.getMessage()) < 0) {
+                sb.append(sb.length() == 0 ? "" : ": ").append(t.getMessage());
+            }
+            if (t.getCause() == t) {
+                break;
+            }
+        }
+        return sb.toString();
     }
 
     @Override
