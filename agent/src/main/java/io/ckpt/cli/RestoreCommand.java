@@ -145,12 +145,9 @@ final class RestoreCommand extends ClientCommand {
         } else if (!"-".equals(to)) {
             target = Path.of(to);
         }
-        if (at != null && !json) {
-            err.printf("--at %s: %s%n", which.at, times(at));
-        }
         if (start) {
             return start(w, selector, at, new RestoreAndStart(ServerLink.connecting(server, hostId), hostId,
-                    config.stateDir().resolve("logs"), new Printer()), target, wait);
+                    config.stateDir().resolve("logs"), new Printer(at)), target, wait);
         }
         try (CkptClient c = CkptClient.connect(server, hostId)) {
             return restore(c, selector.request(wpar), at, target);
@@ -227,6 +224,7 @@ final class RestoreCommand extends ClientCommand {
         Path dest = target == null ? null : TreeWriter.destination(target, single ? parts.get(0).path("name").asText() : null, force);
         Instant takenAt = Instant.parse(cp.path("taken_at").asText());
         if (!json) {
+            printAt(at);
             err.printf("restoring checkpoint %d of WPAR %s taken at %s, %s%n", id, wpar, times(takenAt), Units.bytes(total));
         }
         Progress progress = new Progress(err, !json && dest != null, "restoring", total);
@@ -300,6 +298,13 @@ final class RestoreCommand extends ClientCommand {
         return ExitCode.NOT_STARTED;
     }
 
+    /** How --at was read, once a checkpoint was found for it (a failure stays one line). */
+    private void printAt(Instant at) {
+        if (at != null) {
+            err.printf("--at %s: %s%n", which.at, times(at));
+        }
+    }
+
     /** A time as people read it here: UTC, then this machine's local time with its offset. */
     private String times(Instant t) {
         return Units.utc(t.toString()) + " (" + LOCAL.format(t.atZone(zone)) + " local)";
@@ -315,11 +320,19 @@ final class RestoreCommand extends ClientCommand {
 
     /** Prints each attempt and step of --start as it happens, with a progress line while restoring. */
     private final class Printer implements RestoreAndStart.Listener {
+        private final Instant at;
         private Progress progress;
+
+        Printer(Instant at) {
+            this.at = at;
+        }
 
         @Override
         public void attempt(int number, StartResult.Checkpoint cp) {
             progress = new Progress(err, !json, "restoring", cp.json().path("logical_bytes").asLong());
+            if (!json && number == 1) {
+                printAt(at);
+            }
             if (!json) {
                 err.printf("attempt %d: checkpoint %d of WPAR %s taken at %s, health %s%n", number, cp.id(), wpar,
                         times(cp.takenAt()), cp.health());

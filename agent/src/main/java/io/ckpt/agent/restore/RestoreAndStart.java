@@ -39,7 +39,8 @@ import java.util.Optional;
  * host's (the WPAR already running here, say), and stopping would stop that. Ownership is
  * claimed once, at the first attempt that restored; later attempts confirm the epoch that claim
  * gave, so a take-over by another host meanwhile stops the fallback. Refusals by the server
- * (ownership, unreachable) end the run with their {@link ClientException}.
+ * (ownership, unreachable) end the run with their {@link ClientException}; when ownership is
+ * refused, a target that was empty before the run is left empty again.
  */
 public final class RestoreAndStart {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -113,6 +114,7 @@ public final class RestoreAndStart {
                         + " only the aix preset has a default)"));
         Path target = options.target().toAbsolutePath().normalize();
         TreeWriter.destination(target, null, options.replaceExisting()); // refused before anything is asked of the server
+        boolean targetWasEmpty = !Files.exists(target) || TreeWriter.isEmpty(target);
         Files.createDirectories(logDir);
         Path logfile = logDir.resolve(wpar.name() + ".log");
         List<Attempt> attempts = new ArrayList<>();
@@ -153,7 +155,14 @@ public final class RestoreAndStart {
                 continue;
             }
             replace = true;
-            owner = ownership(wpar.name(), claimed ? new OwnershipCheck.Confirm(owner.epoch()) : options.ownership(), steps);
+            try {
+                owner = ownership(wpar.name(), claimed ? new OwnershipCheck.Confirm(owner.epoch()) : options.ownership(), steps);
+            } catch (IOException e) {
+                if (targetWasEmpty) {
+                    TreeWriter.deleteQuietly(target); // as before the run: a retry (--take-over) needs no --force
+                }
+                throw e;
+            }
             claimed = true;
 
             Step restarted = runCommand("restart", restart.render(Map.of(CommandTemplate.WPAR, wpar.name(),

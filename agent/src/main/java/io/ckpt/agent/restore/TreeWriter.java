@@ -110,7 +110,16 @@ public final class TreeWriter implements CkptClient.RestoreReceiver {
         return to;
     }
 
-    private static boolean isEmpty(Path dir) throws IOException {
+    /** Removes {@code root} and everything in it, if it can. */
+    static void deleteQuietly(Path root) {
+        try {
+            deleteTree(root);
+        } catch (IOException e) {
+            // best effort
+        }
+    }
+
+    static boolean isEmpty(Path dir) throws IOException {
         try (Stream<Path> s = Files.list(dir)) {
             return s.findAny().isEmpty();
         }

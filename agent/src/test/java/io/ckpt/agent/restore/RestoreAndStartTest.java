@@ -210,6 +210,7 @@ class RestoreAndStartTest {
         assertEquals(ErrorCode.REFUSED, e.code());
         assertTrue(e.getMessage().contains("owned by node-b"), e.getMessage());
         assertFalse(Files.exists(run), "nothing restarted");
+        assertFalse(Files.exists(dir.resolve("target")), "the target is left as it was, so a retry needs no --force");
     }
 
     @Test
