@@ -43,9 +43,9 @@ import picocli.CommandLine.Option;
             "",
             "Where: --to DIR (a directory checkpoint comes back as the same tree: modes, times, links), --to FILE or '-' for stdout (a single-file checkpoint). Without --to, into the agent's restore directory for the WPAR, STATE-DIR/restore/WPAR, STATE-DIR being the state-dir of the agent config (--config FILE, default /etc/ckpt/agent.yaml). A directory that is not empty, or a file that exists, is refused unless --force; --force replaces it and everything in it.",
             "",
-            "Every chunk is verified against its SHA-256 on the server and every part again here. The restore is written beside the target under a hidden name (.NAME.ckpt-partial) and renamed into place only when all of it arrived intact; a directory replaced with --force is swapped by renames. A failed or interrupted restore never leaves a target that looks complete. A damaged checkpoint fails with its id, part and byte offset.",
+            "Every chunk is verified against its SHA-256 on the server and every part again here. The restore is written under a hidden name beside the target and renamed into place only when all of it arrived intact; a directory replaced with --force is swapped by renames. A failed or interrupted restore never leaves a target that looks complete. A damaged checkpoint fails with its id, part and byte offset.",
             "",
-            "--start (needs the WPAR in the agent config) then: (1) claims the WPAR on the server for this host (the config's host-id), refused if another host owns it unless --take-over; (2) runs the WPAR's restart command with {statedir} = TARGET/state (aix preset: restartwpar -d {statedir} -o {logfile} {wpar}); (3) runs its health check, repeated for --health-wait. If the WPAR restarts but is not healthy, the checkpoint is marked bad on the server and the WPAR is stopped with its stop command (wpars[].stop.command; without one it is left running and said so); with --fallback the newest good checkpoint older than it is tried next, until one comes up healthy or none is left. A restart command that fails is reported, not marked bad, and nothing is stopped. Each step is printed with its duration. The WPAR's file systems are not put back: that is the restart command's job (the restored ones are in TARGET/fs)."
+            "--start (needs the WPAR in the agent config) goes on: (1) claims the WPAR on the server for this host (the config's host-id), refused if another host owns it unless --take-over; (2) runs the WPAR's restart command with {statedir} = TARGET/state (aix preset: restartwpar -d {statedir} -o {logfile} {wpar}); (3) runs its health check, repeated for --health-wait. If the WPAR restarts but is not healthy, the checkpoint is marked bad on the server and the WPAR is stopped with its stop command (wpars[].stop.command; without one it is left running and said so); with --fallback the newest good checkpoint older than it is tried next, until one comes up healthy or none is left. A restart command that fails is reported, not marked bad, and nothing is stopped. Each step is printed with its duration. The WPAR's file systems are not put back: that is the restart command's job (the restored ones are in TARGET/fs)."
         },
         footer = {
             "",
@@ -55,9 +55,12 @@ import picocli.CommandLine.Option;
             "  ckpt restore --wpar web01 --latest --to /var/tmp/web01",
             "  ckpt restore --wpar web01 --at '2h ago' --to /tmp/web01.img",
             "  ckpt restore --wpar web01 --id 42 --to - > web01.img",
-            "  ckpt restore --wpar web01 --last-known-good --start --fallback --health-wait 1m",
-            "  ckpt restore --wpar web01 --at 'yesterday 14:00' --start --force --config /etc/ckpt/agent.yaml",
-            "  ckpt restore --wpar web01 --latest --start --take-over     # web01's owner is down",
+            "  ckpt restore --wpar web01 --last-known-good --start --fallback \\",
+            "               --health-wait 1m",
+            "  ckpt restore --wpar web01 --at 'yesterday 14:00' --start --force \\",
+            "               --config /srv/ckpt/agent.yaml",
+            "  # web01's owner is down: start it here, fencing the owner off",
+            "  ckpt restore --wpar web01 --latest --start --take-over",
             "",
             "JSON (--json): {checkpoint, taken_at, taken_at_local, to, duration_ms} (and at, for --at); with --start also {wpar, started, end, owner: {owner, epoch, previous_owner, changed}, attempts: [{checkpoint_id, taken_at, taken_at_local, health_before, result, error, steps: [{step, ok, duration_ms, summary, ...}]}]}, checkpoint being the last attempt's. See docs/AGENT.md.",
             "",

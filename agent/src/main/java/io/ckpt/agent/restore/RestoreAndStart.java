@@ -283,7 +283,7 @@ public final class RestoreAndStart {
                 break;
             }
         }
-        String summary = (v.good() ? "good" : "bad: " + v.reason()) + (checks > 1 ? " (" + checks + " checks)" : "");
+        String summary = (v.good() ? "good" : v.reason()) + (checks > 1 ? " (" + checks + " checks)" : "");
         report(steps, new Step("health", since(start), v.good(), summary,
                 JSON.createObjectNode().put("health", v.health()).put("reason", v.reason()).put("checks", checks)));
         return v;
