@@ -159,13 +159,9 @@ final class RestoreCommand extends ClientCommand {
 
     /** Options that only make sense together; returns --health-wait. */
     private Duration checkUsage() throws CliException {
-        if (!start) {
-            for (String[] o : new String[][] {{"--fallback", Boolean.toString(fallback)}, {"--take-over", Boolean.toString(takeOver)},
-                    {"--health-wait", Boolean.toString(!"0s".equals(healthWait))}}) {
-                if (Boolean.parseBoolean(o[1])) {
-                    throw new CliException(ExitCode.USAGE, o[0] + " is an option of --start; give --start too");
-                }
-            }
+        String startOnly = fallback ? "--fallback" : takeOver ? "--take-over" : !"0s".equals(healthWait) ? "--health-wait" : null;
+        if (!start && startOnly != null) {
+            throw new CliException(ExitCode.USAGE, startOnly + " is an option of --start; give --start too");
         }
         if (start && "-".equals(to)) {
             throw new CliException(ExitCode.USAGE, "--start restarts from a directory; give --to DIR, or leave --to out");
