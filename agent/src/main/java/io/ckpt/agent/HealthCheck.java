@@ -9,28 +9,31 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 
-/** A WPAR's health check: a command that must exit 0 and/or a process that must be running. */
-final class HealthCheck {
+/**
+ * A WPAR's health check: a command that must exit 0 and/or a process that must be running. Run
+ * around checkpoints by the daemon, and after a restart by {@code io.ckpt.agent.restore}.
+ */
+public final class HealthCheck {
     /** The verdict, as stored with the checkpoint: good or bad, and why. */
-    record Verdict(String health, String reason) {
-        static final Verdict UNKNOWN = new Verdict("unknown", "");
+    public record Verdict(String health, String reason) {
+        public static final Verdict UNKNOWN = new Verdict("unknown", "");
         /** The server keeps at most 4096 characters of a reason; the tail says the most. */
-        static final int MAX_REASON = 4000;
+        public static final int MAX_REASON = 4000;
 
-        Verdict {
+        public Verdict {
             if (reason.length() > MAX_REASON) {
                 reason = "..." + reason.substring(reason.length() - MAX_REASON + 3);
             }
         }
 
-        boolean good() {
+        public boolean good() {
             return "good".equals(health);
         }
     }
 
     private HealthCheck() {}
 
-    static Verdict run(HealthCheckConfig cfg, String wpar, Duration timeout) {
+    public static Verdict run(HealthCheckConfig cfg, String wpar, Duration timeout) {
         if (cfg.process().isPresent() && !processRunning(cfg.process().get())) {
             return new Verdict("bad", "process '" + cfg.process().get() + "' is not running");
         }

@@ -1,6 +1,7 @@
 package io.ckpt.cli;
 
 import io.ckpt.agent.net.ClientException;
+import io.ckpt.agent.restore.RestoreException;
 import io.ckpt.protocol.ErrorCode;
 
 /** Exit statuses of the client commands, documented in every command's --help. */
@@ -13,6 +14,8 @@ final class ExitCode {
     static final int CORRUPT = 5;
     static final int NO_SPACE = 6;
     static final int REFUSED = 7;
+    /** restore --start only: the WPAR did not come up healthy from any checkpoint tried. */
+    static final int NOT_STARTED = 8;
 
     private ExitCode() {}
 
@@ -33,6 +36,12 @@ final class ExitCode {
         }
         if (t instanceof CliException c) {
             return c.exitCode();
+        }
+        if (t instanceof RestoreException r) {
+            return switch (r.kind()) {
+                case BAD_TARGET, NOT_STARTABLE -> USAGE;
+                case DAMAGED -> CORRUPT;
+            };
         }
         String m = String.valueOf(t.getMessage());
         if (m.contains("No space left")) {

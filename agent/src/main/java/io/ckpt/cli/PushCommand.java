@@ -42,8 +42,9 @@ final class PushCommand extends ClientCommand {
     @Option(names = "--wpar", required = true, paramLabel = "NAME", description = "The WPAR this checkpoint belongs to.")
     String wpar;
 
-    @Option(names = "--taken-at", paramLabel = "ISO-8601",
-            description = "When the checkpoint was taken, e.g. 2026-11-01T03:00:00Z (default: now). For importing older statefiles.")
+    @Option(names = "--taken-at", paramLabel = "TIME",
+            description = "When the checkpoint was taken (default: now), for importing older statefiles: ISO-8601"
+                    + " (2026-11-01T03:00:00Z; without an offset in local time) or relative (2h ago, yesterday 14:00).")
     String takenAt;
 
     @Option(names = "--label", paramLabel = "KEY=VALUE", description = "A label to attach; repeatable.")

@@ -197,28 +197,47 @@ public final class CatalogQueries {
             if (wpar == null) {
                 throw new IngestException(ErrorCode.BAD_REQUEST, "select needs a WPAR or an id");
             }
-            List<CheckpointRow> rows = catalog.read(h -> {
+            List<CheckpointRow> all = catalog.read(h -> {
                 if (!h.attach(WparDao.class).exists(wpar)) {
                     throw new NotFoundException("unknown WPAR '" + wpar + "': no checkpoint was ever uploaded for it");
                 }
                 return h.attach(CheckpointDao.class).listComplete(wpar);
             });
+            String older = "";
+            List<CheckpointRow> rows = all;
+            if (req.hasNonNull("older_than_id")) {
+                JsonNode n = req.get("older_than_id");
+                if (!n.canConvertToLong()) {
+                    throw new IngestException(ErrorCode.BAD_REQUEST, "select needs a numeric 'older_than_id'");
+                }
+                long refId = n.asLong();
+                CheckpointRow ref = catalog.read(h -> h.attach(CheckpointDao.class).find(refId))
+                        .orElseThrow(() -> new NotFoundException("no checkpoint with id " + refId));
+                if (!wpar.equals(ref.wpar())) {
+                    throw new NotFoundException("checkpoint " + refId + " belongs to WPAR '" + ref.wpar() + "', not '" + wpar + "'");
+                }
+                rows = Selection.olderThan(all, ref);
+                older = " older than checkpoint " + refId;
+            }
+            String olderThan = older;
             if (req.path("resume").asBoolean(false)) {
                 chosen = Selection.resumePoint(rows).orElseThrow(() -> new NotFoundException(
                         "WPAR '" + wpar + "' has neither a final checkpoint newer than its last known good nor a"
                                 + " last known good checkpoint; restore by --id or --latest"));
             } else if (req.path("last_known_good").asBoolean(false)) {
-                chosen = Selection.lastKnownGood(rows).orElseThrow(() -> new NotFoundException(
-                        "WPAR '" + wpar + "' has no last known good checkpoint (none is complete and marked good);"
-                                + " mark one with 'ckpt mark-good ID', or restore by --id or --latest"));
+                chosen = Selection.lastKnownGood(rows).orElseThrow(() -> new NotFoundException(olderThan.isEmpty()
+                        ? "WPAR '" + wpar + "' has no last known good checkpoint (none is complete and marked good);"
+                                + " mark one with 'ckpt mark-good ID', or restore by --id or --latest"
+                        : "WPAR '" + wpar + "' has no complete checkpoint marked good" + olderThan));
             } else if (req.hasNonNull("at")) {
                 long at = instant(req.get("at").asText());
+                List<CheckpointRow> r = rows;
                 chosen = Selection.newestAtOrBefore(rows, at).orElseThrow(() -> new NotFoundException(
-                        "WPAR '" + wpar + "' has no complete checkpoint taken at or before " + Instant.ofEpochMilli(at)
-                                + (rows.isEmpty() ? "" : "; its first is at " + Instant.ofEpochMilli(rows.get(0).takenAt()))));
+                        "WPAR '" + wpar + "' has no complete checkpoint" + olderThan + " taken at or before " + Instant.ofEpochMilli(at)
+                                + (r.isEmpty() ? "" : "; its first is at " + Instant.ofEpochMilli(r.get(0).takenAt()))));
             } else {
                 chosen = Selection.newest(rows).orElseThrow(
-                        () -> new NotFoundException("WPAR '" + wpar + "' has no complete checkpoint"));
+                        () -> new NotFoundException("WPAR '" + wpar + "' has no complete checkpoint" + olderThan));
             }
         }
         CheckpointRow c = chosen;

@@ -53,6 +53,15 @@ public final class Selection {
         return lastKnownGood(checkpoints);
     }
 
+    /**
+     * The checkpoints older than {@code ref} in the order restores use (by time taken, then id):
+     * what a fallback may still try once {@code ref} did not come up healthy. With {@link
+     * #lastKnownGood} this is "the newest good checkpoint older than ref".
+     */
+    public static List<CheckpointRow> olderThan(List<CheckpointRow> checkpoints, CheckpointRow ref) {
+        return checkpoints.stream().filter(c -> newer(ref, c)).toList();
+    }
+
     /** The id of each WPAR's last known good checkpoint among {@code checkpoints}. */
     public static java.util.Set<Long> lastKnownGoodIds(List<CheckpointRow> checkpoints) {
         java.util.Map<String, CheckpointRow> best = new java.util.HashMap<>();

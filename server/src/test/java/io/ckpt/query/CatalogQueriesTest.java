@@ -239,12 +239,41 @@ final class CatalogQueriesTest {
         assertTrue(e.getMessage().contains("belongs to WPAR 'db01'"), e.getMessage());
     }
 
+    @Test
+    void selectOlderThanAnIdWithLastKnownGoodTakesTheNewestGoodBeforeIt() throws IOException {
+        long web4 = checkpoint("web01", T0.plusSeconds(10_800), true, List.of());
+        for (long id : new long[] {web1, web2, web4}) {
+            ask("{\"op\":\"mark\",\"id\":" + id + ",\"health\":\"good\"}");
+        }
+        assertEquals(web2, olderGood(web4), "the good one just before");
+        ask("{\"op\":\"mark\",\"id\":" + web2 + ",\"health\":\"bad\",\"reason\":\"did not start\"}");
+        assertEquals(web1, olderGood(web4), "a bad one is skipped");
+        assertEquals(web2, ask("{\"op\":\"select\",\"wpar\":\"web01\",\"older_than_id\":" + web4 + "}")
+                .get("checkpoint").get("id").asLong(), "without last_known_good: the newest older one, whatever its health");
+        NotFoundException none = assertThrows(NotFoundException.class, () -> olderGood(web1));
+        assertTrue(none.getMessage().contains("has no complete checkpoint marked good older than checkpoint " + web1),
+                none.getMessage());
+    }
+
+    @Test
+    void selectOlderThanAnotherWparsOrAnUnknownCheckpointIsNotFound() {
+        NotFoundException other = assertThrows(NotFoundException.class, () -> olderGood(db1));
+        assertTrue(other.getMessage().contains("belongs to WPAR 'db01'"), other.getMessage());
+        assertThrows(NotFoundException.class, () -> olderGood(99_999));
+    }
+
+    private long olderGood(long id) throws IOException {
+        return ask("{\"op\":\"select\",\"wpar\":\"web01\",\"last_known_good\":true,\"older_than_id\":" + id + "}")
+                .get("checkpoint").get("id").asLong();
+    }
+
     // --- malformed requests -------------------------------------------------------------------
 
     @Test
     void malformedRequestsAreBadRequests() {
         for (String bad : new String[] {"not json", "{\"op\":\"drop\"}", "{}", "{\"op\":\"show\"}", "{\"op\":\"show\",\"id\":\"x\"}",
-                "{\"op\":\"select\"}", "{\"op\":\"select\",\"wpar\":\"web01\",\"at\":\"yesterday\"}"}) {
+                "{\"op\":\"select\"}", "{\"op\":\"select\",\"wpar\":\"web01\",\"at\":\"yesterday\"}",
+                "{\"op\":\"select\",\"wpar\":\"web01\",\"older_than_id\":\"x\"}"}) {
             IngestException e = assertThrows(IngestException.class, () -> ask(bad), bad);
             assertEquals(ErrorCode.BAD_REQUEST, e.code(), bad);
         }

@@ -18,6 +18,16 @@ final class SelectionTest {
         return row(id, takenAt, "complete");
     }
 
+    private static CheckpointRow good(long id, long takenAt) {
+        return new CheckpointRow(id, "web01", takenAt, "scheduled", "complete", "good", false, "h", 0, 0, 0, 0, 1, takenAt,
+                takenAt + 1);
+    }
+
+    /** What a fallback tries after {@code failed}: the newest good checkpoint older than it. */
+    private static Optional<Long> goodOlderThan(List<CheckpointRow> rows, CheckpointRow failed) {
+        return Selection.lastKnownGood(Selection.olderThan(rows, failed)).map(CheckpointRow::id);
+    }
+
     private static Optional<Long> atOrBefore(List<CheckpointRow> rows, long time) {
         return Selection.newestAtOrBefore(rows, time).map(CheckpointRow::id);
     }
@@ -97,5 +107,30 @@ final class SelectionTest {
     void newestIsTheNewestOfAll() {
         assertEquals(Optional.of(2L), newest(List.of(complete(1, 100), complete(2, Long.MAX_VALUE))));
         assertEquals(Optional.of(1L), newest(List.of(complete(1, Long.MIN_VALUE))));
+    }
+
+    @Test
+    void fallbackAfterACheckpointTakesTheNewestGoodOlderThanIt() {
+        CheckpointRow g1 = good(1, 100);
+        CheckpointRow u2 = complete(2, 200);
+        CheckpointRow g3 = good(3, 300);
+        CheckpointRow g4 = good(4, 400);
+        List<CheckpointRow> rows = List.of(g4, u2, g1, g3);
+        assertEquals(Optional.of(3L), goodOlderThan(rows, g4), "skips nothing good: the one just before");
+        assertEquals(Optional.of(1L), goodOlderThan(rows, g3), "skips the one of unknown health");
+        assertEquals(Optional.of(1L), goodOlderThan(rows, u2));
+        assertEquals(Optional.empty(), goodOlderThan(rows, g1), "nothing is older than the first");
+    }
+
+    @Test
+    void olderThanOrdersByTimeTakenThenIdNotByIdAlone() {
+        // 5 was uploaded later (higher id) but taken earlier than 4: it is the older one.
+        CheckpointRow g4 = good(4, 400);
+        CheckpointRow g5 = good(5, 300);
+        CheckpointRow g6 = good(6, 400);
+        List<CheckpointRow> rows = List.of(g4, g5, g6);
+        assertEquals(Optional.of(5L), goodOlderThan(rows, g4));
+        assertEquals(Optional.of(4L), goodOlderThan(rows, g6), "same time taken: the lower id is the older");
+        assertEquals(List.of(), Selection.olderThan(rows, g5));
     }
 }

@@ -99,6 +99,21 @@ final class ToyWparHome {
         run(command("restartwpar").toString(), "-d", statedir.toString(), "-o", logfile.toString(), wpar);
     }
 
+    /** Kills the toy of {@code wpar} at the end of the test JVM, like those this class starts: for one a command under test starts. */
+    void track(String wpar) {
+        ROOTS.add(root(wpar));
+    }
+
+    /** {@code chkptwpar -p -d STATEDIR -o LOGFILE NAME}: the toy's memory to STATEDIR; the toy stays paused. */
+    void checkpointPaused(String wpar, Path statedir, Path logfile) {
+        run(command("chkptwpar").toString(), "-p", "-d", statedir.toString(), "-o", logfile.toString(), wpar);
+    }
+
+    /** {@code resumewpar NAME}: a paused toy runs again. */
+    void resume(String wpar) {
+        run(command("resumewpar").toString(), wpar);
+    }
+
     /** {@code stopwpar NAME}: returns once no toy runs under its root (also when none did). */
     void stop(String wpar) {
         run(command("stopwpar").toString(), wpar);

@@ -41,6 +41,11 @@ public record AgentConfig(Endpoint server, String hostId, Path stateDir, Endpoin
         UploadPolicy upload, List<WparConfig> wpars) {
     public static final Endpoint DEFAULT_SERVER = new Endpoint("127.0.0.1", 7420);
     public static final Endpoint DEFAULT_CONTROL = new Endpoint("127.0.0.1", 7430);
+    /**
+     * Where docs/AGENT.md installs the config: what {@code ckpt restore} reads when not given {@code --config}. The
+     * agent itself is always given {@code --config}.
+     */
+    public static final Path DEFAULT_FILE = Path.of("/etc/ckpt/agent.yaml");
 
     public AgentConfig {
         Objects.requireNonNull(server, "server");

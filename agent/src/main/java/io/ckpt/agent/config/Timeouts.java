@@ -9,7 +9,7 @@ import java.time.Duration;
  * @param checkpoint the checkpoint source command ({@code checkpoint}, default {@code 10m})
  * @param filesystem each file-system capture ({@code filesystem}, default {@code 30m})
  * @param health each health check ({@code health}, default {@code 60s})
- * @param restart the restart command ({@code restart}, default {@code 10m})
+ * @param restart the restart command, and the stop command ({@code restart}, default {@code 10m})
  */
 public record Timeouts(Duration checkpoint, Duration filesystem, Duration health, Duration restart) {
     public static final Timeouts DEFAULT = new Timeouts(Duration.ofMinutes(10), Duration.ofMinutes(30),

@@ -8,14 +8,16 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
-/** The schema of a {@code wpars:} item: name, schedule, source preset, file systems, health check, restart, timeouts. */
+/** The schema of a {@code wpars:} item: name, schedule, source preset, file systems, health check, restart, stop, timeouts. */
 final class WparParser {
-    private static final Set<String> WPAR = Set.of("name", "schedule", "source", "filesystems", "health", "restart", "timeouts");
+    private static final Set<String> WPAR = Set.of("name", "schedule", "source", "filesystems", "health", "restart", "stop",
+            "timeouts");
     private static final Set<String> SOURCE = Set.of("preset", "command", "path", "paused", "resume-command",
             "final-command");
     private static final Set<String> FILESYSTEM = Set.of("name", "command", "directory");
     private static final Set<String> HEALTH = Set.of("command", "process", "when");
     private static final Set<String> RESTART = Set.of("command");
+    private static final Set<String> STOP = Set.of("command");
     private static final String NAME_RULE = "use 1 to 64 letters, digits, '_', '.' or '-', starting with a letter or digit";
 
     private final ConfigParser config;
@@ -59,8 +61,14 @@ final class WparParser {
         } else if (source instanceof SourceConfig.Aix) {
             restart = Optional.of(CommandTemplate.parse(SourceConfig.Aix.DEFAULT_RESTART, WparConfig.RESTART_PLACEHOLDERS));
         }
+        Optional<CommandTemplate> stop = Optional.empty();
+        if (w.has("stop")) {
+            Section s = w.get("stop").get().section(STOP);
+            stop = Optional.of(config.template(s.require("command", "the command that stops the WPAR"),
+                    WparConfig.STOP_PLACEHOLDERS));
+        }
         Timeouts timeouts = config.timeouts(w.get("timeouts"), defaultTimeouts);
-        return new WparConfig(name, schedule, source, filesystems, health, restart, timeouts);
+        return new WparConfig(name, schedule, source, filesystems, health, restart, stop, timeouts);
     }
 
     private SourceConfig source(ConfigValue value) throws ConfigException {

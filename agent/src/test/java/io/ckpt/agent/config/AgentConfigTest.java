@@ -56,6 +56,7 @@ class AgentConfigTest {
         assertEquals(Optional.of("httpd"), health.process());
         assertEquals(HealthCheckConfig.When.BOTH, health.when());
         assertEquals(Optional.of(SourceConfig.Aix.DEFAULT_RESTART), web.restart().map(CommandTemplate::text));
+        assertEquals(Optional.of("/usr/local/sbin/stop-wpar {wpar}"), web.stop().map(CommandTemplate::text));
         assertEquals(new Timeouts(Duration.ofMinutes(20), Duration.ofMinutes(30), Duration.ofSeconds(60), Duration.ofMinutes(10)),
                 web.timeouts());
 
@@ -66,6 +67,7 @@ class AgentConfigTest {
         assertEquals(List.of("/usr/local/bin/dump-db", "--out", "/s", "--log", "/l", "--name", "db01"),
                 command.command().render(Map.of("statedir", "/s", "logfile", "/l", "wpar", "db01")));
         assertEquals(Optional.empty(), db.restart());
+        assertEquals(Optional.empty(), db.stop());
         assertEquals(Timeouts.DEFAULT, db.timeouts());
 
         WparConfig cache = c.wpar("cache01").orElseThrow();
@@ -102,6 +104,7 @@ class AgentConfigTest {
         assertEquals(List.of("/opt/mcr/bin/chkptwpar", "-d", "/st", "-o", "/log", "web01"),
                 ((SourceConfig.Aix) web.source()).command().render(Map.of("statedir", "/st", "logfile", "/log", "wpar", "web01")));
         assertEquals(Optional.of(SourceConfig.Aix.DEFAULT_RESTART), web.restart().map(CommandTemplate::text));
+        assertEquals(Optional.empty(), web.stop(), "no stop command unless configured, also for aix");
         assertEquals(List.of(), web.filesystems());
         assertEquals(Optional.empty(), web.health());
         assertEquals(new Timeouts(Duration.ofMinutes(10), Duration.ofMinutes(30), Duration.ofSeconds(60), Duration.ofMinutes(10)),

@@ -18,7 +18,7 @@ class ConfigErrorTest {
     @Test
     void unknownKeyIsNamedWithItsLineAndTheKeysAllowedThere() {
         assertError("agent.yaml:5:5: wpars[0].schedul: unknown key (expected one of: filesystems, health, name, restart,"
-                + " schedule, source, timeouts)", HEAD + """
+                + " schedule, source, stop, timeouts)", HEAD + """
                   - name: web01
                     source: { preset: aix }
                     schedul: { interval: 1h }
@@ -162,6 +162,14 @@ class ConfigErrorTest {
     void streamedSourceCannotUseStatedir() {
         assertError("agent.yaml:4:40: wpars[0].source.command: unknown placeholder {statedir} (this command may use {logfile},"
                 + " {wpar})", HEAD + "  - name: web01\n    source: { preset: stdout, command: \"dump {statedir}\" }\n");
+    }
+
+    @Test
+    void stopCommandCannotUseStatedirAndNeedsACommand() {
+        assertError("agent.yaml:5:22: wpars[0].stop.command: unknown placeholder {statedir} (this command may use {logfile},"
+                + " {wpar})", HEAD + "  - name: web01\n    source: { preset: aix }\n    stop: { command: \"halt {statedir}\" }\n");
+        assertError("agent.yaml:5:11: wpars[0].stop.command: required: the command that stops the WPAR",
+                HEAD + "  - name: web01\n    source: { preset: aix }\n    stop: {}\n");
     }
 
     @Test

@@ -1,4 +1,4 @@
-package io.ckpt.cli;
+package io.ckpt.agent.restore;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.ckpt.agent.net.CkptClient;
@@ -14,6 +14,7 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributeView;
 import java.nio.file.attribute.FileTime;
@@ -26,17 +27,25 @@ import java.util.function.LongConsumer;
 import java.util.stream.Stream;
 
 /**
- * Writes a restore into a staging directory and moves it into place only when every part has
- * arrived and matched its SHA-256, so a failed restore leaves nothing that looks complete.
+ * Writes a restore into a staging directory beside its target and moves it into place only when
+ * every part has arrived and matched its SHA-256, so a failed or interrupted restore leaves
+ * nothing that looks complete.
+ *
+ * <p>Replacing a directory that is not empty ({@code replace}) swaps by renames: the old one to
+ * {@code .NAME.ckpt-old}, the staged one to {@code NAME}, then the old one is deleted. An
+ * interruption between the two renames leaves no {@code NAME} at all, never a mix; leftover
+ * {@code .NAME.ckpt-partial} and {@code .NAME.ckpt-old} are deleted by the next restore there.
  *
  * <p>Part names are checked again here ({@link PartNames}): nothing is written outside the
  * target. Symbolic links are created last, after every file and directory, so that no later part
  * can be written through a link; directory times are set last, deepest first.
  */
-final class TreeWriter implements CkptClient.RestoreReceiver {
+public final class TreeWriter implements CkptClient.RestoreReceiver {
     private final Path target;
     private final Path staging;
+    private final Path old;
     private final boolean singleFile;
+    private final boolean replace;
     private final LongConsumer progress;
     private final MessageDigest sha = ChunkDigest.sha256();
     private final List<PartInfo> links = new ArrayList<>();
@@ -46,22 +55,73 @@ final class TreeWriter implements CkptClient.RestoreReceiver {
     private long written;
 
     /**
-     * @param target the directory to create (tree) or the file to write (single file)
+     * @param target the directory to create (tree) or the file to write (single file), as {@link #destination}
+     *     chose it
+     * @param replace whether a target directory that is not empty is replaced (an existing file always is)
+     * @param progress hears the bytes written
      */
-    TreeWriter(Path target, boolean singleFile, LongConsumer progress) throws IOException {
+    public TreeWriter(Path target, boolean singleFile, boolean replace, LongConsumer progress) throws IOException {
         this.target = target.toAbsolutePath().normalize();
         this.singleFile = singleFile;
+        this.replace = replace;
         this.progress = progress;
         Path parent = this.target.getParent();
         if (parent == null || !Files.isDirectory(parent)) {
-            throw new CliException(ExitCode.USAGE, "cannot restore to " + target + ": its parent directory does not exist");
+            throw new RestoreException(RestoreException.Kind.BAD_TARGET, "cannot restore to " + target
+                    + ": its parent directory does not exist");
         }
         this.staging = parent.resolve("." + this.target.getFileName() + ".ckpt-partial");
-        if (Files.exists(staging, LinkOption.NOFOLLOW_LINKS)) {
-            deleteTree(staging);
-        }
+        this.old = parent.resolve("." + this.target.getFileName() + ".ckpt-old");
+        deleteTree(staging);
+        deleteTree(old);
         if (!singleFile) {
             Files.createDirectory(staging);
+        }
+    }
+
+    /**
+     * Where a restore to {@code to} goes, refused if it would overwrite something without {@code force}: a
+     * single-file checkpoint ({@code singleName} its part's name) goes to the file {@code to}, or into {@code to}
+     * when that is a directory; a tree becomes the directory {@code to}, which must not exist or be empty.
+     */
+    public static Path destination(Path to, String singleName, boolean force) throws IOException {
+        if (singleName != null) {
+            if (Files.isDirectory(to)) {
+                to = to.resolve(Path.of(singleName).getFileName());
+            }
+            if (Files.exists(to, LinkOption.NOFOLLOW_LINKS) && !force) {
+                throw new RestoreException(RestoreException.Kind.BAD_TARGET, to
+                        + " exists; give --force to overwrite it, or another --to");
+            }
+            if (Files.isDirectory(to, LinkOption.NOFOLLOW_LINKS)) {
+                throw new RestoreException(RestoreException.Kind.BAD_TARGET, to + " is a directory");
+            }
+            return to; // an existing file is replaced only once the restore has fully arrived
+        }
+        if (Files.exists(to, LinkOption.NOFOLLOW_LINKS)) {
+            if (!Files.isDirectory(to, LinkOption.NOFOLLOW_LINKS)) {
+                throw new RestoreException(RestoreException.Kind.BAD_TARGET, to + " exists and is not a directory");
+            }
+            if (!force && !isEmpty(to)) {
+                throw new RestoreException(RestoreException.Kind.BAD_TARGET, "restore directory " + to
+                        + " is not empty; give a new or empty directory, or --force to replace it and everything in it");
+            }
+        }
+        return to;
+    }
+
+    /** Removes {@code root} and everything in it, if it can. */
+    static void deleteQuietly(Path root) {
+        try {
+            deleteTree(root);
+        } catch (IOException e) {
+            // best effort
+        }
+    }
+
+    static boolean isEmpty(Path dir) throws IOException {
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.findAny().isEmpty();
         }
     }
 
@@ -78,7 +138,8 @@ final class TreeWriter implements CkptClient.RestoreReceiver {
         written = 0;
         if (singleFile) {
             if (!p.type().hasData()) {
-                throw new CliException(ExitCode.ERROR, "checkpoint holds a " + p.type() + " part; restore it to a directory");
+                throw new RestoreException(RestoreException.Kind.BAD_TARGET, "checkpoint holds a " + p.type()
+                        + " part; restore it to a directory");
             }
             file = FileChannel.open(staging, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
             return;
@@ -100,7 +161,7 @@ final class TreeWriter implements CkptClient.RestoreReceiver {
     @Override
     public void data(ByteBuffer bytes) throws IOException {
         if (file == null) {
-            throw new CliException(ExitCode.ERROR, "server sent data outside a file part");
+            throw new RestoreException(RestoreException.Kind.DAMAGED, "server sent data outside a file part");
         }
         int n = bytes.remaining();
         sha.update(bytes.duplicate());
@@ -119,7 +180,7 @@ final class TreeWriter implements CkptClient.RestoreReceiver {
             file.close();
             file = null;
             if (written != length || !Arrays.equals(actual, sha256)) {
-                throw new CliException(ExitCode.CORRUPT, "part '" + part.name() + "' arrived damaged (" + written
+                throw new RestoreException(RestoreException.Kind.DAMAGED, "part '" + part.name() + "' arrived damaged (" + written
                         + " bytes, SHA-256 mismatch with the server's); nothing was restored");
             }
             Path dest = singleFile ? staging : resolve(part.name());
@@ -130,7 +191,7 @@ final class TreeWriter implements CkptClient.RestoreReceiver {
     }
 
     /** Creates the links, sets directory modes and times, and moves the result to its target. */
-    void finish() throws IOException {
+    public void finish() throws IOException {
         if (!singleFile) {
             for (PartInfo l : links) {
                 Path dest = resolve(l.name());
@@ -138,7 +199,7 @@ final class TreeWriter implements CkptClient.RestoreReceiver {
                 try {
                     Files.createSymbolicLink(dest, Path.of(l.linkTarget()));
                 } catch (FileAlreadyExistsException e) {
-                    throw new CliException(ExitCode.CORRUPT, "checkpoint names '" + l.name() + "' twice");
+                    throw new RestoreException(RestoreException.Kind.DAMAGED, "checkpoint names '" + l.name() + "' twice");
                 }
                 try {
                     Files.getFileAttributeView(dest, BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
@@ -154,15 +215,40 @@ final class TreeWriter implements CkptClient.RestoreReceiver {
                 Files.setLastModifiedTime(dest, FileTime.fromMillis(d.mtimeMillis()));
             }
         }
+        if (!singleFile) {
+            fsync(staging);
+        }
         if (Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS)) {
-            Files.delete(target); // checked empty by the command
+            if (isEmpty(target)) {
+                Files.delete(target);
+            } else if (replace) {
+                Files.move(target, old, StandardCopyOption.ATOMIC_MOVE);
+            } else {
+                throw new RestoreException(RestoreException.Kind.BAD_TARGET, "restore directory " + target
+                        + " is no longer empty; nothing was replaced");
+            }
         }
         // rename(2) replaces an existing file (--force) atomically: never a moment without one
-        Files.move(staging, target, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
+        fsync(target.getParent());
+        try {
+            deleteTree(old);
+        } catch (IOException e) {
+            // the restore is in place; the next restore here deletes what is left of the old one
+        }
+    }
+
+    /** Makes a directory's entries durable; not every platform lets a directory be opened for that. */
+    private static void fsync(Path dir) {
+        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+            ch.force(true);
+        } catch (IOException | UnsupportedOperationException e) {
+            // best effort: the renames are atomic either way
+        }
     }
 
     /** Removes whatever the failed restore wrote. */
-    void discard() {
+    public void discard() {
         try {
             if (file != null) {
                 file.close();
@@ -180,11 +266,12 @@ final class TreeWriter implements CkptClient.RestoreReceiver {
     private Path resolve(String name) throws IOException {
         Path p = staging.resolve(name).normalize();
         if (!p.startsWith(staging) || p.equals(staging)) {
-            throw new CliException(ExitCode.CORRUPT, "part name '" + name + "' points outside the restore directory");
+            throw new RestoreException(RestoreException.Kind.DAMAGED, "part name '" + name
+                    + "' points outside the restore directory");
         }
         for (Path q = p.getParent(); q != null && !q.equals(staging); q = q.getParent()) {
             if (Files.isSymbolicLink(q)) {
-                throw new CliException(ExitCode.CORRUPT, "part '" + name + "' lies under the symbolic link '"
+                throw new RestoreException(RestoreException.Kind.DAMAGED, "part '" + name + "' lies under the symbolic link '"
                         + staging.relativize(q) + "'; refusing to write through it");
             }
         }

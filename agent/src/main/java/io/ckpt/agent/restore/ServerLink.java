@@ -1,0 +1,37 @@
+package io.ckpt.agent.restore;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.ckpt.agent.net.CkptClient;
+import java.io.IOException;
+
+/**
+ * The server as a restore and start uses it: JSON requests and restores. Each call may use a
+ * connection of its own, since a restart and its health check can outlast the server's idle
+ * timeout. Tests put a fake in its place.
+ */
+public interface ServerLink {
+    /** Sends one JSON request and returns the answer; a refusal is a {@link io.ckpt.agent.net.ClientException}. */
+    JsonNode request(JsonNode request) throws IOException;
+
+    /** Streams checkpoint {@code id} into {@code receiver}. */
+    void restore(long id, CkptClient.RestoreReceiver receiver) throws IOException;
+
+    /** The server at {@code hostPort}, one connection per call, introduced as {@code hostId}. */
+    static ServerLink connecting(String hostPort, String hostId) {
+        return new ServerLink() {
+            @Override
+            public JsonNode request(JsonNode request) throws IOException {
+                try (CkptClient c = CkptClient.connect(hostPort, hostId)) {
+                    return c.request(request);
+                }
+            }
+
+            @Override
+            public void restore(long id, CkptClient.RestoreReceiver receiver) throws IOException {
+                try (CkptClient c = CkptClient.connect(hostPort, hostId)) {
+                    c.restore(id, receiver);
+                }
+            }
+        };
+    }
+}
