@@ -64,8 +64,6 @@ public final class AgentDaemon implements AutoCloseable {
     private final Thread controlThread;
     /** Owner of each configured WPAR as the server last said (absent: unknown or none). */
     private final Map<String, String> owners = new java.util.concurrent.ConcurrentHashMap<>();
-    /** WPARs whose 'owned by another host' skip was logged, so it is logged once. */
-    private final java.util.Set<String> skipLogged = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private volatile Scheduler scheduler;
     private Thread schedulerThread;
     private volatile boolean closed;
@@ -93,10 +91,14 @@ public final class AgentDaemon implements AutoCloseable {
         this.controlThread = new Thread(controlLoop, "control");
         this.controlThread.setDaemon(true);
         this.controlLoop.onOwner((w, o) -> {
-            if (o == null) {
-                owners.remove(w);
-            } else {
-                owners.put(w, o);
+            String before = o == null ? owners.remove(w) : owners.put(w, o);
+            String me = this.config.hostId();
+            if (o != null && !o.equals(before)) {
+                if (!o.equals(me)) {
+                    log.info("WPAR {} is owned by {}, not by this host: no checkpoints here until it moves back", w, o);
+                } else if (before != null) {
+                    log.info("WPAR {} is owned by this host again", w);
+                }
             }
         });
         this.control = new ControlServer(new InetSocketAddress(config.control().host(), config.control().port()),
@@ -233,15 +235,51 @@ public final class AgentDaemon implements AutoCloseable {
                         .put("detail", "final checkpoint " + id + ": " + e.bytes() + " bytes, WPAR stopped");
             }
             case "start":
-                return startTask(w, task.path("checkpoint").asLong(), task.path("epoch").asLong());
+                return startTask(w, task.path("checkpoint").asLong(), task.path("epoch").asLong(),
+                        task.path("fallback").asBoolean(false),
+                        java.time.Duration.ofSeconds(task.path("health_wait_seconds").asLong(30)));
             default:
                 throw new IllegalArgumentException("unknown task type '" + type + "' (agent older than the server?)");
         }
     }
 
-    /** Restores checkpoint {@code id} of {@code w} and starts it, if this host owns it at {@code epoch}. */
-    private ObjectNode startTask(WparConfig w, long id, long epoch) throws Exception {
-        throw new UnsupportedOperationException("start of WPAR " + w.name() + ": not wired yet");
+    /**
+     * Restores checkpoint {@code id} of {@code w} into its restore directory and starts it, if the
+     * server still says this host owns it at {@code epoch} (relocation, failover); with
+     * {@code fallback}, an unhealthy start goes on to the next older good checkpoint.
+     */
+    private ObjectNode startTask(WparConfig w, long id, long epoch, boolean fallback, java.time.Duration healthWait)
+            throws Exception {
+        AgentConfig c = config;
+        io.ckpt.agent.restore.RestoreAndStart r = io.ckpt.agent.restore.RestoreAndStart.forAgent(c,
+                io.ckpt.agent.restore.ServerLink.connecting(c.server().toString(), c.hostId()),
+                io.ckpt.agent.restore.RestoreAndStart.Listener.NONE);
+        Path target = io.ckpt.agent.restore.RestoreAndStart.defaultTarget(c, w.name());
+        Files.createDirectories(target.getParent());
+        io.ckpt.agent.restore.StartResult result = r.run(w, new io.ckpt.agent.restore.CheckpointSelector.Id(id),
+                new io.ckpt.agent.restore.RestoreAndStart.Options(target,
+                        true, new io.ckpt.agent.restore.OwnershipCheck.Confirm(epoch), fallback, healthWait));
+        ObjectNode out = JSON.createObjectNode().put("ok", result.started()).put("detail", result.end());
+        if (!result.attempts().isEmpty()) {
+            var last = result.last();
+            out.put("checkpoint", last.checkpoint().id());
+            for (var step : last.steps()) {
+                String key = switch (step.name()) {
+                    case "restore" -> "restore_seconds";
+                    case "restart" -> "start_seconds";
+                    case "health" -> "health_seconds";
+                    default -> null;
+                };
+                if (key != null) {
+                    out.put(key, step.duration().toMillis() / 1000.0);
+                }
+            }
+        }
+        if (result.started()) {
+            owners.put(w.name(), c.hostId());
+        }
+        out.set("result", result.toJson(ZoneId.systemDefault()));
+        return out;
     }
 
     /** One checkpoint of one WPAR (a scheduler job). */
@@ -252,12 +290,9 @@ public final class AgentDaemon implements AutoCloseable {
         }
         String owner = owners.get(wpar);
         if (owner != null && !owner.equals(config.hostId())) {
-            if (skipLogged.add(wpar)) {
-                log.info("WPAR {} is owned by {}, not by this host: no checkpoints here until it moves back", wpar, owner);
-            }
+            log.debug("WPAR {}: scheduled checkpoint skipped, {} owns it", wpar, owner);
             return;
         }
-        skipLogged.remove(wpar);
         if (!running.add(wpar)) {
             log.info("WPAR {}: a checkpoint started before the reload is still running; this one is skipped", wpar);
             return;

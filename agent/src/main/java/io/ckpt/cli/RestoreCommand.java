@@ -39,7 +39,7 @@ import picocli.CommandLine.Option;
         description = {
             "Restores a complete checkpoint of a WPAR bit for bit and, with --start, brings the WPAR up from it on this host.",
             "",
-            "Which checkpoint: --id, --latest, --last-known-good (the newest marked good), or --at TIME (the newest taken at or before TIME). The chosen checkpoint's time is printed in UTC and in this machine's local time.",
+            "Which checkpoint: --id, --latest, --last-known-good (the newest marked good), --resume (the newest if it is a final checkpoint, else the last known good), or --at TIME (the newest taken at or before TIME). The chosen checkpoint's time is printed in UTC and in this machine's local time.",
             "",
             "Where: --to DIR (a directory checkpoint comes back as the same tree: modes, times, links), --to FILE or '-' for stdout (a single-file checkpoint). Without --to, into the agent's restore directory for the WPAR, STATE-DIR/restore/WPAR, STATE-DIR being the state-dir of the agent config (--config FILE, default /etc/ckpt/agent.yaml). A directory that is not empty, or a file that exists, is refused unless --force; --force replaces it and everything in it.",
             "",
@@ -88,6 +88,10 @@ final class RestoreCommand extends ClientCommand {
 
         @Option(names = "--latest", description = "The newest complete checkpoint.")
         boolean latest;
+
+        @Option(names = "--resume", description = "The newest checkpoint if it is a final one (a clean stop or a move),"
+                + " else the last known good: where a cluster manager's start script resumes (contrib/powerha).")
+        boolean resume;
     }
 
     @Option(names = "--to", paramLabel = "DIR|FILE|-",
@@ -131,6 +135,7 @@ final class RestoreCommand extends ClientCommand {
         Instant at = which.at == null ? null : TimeArgument.parse("--at", which.at);
         CheckpointSelector selector = which.id != null ? new CheckpointSelector.Id(which.id)
                 : which.lastKnownGood ? new CheckpointSelector.LastKnownGood()
+                : which.resume ? new CheckpointSelector.Resume()
                 : at != null ? new CheckpointSelector.At(at) : new CheckpointSelector.Latest();
         AgentConfig config = config();
         WparConfig w = config == null ? null : config.wpar(wpar).orElse(null);
@@ -144,6 +149,7 @@ final class RestoreCommand extends ClientCommand {
         Path target = null;
         if (to == null) {
             target = RestoreAndStart.defaultTarget(config, wpar);
+            java.nio.file.Files.createDirectories(target.getParent()); // STATE-DIR/restore on a fresh host
             Files.createDirectories(target.getParent());
         } else if (!"-".equals(to)) {
             target = Path.of(to);

@@ -208,7 +208,9 @@ public final class Mover implements AutoCloseable {
         Ownership.Owner moved = ownership.transfer(wpar, target, o.epoch());
         r.step("ownership to " + target + " (epoch " + moved.epoch() + ")", "server", t, true, null);
         t = System.nanoTime();
-        JsonNode start = await(target, task("start", wpar).put("checkpoint", c.id()).put("epoch", moved.epoch()), stepTimeout);
+        // After a crash the LKG itself may not come up: let the target fall back to an older good one.
+        JsonNode start = await(target, task("start", wpar).put("checkpoint", c.id()).put("epoch", moved.epoch())
+                .put("fallback", true), stepTimeout);
         copyTimes(start, r.step("restore and start", target, t, ok(start), detail(start)));
         r.root.put("epoch", moved.epoch());
         r.root.put("result", ok(start) ? wpar + " runs on " + target

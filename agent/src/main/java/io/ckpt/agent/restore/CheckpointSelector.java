@@ -69,6 +69,19 @@ public sealed interface CheckpointSelector {
         }
     }
 
+    /** The newest checkpoint if it is a final one (a clean stop or a move), else the last known good. */
+    record Resume() implements CheckpointSelector {
+        @Override
+        public ObjectNode request(String wpar) {
+            return base(wpar).put("resume", true);
+        }
+
+        @Override
+        public String describe() {
+            return "the resume point (a final checkpoint, else the last known good)";
+        }
+    }
+
     /** The newest complete checkpoint marked good that is older than checkpoint {@code id}: a fallback's next try. */
     record GoodOlderThan(long id) implements CheckpointSelector {
         @Override
