@@ -28,12 +28,27 @@ public final class Restorer {
     private static final int PAGE = 2048;
     private static final int FRAME_BYTES = 1024 * 1024;
 
+    /** Frames (1 MiB each) the reading thread may run ahead of the sending one. */
+    static final int READ_AHEAD_FRAMES = 4;
+
     private final Catalog catalog;
     private final Datastore ds;
+    private final java.util.concurrent.ExecutorService readAhead;
 
+    /** A restorer that reads on the calling thread. */
     public Restorer(Catalog catalog, Datastore ds) {
+        this(catalog, ds, null);
+    }
+
+    /**
+     * A restorer that reads, decompresses and verifies chunks on a thread of {@code readAhead}
+     * while the calling thread sends what is ready, up to {@link #READ_AHEAD_FRAMES} frames
+     * ahead: reading the next chunks (across packs) overlaps with a slow receiver.
+     */
+    public Restorer(Catalog catalog, Datastore ds, java.util.concurrent.ExecutorService readAhead) {
         this.catalog = catalog;
         this.ds = ds;
+        this.readAhead = readAhead;
     }
 
     /** The complete checkpoint {@code id}, or {@link NotFoundException}. */
@@ -46,6 +61,142 @@ public final class Restorer {
     }
 
     public void restore(CheckpointRow cp, RestoreSink sink) throws IOException {
+        if (readAhead == null) {
+            read(cp, sink);
+            return;
+        }
+        ReadAhead ahead = new ReadAhead(sink);
+        java.util.concurrent.Future<?> producer = readAhead.submit(() -> {
+            try {
+                read(cp, ahead);
+                ahead.put(ReadAhead.DONE);
+            } catch (Throwable t) {
+                ahead.failed(t);
+            }
+        });
+        try {
+            ahead.drainInto(sink);
+        } finally {
+            ahead.cancel();
+            try {
+                producer.get(); // the reader is closed before the restore counts as ended
+            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.CancellationException e) {
+                // its failure was handed over through the queue
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            ahead.releaseQueued();
+        }
+    }
+
+    /** The queue between the reading thread and the sending one: begin, data, end, done or failure. */
+    private static final class ReadAhead implements RestoreSink {
+        static final Object DONE = new Object();
+
+        private record Begin(io.ckpt.protocol.PartInfo part) {}
+
+        private record End(long length, byte[] sha256) {}
+
+        private record Failure(Throwable cause) {}
+
+        private final RestoreSink target;
+        private final java.util.concurrent.BlockingQueue<Object> queue =
+                new java.util.concurrent.ArrayBlockingQueue<>(READ_AHEAD_FRAMES + 2);
+        private volatile boolean cancelled;
+
+        ReadAhead(RestoreSink target) {
+            this.target = target;
+        }
+
+        void put(Object event) throws IOException {
+            try {
+                while (!queue.offer(event, 100, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                    if (cancelled) {
+                        if (event instanceof ByteBuf b) {
+                            b.release();
+                        }
+                        throw new IOException("restore ended by the sender");
+                    }
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted", e);
+            }
+        }
+
+        void failed(Throwable t) {
+            try {
+                put(new Failure(t));
+            } catch (IOException e) {
+                // the sender is gone and does not need the failure
+            }
+        }
+
+        @Override
+        public void beginPart(io.ckpt.protocol.PartInfo part) throws IOException {
+            put(new Begin(part));
+        }
+
+        @Override
+        public ByteBuf allocate(int capacity) {
+            return target.allocate(capacity);
+        }
+
+        @Override
+        public void data(ByteBuf bytes) throws IOException {
+            put(bytes);
+        }
+
+        @Override
+        public void endPart(long length, byte[] sha256) throws IOException {
+            put(new End(length, sha256));
+        }
+
+        /** Sends every event to {@code sink} in order until done; rethrows the reader's failure. */
+        void drainInto(RestoreSink sink) throws IOException {
+            while (true) {
+                Object e;
+                try {
+                    e = queue.take();
+                } catch (InterruptedException ex) {
+                    Thread.currentThread().interrupt();
+                    throw new IOException("interrupted", ex);
+                }
+                if (e == DONE) {
+                    return;
+                } else if (e instanceof ByteBuf b) {
+                    sink.data(b);
+                } else if (e instanceof Begin b) {
+                    sink.beginPart(b.part());
+                } else if (e instanceof End end) {
+                    sink.endPart(end.length(), end.sha256());
+                } else if (e instanceof Failure f) {
+                    if (f.cause() instanceof IOException io) {
+                        throw io;
+                    }
+                    if (f.cause() instanceof RuntimeException r) {
+                        throw r;
+                    }
+                    throw new IOException(f.cause());
+                }
+            }
+        }
+
+        void cancel() {
+            cancelled = true;
+        }
+
+        void releaseQueued() {
+            for (Object e; (e = queue.poll()) != null; ) {
+                if (e instanceof ByteBuf b) {
+                    b.release();
+                }
+            }
+        }
+    }
+
+    /** Reads every part of {@code cp}, verified, into {@code sink} on this thread. */
+    private void read(CheckpointRow cp, RestoreSink sink) throws IOException {
         List<PartRow> parts = catalog.read(h -> h.attach(PartDao.class).of(cp.id()));
         MessageDigest partSha = ChunkDigest.sha256();
         try (ChunkReader reader = new ChunkReader(ds)) {

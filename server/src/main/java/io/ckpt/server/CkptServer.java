@@ -115,6 +115,8 @@ public final class CkptServer implements AutoCloseable {
             // Plain pools with one queue each: a request never waits behind a long restore on a busy thread.
             ExecutorService requests = Executors.newFixedThreadPool(2, named("request"));
             ExecutorService restore = Executors.newFixedThreadPool(Math.max(4, cores * 2), named("restore"));
+            // One reader per running restore, a few frames ahead of its sender (Restorer).
+            ExecutorService restoreReadAhead = Executors.newCachedThreadPool(named("restore-read"));
             ChannelGroup channels = new DefaultChannelGroup("clients", GlobalEventExecutor.INSTANCE);
             io.ckpt.restore.ReadersInUse readers = new io.ckpt.restore.ReadersInUse();
             io.ckpt.retention.Pruner pruner = new io.ckpt.retention.Pruner(catalog, ds, readers, cfg.retention());
@@ -134,7 +136,7 @@ public final class CkptServer implements AutoCloseable {
                     () -> config.get().placement());
             ServerContext ctx = new ServerContext(ds, catalog, packs, ChunkerParams.DEFAULT, new CatalogQueries(catalog,
                     ds.journal(), pruner, verifier, gc, alerts), hosts, new ControlRequests(catalog, hosts, mover),
-                    new Restorer(catalog, ds), readers, ingest, requests, restore, channels, new java.util.concurrent.Semaphore(cfg.maxUploads()),
+                    new Restorer(catalog, ds, restoreReadAhead), readers, ingest, requests, restore, channels, new java.util.concurrent.Semaphore(cfg.maxUploads()),
                     cfg.maxUploads(), FrameFormat.DEFAULT_MAX_FRAME,
                     cfg.idleTimeoutSeconds());
             Channel listener;

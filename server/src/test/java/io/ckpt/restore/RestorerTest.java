@@ -33,7 +33,7 @@ import org.junit.jupiter.api.io.TempDir;
  * A restore hands back a complete checkpoint's bytes, or fails naming the checkpoint, the part and
  * the byte offset where the stored data stopped being right. It never passes on wrong bytes.
  */
-final class RestorerTest {
+class RestorerTest {
     private static final long T = 1_700_000_000_000L;
 
     @TempDir
@@ -46,12 +46,17 @@ final class RestorerTest {
     @BeforeEach
     void uploadOne() throws IOException {
         store = ScratchDatastore.open(dir.resolve("ds"));
-        restorer = new Restorer(store.catalog(), store.ds());
+        restorer = newRestorer(store);
         image = SyntheticImage.of(21, 9 << 20);
         IngestSession s = store.begin("web01", T);
         ScratchDatastore.send(s, new PartInfo("statefile", PartType.DIRECTORY, 040755, T, ""), new byte[0]);
         ScratchDatastore.send(s, new PartInfo("statefile/memory.img", PartType.FILE, 0100600, T, ""), image);
         id = s.commit().id();
+    }
+
+    /** The restorer under test: reading on the calling thread here, ahead on another in a subclass. */
+    Restorer newRestorer(ScratchDatastore store) {
+        return new Restorer(store.catalog(), store.ds());
     }
 
     @AfterEach
