@@ -11,7 +11,9 @@ import java.util.stream.Stream;
 /**
  * A directory for benchmarks that write files (packs, catalogs, a server's datastore), under
  * {@code $CKPT_BENCH_DIR} when set, else under {@code java.io.tmpdir}. Point it at the disk you
- * want measured: fsync on a tmpfs costs nothing. Forks inherit the environment variable.
+ * want measured: fsync on a tmpfs costs nothing. Forks inherit the environment variable; the
+ * system property {@code ckpt.bench.dir}, when set, wins (for benchmarks run in-process, as the
+ * smoke test does).
  */
 public final class ScratchDir implements AutoCloseable {
     private final Path path;
@@ -22,8 +24,11 @@ public final class ScratchDir implements AutoCloseable {
 
     /** The parent of every scratch directory; also where long-lived fixtures are cached. */
     public static Path root() {
-        String env = System.getenv("CKPT_BENCH_DIR");
-        return Paths.get(env != null && !env.isBlank() ? env : System.getProperty("java.io.tmpdir"));
+        String dir = System.getProperty("ckpt.bench.dir");
+        if (dir == null || dir.isBlank()) {
+            dir = System.getenv("CKPT_BENCH_DIR");
+        }
+        return Paths.get(dir != null && !dir.isBlank() ? dir : System.getProperty("java.io.tmpdir"));
     }
 
     public static ScratchDir create(String prefix) throws IOException {
