@@ -9,6 +9,7 @@ import io.ckpt.agent.config.DurationSyntax;
 import io.ckpt.agent.config.WparConfig;
 import io.ckpt.agent.net.CkptClient;
 import io.ckpt.agent.restore.CheckpointSelector;
+import io.ckpt.agent.restore.DatastoreLink;
 import io.ckpt.agent.restore.OwnershipCheck;
 import io.ckpt.agent.restore.RestoreAndStart;
 import io.ckpt.agent.restore.ServerLink;
@@ -45,6 +46,8 @@ import picocli.CommandLine.Option;
             "",
             "Every chunk is verified against its SHA-256 on the server and every part again here. The restore is written under a hidden name beside the target and renamed into place only when all of it arrived intact; a directory replaced with --force is swapped by renames. A failed or interrupted restore never leaves a target that looks complete. A damaged checkpoint fails with its id, part and byte offset.",
             "",
+            "--datastore DIR, for when the server is down or hung: reads the checkpoint straight from the datastore directory DIR in this process, without a server. It is read-only: it takes no lock (a hung server may hold it), runs no recovery, and writes nothing into DIR or the catalog (SQLite opens the catalog read-only; in WAL mode it maps the catalog.db-shm index beside it, as every reader does). It sees what the server would: complete checkpoints only, uploads in progress or cut off are invisible. Verification is the same. It works beside a running server too. Run it as a user that can read DIR (the server's user). The catalog must be there: a lost or damaged one is rebuilt with 'ckpt server rebuild-catalog' (which writes: stop the server first). Not with --start, which needs the server.",
+            "",
             "--start (needs the WPAR in the agent config) goes on: (1) claims the WPAR on the server for this host (the config's host-id), refused if another host owns it unless --take-over; (2) runs the WPAR's restart command with {statedir} = TARGET/state (aix preset: restartwpar -d {statedir} -o {logfile} {wpar}); (3) runs its health check, repeated for --health-wait. If the WPAR restarts but is not healthy, the checkpoint is marked bad on the server and the WPAR is stopped with its stop command (wpars[].stop.command; without one it is left running and said so); with --fallback the newest good checkpoint older than it is tried next, until one comes up healthy or none is left. A restart command that fails is reported, not marked bad, and nothing is stopped. Each step is printed with its duration. The WPAR's file systems are not put back: that is the restart command's job (the restored ones are in TARGET/fs)."
         },
         footer = {
@@ -55,6 +58,8 @@ import picocli.CommandLine.Option;
             "  ckpt restore --wpar web01 --latest --to /var/tmp/web01",
             "  ckpt restore --wpar web01 --at '2h ago' --to /tmp/web01.img",
             "  ckpt restore --wpar web01 --id 42 --to - > web01.img",
+            "  # the server is down: read its datastore directly",
+            "  ckpt restore --datastore /srv/ckpt --wpar web01 --latest --to /var/tmp/web01",
             "  ckpt restore --wpar web01 --last-known-good --start --fallback \\",
             "               --health-wait 1m",
             "  ckpt restore --wpar web01 --at 'yesterday 14:00' --start --force \\",
@@ -64,7 +69,7 @@ import picocli.CommandLine.Option;
             "",
             "JSON (--json): {checkpoint, taken_at, taken_at_local, to, duration_ms} (and at, for --at); with --start also {wpar, started, end, owner: {owner, epoch, previous_owner, changed}, attempts: [{checkpoint_id, taken_at, taken_at_local, health_before, result, error, steps: [{step, ok, duration_ms, summary, ...}]}]}, checkpoint being the last attempt's. See docs/AGENT.md.",
             "",
-            "Exit status: 0 success, 1 error, 2 bad usage (also: target not empty without --force), 3 not found, 4 server unreachable, 5 data damaged, 6 disk full, 7 refused (another host owns the WPAR), 8 the WPAR did not come up healthy (--start; every attempt is named).",
+            "Exit status: 0 success, 1 error (also: with --datastore, DIR is not a datastore or its catalog is missing, unreadable or of another version), 2 bad usage (also: target not empty without --force), 3 not found, 4 server unreachable, 5 data damaged (the checkpoint, part and offset are named), 6 disk full, 7 refused (another host owns the WPAR), 8 the WPAR did not come up healthy (--start; every attempt is named).",
             ""
         })
 final class RestoreCommand extends ClientCommand {
@@ -98,6 +103,16 @@ final class RestoreCommand extends ClientCommand {
             description = "Where to restore: a directory that does not exist or is empty, a file, or '-' for stdout"
                     + " (default: STATE-DIR/restore/WPAR of the agent config).")
     String to;
+
+    @Option(names = "--datastore", paramLabel = "DIR",
+            description = "Read the checkpoint straight from the datastore DIR, without a server (when it is down or hung):"
+                    + " read-only, no lock, no recovery; not with --start or --server.")
+    Path datastore;
+
+    @Option(names = "--catalog", paramLabel = "PATH",
+            description = "With --datastore: the catalog, when the server keeps it outside the datastore (its --catalog;"
+                    + " default: DIR/catalog.db).")
+    Path catalog;
 
     @Option(names = "--config", paramLabel = "FILE",
             description = "The agent config: its state-dir, server, host-id and the WPAR's restart, health and stop"
@@ -158,8 +173,13 @@ final class RestoreCommand extends ClientCommand {
             return start(w, selector, at, new RestoreAndStart(ServerLink.connecting(server, hostId), hostId,
                     config.stateDir().resolve("logs"), new Printer(at)), target, wait);
         }
+        if (datastore != null) {
+            try (DatastoreLink link = DatastoreLink.open(datastore, catalog)) {
+                return restore(link, selector.request(wpar), at, target);
+            }
+        }
         try (CkptClient c = CkptClient.connect(server, hostId)) {
-            return restore(c, selector.request(wpar), at, target);
+            return restore(ServerLink.over(c), selector.request(wpar), at, target);
         }
     }
 
@@ -168,6 +188,16 @@ final class RestoreCommand extends ClientCommand {
         String startOnly = fallback ? "--fallback" : takeOver ? "--take-over" : !"0s".equals(healthWait) ? "--health-wait" : null;
         if (!start && startOnly != null) {
             throw new CliException(ExitCode.USAGE, startOnly + " is an option of --start; give --start too");
+        }
+        if (datastore != null && start) {
+            throw new CliException(ExitCode.USAGE, "--start needs the server (it claims the WPAR there and marks bad"
+                    + " checkpoints); --datastore only restores: restore with --to DIR, then start the WPAR by hand");
+        }
+        if (datastore != null && client.server != null) {
+            throw new CliException(ExitCode.USAGE, "--datastore reads the datastore without a server; leave --server out");
+        }
+        if (datastore == null && catalog != null) {
+            throw new CliException(ExitCode.USAGE, "--catalog is an option of --datastore; give --datastore DIR too");
         }
         if (start && "-".equals(to)) {
             throw new CliException(ExitCode.USAGE, "--start restarts from a directory; give --to DIR, or leave --to out");
@@ -219,7 +249,7 @@ final class RestoreCommand extends ClientCommand {
         return config.hostId();
     }
 
-    private int restore(CkptClient c, ObjectNode select, Instant at, Path target) throws IOException {
+    private int restore(ServerLink c, ObjectNode select, Instant at, Path target) throws IOException {
         JsonNode cp = c.request(select).path("checkpoint");
         long id = cp.path("id").asLong();
         JsonNode parts = c.request(m.createObjectNode().put("op", "show").put("id", id)).path("parts");

@@ -23,11 +23,13 @@ public final class Catalog implements AutoCloseable, PackLedger {
     private final Jdbi jdbi;
     private final ReentrantLock writeLock = new ReentrantLock();
     private final Path file;
+    private final boolean readOnly;
     private boolean fresh;
 
-    private Catalog(Path file, HikariDataSource pool) {
+    private Catalog(Path file, HikariDataSource pool, boolean readOnly) {
         this.file = file;
         this.pool = pool;
+        this.readOnly = readOnly;
         this.jdbi = Jdbi.create(pool).installPlugin(new SqlObjectPlugin());
     }
 
@@ -56,7 +58,7 @@ public final class Catalog implements AutoCloseable, PackLedger {
         } catch (RuntimeException e) {
             throw new StoreException("cannot open catalog " + file + ": " + e.getMessage(), e);
         }
-        Catalog c = new Catalog(file, pool);
+        Catalog c = new Catalog(file, pool, false);
         try {
             c.writeLock.lock();
             try {
@@ -73,6 +75,74 @@ public final class Catalog implements AutoCloseable, PackLedger {
             throw new StoreException("cannot open catalog " + file + ": " + e.getMessage(), e);
         }
         return c;
+    }
+
+    /**
+     * Opens the existing catalog at {@code file} for reading only, for a restore without the
+     * server: SQLite's read-only mode (any write fails inside SQLite, and {@link #write} refuses
+     * before it), no migrations, no binding. The schema must be the one this build knows and the
+     * catalog must belong to {@code datastoreId}. In WAL mode SQLite still maps the
+     * {@code -shm} index beside the file (creating it if the last server removed it on a clean
+     * stop); the database and its {@code -wal} are only read.
+     */
+    public static Catalog openReadOnly(Path file, String datastoreId) throws IOException {
+        if (!Files.isRegularFile(file)) {
+            throw new StoreException.Incompatible("no catalog at " + file + ": give the right --catalog, or rebuild it"
+                    + " with 'ckpt server rebuild-catalog --datastore DIR [--catalog PATH]' (that writes; stop the server first)");
+        }
+        if (!Files.isReadable(file)) {
+            throw new StoreException.Incompatible("catalog " + file + " is not readable by this user: run as the server's user");
+        }
+        SQLiteConfig cfg = new SQLiteConfig();
+        cfg.setReadOnly(true);
+        cfg.setBusyTimeout(30_000);
+        SQLiteDataSource sqlite = new SQLiteDataSource(cfg);
+        sqlite.setUrl("jdbc:sqlite:" + file.toAbsolutePath());
+        HikariConfig hc = new HikariConfig();
+        hc.setDataSource(sqlite);
+        hc.setReadOnly(true);
+        hc.setMaximumPoolSize(2);
+        hc.setMinimumIdle(0);
+        hc.setPoolName("catalog-read-only");
+        hc.setConnectionTimeout(30_000);
+        HikariDataSource pool;
+        try {
+            pool = new HikariDataSource(hc);
+        } catch (RuntimeException e) {
+            throw new StoreException("cannot open catalog " + file + " read-only: " + rootMessage(e)
+                    + "; if it is damaged, rebuild it with 'ckpt server rebuild-catalog' (stop the server first)", e);
+        }
+        Catalog c = new Catalog(file, pool, true);
+        try {
+            c.checkReadable(datastoreId);
+        } catch (RuntimeException | IOException e) {
+            c.close();
+            if (e instanceof IOException io) {
+                throw io;
+            }
+            throw new StoreException("cannot read catalog " + file + ": " + rootMessage(e), e);
+        }
+        return c;
+    }
+
+    /** A read-only open's checks: a schema this build reads, and this datastore's catalog. */
+    private void checkReadable(String datastoreId) throws IOException {
+        int version = read(h -> Migrations.version(h));
+        if (version != Migrations.SCRIPTS.size()) {
+            throw new StoreException.Incompatible("catalog " + file + " has schema version " + version + ", this ckpt reads "
+                    + Migrations.SCRIPTS.size() + (version > Migrations.SCRIPTS.size() ? ": upgrade ckpt"
+                            : ": start the server of this version once to migrate it, or use the ckpt that wrote it"));
+        }
+        String id = read(h -> h.attach(MetaDao.class).get("datastore_id")).orElse(null);
+        if (!datastoreId.equals(id)) {
+            throw new StoreException.Incompatible("catalog " + file + " belongs to datastore " + id
+                    + ", not to this one (" + datastoreId + "): check --catalog");
+        }
+    }
+
+    /** Whether this catalog was opened by {@link #openReadOnly}. */
+    public boolean isReadOnly() {
+        return readOnly;
     }
 
     private void bindToDatastore(String datastoreId) throws IOException {
@@ -112,6 +182,7 @@ public final class Catalog implements AutoCloseable, PackLedger {
 
     /** Runs {@code work} in a write transaction, alone among writers. */
     public <R> R write(Work<R> work) throws IOException {
+        refuseIfReadOnly();
         writeLock.lock();
         try {
             return call(() -> jdbi.inTransaction(h -> work.run(h)));
@@ -125,6 +196,7 @@ public final class Catalog implements AutoCloseable, PackLedger {
      * checkpoint survives a power loss, not only a crash.
      */
     public <R> R writeDurably(Work<R> work) throws IOException {
+        refuseIfReadOnly();
         writeLock.lock();
         try {
             return call(() -> jdbi.withHandle(h -> {
@@ -137,6 +209,12 @@ public final class Catalog implements AutoCloseable, PackLedger {
             }));
         } finally {
             writeLock.unlock();
+        }
+    }
+
+    private void refuseIfReadOnly() {
+        if (readOnly) {
+            throw new IllegalStateException("catalog " + file + " is open read-only: no writes");
         }
     }
 

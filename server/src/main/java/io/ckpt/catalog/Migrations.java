@@ -37,6 +37,13 @@ final class Migrations {
         }
     }
 
+    /** The schema version of the catalog on {@code h}, without changing anything (0: none). */
+    static int version(Handle h) {
+        boolean exists = h.createQuery("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'")
+                .mapTo(Integer.class).one() > 0;
+        return exists ? h.createQuery("SELECT COALESCE(MAX(version), 0) FROM schema_version").mapTo(Integer.class).one() : 0;
+    }
+
     private static String load(String name) throws IOException {
         try (InputStream in = Migrations.class.getResourceAsStream("migration/" + name)) {
             if (in == null) {

@@ -66,6 +66,31 @@ public final class Datastore {
             p.store(w, "ckpt datastore: do not edit");
             writeAtomically(marker, w.toString().getBytes(StandardCharsets.UTF_8));
         }
+        Datastore ds = readMarker(root, marker);
+        for (String dir : new String[] {"packs", "manifests", "locks", "tmp", "journal"}) {
+            Files.createDirectories(root.resolve(dir));
+        }
+        return ds;
+    }
+
+    /**
+     * Opens an existing datastore for reading only: checks its marker and creates, changes or
+     * locks nothing (an emergency restore beside a server that is down or hung). A directory
+     * without a marker is refused.
+     */
+    public static Datastore openReadOnly(Path root) throws IOException {
+        root = root.toAbsolutePath().normalize();
+        Path marker = root.resolve(MARKER);
+        if (!Files.isDirectory(root)) {
+            throw new StoreException.Incompatible("no datastore at " + root + ": no such directory");
+        }
+        if (!Files.exists(marker)) {
+            throw new StoreException.Incompatible(root + " has no " + MARKER + " file: not a ckpt datastore");
+        }
+        return readMarker(root, marker);
+    }
+
+    private static Datastore readMarker(Path root, Path marker) throws IOException {
         Properties p = new Properties();
         p.load(new StringReader(Files.readString(marker, StandardCharsets.UTF_8)));
         int format;
@@ -82,11 +107,7 @@ public final class Datastore {
         if (id == null || id.isBlank()) {
             throw new StoreException.Incompatible(marker + " is damaged: no datastore id");
         }
-        Datastore ds = new Datastore(root, id);
-        for (String dir : new String[] {"packs", "manifests", "locks", "tmp", "journal"}) {
-            Files.createDirectories(root.resolve(dir));
-        }
-        return ds;
+        return new Datastore(root, id);
     }
 
     public Path root() {

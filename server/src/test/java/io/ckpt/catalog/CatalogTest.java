@@ -104,6 +104,38 @@ final class CatalogTest {
     }
 
     @Test
+    void readOnlyOpenReadsBesideTheWriterAndRefusesEveryWrite() throws IOException {
+        long id = checkpoint("web01");
+        try (Catalog ro = Catalog.openReadOnly(file, DATASTORE)) {
+            assertTrue(ro.isReadOnly());
+            assertTrue(ro.read(h -> h.attach(CheckpointDao.class).find(id)).isPresent(), "sees what the writer committed");
+            assertThrows(IllegalStateException.class, () -> ro.write(h -> h.execute("DELETE FROM checkpoints")));
+            assertThrows(IllegalStateException.class, ro::createPack);
+            IOException sqlite = assertThrows(IOException.class, () -> ro.read(h -> h.execute("DELETE FROM checkpoints")));
+            assertTrue(sqlite.getMessage().contains("readonly") || sqlite.getMessage().contains("read-only"),
+                    "SQLite itself refuses: " + sqlite.getMessage());
+        }
+        assertTrue(catalog.read(h -> h.attach(CheckpointDao.class).find(id)).isPresent());
+    }
+
+    @Test
+    void readOnlyOpenRefusesAMissingCatalogNamingRebuildAndCreatesNothing() {
+        Path lost = dir.resolve("lost.db");
+        StoreException.Incompatible e = assertThrows(StoreException.Incompatible.class, () -> Catalog.openReadOnly(lost, DATASTORE));
+        assertTrue(e.getMessage().contains("rebuild-catalog"), e.getMessage());
+        assertFalse(java.nio.file.Files.exists(lost), "no file created");
+    }
+
+    @Test
+    void readOnlyOpenRefusesAnotherDatastoresCatalogAndAnOlderSchema() throws IOException {
+        assertTrue(assertThrows(StoreException.Incompatible.class, () -> Catalog.openReadOnly(file, "another-datastore"))
+                .getMessage().contains("another-datastore"));
+        catalog.write(h -> h.execute("DELETE FROM schema_version WHERE version = ?", Migrations.SCRIPTS.size()));
+        StoreException.Incompatible e = assertThrows(StoreException.Incompatible.class, () -> Catalog.openReadOnly(file, DATASTORE));
+        assertTrue(e.getMessage().contains("schema version " + (Migrations.SCRIPTS.size() - 1)), e.getMessage());
+    }
+
+    @Test
     void existingReturnsOnlyThePresentDigestsOfABatchOfAThousand() throws IOException {
         List<byte[]> all = new ArrayList<>();
         for (int i = 0; i < 1000; i++) {

@@ -43,6 +43,24 @@ final class DatastoreTest {
     }
 
     @Test
+    void readOnlyOpenCreatesNothingAndRefusesADirectoryWithoutMarker() throws IOException {
+        Path root = dir.resolve("ds");
+        String id = Datastore.openOrCreate(root).id();
+        for (String sub : new String[] {"tmp", "locks", "journal"}) {
+            Files.delete(root.resolve(sub));
+        }
+        assertEquals(id, Datastore.openReadOnly(root).id());
+        assertFalse(Files.exists(root.resolve("tmp")), "no directory recreated");
+
+        Path empty = Files.createDirectory(dir.resolve("empty"));
+        assertTrue(assertThrows(StoreException.Incompatible.class, () -> Datastore.openReadOnly(empty))
+                .getMessage().contains("not a ckpt datastore"));
+        assertFalse(Files.exists(empty.resolve(Datastore.MARKER)), "not made a datastore");
+        assertThrows(StoreException.Incompatible.class, () -> Datastore.openReadOnly(dir.resolve("missing")));
+        assertFalse(Files.exists(dir.resolve("missing")));
+    }
+
+    @Test
     void emptyExistingDirectoryBecomesADatastore() throws IOException {
         Datastore ds = Datastore.openOrCreate(dir);
         assertTrue(Files.exists(dir.resolve(Datastore.MARKER)));

@@ -16,6 +16,21 @@ public interface ServerLink {
     /** Streams checkpoint {@code id} into {@code receiver}. */
     void restore(long id, CkptClient.RestoreReceiver receiver) throws IOException;
 
+    /** The server at the other end of {@code client}, every call on that one connection (a plain restore). */
+    static ServerLink over(CkptClient client) {
+        return new ServerLink() {
+            @Override
+            public JsonNode request(JsonNode request) throws IOException {
+                return client.request(request);
+            }
+
+            @Override
+            public void restore(long id, CkptClient.RestoreReceiver receiver) throws IOException {
+                client.restore(id, receiver);
+            }
+        };
+    }
+
     /** The server at {@code hostPort}, one connection per call, introduced as {@code hostId}. */
     static ServerLink connecting(String hostPort, String hostId) {
         return new ServerLink() {
