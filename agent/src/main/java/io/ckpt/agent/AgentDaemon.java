@@ -234,6 +234,17 @@ public final class AgentDaemon implements AutoCloseable {
                         .put("upload_seconds", (System.nanoTime() - t0) / 1e9 - taken)
                         .put("detail", "final checkpoint " + id + ": " + e.bytes() + " bytes, WPAR stopped");
             }
+            case "prestage": {
+                AgentConfig c = config;
+                Path target = io.ckpt.agent.restore.RestoreAndStart.defaultTarget(c, w.name());
+                var step = io.ckpt.agent.restore.RestoreAndStart.forAgent(c,
+                        io.ckpt.agent.restore.ServerLink.connecting(c.server().toString(), c.hostId()),
+                        stepLogger(w.name())).stage(task.path("checkpoint").asLong(), target);
+                ObjectNode out = JSON.createObjectNode().put("ok", true).put("detail", step.summary())
+                        .put("restore_seconds", step.duration().toMillis() / 1000.0);
+                out.setAll(step.fields());
+                return out;
+            }
             case "start":
                 return startTask(w, task.path("checkpoint").asLong(), task.path("epoch").asLong(),
                         task.path("fallback").asBoolean(false),
@@ -252,18 +263,21 @@ public final class AgentDaemon implements AutoCloseable {
             throws Exception {
         AgentConfig c = config;
         io.ckpt.agent.restore.RestoreAndStart r = io.ckpt.agent.restore.RestoreAndStart.forAgent(c,
-                io.ckpt.agent.restore.ServerLink.connecting(c.server().toString(), c.hostId()),
-                io.ckpt.agent.restore.RestoreAndStart.Listener.NONE);
+                io.ckpt.agent.restore.ServerLink.connecting(c.server().toString(), c.hostId()), stepLogger(w.name()));
         Path target = io.ckpt.agent.restore.RestoreAndStart.defaultTarget(c, w.name());
         Files.createDirectories(target.getParent());
         io.ckpt.agent.restore.StartResult result = r.run(w, new io.ckpt.agent.restore.CheckpointSelector.Id(id),
                 new io.ckpt.agent.restore.RestoreAndStart.Options(target,
-                        true, new io.ckpt.agent.restore.OwnershipCheck.Confirm(epoch), fallback, healthWait));
+                        true, new io.ckpt.agent.restore.OwnershipCheck.Confirm(epoch), fallback, healthWait, true));
         ObjectNode out = JSON.createObjectNode().put("ok", result.started()).put("detail", result.end());
         if (!result.attempts().isEmpty()) {
             var last = result.last();
             out.put("checkpoint", last.checkpoint().id());
             for (var step : last.steps()) {
+                if (step.name().equals("restore")) {
+                    out.put("reused_bytes", step.fields().path("reused_bytes").asLong(0));
+                    out.put("fetched_bytes", step.fields().path("fetched_bytes").asLong(0));
+                }
                 String key = switch (step.name()) {
                     case "restore" -> "restore_seconds";
                     case "restart" -> "start_seconds";
@@ -280,6 +294,17 @@ public final class AgentDaemon implements AutoCloseable {
         }
         out.set("result", result.toJson(ZoneId.systemDefault()));
         return out;
+    }
+
+    /** Logs each step of a server-directed restore or start, as the CLI prints them. */
+    private static io.ckpt.agent.restore.RestoreAndStart.Listener stepLogger(String wpar) {
+        return new io.ckpt.agent.restore.RestoreAndStart.Listener() {
+            @Override
+            public void step(io.ckpt.agent.restore.StartResult.Step step) {
+                log.info("WPAR {}: {} {} in {} ms: {}", wpar, step.name(), step.ok() ? "done" : "FAILED",
+                        step.duration().toMillis(), step.summary());
+            }
+        };
     }
 
     /** One checkpoint of one WPAR (a scheduler job). */

@@ -41,7 +41,9 @@ final class MoveCommands {
             if (r.has("downtime_seconds")) {
                 out.printf("  downtime %.2f s (WPAR stopped on the source -> healthy on the target)%s%n",
                         r.path("downtime_seconds").asDouble(), r.has("transfer_seconds")
-                                ? String.format(", of which restore transfer %.2f s", r.path("transfer_seconds").asDouble()) : "");
+                                ? String.format(", of which restore %.2f s (%s fetched, %s reused from the pre-staged copy)",
+                                        r.path("transfer_seconds").asDouble(), Units.bytes(r.path("fetched_bytes").asLong()),
+                                        Units.bytes(r.path("reused_bytes").asLong())) : "");
             }
             out.println("  " + (r.path("ok").asBoolean() ? "" : "FAILED: ") + r.path("result").asText());
         }

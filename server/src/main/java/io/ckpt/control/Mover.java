@@ -105,8 +105,20 @@ public final class Mover implements AutoCloseable {
         r.root.put("wpar", wpar).put("from", source).put("to", target).put("epoch_before", owner.epoch());
         log.info("relocation of {} from {} to {} begins", wpar, source, target);
 
+        // Pre-copy: the target stages the newest checkpoint while the WPAR still runs, so that the
+        // restore during the downtime fetches only what the final checkpoint changed.
+        long t = System.nanoTime();
+        Optional<CheckpointRow> newest = Selection.newest(catalog.read(h -> h.attach(CheckpointDao.class).listComplete(wpar)));
+        if (newest.isPresent()) {
+            JsonNode staged = await(target, task("prestage", wpar).put("checkpoint", newest.get().id()), stepTimeout);
+            ObjectNode s0 = r.step("pre-stage checkpoint " + newest.get().id() + " (WPAR still running)", target, t,
+                    ok(staged), detail(staged));
+            copyTimes(staged, s0);
+            r.root.put("prestage_seconds", (System.nanoTime() - t) / 1e9);
+        }
+
         long down = System.nanoTime();
-        long t = down;
+        t = down;
         JsonNode fin = await(source, task("final_checkpoint", wpar).put("epoch", owner.epoch()), stepTimeout);
         r.step("final checkpoint (WPAR stopped)", source, t, ok(fin), detail(fin));
         if (!ok(fin)) {
@@ -130,6 +142,8 @@ public final class Mover implements AutoCloseable {
             double downtime = (System.nanoTime() - down) / 1e9;
             r.root.put("downtime_seconds", downtime);
             r.root.put("transfer_seconds", start.path("restore_seconds").asDouble(0));
+            r.root.put("reused_bytes", start.path("reused_bytes").asLong(0));
+            r.root.put("fetched_bytes", start.path("fetched_bytes").asLong(0));
             r.root.put("epoch", moved.epoch());
             r.root.put("result", wpar + " runs on " + target);
             log.info("relocation of {} to {} done: down {} s", wpar, target, String.format("%.2f", downtime));
@@ -322,7 +336,8 @@ public final class Mover implements AutoCloseable {
     }
 
     private static void copyTimes(JsonNode from, ObjectNode to) {
-        for (String k : new String[] {"restore_seconds", "start_seconds", "health_seconds", "checkpoint"}) {
+        for (String k : new String[] {"restore_seconds", "start_seconds", "health_seconds", "checkpoint", "reused_bytes",
+                "fetched_bytes"}) {
             if (from.has(k)) {
                 to.set(k, from.get(k));
             }

@@ -14,6 +14,7 @@ import io.ckpt.catalog.PartRow;
 import io.ckpt.catalog.WparDao;
 import io.ckpt.ingest.IngestException;
 import io.ckpt.protocol.ErrorCode;
+import io.ckpt.protocol.PartInfo;
 import io.ckpt.store.Journal;
 import java.io.IOException;
 import java.time.Instant;
@@ -82,6 +83,8 @@ public final class CatalogQueries {
             case "protect" -> protect(requiredId(req), req.path("protected").asBoolean(true));
             case "prune" -> prune(req);
             case "owner" -> ownerJson(requiredText(req, "wpar"));
+            case "chunk_list" -> chunkList(requiredId(req), req.path("part").asInt(-1), req.path("from").asInt(0),
+                    req.path("limit").asInt(CHUNK_LIST_PAGE));
             case "claim" -> {
                 var o = ownership.claim(requiredText(req, "wpar"), requiredText(req, "host"), req.path("take_over").asBoolean(false));
                 ObjectNode n = JSON.createObjectNode().put("wpar", o.wpar()).put("owner", o.host()).put("epoch", o.epoch());
@@ -119,6 +122,39 @@ public final class CatalogQueries {
                     .put("since", a.since().toString()).put("message", a.message());
         }
         return out;
+    }
+
+    /** Most chunks one chunk_list answer carries (about 270 KiB of JSON). */
+    static final int CHUNK_LIST_PAGE = 4096;
+
+    /**
+     * The digests and lengths of part {@code partSeq}'s chunks from {@code from} on: what a
+     * client needs to put the part together from chunks it already holds plus a fetch of the
+     * rest. {@code digests} is the digests' hex, concatenated; {@code next} is -1 after the last.
+     */
+    private ObjectNode chunkList(long id, int partSeq, int from, int limit) throws IOException {
+        int n = Math.max(1, Math.min(limit, CHUNK_LIST_PAGE));
+        CheckpointRow cp = catalog.read(h -> h.attach(CheckpointDao.class).find(id)).filter(CheckpointRow::isComplete)
+                .orElseThrow(() -> new NotFoundException("no complete checkpoint with id " + id));
+        PartRow part = catalog.read(h -> h.attach(PartDao.class).of(cp.id())).stream().filter(p -> p.seq() == partSeq)
+                .findFirst().orElseThrow(() -> new NotFoundException("checkpoint " + id + " has no part " + partSeq));
+        List<io.ckpt.catalog.ChunkRef> page = catalog.read(h -> h.attach(io.ckpt.catalog.PartChunkDao.class)
+                .page(part.id(), Math.max(0, from), n));
+        StringBuilder hex = new StringBuilder(page.size() * 64);
+        ObjectNode out = JSON.createObjectNode().put("part", partSeq).put("from", from);
+        PartInfo info = part.info();
+        out.putObject("info").put("name", info.name()).put("type", info.type().code()).put("mode", info.mode())
+                .put("mtime", info.mtimeMillis()).put("target", info.linkTarget()).put("size", part.size())
+                .put("sha256", part.sha256() == null ? "" : HexFormat.of().formatHex(part.sha256()))
+                .put("chunks", part.chunkCount());
+        ArrayNode lengths = out.putArray("lengths");
+        for (var c : page) {
+            hex.append(HexFormat.of().formatHex(c.digest()));
+            lengths.add(c.rawLength());
+        }
+        out.put("digests", hex.toString());
+        int next = from + page.size();
+        return out.put("next", next >= part.chunkCount() ? -1 : next);
     }
 
     private ObjectNode ownerJson(String wpar) throws IOException {

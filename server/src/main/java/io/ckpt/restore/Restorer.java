@@ -260,6 +260,72 @@ public final class Restorer {
         }
     }
 
+    /**
+     * Sends the chunks of part {@code partSeq} of {@code cp} whose sequence numbers lie in
+     * {@code ranges} (each {@code [from, to)}, ascending, not overlapping), in order, as plain
+     * data: what a client restoring with chunks it holds locally lacks. Each chunk is verified as
+     * in a restore; the client checks the whole part's SHA-256 once it has put it together.
+     * Returns the bytes sent.
+     */
+    public long fetch(CheckpointRow cp, int partSeq, List<long[]> ranges, RestoreSink sink) throws IOException {
+        PartRow part = catalog.read(h -> h.attach(PartDao.class).of(cp.id())).stream()
+                .filter(p -> p.seq() == partSeq).findFirst()
+                .orElseThrow(() -> new NotFoundException("checkpoint " + cp.id() + " has no part " + partSeq));
+        long sent = 0;
+        long last = -1;
+        ByteBuf out = null;
+        try (ChunkReader reader = new ChunkReader(ds)) {
+            for (long[] r : ranges) {
+                if (r.length != 2 || r[0] < 0 || r[1] <= r[0] || r[1] > part.chunkCount() || r[0] < last) {
+                    throw new io.ckpt.ingest.IngestException(io.ckpt.protocol.ErrorCode.BAD_REQUEST, "fetch: range "
+                            + java.util.Arrays.toString(r) + " is not ascending within the part's " + part.chunkCount() + " chunks");
+                }
+                last = r[1];
+                int next = (int) r[0];
+                while (next < r[1]) {
+                    int from = next;
+                    int limit = (int) Math.min(PAGE, r[1] - next);
+                    List<ChunkRef> page = catalog.read(h -> h.attach(PartChunkDao.class).page(part.id(), from, limit));
+                    if (page.isEmpty()) {
+                        throw damaged(cp, part, 0, "chunk list ends at chunk " + from + " of " + part.chunkCount());
+                    }
+                    for (ChunkRef c : page) {
+                        if (c.seq() != next || c.packId() == 0) {
+                            throw damaged(cp, part, 0, "chunk " + next + " missing from the chunk list or without a location");
+                        }
+                        if (out != null && out.writableBytes() < c.rawLength()) {
+                            ByteBuf full = out;
+                            out = null;
+                            sink.data(full);
+                        }
+                        if (out == null) {
+                            out = sink.allocate(Math.max(FRAME_BYTES, c.rawLength()));
+                        }
+                        int at = out.arrayOffset() + out.writerIndex();
+                        try {
+                            reader.read(c.digest(), 0, c.packId(), c.offset(), c.storedLength(), c.rawLength(), out.array(), at);
+                        } catch (StoreException.Corrupt e) {
+                            throw damaged(cp, part, 0, "chunk " + next + ": " + e.getMessage());
+                        }
+                        out.writerIndex(out.writerIndex() + c.rawLength());
+                        sent += c.rawLength();
+                        next++;
+                    }
+                }
+            }
+            if (out != null) {
+                ByteBuf rest = out;
+                out = null;
+                sink.data(rest);
+            }
+        } finally {
+            if (out != null) {
+                out.release();
+            }
+        }
+        return sent;
+    }
+
     private static StoreException.Corrupt damaged(CheckpointRow cp, PartRow part, long offset, String what) {
         return new StoreException.Corrupt("checkpoint " + cp.id() + " (WPAR " + cp.wpar() + ") part '"
                 + part.info().name() + "' at byte offset " + offset + ": " + what

@@ -51,6 +51,10 @@ class RelocationTest {
             env.put("CKPT_POLL_WAIT_MS", "1000");
             toys.start("toy");
             toys.track("toy");
+            // A file in the WPAR's file system that does not change: a relocation's final restore should not move it.
+            byte[] db = new byte[4 << 20];
+            new java.util.Random(3).nextBytes(db);
+            Files.write(toys.root("toy").resolve("data/static.db"), db);
             AgentProcess a = AgentProcess.start(configA, env);
             AgentProcess b = AgentProcess.start(configB, env);
             try {
@@ -62,8 +66,15 @@ class RelocationTest {
                 assertEquals("toy", host(hosts, "node-a").path("owns").get(0).path("wpar").asText(), hosts::toString);
 
                 // Planned move to node-b: final checkpoint (toy stopped), ownership, restore and start there.
-                Cli.Result moved = ckpt.run("relocate", "toy", "--to", "node-b").assertOk();
-                assertTrue(moved.stdout().contains("downtime"), moved::toString);
+                JsonNode moved = ckpt.run("relocate", "toy", "--to", "node-b", "--json").assertOk().json();
+                assertTrue(moved.path("downtime_seconds").asDouble() > 0, moved::toString);
+                assertTrue(moved.path("steps").get(0).path("step").asText().startsWith("pre-stage checkpoint " + first),
+                        "the target stages the newest checkpoint before the WPAR stops: " + moved);
+                assertTrue(moved.path("reused_bytes").asLong() >= db.length,
+                        "the final restore reuses the staged chunks (the unchanged file at least): " + moved);
+                long finalBytes = ckpt.run("show", "--json", Long.toString(moved.path("checkpoint").asLong())).assertOk()
+                        .json().path("checkpoint").path("logical_bytes").asLong();
+                assertEquals(finalBytes, moved.path("reused_bytes").asLong() + moved.path("fetched_bytes").asLong(), moved::toString);
                 JsonNode r = ckpt.run("show", "--json", Long.toString(latestId(ckpt))).assertOk().json().path("checkpoint");
                 assertEquals("final", r.path("kind").asText(), "the newest checkpoint is the final one: " + r);
                 assertEquals("node-a", r.path("host").asText());

@@ -251,6 +251,64 @@ public final class CkptClient implements AutoCloseable {
         }
     }
 
+    /**
+     * Sends a {@code fetch} request (chunks of one part by sequence ranges) and returns the bytes
+     * as a stream that ends at the server's RESTORE_END. Read it to its end before the next call.
+     */
+    public java.io.InputStream fetch(JsonNode request) throws IOException {
+        channel.writeAndFlush(new Frame.Request(JSON.writeValueAsString(request)));
+        expect(Frame.Response.class, "fetch");
+        return new java.io.InputStream() {
+            private Frame.Data current;
+            private boolean ended;
+
+            private boolean fill() throws IOException {
+                while (!ended && (current == null || !current.bytes().isReadable())) {
+                    if (current != null) {
+                        current.release();
+                        current = null;
+                    }
+                    Frame f = expect(Frame.class, "fetch");
+                    if (f instanceof Frame.Data d) {
+                        current = d;
+                    } else if (f instanceof Frame.RestoreEnd) {
+                        ended = true;
+                    } else {
+                        throw new ClientException(ErrorCode.BAD_REQUEST, "unexpected " + f.getClass().getSimpleName()
+                                + " during a fetch");
+                    }
+                }
+                return !ended;
+            }
+
+            @Override
+            public int read() throws IOException {
+                return fill() ? current.bytes().readByte() & 0xff : -1;
+            }
+
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                if (len == 0) {
+                    return 0;
+                }
+                if (!fill()) {
+                    return -1;
+                }
+                int n = Math.min(len, current.bytes().readableBytes());
+                current.bytes().readBytes(b, off, n);
+                return n;
+            }
+
+            @Override
+            public void close() {
+                if (current != null) {
+                    current.release();
+                    current = null;
+                }
+            }
+        };
+    }
+
     /** Writes a frame, waiting while the socket is backed up; fails early if the server reported an error. */
     private void send(Frame f) throws IOException {
         Object early = handler.poll();

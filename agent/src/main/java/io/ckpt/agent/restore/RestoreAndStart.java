@@ -69,15 +69,22 @@ public final class RestoreAndStart {
      * @param fallback after a failed attempt, try the newest good checkpoint older than the one that failed
      * @param healthWait how long the health check is repeated (every {@link #HEALTH_RETRY}) before the WPAR counts
      *     as unhealthy; zero: one check
+     * @param reuseLocal when the target already holds an earlier restore of the WPAR, take the chunks it can from
+     *     there and fetch only the rest ({@link ChunkReuse}); anything wrong with it falls back to a whole restore
      */
     public record Options(Path target, boolean replaceExisting, OwnershipCheck ownership, boolean fallback,
-            Duration healthWait) {
+            Duration healthWait, boolean reuseLocal) {
         public Options {
             Objects.requireNonNull(target, "target");
             Objects.requireNonNull(ownership, "ownership");
             if (healthWait.isNegative()) {
                 throw new IllegalArgumentException("healthWait < 0");
             }
+        }
+
+        /** Without reuse of what the target already holds. */
+        public Options(Path target, boolean replaceExisting, OwnershipCheck ownership, boolean fallback, Duration healthWait) {
+            this(target, replaceExisting, ownership, fallback, healthWait, false);
         }
     }
 
@@ -142,7 +149,7 @@ public final class RestoreAndStart {
             String error = "";
             boolean stopped = false;
             try {
-                report(steps, restore(cp, target, replace));
+                report(steps, restore(cp, target, replace, options.reuseLocal()));
             } catch (RestoreException | ClientException e) {
                 boolean checkpointsFault = e instanceof RestoreException r ? r.kind() != RestoreException.Kind.BAD_TARGET
                         : !((ClientException) e).isUnreachable() && ((ClientException) e).code() == ErrorCode.CORRUPT;
@@ -210,7 +217,18 @@ public final class RestoreAndStart {
     }
 
     /** Restores {@code cp} into {@code target}, which must then hold the statefile directory {@code state}. */
-    private Step restore(Checkpoint cp, Path target, boolean replace) throws IOException {
+    /**
+     * Restores checkpoint {@code id} into {@code target} (replacing what is there) without starting
+     * anything, reusing the chunks an earlier restore left there: a relocation's target stages the
+     * newest checkpoint this way before the WPAR stops, so that the final restore moves little.
+     */
+    public Step stage(long id, Path target) throws IOException {
+        Checkpoint cp = Checkpoint.of(server.request(new CheckpointSelector.Id(id).request(null)).path("checkpoint"));
+        Files.createDirectories(target.toAbsolutePath().getParent());
+        return restore(cp, target.toAbsolutePath().normalize(), true, true);
+    }
+
+    private Step restore(Checkpoint cp, Path target, boolean replace, boolean reuseLocal) throws IOException {
         long start = System.nanoTime();
         Path dest = TreeWriter.destination(target, null, replace);
         JsonNode parts = server.request(JSON.createObjectNode().put("op", "show").put("id", cp.id())).path("parts");
@@ -225,6 +243,29 @@ public final class RestoreAndStart {
                     + " has no 'state' directory to restart from (its parts: " + String.join(", ", names.subList(0,
                     Math.min(names.size(), 5))) + (names.size() > 5 ? ", ..." : "") + ")");
         }
+        long bytes = cp.json().path("logical_bytes").asLong();
+        if (reuseLocal && replace && Files.isDirectory(target) && !TreeWriter.isEmpty(target)) {
+            ChunkReuse.LocalChunks local = ChunkReuse.index(target);
+            double indexSeconds = since(start).toMillis() / 1000.0;
+            TreeWriter w = new TreeWriter(dest, false, replace, listener::restored);
+            try {
+                ChunkReuse.Stats stats = ChunkReuse.restore(server, cp.id(), cp.json(), parts.size(), local, w);
+                w.finish();
+                return new Step("restore", since(start), true, size(bytes) + " into " + dest + ": " + size(stats.reused())
+                        + " reused from the earlier restore there, " + size(stats.fetched())
+                        + " fetched; every part's SHA-256 verified", JSON.createObjectNode().put("to", dest.toString())
+                        .put("bytes", bytes).put("reused_bytes", stats.reused()).put("fetched_bytes", stats.fetched())
+                        .put("index_seconds", indexSeconds));
+            } catch (IOException | RuntimeException e) {
+                w.discard();
+                if (e instanceof io.ckpt.agent.net.ClientException c && (c.isUnreachable() || c.code() == ErrorCode.CORRUPT)) {
+                    throw e;
+                }
+                // A local chunk that changed, or a server that cannot fetch: restore the whole checkpoint.
+                listener.step(new Step("reuse", since(start), false, "chunks of the earlier restore not used: "
+                        + e.getMessage() + "; restoring the whole checkpoint", JSON.createObjectNode()));
+            }
+        }
         TreeWriter w = new TreeWriter(dest, false, replace, listener::restored);
         try {
             server.restore(cp.id(), w);
@@ -233,9 +274,8 @@ public final class RestoreAndStart {
             w.discard();
             throw e;
         }
-        long bytes = cp.json().path("logical_bytes").asLong();
         return new Step("restore", since(start), true, size(bytes) + " into " + dest + ", every part's SHA-256 verified",
-                JSON.createObjectNode().put("to", dest.toString()).put("bytes", bytes));
+                JSON.createObjectNode().put("to", dest.toString()).put("bytes", bytes).put("fetched_bytes", bytes));
     }
 
     /** Claims or confirms the WPAR; a refusal (another owner, a moved epoch) ends the run with the server's words. */

@@ -16,6 +16,14 @@ public interface ServerLink {
     /** Streams checkpoint {@code id} into {@code receiver}. */
     void restore(long id, CkptClient.RestoreReceiver receiver) throws IOException;
 
+    /**
+     * Sends a {@code fetch} (chunks of one part by sequence ranges) and returns their bytes as a
+     * stream; closing it ends the call. Links that cannot fetch throw (the caller restores whole).
+     */
+    default java.io.InputStream fetch(JsonNode request) throws IOException {
+        throw new IOException("this server link cannot fetch chunks");
+    }
+
     /** The server at the other end of {@code client}, every call on that one connection (a plain restore). */
     static ServerLink over(CkptClient client) {
         return new ServerLink() {
@@ -45,6 +53,27 @@ public interface ServerLink {
             public void restore(long id, CkptClient.RestoreReceiver receiver) throws IOException {
                 try (CkptClient c = CkptClient.connect(hostPort, hostId)) {
                     c.restore(id, receiver);
+                }
+            }
+
+            @Override
+            public java.io.InputStream fetch(JsonNode request) throws IOException {
+                CkptClient c = CkptClient.connect(hostPort, hostId);
+                try {
+                    java.io.InputStream in = c.fetch(request);
+                    return new java.io.FilterInputStream(in) {
+                        @Override
+                        public void close() throws IOException {
+                            try {
+                                super.close();
+                            } finally {
+                                c.close();
+                            }
+                        }
+                    };
+                } catch (IOException | RuntimeException e) {
+                    c.close();
+                    throw e;
                 }
             }
         };

@@ -171,6 +171,10 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
                 ctx.writeAndFlush(new Frame.Response("{\"ok\":true}"));
                 return;
             }
+            if (op.equals("fetch")) {
+                server.restoreWorkers().execute(() -> fetch(req));
+                return;
+            }
             if (io.ckpt.control.ControlRequests.OPS.contains(op)) {
                 server.restoreWorkers().execute(() -> {
                     try {
@@ -251,6 +255,34 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
             throw new IngestException(ErrorCode.BAD_REQUEST, what + " without an upload in progress");
         }
         return session;
+    }
+
+    /**
+     * {@code {"op":"fetch","id":ID,"part":SEQ,"ranges":[[from,to],...]}}: RESPONSE, then the
+     * chunks in those ranges as DATA, then RESTORE_END (docs/PROTOCOL.md, "fetch").
+     */
+    private void fetch(com.fasterxml.jackson.databind.JsonNode req) {
+        long id = req.path("id").asLong(-1);
+        server.readers().acquire(id);
+        try {
+            CheckpointRow cp = server.restorer().checkpoint(id);
+            java.util.List<long[]> ranges = new java.util.ArrayList<>();
+            for (var r : req.path("ranges")) {
+                ranges.add(new long[] {r.path(0).asLong(-1), r.path(1).asLong(-1)});
+            }
+            int part = req.path("part").asInt(-1);
+            ctx.writeAndFlush(new Frame.Response("{\"id\":" + id + ",\"part\":" + part + "}"));
+            long sent = server.restorer().fetch(cp, part, ranges, new ChannelRestoreSink(ctx, this::awaitWritable));
+            ctx.writeAndFlush(new Frame.RestoreEnd(id));
+            log.debug("fetch of {} bytes of checkpoint {} part {} to {}", sent, id, part, peer());
+        } catch (Throwable t) {
+            if (t instanceof ClosedChannelException) {
+                return;
+            }
+            reply(t);
+        } finally {
+            server.readers().release(id);
+        }
     }
 
     private void restore(long id) {
