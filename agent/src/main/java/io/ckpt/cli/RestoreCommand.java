@@ -303,8 +303,10 @@ final class RestoreCommand extends ClientCommand {
     private int start(WparConfig w, CheckpointSelector selector, Instant at, RestoreAndStart ras, Path target, Duration wait)
             throws IOException {
         long begin = System.nanoTime();
+        // Into the agent's own restore directory with --force (the PowerHA start script): take the chunks an
+        // earlier restore left there and fetch only the rest.
         StartResult r = ras.run(w, selector, new RestoreAndStart.Options(target, force,
-                new OwnershipCheck.Claim(takeOver), fallback, wait));
+                new OwnershipCheck.Claim(takeOver), fallback, wait, force && to == null));
         StartResult.Attempt last = r.last();
         if (json) {
             ObjectNode o = m.createObjectNode();
