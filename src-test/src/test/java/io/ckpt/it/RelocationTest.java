@@ -85,12 +85,13 @@ class RelocationTest {
                 assertEquals(2, host(hosts, "node-b").path("owns").get(0).path("epoch").asLong(), hosts::toString);
 
                 // Rebalance: node-a is the primary, so the toy goes back, continuing from node-b's final checkpoint.
-                JsonNode back = ckpt.run("rebalance", "--json").assertOk().json();
-                assertEquals(1, back.path("moves").size(), back::toString);
-                JsonNode move = back.path("moves").get(0);
-                assertTrue(move.path("downtime_seconds").asDouble() > 0, move::toString);
-                assertEquals("node-a", move.path("to").asText());
-                nodes.assertRunsFrom(nodes.counterOf(ckpt, move.path("checkpoint").asLong()));
+                Cli.Result back = ckpt.run("rebalance").assertOk();
+                assertTrue(back.stdout().contains("toy: node-b -> node-a"), back::toString);
+                assertTrue(back.stdout().matches("(?s).*downtime \\d+[.,]\\d+ s \\(WPAR stopped on the source -> healthy on the target\\).*"),
+                        "the downtime is printed: " + back);
+                JsonNode fin2 = ckpt.run("show", "--json", Long.toString(latestId(ckpt))).assertOk().json().path("checkpoint");
+                assertEquals("node-b", fin2.path("host").asText(), "node-b's final checkpoint: " + fin2);
+                nodes.assertRunsFrom(nodes.counterOf(ckpt, fin2.path("id").asLong()));
 
                 // A good checkpoint on node-a, then node-a dies (agent killed, its WPAR with it).
                 long lkg = nodes.checkpointNow(ckpt, a, controlA);
