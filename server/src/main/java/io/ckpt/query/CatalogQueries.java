@@ -36,6 +36,7 @@ public final class CatalogQueries {
     private final io.ckpt.verify.Verifier verifier;
     private final io.ckpt.gc.GarbageCollector gc;
     private final io.ckpt.alert.Alerts alerts;
+    private final io.ckpt.status.Jobs jobs;
 
     public CatalogQueries(Catalog catalog, Journal journal) {
         this(catalog, journal, null, null, null);
@@ -48,6 +49,14 @@ public final class CatalogQueries {
 
     public CatalogQueries(Catalog catalog, Journal journal, io.ckpt.retention.Pruner pruner,
             io.ckpt.verify.Verifier verifier, io.ckpt.gc.GarbageCollector gc, io.ckpt.alert.Alerts alerts) {
+        this(catalog, journal, pruner, verifier, gc, alerts, new io.ckpt.status.Jobs());
+    }
+
+    /** With {@code jobs}, which records every prune, gc and verify asked for (not dry runs). */
+    public CatalogQueries(Catalog catalog, Journal journal, io.ckpt.retention.Pruner pruner,
+            io.ckpt.verify.Verifier verifier, io.ckpt.gc.GarbageCollector gc, io.ckpt.alert.Alerts alerts,
+            io.ckpt.status.Jobs jobs) {
+        this.jobs = jobs;
         this.alerts = alerts;
         this.catalog = catalog;
         this.journal = journal;
@@ -99,13 +108,17 @@ public final class CatalogQueries {
                 if (verifier == null) {
                     throw new IngestException(ErrorCode.BAD_REQUEST, "verify is not available on this server");
                 }
-                yield verifier.verify(text(req, "wpar"), req.path("full").asBoolean(false));
+                String wpar = text(req, "wpar");
+                boolean full = req.path("full").asBoolean(false);
+                yield jobs.run("verify", (full ? "--full " : "") + (wpar == null ? "" : wpar).trim(),
+                        io.ckpt.status.Jobs.Trigger.REQUEST, () -> verifier.verify(wpar, full));
             }
             case "gc" -> {
                 if (gc == null) {
                     throw new IngestException(ErrorCode.BAD_REQUEST, "gc is not available on this server");
                 }
-                yield gc.collect(req.path("dry_run").asBoolean(false));
+                boolean dryRun = req.path("dry_run").asBoolean(false);
+                yield dryRun ? gc.collect(true) : jobs.run("gc", "", io.ckpt.status.Jobs.Trigger.REQUEST, () -> gc.collect(false));
             }
             case "alerts" -> alertsJson();
             default -> throw new IngestException(ErrorCode.BAD_REQUEST, "unknown request op '" + op + "'");
@@ -309,8 +322,13 @@ public final class CatalogQueries {
         }
         io.ckpt.retention.RetentionPolicy policy = req.hasNonNull("policy")
                 ? io.ckpt.retention.Pruner.policyOf(req.get("policy")) : null; // null: the configured policies
-        return pruner.prune(text(req, "wpar"), policy, req.path("dry_run").asBoolean(false),
-                req.path("force").asBoolean(false));
+        String wpar = text(req, "wpar");
+        boolean force = req.path("force").asBoolean(false);
+        if (req.path("dry_run").asBoolean(false)) {
+            return pruner.prune(wpar, policy, true, force);
+        }
+        return jobs.run("prune", (wpar == null ? "*" : wpar) + (policy == null ? " (configured policies)" : " (keep flags)"),
+                io.ckpt.status.Jobs.Trigger.REQUEST, () -> pruner.prune(wpar, policy, false, force));
     }
 
     /** Protects a checkpoint from retention (or lifts the protection) and returns it. */

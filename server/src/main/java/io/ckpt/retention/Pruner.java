@@ -56,10 +56,13 @@ public final class Pruner {
     /**
      * The scheduled prune: each WPAR that has a configured policy, one at a time, never forced.
      * A WPAR whose plan is refused (it would remove everything) is logged and skipped; any other
-     * failure ends the run and is thrown, for the scheduler to log and alert on.
+     * failure ends the run and is thrown, for the scheduler to log and alert on. Answers like
+     * {@link #prune}, with {@code "skipped"} (why) for a WPAR left alone.
      */
-    public void pruneConfigured() throws IOException {
+    public ObjectNode pruneConfigured() throws IOException {
         RetentionConfig cfg = config;
+        ObjectNode out = JSON.createObjectNode().put("dry_run", false);
+        var all = out.putArray("wpars");
         for (String wpar : catalog.read(h -> h.attach(WparDao.class).names())) {
             if (cfg.policyFor(wpar).isEmpty()) {
                 continue;
@@ -70,10 +73,13 @@ public final class Pruner {
                 if (removed > 0) {
                     log.info("scheduled prune: WPAR {}: {} checkpoint(s) removed", wpar, removed);
                 }
+                r.path("wpars").forEach(all::add);
             } catch (IngestException e) {
                 log.warn("scheduled prune skipped: {}", e.getMessage());
+                all.addObject().put("wpar", wpar).put("skipped", e.getMessage());
             }
         }
+        return out;
     }
 
     /** The policy of a prune request: {@code {"keep-daily": 7, "keep-label": ["a,b", "c"], ...}}. */

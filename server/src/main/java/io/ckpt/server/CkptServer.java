@@ -11,7 +11,12 @@ import io.ckpt.chunk.ChunkerParams;
 import io.ckpt.protocol.codec.FrameFormat;
 import io.ckpt.query.CatalogQueries;
 import io.ckpt.restore.Restorer;
+import io.ckpt.server.http.HttpListener;
 import io.ckpt.server.net.ServerContext;
+import io.ckpt.status.Jobs;
+import io.ckpt.status.ServerMetrics;
+import io.ckpt.status.StatusApi;
+import io.ckpt.status.UsageHistory;
 import io.ckpt.server.net.ServerInitializer;
 import io.ckpt.store.Datastore;
 import io.ckpt.store.DatastoreLock;
@@ -30,6 +35,7 @@ import io.netty.util.concurrent.GlobalEventExecutor;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
@@ -59,12 +65,15 @@ public final class CkptServer implements AutoCloseable {
     private final Hosts hosts;
     private final Mover mover;
     private final java.util.concurrent.atomic.AtomicReference<io.ckpt.retention.RetentionConfig> config;
+    private final HttpListener http; // null: --http off
     private boolean closed;
 
     private CkptServer(DatastoreLock lock, Catalog catalog, PackStore packs, EventLoopGroup boss, EventLoopGroup io,
             EventExecutorGroup ingestWorkers, ExecutorService requestWorkers, ExecutorService restoreWorkers,
             ChannelGroup channels, Channel listener, Maintenance maintenance, Hosts hosts,
-            Mover mover, java.util.concurrent.atomic.AtomicReference<io.ckpt.retention.RetentionConfig> config) {
+            Mover mover, java.util.concurrent.atomic.AtomicReference<io.ckpt.retention.RetentionConfig> config,
+            HttpListener http) {
+        this.http = http;
         this.hosts = hosts;
         this.mover = mover;
         this.config = config;
@@ -134,12 +143,17 @@ public final class CkptServer implements AutoCloseable {
             });
             Mover mover = new Mover(catalog, ownership, hosts,
                     () -> config.get().placement());
-            ServerContext ctx = new ServerContext(ds, catalog, packs, ChunkerParams.DEFAULT, new CatalogQueries(catalog,
-                    ds.journal(), pruner, verifier, gc, alerts), hosts, new ControlRequests(catalog, hosts, mover),
+            // The operator's view (io.ckpt.status): metrics fed by the hooks below, the job ring, the HTTP API.
+            ServerMetrics metrics = new ServerMetrics(catalog, hosts, reserve, alerts, Clock.systemUTC());
+            Jobs jobs = new Jobs(Clock.systemUTC(), metrics::jobEnded);
+            CatalogQueries queries = new CatalogQueries(catalog, ds.journal(), pruner, verifier, gc, alerts, jobs);
+            ControlRequests control = new ControlRequests(catalog, hosts, mover);
+            ServerContext ctx = new ServerContext(ds, catalog, packs, ChunkerParams.DEFAULT, queries, hosts, control,
                     new Restorer(catalog, ds, restoreReadAhead), readers, ingest, requests, restore, channels, new java.util.concurrent.Semaphore(cfg.maxUploads()),
                     cfg.maxUploads(), FrameFormat.DEFAULT_MAX_FRAME,
-                    cfg.idleTimeoutSeconds());
-            Channel listener;
+                    cfg.idleTimeoutSeconds(), metrics);
+            Channel listener = null;
+            HttpListener http = null;
             try {
                 listener = new ServerBootstrap()
                         .group(boss, io)
@@ -148,7 +162,15 @@ public final class CkptServer implements AutoCloseable {
                         .bind(cfg.listen())
                         .syncUninterruptibly()
                         .channel();
+                if (cfg.http() != null) {
+                    UsageHistory usage = new UsageHistory(reserve, Clock.systemUTC());
+                    http = HttpListener.bind(boss, io, cfg.http(), metrics, new StatusApi(catalog, queries, control, pruner,
+                            config::get, jobs, usage, metrics, Clock.systemUTC()), usage);
+                }
             } catch (Exception e) {
+                if (listener != null) {
+                    listener.close();
+                }
                 boss.shutdownGracefully(0, 1, TimeUnit.SECONDS);
                 io.shutdownGracefully(0, 1, TimeUnit.SECONDS);
                 ingest.shutdownGracefully(0, 1, TimeUnit.SECONDS);
@@ -157,10 +179,11 @@ public final class CkptServer implements AutoCloseable {
                 requests.shutdownNow();
                 restore.shutdownNow();
                 packs.close();
-                throw new IOException("cannot listen on " + cfg.listen() + ": " + e.getMessage(), e);
+                throw e instanceof IOException io2 ? io2
+                        : new IOException("cannot listen on " + cfg.listen() + ": " + e.getMessage(), e);
             }
             CkptServer server = new CkptServer(lock, catalog, packs, boss, io, ingest, requests, restore, channels, listener,
-                    new Maintenance(pruner, gc, verifier, alerts), hosts, mover, config);
+                    new Maintenance(pruner, gc, verifier, alerts, jobs), hosts, mover, config, http);
             server.maintenance.schedule(cfg.retention());
             log.info("datastore {} (catalog {}), {} MiB kept free for restore and gc", ds.root(), catalogFile,
                     reserve.bytes() >> 20);
@@ -196,6 +219,11 @@ public final class CkptServer implements AutoCloseable {
         return (InetSocketAddress) listener.localAddress();
     }
 
+    /** The HTTP listener's address, unless it is off. */
+    public java.util.Optional<InetSocketAddress> httpAddress() {
+        return java.util.Optional.ofNullable(http).map(HttpListener::address);
+    }
+
     public void awaitClose() {
         listener.closeFuture().syncUninterruptibly();
     }
@@ -207,6 +235,9 @@ public final class CkptServer implements AutoCloseable {
             return;
         }
         closed = true;
+        if (http != null) {
+            http.close();
+        }
         maintenance.close();
         mover.close();
         hosts.close();

@@ -4,6 +4,7 @@ import io.ckpt.alert.Alerts;
 import io.ckpt.gc.GarbageCollector;
 import io.ckpt.retention.Pruner;
 import io.ckpt.retention.RetentionConfig;
+import io.ckpt.status.Jobs;
 import io.ckpt.verify.Verifier;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -32,6 +33,7 @@ final class Maintenance implements AutoCloseable {
     private final GarbageCollector gc;
     private final Verifier verifier;
     private final Alerts alerts;
+    private final Jobs runs;
     private final ScheduledExecutorService thread = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "maintenance");
         t.setDaemon(true);
@@ -41,7 +43,8 @@ final class Maintenance implements AutoCloseable {
     /** Scheduled verifies in a row that found no damage since the last one that did (maintenance thread only). */
     private int cleanVerifies;
 
-    Maintenance(Pruner pruner, GarbageCollector gc, Verifier verifier, Alerts alerts) {
+    Maintenance(Pruner pruner, GarbageCollector gc, Verifier verifier, Alerts alerts, Jobs jobs) {
+        this.runs = jobs;
         this.pruner = pruner;
         this.gc = gc;
         this.verifier = verifier;
@@ -63,7 +66,7 @@ final class Maintenance implements AutoCloseable {
         jobs.clear();
         every(cfg.pruneEvery(), "prune", () -> {
             try {
-                pruner.pruneConfigured();
+                runs.run("prune", "configured policies", Jobs.Trigger.SCHEDULE, pruner::pruneConfigured);
                 alerts.clear(Alerts.PRUNE_FAILED, "the next scheduled prune succeeded");
             } catch (Exception e) {
                 log.error("scheduled prune failed: {}", e.getMessage());
@@ -72,7 +75,7 @@ final class Maintenance implements AutoCloseable {
         });
         every(cfg.gcEvery(), "gc", () -> {
             try {
-                gc.collect(false);
+                runs.run("gc", "", Jobs.Trigger.SCHEDULE, () -> gc.collect(false));
                 alerts.clear(Alerts.GC_FAILED, "the next scheduled gc succeeded");
             } catch (Exception e) {
                 log.error("scheduled gc failed: {}", e.getMessage());
@@ -83,7 +86,8 @@ final class Maintenance implements AutoCloseable {
                 + (cfg.verifySharePercent() < 100 ? " of " + cfg.verifySharePercent() + "% of the packs" : "");
         every(cfg.verifyEvery(), verify, () -> {
             try {
-                var r = verifier.verifyShare(cfg.verifySharePercent(), cfg.verifyFull());
+                var r = runs.run("verify", verify.substring("verify".length()).trim(), Jobs.Trigger.SCHEDULE,
+                        () -> verifier.verifyShare(cfg.verifySharePercent(), cfg.verifyFull()));
                 alerts.clear(Alerts.VERIFY_FAILED, "the next scheduled verify ran to its end");
                 if (!r.path("ok").asBoolean()) {
                     String what = r.path("damaged_chunks").asLong() + " chunk(s), checkpoints "

@@ -5,7 +5,14 @@ import java.nio.file.Path;
 
 /** The server's settings, validated once at start. */
 public record ServerConfig(Path datastore, Path catalog, InetSocketAddress listen, int idleTimeoutSeconds,
-        long packTargetSize, int maxUploads, long reserveBytes, io.ckpt.retention.RetentionConfig retention) {
+        long packTargetSize, int maxUploads, long reserveBytes, io.ckpt.retention.RetentionConfig retention,
+        InetSocketAddress http) {
+    /** Without the HTTP listener. */
+    public ServerConfig(Path datastore, Path catalog, InetSocketAddress listen, int idleTimeoutSeconds,
+            long packTargetSize, int maxUploads, long reserveBytes, io.ckpt.retention.RetentionConfig retention) {
+        this(datastore, catalog, listen, idleTimeoutSeconds, packTargetSize, maxUploads, reserveBytes, retention, null);
+    }
+
     public ServerConfig {
         if (maxUploads < 1) {
             throw new IllegalArgumentException("--max-uploads must be at least 1: " + maxUploads);
@@ -19,6 +26,18 @@ public record ServerConfig(Path datastore, Path catalog, InetSocketAddress liste
     }
 
     public static final int DEFAULT_PORT = 7420;
+
+    /** {@code --http}: {@code off} (null: no HTTP listener), else an address as {@link #parseAddress}. */
+    public static InetSocketAddress parseHttp(String s) {
+        if (s.equals("off")) {
+            return null;
+        }
+        try {
+            return parseAddress(s);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(e.getMessage().replace("--listen", "--http") + " (or 'off')");
+        }
+    }
 
     /** Parses {@code HOST:PORT}, {@code :PORT} or {@code [v6]:PORT}; port 0 picks a free one. */
     public static InetSocketAddress parseAddress(String s) {

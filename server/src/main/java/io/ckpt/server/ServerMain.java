@@ -31,6 +31,7 @@ import picocli.CommandLine.Option;
             "Examples:",
             "  ckpt server",
             "  ckpt server --datastore /srv/ckpt --listen 127.0.0.1:0",
+            "  ckpt server --listen :7420 --http :7421      (status page and metrics on every interface)",
             "  ckpt server --datastore /nfs/ckpt --catalog /var/lib/ckpt/catalog.db",
             "  ckpt server rebuild-catalog --datastore /srv/ckpt      (catalog lost: see its --help)"
         })
@@ -42,6 +43,11 @@ public final class ServerMain implements Callable<Integer> {
     @Option(names = "--listen", paramLabel = "HOST:PORT", defaultValue = "127.0.0.1:7420",
             description = "Address to listen on; port 0 picks a free port and logs it (default: ${DEFAULT-VALUE}).")
     String listen;
+
+    @Option(names = "--http", paramLabel = "HOST:PORT", defaultValue = "127.0.0.1:7421",
+            description = "Address of the HTTP listener: status page at /, Prometheus metrics at /metrics, JSON API at"
+                    + " /api/v1/ (docs/API.md); 'off' for none, port 0 picks a free port (default: ${DEFAULT-VALUE}).")
+    String http;
 
     @Option(names = "--catalog", paramLabel = "PATH",
             description = "SQLite catalog file (default: DATASTORE/catalog.db). It must be on a local file system:"
@@ -96,7 +102,7 @@ public final class ServerMain implements Callable<Integer> {
         try {
             server = CkptServer.start(new ServerConfig(datastore, catalog, ServerConfig.parseAddress(listen),
                     idleTimeout, (long) packSizeMiB << 20, maxUploads, reserveMiB == null ? -1 : reserveMiB << 20,
-                    retention));
+                    retention, ServerConfig.parseHttp(http)));
         } catch (IllegalArgumentException e) {
             System.err.println("ckpt server: " + e.getMessage());
             return 2;
@@ -137,6 +143,7 @@ public final class ServerMain implements Callable<Integer> {
         }
         var a = server.address();
         log.info("listening on {}:{}", a.getAddress().getHostAddress(), a.getPort());
+        server.httpAddress().ifPresent(h -> log.info("http listening on {}:{}", h.getAddress().getHostAddress(), h.getPort()));
         server.awaitClose();
         server.close(); // waits for a close already under way on the signal thread
         log.info("stopped"); // here, not on the signal thread: main returning ends the process

@@ -42,6 +42,16 @@ public final class FreeSpaceReserve {
         return reserve;
     }
 
+    /** The datastore file system's size, asked now. */
+    public long totalBytes() throws IOException {
+        return store.getTotalSpace();
+    }
+
+    /** Space on the datastore's file system this process may use, asked now. */
+    public long usableBytes() throws IOException {
+        return store.getUsableSpace();
+    }
+
     /** Fails with {@link StoreException.NoSpace} when free space is below the reserve. */
     public synchronized void check() throws IOException {
         long now = System.nanoTime();

@@ -23,7 +23,8 @@ import java.util.regex.Pattern;
 final class ServerProcess implements AutoCloseable {
     static final Duration START_TIMEOUT = Duration.ofSeconds(30);
     static final Duration STOP_TIMEOUT = Duration.ofSeconds(20);
-    private static final Pattern LISTENING = Pattern.compile("listening on 127\\.0\\.0\\.1:(\\d+)");
+    private static final Pattern LISTENING = Pattern.compile("(?<!http )listening on 127\\.0\\.0\\.1:(\\d+)");
+    private static final Pattern HTTP_LISTENING = Pattern.compile("http listening on 127\\.0\\.0\\.1:(\\d+)");
     private static final Set<Process> LIVE = ConcurrentHashMap.newKeySet();
 
     static {
@@ -111,6 +112,10 @@ final class ServerProcess implements AutoCloseable {
             cmd.add("--listen");
             cmd.add("127.0.0.1:" + port);
             cmd.addAll(extra);
+            if (!extra.contains("--http")) { // never the fixed default port: tests and other builds run side by side
+                cmd.add("--http");
+                cmd.add("127.0.0.1:0");
+            }
             if (catalog != null) {
                 cmd.add("--catalog");
                 cmd.add(catalog.toString());
@@ -166,6 +171,15 @@ final class ServerProcess implements AutoCloseable {
 
     int port() {
         return port;
+    }
+
+    /** The HTTP listener's port, from the log line after the protocol's (the server must listen for http). */
+    int httpPort() {
+        Matcher m = awaitLogOrNull(0, HTTP_LISTENING, START_TIMEOUT);
+        if (m == null) {
+            fail("server on " + options.datastore + " did not log 'http listening on'; its log:\n" + log());
+        }
+        return Integer.parseInt(m.group(1));
     }
 
     /** Whether it started listening (false after {@link Options#startOrExit()} when it refused to start). */

@@ -45,6 +45,8 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     /** Touched only on the worker thread. */
     private IngestSession session;
     private volatile boolean failed;
+    /** Why the connection failed, for the upload that ends with it. */
+    private volatile String failure;
 
     ConnectionHandler(ServerContext server) {
         this.server = server;
@@ -135,9 +137,12 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
                 IngestSession.Committed c;
                 try {
                     c = s.commit();
-                } finally {
-                    endSession();
+                } catch (Throwable t) {
+                    endSession("commit failed: " + messageOf(t));
+                    throw t;
                 }
+                endSession(null);
+                server.metrics().committed(c.logicalBytes(), c.storedBytes(), c.durationMillis());
                 log.info("checkpoint {} of WPAR {} complete: {} bytes, {} new stored bytes, {} of {} chunks new, {} ms",
                         c.id(), c.wpar(), c.logicalBytes(), c.storedBytes(), c.newChunks(), c.chunks(), c.durationMillis());
                 CheckpointRow row = server.restorer().checkpoint(c.id());
@@ -151,7 +156,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
                 if (session != null) {
                     log.info("upload of checkpoint {} aborted by the client: {}", session.checkpointId(), a.reason());
                     session.abort();
-                    endSession();
+                    endSession("aborted by the client: " + a.reason());
                 }
             });
         } else if (frame instanceof Frame.Request r) {
@@ -242,9 +247,15 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         });
     }
 
-    /** Forgets the finished (committed or aborted) session and frees its upload slot. Worker thread only. */
-    private void endSession() {
+    /**
+     * Forgets the finished (committed or aborted) session and frees its upload slot; {@code failure}
+     * (null after a commit) is counted against the WPAR in the metrics. Worker thread only.
+     */
+    private void endSession(String failure) {
         if (session != null) {
+            if (failure != null) {
+                server.metrics().uploadFailed(session.wpar(), failure);
+            }
             session = null;
             server.uploadPermits().release();
         }
@@ -297,9 +308,11 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
             long start = System.nanoTime();
             server.restorer().restore(cp, new ChannelRestoreSink(ctx, this::awaitWritable));
             ctx.writeAndFlush(new Frame.RestoreEnd(id));
-            log.info("restore of checkpoint {} done: {} bytes in {} ms", id, cp.logicalBytes(),
-                    (System.nanoTime() - start) / 1_000_000);
+            long nanos = System.nanoTime() - start;
+            server.metrics().restored(cp.logicalBytes(), nanos);
+            log.info("restore of checkpoint {} done: {} bytes in {} ms", id, cp.logicalBytes(), nanos / 1_000_000);
         } catch (Throwable t) {
+            server.metrics().restoreFailed();
             if (t instanceof ClosedChannelException) {
                 log.info("restore of checkpoint {} stopped: {} disconnected", id, peer());
                 return;
@@ -369,6 +382,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         failed = true;
+        failure = messageOf(t);
         ErrorCode code = codeOf(t);
         String where = session != null ? " (WPAR " + session.wpar() + ", checkpoint " + session.checkpointId() + ")" : "";
         if (code == ErrorCode.INTERNAL) {
@@ -448,7 +462,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
                 log.warn("connection from {} closed during the upload of checkpoint {} (WPAR {}): upload discarded",
                         peer(), session.checkpointId(), session.wpar());
                 session.abort();
-                endSession();
+                endSession(failure != null ? failure : "connection closed during the upload");
             }
         });
         ctx.fireChannelInactive();

@@ -27,4 +27,5 @@ public record ServerContext(
         java.util.concurrent.Semaphore uploadPermits,
         int maxUploads,
         int maxFrame,
-        int idleTimeoutSeconds) {}
+        int idleTimeoutSeconds,
+        io.ckpt.status.ServerMetrics metrics) {}

@@ -1,0 +1,135 @@
+package io.ckpt.server.http;
+
+import io.ckpt.status.ServerMetrics;
+import io.ckpt.status.StatusApi;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.handler.timeout.IdleStateEvent;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One HTTP connection: {@code GET /metrics}, {@code GET /api/v1/...} and the status page's
+ * files ({@code /}, {@code /status.js}, {@code /status.css}) from the jar's resources. Metrics
+ * and API answers read the catalog, so they run on the HTTP worker threads, never on the event
+ * loop. Only GET and HEAD; anything else is 405.
+ */
+final class HttpHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
+    private static final Logger log = LoggerFactory.getLogger(HttpHandler.class);
+    static final String PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8";
+    static final String JSON = "application/json; charset=utf-8";
+    /** The status page: name under this package's resources → content type. */
+    private static final Map<String, String> FILES = Map.of(
+            "index.html", "text/html; charset=utf-8",
+            "status.js", "text/javascript; charset=utf-8",
+            "status.css", "text/css; charset=utf-8");
+
+    /** What the handler serves, and the threads it reads on. */
+    record Routes(ServerMetrics metrics, StatusApi api, ExecutorService workers) {}
+
+    private final Routes routes;
+
+    HttpHandler(Routes routes) {
+        this.routes = routes;
+    }
+
+    @Override
+    protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) {
+        boolean keepAlive = HttpUtil.isKeepAlive(req);
+        boolean head = req.method().equals(HttpMethod.HEAD);
+        if (!req.method().equals(HttpMethod.GET) && !head) {
+            send(ctx, keepAlive, head, HttpResponseStatus.METHOD_NOT_ALLOWED, "text/plain; charset=utf-8",
+                    "only GET and HEAD\n".getBytes(StandardCharsets.UTF_8));
+            return;
+        }
+        QueryStringDecoder uri = new QueryStringDecoder(req.uri());
+        String path = uri.path();
+        try {
+            routes.workers().execute(() -> {
+                try {
+                    answer(ctx, keepAlive, head, path, uri);
+                } catch (RuntimeException | IOException e) {
+                    log.error("GET {} from {} failed", path, ctx.channel().remoteAddress(), e);
+                    send(ctx, false, head, HttpResponseStatus.INTERNAL_SERVER_ERROR, "text/plain; charset=utf-8",
+                            ("server error: " + e.getMessage() + "\n").getBytes(StandardCharsets.UTF_8));
+                }
+            });
+        } catch (RejectedExecutionException e) { // stopping
+            send(ctx, false, head, HttpResponseStatus.SERVICE_UNAVAILABLE, "text/plain; charset=utf-8",
+                    "server stopping\n".getBytes(StandardCharsets.UTF_8));
+        }
+    }
+
+    private void answer(ChannelHandlerContext ctx, boolean keepAlive, boolean head, String path, QueryStringDecoder uri)
+            throws IOException {
+        if (path.equals("/metrics")) {
+            send(ctx, keepAlive, head, HttpResponseStatus.OK, PROMETHEUS_TEXT,
+                    routes.metrics().scrape().getBytes(StandardCharsets.UTF_8));
+        } else if (path.startsWith("/api/v1/")) {
+            StatusApi.Answer a = routes.api().get(path.substring("/api/v1/".length()), uri.parameters());
+            send(ctx, keepAlive, head, HttpResponseStatus.valueOf(a.status()), JSON,
+                    (a.json() + "\n").getBytes(StandardCharsets.UTF_8));
+        } else {
+            String name = path.equals("/") ? "index.html" : path.substring(1);
+            byte[] body = FILES.containsKey(name) ? resource(name) : null;
+            if (body == null) {
+                send(ctx, keepAlive, head, HttpResponseStatus.NOT_FOUND, "text/plain; charset=utf-8",
+                        ("no such page: " + path + "\n").getBytes(StandardCharsets.UTF_8));
+            } else {
+                send(ctx, keepAlive, head, HttpResponseStatus.OK, FILES.get(name), body);
+            }
+        }
+    }
+
+    private static byte[] resource(String name) throws IOException {
+        try (InputStream in = HttpHandler.class.getResourceAsStream(name)) {
+            return in == null ? null : in.readAllBytes();
+        }
+    }
+
+    private static void send(ChannelHandlerContext ctx, boolean keepAlive, boolean head, HttpResponseStatus status,
+            String type, byte[] body) {
+        FullHttpResponse res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
+                head ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(body));
+        res.headers().set(HttpHeaderNames.CONTENT_TYPE, type);
+        res.headers().set(HttpHeaderNames.CACHE_CONTROL, "no-store");
+        res.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, body.length);
+        HttpUtil.setKeepAlive(res, keepAlive);
+        var f = ctx.writeAndFlush(res);
+        if (!keepAlive) {
+            f.addListener(ChannelFutureListener.CLOSE);
+        }
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof IdleStateEvent) {
+            ctx.close();
+            return;
+        }
+        ctx.fireUserEventTriggered(evt);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        log.info("http connection from {}: {}", ctx.channel().remoteAddress(), cause.toString());
+        ctx.close();
+    }
+}

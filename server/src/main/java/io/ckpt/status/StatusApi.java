@@ -1,0 +1,182 @@
+package io.ckpt.status;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.ckpt.catalog.Catalog;
+import io.ckpt.catalog.CheckpointRow;
+import io.ckpt.catalog.NotFoundException;
+import io.ckpt.control.ControlRequests;
+import io.ckpt.ingest.IngestException;
+import io.ckpt.protocol.ErrorCode;
+import io.ckpt.query.CatalogQueries;
+import io.ckpt.retention.Pruner;
+import io.ckpt.retention.RetentionConfig;
+import java.io.IOException;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+
+/**
+ * The JSON status API, {@code GET /api/v1/...} (docs/API.md). Where the CLI has the same view
+ * ({@code ckpt list --json}, {@code show}, {@code hosts}, {@code alerts}) the answer is the very
+ * same JSON, made by the same request handlers.
+ */
+public final class StatusApi {
+    private static final ObjectMapper JSON = CatalogQueries.mapper();
+
+    /** An answer: HTTP status and JSON body. */
+    public record Answer(int status, String json) {}
+
+    private final Catalog catalog;
+    private final CatalogQueries queries;
+    private final ControlRequests control;
+    private final Pruner pruner;
+    private final Supplier<RetentionConfig> config;
+    private final Jobs jobs;
+    private final UsageHistory usage;
+    private final ServerMetrics metrics;
+    private final Clock clock;
+
+    public StatusApi(Catalog catalog, CatalogQueries queries, ControlRequests control, Pruner pruner,
+            Supplier<RetentionConfig> config, Jobs jobs, UsageHistory usage, ServerMetrics metrics, Clock clock) {
+        this.catalog = catalog;
+        this.queries = queries;
+        this.control = control;
+        this.pruner = pruner;
+        this.config = config;
+        this.jobs = jobs;
+        this.usage = usage;
+        this.metrics = metrics;
+        this.clock = clock;
+    }
+
+    /** Answers {@code GET /api/v1/<path>} with the query parameters {@code params}; never throws. */
+    public Answer get(String path, Map<String, List<String>> params) {
+        try {
+            String json = switch (path) {
+                case "wpars" -> JSON.writeValueAsString(wpars());
+                case "checkpoints" -> {
+                    ObjectNode req = JSON.createObjectNode().put("op", "list").put("all", flag(params, "all"));
+                    req.put("wpar", param(params, "wpar"));
+                    yield queries.handle(JSON.writeValueAsString(req));
+                }
+                case "hosts" -> JSON.writeValueAsString(control.handle(JSON.createObjectNode().put("op", "hosts")));
+                case "jobs" -> JSON.writeValueAsString(jobs.json());
+                case "alerts" -> queries.handle("{\"op\":\"alerts\"}");
+                case "usage" -> JSON.writeValueAsString(usage.json());
+                default -> {
+                    if (path.startsWith("checkpoints/")) {
+                        String id = path.substring("checkpoints/".length());
+                        if (!id.matches("[0-9]{1,18}")) {
+                            throw new IngestException(ErrorCode.BAD_REQUEST, "'" + id + "' is not a checkpoint id");
+                        }
+                        yield queries.handle("{\"op\":\"show\",\"id\":" + id + "}");
+                    }
+                    throw new NotFoundException("no API resource /api/v1/" + path + " (see docs/API.md)");
+                }
+            };
+            return new Answer(200, json);
+        } catch (NotFoundException e) {
+            return error(404, e.getMessage());
+        } catch (IngestException e) {
+            return error(e.code() == ErrorCode.BAD_REQUEST ? 400 : e.code() == ErrorCode.NOT_FOUND ? 404 : 500,
+                    e.getMessage());
+        } catch (IOException | RuntimeException e) {
+            org.slf4j.LoggerFactory.getLogger(StatusApi.class).error("GET /api/v1/{} failed", path, e);
+            return error(500, "server error: " + e.getMessage() + " (details in the server log)");
+        }
+    }
+
+    private static Answer error(int status, String message) {
+        return new Answer(status, JSON.createObjectNode().put("error", message).toString());
+    }
+
+    /**
+     * {@code {"wpars": [...]}}: per WPAR its owner and epoch, placement, counts, newest and last
+     * known good checkpoints, ages, last upload error, and what retention would remove next.
+     */
+    ObjectNode wpars() throws IOException {
+        long now = clock.millis();
+        RetentionConfig cfg = config.get();
+        Map<String, ServerMetrics.LastError> errors = metrics.lastErrors();
+        ObjectNode root = JSON.createObjectNode();
+        ArrayNode arr = root.putArray("wpars");
+        for (WparStatus w : WparStatus.read(catalog)) {
+            ObjectNode o = arr.addObject().put("wpar", w.name());
+            o.put("owner", w.owner());
+            o.put("epoch", w.epoch());
+            var rule = cfg.placement().ruleFor(w.name());
+            o.put("primary", rule.map(io.ckpt.control.Placement.Rule::primary).orElse(null));
+            ArrayNode backups = o.putArray("backups");
+            rule.ifPresent(r -> r.backups().forEach(backups::add));
+            o.put("checkpoints", w.complete()).put("uploading", w.uploading());
+            o.put("logical_bytes", w.logicalBytes()).put("stored_bytes", w.storedBytes());
+            o.set("last_checkpoint", brief(w.last()));
+            o.set("lkg", brief(w.lkg()));
+            putAge(o, "checkpoint_age_seconds", w.last(), now);
+            putAge(o, "lkg_age_seconds", w.lkg(), now);
+            if (w.intervalMillis() > 0) {
+                o.put("interval_seconds", w.intervalMillis() / 1000.0);
+            } else {
+                o.putNull("interval_seconds");
+            }
+            ServerMetrics.LastError e = errors.get(w.name());
+            if (e == null) {
+                o.putNull("last_error");
+            } else {
+                o.putObject("last_error").put("at", e.at().toString()).put("message", e.message());
+            }
+            o.set("retention", retention(w.name(), cfg));
+        }
+        return root;
+    }
+
+    /** {@code {"policy": bool, "remove": [ids]}} from a prune dry run, or {@code "error"} when it is refused. */
+    private ObjectNode retention(String wpar, RetentionConfig cfg) {
+        ObjectNode r = JSON.createObjectNode();
+        ArrayNode remove = r.putArray("remove");
+        if (pruner == null || cfg.policyFor(wpar).isEmpty()) {
+            return r.put("policy", false);
+        }
+        r.put("policy", true);
+        try {
+            JsonNode plan = pruner.prune(wpar, null, true, false);
+            for (JsonNode c : plan.path("wpars").path(0).path("remove")) {
+                remove.add(c.path("id").asLong());
+            }
+        } catch (IOException e) {
+            r.put("error", e.getMessage());
+        }
+        return r;
+    }
+
+    private static ObjectNode brief(CheckpointRow c) {
+        if (c == null) {
+            return null;
+        }
+        return JSON.createObjectNode().put("id", c.id()).put("taken_at", Instant.ofEpochMilli(c.takenAt()).toString())
+                .put("kind", c.kind()).put("health", c.health()).put("host", c.host());
+    }
+
+    private static void putAge(ObjectNode o, String field, CheckpointRow c, long now) {
+        if (c == null) {
+            o.putNull(field);
+        } else {
+            o.put(field, (now - c.takenAt()) / 1000.0);
+        }
+    }
+
+    private static String param(Map<String, List<String>> params, String name) {
+        List<String> v = params.get(name);
+        return v == null || v.isEmpty() || v.get(0).isEmpty() ? null : v.get(0);
+    }
+
+    private static boolean flag(Map<String, List<String>> params, String name) {
+        String v = param(params, name);
+        return v != null && (v.equals("true") || v.equals("1"));
+    }
+}
