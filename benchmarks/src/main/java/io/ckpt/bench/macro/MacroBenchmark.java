@@ -33,6 +33,10 @@ public final class MacroBenchmark {
     private final PrintStream log = System.err;
 
     public static void main(String[] args) throws Exception {
+        if (Arrays.asList(args).contains("--help") || Arrays.asList(args).contains("-h")) {
+            System.out.println(Options.USAGE);
+            return;
+        }
         Options o = Options.parse(args);
         if (o == null) {
             System.err.println(Options.USAGE);
@@ -56,16 +60,15 @@ public final class MacroBenchmark {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         String jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd").toString();
 
-        List<MacroResults.ToolResult> results = new ArrayList<>();
+        List<Tool> tools = new ArrayList<>();
+        List<String> versions = new ArrayList<>();
         for (String name : o.tools()) {
             Path work = runDir.resolve(name);
-            Tool tool;
-            String version;
             switch (name) {
                 case "ckpt" -> {
-                    tool = new CkptTool(java, jcmd, o.root().resolve("server/target/ckpt-server.jar"),
-                            o.root().resolve("agent/target/ckpt-client.jar"), work, o.serverJvm());
-                    version = "git " + gitHead(o.root());
+                    tools.add(new CkptTool(java, jcmd, o.root().resolve("server/target/ckpt-server.jar"),
+                            o.root().resolve("agent/target/ckpt-client.jar"), work, o.serverJvm()));
+                    versions.add("git " + gitHead(o.root()));
                 }
                 case "restic", "borg" -> {
                     Optional<Path> exe = onPath(name);
@@ -73,12 +76,19 @@ public final class MacroBenchmark {
                         log.println("macro: " + name + " is not installed; skipped (apt-get install restic borgbackup)");
                         continue;
                     }
-                    tool = name.equals("restic") ? new ResticTool(exe.get().toString(), work) : new BorgTool(exe.get().toString(), work);
-                    version = firstLine(List.of(exe.get().toString(), name.equals("restic") ? "version" : "--version"));
+                    tools.add(name.equals("restic") ? new ResticTool(exe.get().toString(), work) : new BorgTool(exe.get().toString(), work));
+                    versions.add(firstLine(List.of(exe.get().toString(), name.equals("restic") ? "version" : "--version")));
                 }
                 default -> throw new IllegalArgumentException("unknown tool " + name + " (ckpt, restic, borg)");
             }
-            results.add(runTool(tool, version, o, series, runDir));
+        }
+        List<MacroResults.ToolResult> results;
+        try {
+            results = runTools(tools, versions, o, series, runDir);
+        } finally {
+            for (Tool t : tools) {
+                t.close();
+            }
         }
         double loadEnd = loadAverage();
         String machine = Runtime.getRuntime().availableProcessors() + " cores, " + System.getProperty("java.vm.name")
@@ -91,26 +101,39 @@ public final class MacroBenchmark {
         log.println("macro: results in " + o.json() + " and " + o.markdown());
     }
 
-    private MacroResults.ToolResult runTool(Tool tool, String version, Options o, Manifest series, Path runDir) throws Exception {
-        log.println("macro: " + tool.name() + " (" + version + ")");
-        List<MacroResults.Step> backups = new ArrayList<>();
-        try (tool) {
-            tool.init();
-            for (Checkpoint c : series.checkpoints()) {
-                Path dir = CheckpointSeries.dir(o.dir(), series, c);
+    /**
+     * Takes the tools in turn for each checkpoint, then for each restore, rather than one tool
+     * after the other, so that a machine whose load drifts during the run skews them alike.
+     */
+    private List<MacroResults.ToolResult> runTools(List<Tool> tools, List<String> versions, Options o, Manifest series,
+                                                   Path runDir) throws Exception {
+        List<List<MacroResults.Step>> backups = new ArrayList<>();
+        for (int i = 0; i < tools.size(); i++) {
+            log.println("macro: " + tools.get(i).name() + " (" + versions.get(i) + ")");
+            tools.get(i).init();
+            backups.add(new ArrayList<>());
+        }
+        for (Checkpoint c : series.checkpoints()) {
+            Path dir = CheckpointSeries.dir(o.dir(), series, c);
+            for (int i = 0; i < tools.size(); i++) {
+                Tool tool = tools.get(i);
                 warm(dir);
                 long before = tool.repositoryBytes();
                 Tool.Step s = tool.backup(c.index(), dir);
                 long growth = tool.repositoryBytes() - before;
                 MacroResults.Step step = new MacroResults.Step(c.index(), c.bytes(), s.run().seconds(), s.run().cpuSeconds(),
                         s.serverCpuSeconds(), s.run().peakRssBytes(), growth, s.toolStoredBytes());
-                backups.add(step);
+                backups.get(i).add(step);
                 log.printf("macro: %s cp-%d: %.1f MB/s, %.2f s, stored %.1f MB (%.2f%%)%n", tool.name(), c.index(),
                         step.mbps(), step.seconds(), growth / 1e6, 100.0 * growth / c.bytes());
             }
+        }
+        Checkpoint last = series.checkpoints().get(series.checkpoints().size() - 1);
+        List<MacroResults.ToolResult> results = new ArrayList<>();
+        for (int i = 0; i < tools.size(); i++) {
+            Tool tool = tools.get(i);
             Path target = runDir.resolve(tool.name() + "-restore");
             deleteTree(target);
-            Checkpoint last = series.checkpoints().get(series.checkpoints().size() - 1);
             Tool.Step s = tool.restore(target);
             MacroResults.Step restore = new MacroResults.Step(0, last.bytes(), s.run().seconds(), s.run().cpuSeconds(),
                     s.serverCpuSeconds(), s.run().peakRssBytes(), 0, 0);
@@ -119,9 +142,10 @@ public final class MacroBenchmark {
             log.printf("macro: %s restore: %.1f MB/s, %.2f s, SHA-256 %s%n", tool.name(), restore.mbps(), restore.seconds(),
                     verified ? "equal to the original" : "DIFFERENT FROM THE ORIGINAL");
             deleteTree(target);
-            return new MacroResults.ToolResult(tool.name(), version, backups, restore, verified, tool.repositoryBytes(),
-                    tool.serverPeaks());
+            results.add(new MacroResults.ToolResult(tool.name(), versions.get(i), backups.get(i), restore, verified,
+                    tool.repositoryBytes(), tool.serverPeaks()));
         }
+        return results;
     }
 
     /** Reads a checkpoint's files once so that every tool starts from a warm page cache. */
