@@ -47,10 +47,11 @@ public final class MemoryImageCorpus {
     }
 
     /**
-     * One version of an image: its bytes, the kind of each page, and how many of its pages are
-     * new against the version it was made from (changed plus inserted).
+     * One version of an image: its bytes, the kind of each page, how many of its pages are new
+     * against the version it was made from (changed plus inserted), and which ones ({@code fresh},
+     * in this image's page numbers; all pages of a first image).
      */
-    public record Image(byte[] bytes, Kind[] kinds, int pagesChanged, int pagesInserted) {
+    public record Image(byte[] bytes, Kind[] kinds, int pagesChanged, int pagesInserted, BitSet fresh) {
         public int pages() {
             return kinds.length;
         }
@@ -84,7 +85,9 @@ public final class MemoryImageCorpus {
         for (int p = 0; p < pages; p++) {
             fill(kinds[p], bytes, p * PAGE, new SplittableRandom(mix(seed, 0, p)));
         }
-        return new Image(bytes, kinds, 0, 0);
+        BitSet fresh = new BitSet(pages);
+        fresh.set(0, pages);
+        return new Image(bytes, kinds, 0, 0, fresh);
     }
 
     /**
@@ -123,12 +126,12 @@ public final class MemoryImageCorpus {
             }
         }
         if (change.insertedPages() == 0) {
-            return new Image(bytes, kinds, hit.cardinality(), 0);
+            return new Image(bytes, kinds, hit.cardinality(), 0, hit);
         }
-        return insert(bytes, kinds, n / 2, change.insertedPages(), generation, hit.cardinality());
+        return insert(bytes, kinds, n / 2, change.insertedPages(), generation, hit);
     }
 
-    private Image insert(byte[] bytes, Kind[] kinds, int at, int count, int generation, int changedPages) {
+    private Image insert(byte[] bytes, Kind[] kinds, int at, int count, int generation, BitSet changed) {
         int n = kinds.length;
         if ((long) (n + count) * PAGE > Integer.MAX_VALUE - 8) {
             throw new IllegalArgumentException("image of " + n + " + " + count + " pages is over 2 GiB");
@@ -145,7 +148,12 @@ public final class MemoryImageCorpus {
             // Page numbers past the old image: contents unlike any changed page of this generation.
             fill(inserted[i], out, (at + i) * PAGE, new SplittableRandom(mix(seed, generation, n + i)));
         }
-        return new Image(out, outKinds, changedPages, count);
+        BitSet fresh = new BitSet(n + count);
+        for (int p = changed.nextSetBit(0); p >= 0; p = changed.nextSetBit(p + 1)) {
+            fresh.set(p < at ? p : p + count);
+        }
+        fresh.set(at, at + count);
+        return new Image(out, outKinds, changed.cardinality(), count, fresh);
     }
 
     /** Kinds in runs of 1 to {@value #MAX_RUN} pages. */
