@@ -84,7 +84,7 @@ class RebuildCatalogTest {
             for (String f : new String[] {"catalog.db", "catalog.db-wal", "catalog.db-shm"}) {
                 Files.deleteIfExists(datastore.resolve(f));
             }
-            Exited lostCatalog = runServerCommand("--datastore", datastore.toString(), "--listen", "127.0.0.1:0");
+            Exited lostCatalog = runServerCommand("--datastore", datastore.toString(), "--listen", "127.0.0.1:0", "--http", "off");
             assertEquals(1, lostCatalog.exitCode, lostCatalog.output);
             assertTrue(lostCatalog.output.contains("rebuild-catalog"), "the refusal points at the cure: " + lostCatalog.output);
 
