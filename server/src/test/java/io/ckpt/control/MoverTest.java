@@ -162,7 +162,10 @@ final class MoverTest {
             Thread.sleep(100);
         }
         assertEquals(2, owner().epoch());
-        assertTrue(b.seen.contains("start"), b.seen::toString);
+        while (!b.seen.contains("start")) { // ownership moves first, then the backup is asked to start it
+            assertTrue(System.nanoTime() < deadline, "the backup was never asked to start it: " + b.seen);
+            Thread.sleep(50);
+        }
     }
 
     @Test
