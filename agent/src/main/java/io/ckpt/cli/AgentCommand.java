@@ -93,32 +93,19 @@ final class AgentCommand implements Callable<Integer> {
                 "Exit status: 0 started or queued, 3 WPAR not in the agent's config, 4 no agent answers, 1 other error.",
                 ""
             })
-    static final class CheckpointNow implements Callable<Integer> {
-        @Parameters(index = "0", paramLabel = "WPAR", description = "The WPAR to checkpoint.")
-        String wpar;
-
-        @Mixin
-        ControlOptions control;
-
-        @Option(names = "--json", description = "Print the agent's answer as JSON.")
-        boolean json;
+    static final class CheckpointNow extends AgentCall {
+        @Override
+        String ask() throws Exception {
+            return control.call("POST", "/checkpoint-now/" + wpar);
+        }
 
         @Override
-        public Integer call() {
-            try {
-                String body = control.call("POST", "/checkpoint-now/" + wpar);
-                JsonNode res = new ObjectMapper().readTree(body);
-                if (json) {
-                    System.out.println(body);
-                } else {
-                    System.err.println("WPAR " + wpar + ": checkpoint " + ("started".equals(res.path("result").asText())
-                            ? "started" : "queued after the one running"));
-                }
-                return ExitCode.OK;
-            } catch (Exception e) {
-                System.err.println("ckpt: " + e.getMessage());
-                return ExitCode.of(e);
+        int answer(JsonNode res) {
+            if (!json) {
+                System.err.println("WPAR " + wpar + ": checkpoint " + ("started".equals(res.path("result").asText())
+                        ? "started" : "queued after the one running"));
             }
+            return ExitCode.OK;
         }
     }
 
@@ -137,36 +124,23 @@ final class AgentCommand implements Callable<Integer> {
                 "Exit status: 0 taken and uploaded (the WPAR is stopped), 1 failed (the WPAR may still run), 3 WPAR not in the agent's config, 4 no agent answers.",
                 ""
             })
-    static final class FinalCheckpoint implements Callable<Integer> {
-        @Parameters(index = "0", paramLabel = "WPAR", description = "The WPAR to checkpoint and stop.")
-        String wpar;
-
-        @Mixin
-        ControlOptions control;
-
+    static final class FinalCheckpoint extends AgentCall {
         @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "1800",
                 description = "How long to wait for the checkpoint and its upload (default: ${DEFAULT-VALUE}).")
         long timeout;
 
-        @Option(names = "--json", description = "Print the agent's answer as JSON.")
-        boolean json;
+        @Override
+        String ask() throws Exception {
+            return control.call("POST", "/final-checkpoint/" + wpar, java.time.Duration.ofSeconds(timeout));
+        }
 
         @Override
-        public Integer call() {
-            try {
-                String body = control.call("POST", "/final-checkpoint/" + wpar, java.time.Duration.ofSeconds(timeout));
-                JsonNode res = new ObjectMapper().readTree(body);
-                if (json) {
-                    System.out.println(body);
-                } else {
-                    System.err.println("WPAR " + wpar + ": " + res.path("detail").asText());
-                    System.out.println(res.path("checkpoint").asLong());
-                }
-                return res.path("ok").asBoolean() ? ExitCode.OK : ExitCode.ERROR;
-            } catch (Exception e) {
-                System.err.println("ckpt: " + e.getMessage());
-                return ExitCode.of(e);
+        int answer(JsonNode res) {
+            if (!json) {
+                System.err.println("WPAR " + wpar + ": " + res.path("detail").asText());
+                System.out.println(res.path("checkpoint").asLong());
             }
+            return res.path("ok").asBoolean() ? ExitCode.OK : ExitCode.ERROR;
         }
     }
 
@@ -183,32 +157,56 @@ final class AgentCommand implements Callable<Integer> {
                 "Exit status: 0 good, 1 bad, 8 unknown (no health check configured), 3 WPAR not in the agent's config, 4 no agent answers.",
                 ""
             })
-    static final class Health implements Callable<Integer> {
-        @Parameters(index = "0", paramLabel = "WPAR", description = "The WPAR to check.")
+    static final class Health extends AgentCall {
+        @Override
+        String ask() throws Exception {
+            return control.call("GET", "/health/" + wpar, java.time.Duration.ofSeconds(120));
+        }
+
+        @Override
+        int answer(JsonNode res) {
+            if (!json) {
+                String reason = res.path("reason").asText("");
+                System.out.println(res.path("health").asText() + (reason.isEmpty() ? "" : ": " + reason));
+            }
+            return switch (res.path("health").asText()) {
+                case "good" -> ExitCode.OK;
+                case "bad" -> ExitCode.ERROR;
+                default -> 8;
+            };
+        }
+    }
+
+    /**
+     * A question for the running agent on this host over its control endpoint: {@code WPAR}, the
+     * endpoint options and {@code --json}; failures print one line and map to the exit status.
+     */
+    abstract static class AgentCall implements Callable<Integer> {
+        @Parameters(index = "0", paramLabel = "WPAR", description = "The WPAR.")
         String wpar;
 
         @Mixin
         ControlOptions control;
 
-        @Option(names = "--json", description = "Print the verdict as JSON.")
+        @Option(names = "--json", description = "Print the agent's answer as JSON.")
         boolean json;
+
+        /** Asks the agent and returns its JSON answer's text. */
+        abstract String ask() throws Exception;
+
+        /** Prints the answer for a person and returns the exit status. */
+        abstract int answer(JsonNode res);
 
         @Override
         public Integer call() {
             try {
-                String body = control.call("GET", "/health/" + wpar, java.time.Duration.ofSeconds(120));
+                String body = ask();
                 JsonNode res = new ObjectMapper().readTree(body);
                 if (json) {
                     System.out.println(body);
-                } else {
-                    String reason = res.path("reason").asText("");
-                    System.out.println(res.path("health").asText() + (reason.isEmpty() ? "" : ": " + reason));
                 }
-                return switch (res.path("health").asText()) {
-                    case "good" -> ExitCode.OK;
-                    case "bad" -> ExitCode.ERROR;
-                    default -> 8;
-                };
+                int status = answer(res);
+                return status;
             } catch (Exception e) {
                 System.err.println("ckpt: " + e.getMessage());
                 return ExitCode.of(e);

@@ -89,6 +89,55 @@ public final class Restorer {
         }
     }
 
+    /** Fills 1 MiB frames with verified chunks and hands each full one to the sink. */
+    private static final class Frames implements AutoCloseable {
+        private final RestoreSink sink;
+        private ByteBuf out;
+
+        Frames(RestoreSink sink) {
+            this.sink = sink;
+        }
+
+        /**
+         * Reads and verifies chunk {@code c} into the current frame, sending the frame first when
+         * the chunk does not fit; returns where in {@link #array()} its bytes start.
+         */
+        int add(ChunkReader reader, ChunkRef c) throws IOException {
+            if (out != null && out.writableBytes() < c.rawLength()) {
+                flush();
+            }
+            if (out == null) {
+                out = sink.allocate(Math.max(FRAME_BYTES, c.rawLength()));
+            }
+            int at = out.arrayOffset() + out.writerIndex();
+            reader.read(c.digest(), 0, c.packId(), c.offset(), c.storedLength(), c.rawLength(), out.array(), at);
+            out.writerIndex(out.writerIndex() + c.rawLength());
+            return at;
+        }
+
+        byte[] array() {
+            return out.array();
+        }
+
+        /** Sends the frame being filled, if any. */
+        void flush() throws IOException {
+            if (out != null) {
+                ByteBuf full = out;
+                out = null;
+                sink.data(full);
+            }
+        }
+
+        /** Releases a frame that was never sent (the restore failed). */
+        @Override
+        public void close() {
+            if (out != null) {
+                out.release();
+                out = null;
+            }
+        }
+    }
+
     /** The queue between the reading thread and the sending one: begin, data, end, done or failure. */
     private static final class ReadAhead implements RestoreSink {
         static final Object DONE = new Object();
@@ -205,8 +254,7 @@ public final class Restorer {
                 partSha.reset();
                 long offset = 0;
                 int next = 0;
-                ByteBuf out = null;
-                try {
+                try (Frames frames = new Frames(sink)) {
                     while (next < part.chunkCount()) {
                         int from = next;
                         List<ChunkRef> page = catalog.read(h -> h.attach(PartChunkDao.class).page(part.id(), from, PAGE));
@@ -220,35 +268,18 @@ public final class Restorer {
                             if (c.packId() == 0) {
                                 throw damaged(cp, part, offset, "chunk " + ChunkDigest.of(c.digest()) + " has no location");
                             }
-                            if (out != null && out.writableBytes() < c.rawLength()) {
-                                ByteBuf full = out;
-                                out = null;
-                                sink.data(full);
-                            }
-                            if (out == null) {
-                                out = sink.allocate(Math.max(FRAME_BYTES, c.rawLength()));
-                            }
-                            int at = out.arrayOffset() + out.writerIndex();
+                            int at;
                             try {
-                                reader.read(c.digest(), 0, c.packId(), c.offset(), c.storedLength(), c.rawLength(), out.array(), at);
+                                at = frames.add(reader, c);
                             } catch (StoreException.Corrupt e) {
                                 throw damaged(cp, part, offset, e.getMessage());
                             }
-                            partSha.update(out.array(), at, c.rawLength());
-                            out.writerIndex(out.writerIndex() + c.rawLength());
+                            partSha.update(frames.array(), at, c.rawLength());
                             offset += c.rawLength();
                             next++;
                         }
                     }
-                    if (out != null) {
-                        ByteBuf last = out;
-                        out = null;
-                        sink.data(last);
-                    }
-                } finally {
-                    if (out != null) {
-                        out.release();
-                    }
+                    frames.flush();
                 }
                 byte[] sha = partSha.digest();
                 if (offset != part.size() || (part.sha256() != null && !Arrays.equals(sha, part.sha256()))) {
@@ -273,8 +304,7 @@ public final class Restorer {
                 .orElseThrow(() -> new NotFoundException("checkpoint " + cp.id() + " has no part " + partSeq));
         long sent = 0;
         long last = -1;
-        ByteBuf out = null;
-        try (ChunkReader reader = new ChunkReader(ds)) {
+        try (ChunkReader reader = new ChunkReader(ds); Frames frames = new Frames(sink)) {
             for (long[] r : ranges) {
                 if (r.length != 2 || r[0] < 0 || r[1] <= r[0] || r[1] > part.chunkCount() || r[0] < last) {
                     throw new io.ckpt.ingest.IngestException(io.ckpt.protocol.ErrorCode.BAD_REQUEST, "fetch: range "
@@ -293,35 +323,17 @@ public final class Restorer {
                         if (c.seq() != next || c.packId() == 0) {
                             throw damaged(cp, part, 0, "chunk " + next + " missing from the chunk list or without a location");
                         }
-                        if (out != null && out.writableBytes() < c.rawLength()) {
-                            ByteBuf full = out;
-                            out = null;
-                            sink.data(full);
-                        }
-                        if (out == null) {
-                            out = sink.allocate(Math.max(FRAME_BYTES, c.rawLength()));
-                        }
-                        int at = out.arrayOffset() + out.writerIndex();
                         try {
-                            reader.read(c.digest(), 0, c.packId(), c.offset(), c.storedLength(), c.rawLength(), out.array(), at);
+                            frames.add(reader, c);
                         } catch (StoreException.Corrupt e) {
                             throw damaged(cp, part, 0, "chunk " + next + ": " + e.getMessage());
                         }
-                        out.writerIndex(out.writerIndex() + c.rawLength());
                         sent += c.rawLength();
                         next++;
                     }
                 }
             }
-            if (out != null) {
-                ByteBuf rest = out;
-                out = null;
-                sink.data(rest);
-            }
-        } finally {
-            if (out != null) {
-                out.release();
-            }
+            frames.flush();
         }
         return sent;
     }
