@@ -68,6 +68,8 @@ class LoadTest {
 
             Report r = Report.of(clients, seconds);
             System.out.println(r.text());
+            System.out.printf(java.util.Locale.ROOT, "  test JVM  heap peak %d MiB (sum of the pools' peaks), %d threads at the end%n",
+                    heapPeakBytes() >> 20, Thread.activeCount());
             assertEquals(List.of(), r.errors(), "errors that were not injected (" + r.errorCount() + " in all)");
             assertTrue(server.isAlive(), "server died under load; its log tail:\n" + tail(server.log()));
             assertCatalogListsExactlyTheAcknowledged(server, clients);
@@ -90,6 +92,16 @@ class LoadTest {
                 }
             }
         }
+    }
+
+    private static long heapPeakBytes() {
+        long sum = 0;
+        for (java.lang.management.MemoryPoolMXBean p : java.lang.management.ManagementFactory.getMemoryPoolMXBeans()) {
+            if (p.getType() == java.lang.management.MemoryType.HEAP) {
+                sum += p.getPeakUsage().getUsed();
+            }
+        }
+        return sum;
     }
 
     private static String tail(String log) {
