@@ -1,19 +1,35 @@
 package io.ckpt.catalog;
 
+import io.ckpt.store.Datastore;
 import io.ckpt.store.StoreException;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.util.List;
 import org.jdbi.v3.core.Handle;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Applies the numbered schema migrations in order, each in its own transaction, and records the
  * version reached in {@code schema_version}. A catalog from a newer ckpt is refused rather than
- * guessed at. (Eight lines of bookkeeping do not justify Flyway and its SQLite module.)
+ * guessed at. (Eight lines of bookkeeping do not justify Flyway and its SQLite module.) Before
+ * migrating an existing catalog it copies it beside itself, so that a failed or regretted
+ * upgrade can be undone by putting the copy back.
  */
 final class Migrations {
+    private static final Logger log = LoggerFactory.getLogger(Migrations.class);
+    private static final DateTimeFormatter BACKUP_TIME =
+            DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
+
     /** Every migration ever shipped, in order. Never edit one: add the next. */
     static final List<String> SCRIPTS = List.of("V1__create_catalog.sql", "V2__health_and_upload_key.sql",
             "V3__part_chunks_by_digest.sql", "V4__chunks_by_pack.sql");
@@ -27,6 +43,9 @@ final class Migrations {
             throw new StoreException.Incompatible("catalog " + file + " has schema version " + current
                     + ", this ckpt knows up to " + SCRIPTS.size() + ": upgrade ckpt");
         }
+        if (current > 0 && current < SCRIPTS.size()) {
+            backUp(h, file, current, current + 1);
+        }
         for (int v = current + 1; v <= SCRIPTS.size(); v++) {
             String sql = load(SCRIPTS.get(v - 1));
             int version = v;
@@ -35,6 +54,34 @@ final class Migrations {
                 tx.execute("INSERT INTO schema_version (version, applied_at) VALUES (?, ?)", version, System.currentTimeMillis());
             });
         }
+    }
+
+    /**
+     * Copies the catalog on {@code h} (schema version {@code current}) to
+     * {@code CATALOG.before-v<next>-<UTC time>} beside it: SQLite's {@code VACUUM INTO} writes a
+     * consistent snapshot (WAL included) to a temporary name, which is fsynced, renamed and its
+     * directory fsynced. Any failure stops the open before anything is migrated.
+     */
+    private static void backUp(Handle h, Path file, int current, int next) throws IOException {
+        Path abs = file.toAbsolutePath();
+        Path target = abs.resolveSibling(abs.getFileName() + ".before-v" + next + "-" + BACKUP_TIME.format(Instant.now()));
+        // A fixed temporary name: a copy left half-written by a crash is replaced by the next attempt.
+        Path tmp = abs.resolveSibling(abs.getFileName() + ".before-migration.tmp");
+        try {
+            Files.deleteIfExists(tmp);
+            h.execute("VACUUM INTO ?", tmp.toString());
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+                ch.force(true);
+            }
+            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            Datastore.fsyncDirectory(target.getParent());
+        } catch (IOException | RuntimeException e) {
+            throw new StoreException("cannot back up catalog " + file + " (schema version " + current + ") to " + target
+                    + " before migrating it to version " + SCRIPTS.size() + ": " + e.getMessage()
+                    + "; nothing was migrated (free space beside the catalog, or fix the cause, and start again)", e);
+        }
+        log.info("backed up catalog {} (schema version {}) to {} before migrating it to version {}",
+                file, current, target, SCRIPTS.size());
     }
 
     /** The schema version of the catalog on {@code h}, without changing anything (0: none). */
