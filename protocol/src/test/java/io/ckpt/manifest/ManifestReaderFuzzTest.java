@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 import io.ckpt.chunk.ChunkDigest;
 import io.ckpt.fuzz.Allocation;
 import io.ckpt.fuzz.Corpus;
-import io.ckpt.fuzz.FuzzBudget;
+import io.ckpt.fuzz.Fuzz;
 import io.ckpt.fuzz.Mutations;
 import io.ckpt.protocol.PartInfo;
 import io.ckpt.protocol.PartNames;
@@ -22,14 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.stream.Stream;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.constraints.Size;
-import net.jqwik.api.lifecycle.AddLifecycleHook;
-import net.jqwik.api.lifecycle.PropagationMode;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -41,9 +34,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * attributes, never a part name {@link PartNames} refuses, never an allocation beyond what the
  * input can justify, never a hang. Mutated manifests often get their checksum recomputed, so that
  * the damage reaches the checks behind it. The corpus under {@code /fuzz/manifest/} is replayed
- * every run; docs/TESTING.md says how to fuzz longer.
+ * every run; {@link Fuzz} sets the budget and docs/TESTING.md says how to fuzz longer.
  */
-@AddLifecycleHook(value = FuzzBudget.class, propagateTo = PropagationMode.ALL_DESCENDANTS)
 final class ManifestReaderFuzzTest {
     private static final String WHAT = "fuzz.manifest";
     private static final HexFormat HEX = HexFormat.of();
@@ -52,18 +44,16 @@ final class ManifestReaderFuzzTest {
     private static volatile boolean measure;
     private static volatile boolean warmedUp;
 
-    @Property
-    void arbitraryBytesAfterTheMagicReadOrFailCleanly(@ForAll @Size(max = 400) byte[] body) {
-        ByteArrayOutputStream b = new ByteArrayOutputStream();
-        b.writeBytes(ManifestFormat.MAGIC);
-        b.write(1 + (body.length % 2)); // version 1 or 2
-        b.writeBytes(body);
-        check(b.toByteArray());
+    /** Up to 400 arbitrary bytes behind a valid magic and version 1 or 2. */
+    @Test
+    void arbitraryBytesAfterTheMagicReadOrFailCleanly() {
+        Fuzz.forAll("manifest-arbitrary", r -> afterTheMagic(Fuzz.bytes(r, 400)), (input, r) -> check(input));
     }
 
-    @Property
-    void mutatedValidManifestsReadOrFailCleanly(@ForAll("mutatedManifests") byte[] input) {
-        check(input);
+    /** Valid manifests damaged one to three times, two thirds with the checksum recomputed. */
+    @Test
+    void mutatedValidManifestsReadOrFailCleanly() {
+        Fuzz.forAll("manifest-mutated", ManifestReaderFuzzTest::mutatedManifests, (input, r) -> check(input));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -76,13 +66,17 @@ final class ManifestReaderFuzzTest {
         return Corpus.load("manifest").stream().map(e -> Arguments.of(e.getKey(), e.getValue()));
     }
 
-    @Provide
-    Arbitrary<byte[]> mutatedManifests() {
-        return Arbitraries.longs().map(seed -> {
-            Random r = new Random(seed);
-            byte[] m = Mutations.mutate(validManifest(r), r, 1 + r.nextInt(3));
-            return r.nextInt(3) > 0 ? withChecksumRecomputed(m) : m;
-        });
+    static byte[] afterTheMagic(byte[] body) {
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        b.writeBytes(ManifestFormat.MAGIC);
+        b.write(1 + (body.length % 2)); // version 1 or 2
+        b.writeBytes(body);
+        return b.toByteArray();
+    }
+
+    static byte[] mutatedManifests(Random r) {
+        byte[] m = Mutations.mutate(validManifest(r), r, 1 + r.nextInt(3));
+        return r.nextInt(3) > 0 ? withChecksumRecomputed(m) : m;
     }
 
     /** The last 32 bytes replaced by the SHA-256 of all before them, as a careful forger would. */

@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import io.ckpt.fuzz.Allocation;
 import io.ckpt.fuzz.Corpus;
-import io.ckpt.fuzz.FuzzBudget;
+import io.ckpt.fuzz.Fuzz;
 import io.ckpt.fuzz.Mutations;
 import io.ckpt.protocol.ErrorCode;
 import io.ckpt.protocol.Frame;
@@ -29,15 +29,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Random;
 import java.util.stream.Stream;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.constraints.IntRange;
-import net.jqwik.api.constraints.Size;
-import net.jqwik.api.lifecycle.AddLifecycleHook;
-import net.jqwik.api.lifecycle.PropagationMode;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -47,9 +39,9 @@ import org.junit.jupiter.params.provider.MethodSource;
  * yields frames that re-encode to exactly the bytes they came from, or refuses with its own
  * exception ({@link CorruptedFrameException}, {@link TooLongFrameException}) and a message; never
  * another exception, never an allocation beyond the frame limit, never a hang. The saved corpus
- * under {@code /fuzz/frame/} is replayed every run; docs/TESTING.md says how to fuzz longer.
+ * under {@code /fuzz/frame/} is replayed every run; {@link Fuzz} sets the budget and docs/TESTING.md
+ * says how to fuzz longer.
  */
-@AddLifecycleHook(value = FuzzBudget.class, propagateTo = PropagationMode.ALL_DESCENDANTS)
 final class FrameDecoderFuzzTest {
     private static final int MAX_FRAME = 4096;
     /** Netty's cumulation buffer, decoded strings and an exception's stack trace, with room to spare. */
@@ -73,16 +65,17 @@ final class FrameDecoderFuzzTest {
         measure = true;
     }
 
-    @Property
-    void arbitraryBytesDecodeOrFailCleanly(@ForAll @Size(max = 300) byte[] input,
-            @ForAll @IntRange(min = 0, max = 32) int piece) {
-        check(input, piece);
+    /** Up to 300 arbitrary bytes, whole or in pieces of 1 to 32 bytes. */
+    @Test
+    void arbitraryBytesDecodeOrFailCleanly() {
+        Fuzz.forAll("frame-arbitrary", r -> Fuzz.bytes(r, 300), (input, r) -> check(input, Fuzz.between(r, 0, 32)));
     }
 
-    @Property
-    void mutatedValidFramesDecodeOrFailCleanly(@ForAll("mutatedFrames") byte[] input,
-            @ForAll @IntRange(min = 0, max = 32) int piece) {
-        check(input, piece);
+    /** One to three valid frames, damaged one to four times, whole or in pieces of 1 to 32 bytes. */
+    @Test
+    void mutatedValidFramesDecodeOrFailCleanly() {
+        Fuzz.forAll("frame-mutated", FrameDecoderFuzzTest::mutatedFrames,
+                (input, r) -> check(input, Fuzz.between(r, 0, 32)));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -97,17 +90,13 @@ final class FrameDecoderFuzzTest {
         return Corpus.load("frame").stream().map(e -> Arguments.of(e.getKey(), e.getValue()));
     }
 
-    @Provide
-    Arbitrary<byte[]> mutatedFrames() {
-        return Arbitraries.longs().map(seed -> {
-            Random r = new Random(seed);
-            List<byte[]> valid = validFrames();
-            ByteArrayOutputStream wire = new ByteArrayOutputStream();
-            for (int i = 0, n = 1 + r.nextInt(3); i < n; i++) {
-                wire.writeBytes(valid.get(r.nextInt(valid.size())));
-            }
-            return Mutations.mutate(wire.toByteArray(), r, 1 + r.nextInt(4));
-        });
+    static byte[] mutatedFrames(Random r) {
+        List<byte[]> valid = validFrames();
+        ByteArrayOutputStream wire = new ByteArrayOutputStream();
+        for (int i = 0, n = 1 + r.nextInt(3); i < n; i++) {
+            wire.writeBytes(valid.get(r.nextInt(valid.size())));
+        }
+        return Mutations.mutate(wire.toByteArray(), r, 1 + r.nextInt(4));
     }
 
     /** Feeds {@code input} in pieces of {@code piece} bytes (0: whole) and checks the outcome. */
