@@ -10,6 +10,9 @@ import java.io.DataInputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
@@ -59,16 +62,16 @@ public final class ManifestReader {
             }
             expect(in, TAG_HEADER, what);
             long id = in.readLong();
-            String wpar = readString(in);
+            String wpar = readString(in, what);
             long takenAt = in.readLong();
-            String kind = readString(in);
+            String kind = readString(in, what);
             int n = in.readUnsignedShort();
             if (n > ManifestFormat.MAX_LABELS) {
                 throw new ManifestException(what + ": " + n + " labels, more than " + ManifestFormat.MAX_LABELS);
             }
             List<String> labels = new ArrayList<>(n);
             for (int i = 0; i < n; i++) {
-                labels.add(readString(in));
+                labels.add(readString(in, what));
             }
             v.header(new CheckpointHeader(id, wpar, takenAt, kind, labels));
             byte[] digest = new byte[32];
@@ -86,11 +89,11 @@ public final class ManifestReader {
                 }
                 if (tag == TAG_PART_BEGIN) {
                     inPart = true;
-                    String name = readString(in);
+                    String name = readString(in, what);
                     int type = in.readUnsignedByte();
                     int mode = in.readInt();
                     long mtime = in.readLong();
-                    String target = readString(in);
+                    String target = readString(in, what);
                     try {
                         v.beginPart(new PartInfo(name, PartType.of(type), mode, mtime, target));
                     } catch (IllegalArgumentException e) {
@@ -124,8 +127,8 @@ public final class ManifestReader {
                     }
                     Map<String, String> attrs = new LinkedHashMap<>();
                     for (int i = 0; i < count; i++) {
-                        String key = readString(in);
-                        if (attrs.put(key, readString(in)) != null) {
+                        String key = readString(in, what);
+                        if (attrs.put(key, readString(in, what)) != null) {
                             throw new ManifestException(what + ": attribute '" + key + "' twice");
                         }
                     }
@@ -161,10 +164,21 @@ public final class ManifestReader {
         }
     }
 
-    private static String readString(DataInputStream in) throws IOException {
+    /**
+     * Refuses malformed UTF-8 rather than replacing it, as the frame decoder does: a replaced byte
+     * becomes three, so a string that fit its length field could no longer be written back.
+     */
+    private static String readString(DataInputStream in, String what) throws IOException {
         int len = in.readUnsignedShort();
         byte[] b = new byte[len];
         in.readFully(b);
-        return new String(b, StandardCharsets.UTF_8);
+        try {
+            return StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(b)).toString();
+        } catch (CharacterCodingException e) {
+            throw new ManifestException(what + ": string of " + len + " bytes is not valid UTF-8");
+        }
     }
 }

@@ -80,6 +80,18 @@ final class ManifestRoundTripTest {
     }
 
     @Test
+    void malformedUtf8InAStringIsRefusedEvenWithAGoodChecksum() throws IOException {
+        byte[] bad = write(goldenContentV2());
+        int at = indexOf(bad, "payroll01".getBytes(StandardCharsets.US_ASCII));
+        bad[at + 3] = (byte) 0xff;
+        MessageDigest sha = ChunkDigest.sha256();
+        sha.update(bad, 0, bad.length - 32);
+        System.arraycopy(sha.digest(), 0, bad, bad.length - 32, 32);
+        ManifestException e = assertThrows(ManifestException.class, () -> read(bad));
+        assertEquals("test.manifest: string of 9 bytes is not valid UTF-8", e.getMessage());
+    }
+
+    @Test
     void truncationAtAnyLengthIsDetected() throws IOException {
         byte[] good = write(goldenContent());
         for (int n = 0; n < good.length; n++) {

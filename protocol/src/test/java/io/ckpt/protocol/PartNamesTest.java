@@ -80,6 +80,19 @@ final class PartNamesTest {
         assertThrows(IllegalArgumentException.class, () -> new PartInfo("../x", PartType.FILE, 0644, 0, ""));
     }
 
+    @Test
+    void linkTargetUpToTheMaximumLengthIsAcceptedAndLongerOrWithNulIsRefused() {
+        String longest = "../".repeat(PartNames.MAX_LENGTH / 3) + "x";
+        assertDoesNotThrow(() -> new PartInfo("l", PartType.SYMLINK, 0120777, 0, longest));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new PartInfo("l", PartType.SYMLINK, 0120777, 0, longest + "x"));
+        assertTrue(e.getMessage().contains("link target of part l longer than 4096 bytes"), e.getMessage());
+        String nonAscii = "é".repeat(PartNames.MAX_LENGTH / 2 + 1); // 2049 chars, 4098 bytes
+        assertThrows(IllegalArgumentException.class, () -> new PartInfo("l", PartType.SYMLINK, 0120777, 0, nonAscii));
+        e = assertThrows(IllegalArgumentException.class, () -> new PartInfo("l", PartType.SYMLINK, 0120777, 0, "/etc\u0000x"));
+        assertTrue(e.getMessage().contains("contains NUL"), e.getMessage());
+    }
+
     private static void assertRefused(String name, String messagePart) {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> PartNames.check(name));
         assertTrue(e.getMessage().contains(messagePart), () -> "message \"" + e.getMessage() + "\" lacks \"" + messagePart + "\"");

@@ -199,7 +199,8 @@ public final class TreeWriter implements CkptClient.RestoreReceiver {
                 try {
                     Files.createSymbolicLink(dest, Path.of(l.linkTarget()));
                 } catch (FileAlreadyExistsException e) {
-                    throw new RestoreException(RestoreException.Kind.DAMAGED, "checkpoint names '" + l.name() + "' twice");
+                    throw new RestoreException(RestoreException.Kind.DAMAGED, "checkpoint names '" + l.name()
+                            + "' both as a symbolic link and as a file or directory (or under it); refusing to write through the link");
                 }
                 try {
                     Files.getFileAttributeView(dest, BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)

@@ -1,6 +1,7 @@
 package io.ckpt.protocol.codec;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
 import io.netty.handler.codec.CorruptedFrameException;
 import java.nio.charset.StandardCharsets;
 
@@ -9,7 +10,7 @@ import java.nio.charset.StandardCharsets;
  *
  * <pre>
  * frame   = LENGTH(u32, counts TYPE and PAYLOAD) || TYPE(u8) || PAYLOAD
- * string  = LEN(u16) || UTF-8 bytes          (short strings: names, ids)
+ * string  = LEN(u16) || UTF-8 bytes          (short strings: names, ids); malformed UTF-8 is refused
  * text    = LEN(u32) || UTF-8 bytes          (JSON, messages), bounded by the frame size
  * </pre>
  */
@@ -56,7 +57,7 @@ public final class FrameFormat {
         need(in, 2, "string length");
         int len = in.readUnsignedShort();
         need(in, len, "string");
-        return in.readCharSequence(len, StandardCharsets.UTF_8).toString();
+        return readUtf8(in, len, "string");
     }
 
     static void writeText(ByteBuf out, String s) {
@@ -72,6 +73,17 @@ public final class FrameFormat {
             throw new CorruptedFrameException("negative text length " + len);
         }
         need(in, len, "text");
+        return readUtf8(in, len, "text");
+    }
+
+    /**
+     * Refuses malformed UTF-8 rather than replacing it: a replaced byte becomes three, so a
+     * lenient decoder could turn a string that fit its length field into one that no longer does.
+     */
+    private static String readUtf8(ByteBuf in, int len, String what) {
+        if (!ByteBufUtil.isText(in, in.readerIndex(), len, StandardCharsets.UTF_8)) {
+            throw new CorruptedFrameException(what + " of " + len + " bytes is not valid UTF-8");
+        }
         return in.readCharSequence(len, StandardCharsets.UTF_8).toString();
     }
 

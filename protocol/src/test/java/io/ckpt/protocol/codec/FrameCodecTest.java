@@ -165,6 +165,20 @@ final class FrameCodecTest {
     }
 
     @Test
+    void malformedUtf8IsCorruptNotReplaced() {
+        // Found by FrameDecoderFuzzTest: a lenient decoder turned 0xa2 into U+FFFD (three bytes when
+        // encoded again), so a string that fit its u16 length could grow past it on the way on.
+        byte[] json = "{\"op\":\"list\",\"wpar\":\"\u00a2\"}".getBytes(StandardCharsets.ISO_8859_1);
+        byte[] text = ByteBuffer.allocate(4 + json.length).putInt(json.length).put(json).array();
+        assertCorrupt(rawFrame(FrameFormat.REQUEST, text), "text of 24 bytes is not valid UTF-8");
+        ByteBuf p = Unpooled.buffer();
+        p.writeShort(3).writeBytes(new byte[] {'a', (byte) 0xc0, (byte) 0xaf}); // overlong '/'
+        p.writeByte(PartType.FILE.code()).writeInt(0644).writeLong(0).writeShort(0);
+        assertCorrupt(rawFrame(FrameFormat.PART_BEGIN, ByteBufUtil.getBytes(p)), "string of 3 bytes is not valid UTF-8");
+        p.release();
+    }
+
+    @Test
     void unknownPartTypeIsCorrupt() {
         ByteBuf p = Unpooled.buffer();
         FrameFormat.writeString(p, "memory.img");
