@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Random;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -16,6 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
  * kill -9 of the server while GC compacts and deletes: after a restart every checkpoint the catalog
  * lists restores bit for bit, verify --full passes, and a new GC finishes the work.
  */
+@Tag("slow") // kill -9 rounds: run by .ci/run after the default suite
 class GcCrashTest {
     @Test
     void killDuringGcDamagesNothingAndTheNextGcFinishes(@TempDir Path dir) throws Exception {

@@ -31,6 +31,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.function.Predicate;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -50,6 +51,7 @@ import org.junit.jupiter.api.io.TempDir;
  * deletions; WPARs in different states were cut off between two WPARs. Each round prints it, and
  * the test fails if no round was cut off mid-prune.
  */
+@Tag("slow") // kill -9 rounds: run by .ci/run after the default suite
 class PruneCrashTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final List<String> WPARS = List.of("app01", "app02", "db01");
