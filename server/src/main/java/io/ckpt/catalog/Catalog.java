@@ -19,17 +19,6 @@ import org.sqlite.SQLiteDataSource;
  * time (SQLite allows no more; taking our own lock avoids busy retries) and concurrent readers.
  */
 public final class Catalog implements AutoCloseable, PackLedger {
-    /**
-     * WAL pages after which a commit copies the WAL back into the database (SQLite's default is
-     * 1,000). An ingest batch of new chunks dirties a leaf page per chunk in each random-key
-     * index ({@code chunks} by SHA-256, {@code part_chunks_by_digest}): 506 pages for 384 new
-     * chunks against a million, more once the chunk lists are large, so at the default every
-     * first or second batch commit also ran a checkpoint, with its fsyncs. Durability is
-     * unchanged: the WAL holds the same commits and a checkpoint only moves them into the
-     * database; the WAL file grows to about 40 MB.
-     */
-    static final int WAL_AUTOCHECKPOINT_PAGES = 10_000;
-
     private final HikariDataSource pool;
     private final Jdbi jdbi;
     private final ReentrantLock writeLock = new ReentrantLock();
@@ -55,7 +44,6 @@ public final class Catalog implements AutoCloseable, PackLedger {
         cfg.setSynchronous(SQLiteConfig.SynchronousMode.NORMAL);
         cfg.enforceForeignKeys(true);
         cfg.setBusyTimeout(30_000);
-        cfg.setPragma(SQLiteConfig.Pragma.WAL_AUTOCHECKPOINT, Integer.toString(WAL_AUTOCHECKPOINT_PAGES));
         SQLiteDataSource sqlite = new SQLiteDataSource(cfg);
         sqlite.setUrl("jdbc:sqlite:" + file.toAbsolutePath());
         HikariConfig hc = new HikariConfig();

@@ -178,14 +178,6 @@ final class CatalogTest {
     }
 
     @Test
-    void everyConnectionCheckpointsTheWalOnlyAfterTenThousandPages() throws IOException {
-        for (int i = 0; i < 3; i++) { // pooled connections alike
-            assertEquals(Catalog.WAL_AUTOCHECKPOINT_PAGES,
-                    catalog.<Integer>read(h -> h.createQuery("PRAGMA wal_autocheckpoint").mapTo(Integer.class).one()));
-        }
-    }
-
-    @Test
     void chunkStoredTwiceKeepsItsFirstLocation() throws IOException {
         byte[] d = digest(1);
         catalog.write(h -> {
