@@ -14,8 +14,31 @@ import org.jdbi.v3.sqlobject.statement.SqlUpdate;
  * chunk.
  */
 public interface ChunkDao {
+    /** Multiple of which {@link #existing} pads its digest list. */
+    int EXISTING_PAD = 64;
+
+    /**
+     * Which of {@code digests} the table holds. The list is padded to a multiple of
+     * {@link #EXISTING_PAD} by repeating its last digest (an IN list ignores repeats), so that the
+     * statement's text repeats from batch to batch: Jdbi caches parsed SQL by its text, and every
+     * distinct list length was otherwise lexed anew (ANTLR) and prepared anew.
+     */
+    default List<byte[]> existing(List<byte[]> digests) {
+        int padded = (digests.size() + EXISTING_PAD - 1) / EXISTING_PAD * EXISTING_PAD;
+        if (padded == digests.size()) {
+            return existingIn(digests);
+        }
+        List<byte[]> list = new java.util.ArrayList<>(padded);
+        list.addAll(digests);
+        byte[] last = digests.get(digests.size() - 1);
+        while (list.size() < padded) {
+            list.add(last);
+        }
+        return existingIn(list);
+    }
+
     @SqlQuery("SELECT digest FROM chunks WHERE digest IN (<digests>)")
-    List<byte[]> existing(@BindList("digests") List<byte[]> digests);
+    List<byte[]> existingIn(@BindList("digests") List<byte[]> digests);
 
     /** Inserts locations; a digest stored meanwhile by another upload keeps its first location. */
     @SqlBatch("INSERT OR IGNORE INTO chunks (digest, pack_id, offset, raw_length, stored_length, codec) "

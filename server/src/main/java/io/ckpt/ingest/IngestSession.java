@@ -21,6 +21,7 @@ import io.ckpt.store.RecordBatch;
 import io.netty.buffer.ByteBuf;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -299,29 +300,29 @@ public final class IngestSession {
         if (batchCount == 0) {
             return;
         }
+        // One copy of each digest serves the lookup, the chunk rows and the chunk list; the sets
+        // wrap those copies (ByteBuffer compares contents) instead of copying them again.
         List<byte[]> all = new ArrayList<>(batchCount);
+        List<byte[]> unique = new ArrayList<>(batchCount);
+        Set<ByteBuffer> known = new HashSet<>(2 * batchCount);
         for (int i = 0; i < batchCount; i++) {
-            all.add(Arrays.copyOfRange(digests, i * 32, i * 32 + 32));
-        }
-        Set<ChunkDigest> known = new HashSet<>();
-        List<byte[]> unique = new ArrayList<>();
-        Set<ChunkDigest> seen = new HashSet<>();
-        for (byte[] d : all) {
-            if (seen.add(ChunkDigest.of(d))) {
+            byte[] d = Arrays.copyOfRange(digests, i * 32, i * 32 + 32);
+            all.add(d);
+            if (known.add(ByteBuffer.wrap(d))) {
                 unique.add(d);
             }
         }
+        known.clear();
         var dedup = packs.dedupLock().readLock();
         dedup.lock(); // from the existence check until the references are committed: see PackStore.dedupLock
         try {
             List<byte[]> existing = catalog.read(h -> h.attach(ChunkDao.class).existing(unique));
             for (byte[] d : existing) {
-                known.add(ChunkDigest.of(d));
+                known.add(ByteBuffer.wrap(d));
             }
             for (int i = 0; i < batchCount; i++) {
-                ChunkDigest d = ChunkDigest.of(digests, i * 32);
-                if (known.add(d)) {
-                    storeChunk(i);
+                if (known.add(ByteBuffer.wrap(all.get(i)))) {
+                    storeChunk(i, all.get(i));
                 }
             }
             appendRecords();
@@ -354,7 +355,7 @@ public final class IngestSession {
     }
 
     /** Compresses chunk {@code i} when that saves at least 1/16 of it, and adds it to the record batch. */
-    private void storeChunk(int i) throws IOException {
+    private void storeChunk(int i, byte[] digest) throws IOException {
         int off = chunkOff[i];
         int len = chunkLen[i];
         int clen = lz4.compress(buf, off, len, compressed, 0, compressed.length);
@@ -365,7 +366,7 @@ public final class IngestSession {
         }
         records.add(digests, i * 32, useLz4 ? PackFormat.CODEC_LZ4 : PackFormat.CODEC_NONE, len,
                 useLz4 ? compressed : buf, useLz4 ? 0 : off, stored);
-        pendingInBatch.add(Arrays.copyOfRange(digests, i * 32, i * 32 + 32));
+        pendingInBatch.add(digest);
         newRaw.add(len);
         newStored.add(stored);
         newCodec.add(useLz4 ? PackFormat.CODEC_LZ4 : PackFormat.CODEC_NONE);

@@ -159,6 +159,25 @@ final class CatalogTest {
     }
 
     @Test
+    void existingNamesEachPresentDigestOnceWhateverTheBatchLengthPadsTo() throws IOException {
+        catalog.write(h -> {
+            h.attach(ChunkDao.class).add(List.of(digest(1), digest(2)), List.of(1L, 1L), List.of(24L, 100L),
+                    List.of(1, 1), List.of(1, 1), List.of(0, 0));
+            return null;
+        });
+        for (int n = 1; n <= 2 * ChunkDao.EXISTING_PAD + 1; n++) {
+            List<byte[]> batch = new ArrayList<>();
+            for (int i = 0; i < n - 1; i++) {
+                batch.add(digest(1000 + i));
+            }
+            batch.add(digest(2)); // the last digest, which padding repeats, is present
+            int len = n;
+            assertEquals(hex(List.of(digest(2))), hex(catalog.read(h -> h.attach(ChunkDao.class).existing(batch))),
+                    () -> "batch of " + len);
+        }
+    }
+
+    @Test
     void chunkStoredTwiceKeepsItsFirstLocation() throws IOException {
         byte[] d = digest(1);
         catalog.write(h -> {
