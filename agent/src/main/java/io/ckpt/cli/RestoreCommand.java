@@ -164,7 +164,6 @@ final class RestoreCommand extends ClientCommand {
         Path target = null;
         if (to == null) {
             target = RestoreAndStart.defaultTarget(config, wpar);
-            java.nio.file.Files.createDirectories(target.getParent()); // STATE-DIR/restore on a fresh host
             Files.createDirectories(target.getParent());
         } else if (!"-".equals(to)) {
             target = Path.of(to);

@@ -106,11 +106,19 @@ class DamagedPackTest {
             packs = walk.filter(p -> p.toString().endsWith(".pack")).toList();
         }
         assertEquals(1, packs.size(), "packs: " + packs);
-        try (FileChannel ch = FileChannel.open(packs.get(0), StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+        return flipByteInMiddleRecord(packs.get(0), Long.MAX_VALUE);
+    }
+
+    /**
+     * Flips one byte in the data of the middle record among those of {@code pack} that lie before
+     * {@code end}; returns that record's offset. Shared with EmergencyRestoreTest.
+     */
+    static long flipByteInMiddleRecord(Path pack, long end) throws IOException {
+        try (FileChannel ch = FileChannel.open(pack, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
             List<long[]> records = new ArrayList<>(); // offset, stored length
             ByteBuffer header = ByteBuffer.allocate(RECORD_HEADER);
             long pos = PACK_HEADER;
-            while (pos + RECORD_HEADER <= ch.size()) {
+            while (pos + RECORD_HEADER <= Math.min(end, ch.size())) {
                 header.clear();
                 ch.read(header, pos);
                 if (header.get(0) != 'R') {
@@ -120,7 +128,7 @@ class DamagedPackTest {
                 records.add(new long[] {pos, stored});
                 pos += RECORD_HEADER + stored;
             }
-            assertTrue(records.size() > 10, "a 4 MiB image makes many records: " + records.size());
+            assertTrue(records.size() > 10, "an image of megabytes makes many records: " + records.size());
             long[] middle = records.get(records.size() / 2);
             long at = middle[0] + RECORD_HEADER + middle[1] / 2;
             ByteBuffer one = ByteBuffer.allocate(1);

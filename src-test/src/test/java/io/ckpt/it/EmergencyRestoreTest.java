@@ -4,12 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -32,9 +28,6 @@ import org.junit.jupiter.api.io.TempDir;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class EmergencyRestoreTest {
     // Pack layout, version 1 (server/src/main/java/io/ckpt/store/PackFormat.java)
-    private static final int PACK_HEADER = 24;
-    private static final int RECORD_HEADER = 46;
-    private static final int STORED_LENGTH_AT = 38;
 
     private Path dir;
     private ServerProcess server;
@@ -164,26 +157,6 @@ class EmergencyRestoreTest {
 
     /** Flips one byte in the data of the middle record that lies before {@code end}; returns that record's offset. */
     private long flipByteInMiddleRecordBefore(long end) throws IOException {
-        try (FileChannel ch = FileChannel.open(onlyPack(), StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-            List<long[]> records = new ArrayList<>(); // offset, stored length
-            ByteBuffer header = ByteBuffer.allocate(RECORD_HEADER);
-            long pos = PACK_HEADER;
-            while (pos + RECORD_HEADER <= end) {
-                header.clear();
-                ch.read(header, pos);
-                int stored = header.getInt(STORED_LENGTH_AT);
-                records.add(new long[] {pos, stored});
-                pos += RECORD_HEADER + stored;
-            }
-            assertTrue(records.size() > 10, "a 2 MiB image makes many records: " + records.size());
-            long[] middle = records.get(records.size() / 2);
-            long at = middle[0] + RECORD_HEADER + middle[1] / 2;
-            ByteBuffer one = ByteBuffer.allocate(1);
-            ch.read(one, at);
-            one.put(0, (byte) (one.get(0) ^ 0x01)).position(0);
-            ch.write(one, at);
-            ch.force(true);
-            return middle[0];
-        }
+        return DamagedPackTest.flipByteInMiddleRecord(onlyPack(), end);
     }
 }
