@@ -178,10 +178,9 @@ final class Uploader implements Runnable {
     static boolean retryable(IOException e) {
         if (e instanceof ClientException c) {
             // FENCED: this host lost the WPAR to another; its checkpoints must never be written there.
-            // REFUSED: this host's credential does not cover the WPAR (docs/SECURITY.md). UNAUTHORIZED (a
-            // missing or revoked token) is kept and retried: the operator fixes the token file.
-            return c.isUnreachable() || (c.code() != ErrorCode.BAD_REQUEST && c.code() != ErrorCode.FENCED
-                    && c.code() != ErrorCode.REFUSED);
+            // REFUSED and UNAUTHORIZED (a role or scope that does not cover the WPAR, a missing or revoked
+            // token) are kept and retried: the operator fixes the credential or placement and the spool drains.
+            return c.isUnreachable() || (c.code() != ErrorCode.BAD_REQUEST && c.code() != ErrorCode.FENCED);
         }
         return !(e instanceof java.nio.file.NoSuchFileException);
     }

@@ -79,6 +79,19 @@ public final class SecurityDir {
         writePublic(caCertificateFile(), CertificateAuthority.pem(ca.certificate())); // last: its presence means done
     }
 
+    /**
+     * Issues a new server key and certificate for {@code names} from the existing CA (a name added,
+     * or the old one near its end); the old pair is kept as {@code server.key.old}, {@code server.crt.old}.
+     * Clients keep working: they trust the CA, not the certificate.
+     */
+    public void renewServer(List<String> names) throws IOException, GeneralSecurityException {
+        CertificateAuthority.Issued server = ca().issueServer(names);
+        Files.move(serverKeyFile(), dir.resolve("server.key.old"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Files.move(serverCertificateFile(), dir.resolve("server.crt.old"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        writeSecret(serverKeyFile(), CertificateAuthority.pem(server.key()));
+        writePublic(serverCertificateFile(), CertificateAuthority.pem(server.certificate()));
+    }
+
     public CertificateAuthority ca() throws IOException {
         return new CertificateAuthority(new CertificateAuthority.Issued(
                 CertificateAuthority.readKey(Files.readString(caKeyFile()), caKeyFile().toString()),

@@ -45,7 +45,8 @@ import picocli.CommandLine.Option;
             "",
             "Examples:",
             "  ckpt server init --datastore /srv/ckpt --name ckpt.example.org --name 10.0.0.5",
-            "  ckpt server init --datastore /srv/ckpt --add-admin --admin ops2 --token-file /root/ckpt-ops2.token"
+            "  ckpt server init --datastore /srv/ckpt --add-admin --admin ops2 --token-file /root/ckpt-ops2.token",
+            "  ckpt server init --datastore /srv/ckpt --renew-server-cert --name ckpt.example.org --name ckpt2.example.org"
         })
 final class InitCommand implements Callable<Integer> {
     @Option(names = "--datastore", paramLabel = "DIR", required = true, description = "The datastore to set up.")
@@ -66,6 +67,11 @@ final class InitCommand implements Callable<Integer> {
 
     @Option(names = "--add-admin", description = "On a datastore already set up: only make a new admin credential.")
     boolean addAdmin;
+
+    @Option(names = "--renew-server-cert", description = "On a datastore already set up: only issue a new server key and"
+            + " certificate from its CA, for --name (the old pair is kept as server.key.old, server.crt.old); restart the"
+            + " server to use it. Clients need nothing new.")
+    boolean renew;
 
     @Option(names = "--token-file", paramLabel = "FILE",
             description = "Also write the admin token to FILE (created mode 0600; must not exist).")
@@ -96,6 +102,18 @@ final class InitCommand implements Callable<Integer> {
         Datastore ds = Datastore.openOrCreate(root);
         SecurityDir dir = SecurityDir.of(root);
         List<String> sans = names.isEmpty() ? defaultNames() : List.copyOf(new LinkedHashSet<>(names));
+        if (renew) {
+            if (!dir.exists() || addAdmin) {
+                System.err.println("ckpt server init: --renew-server-cert needs a datastore already set up, and no --add-admin");
+                return 2;
+            }
+            try (DatastoreLock lock = ds.lock()) {
+                dir.renewServer(sans);
+            }
+            System.out.println("renewed server certificate  " + dir.serverCertificateFile() + "  for " + String.join(", ", sans)
+                    + "  (restart the server to use it)");
+            return 0;
+        }
         try (DatastoreLock lock = ds.lock();
                 Catalog cat = Catalog.open(catalog != null ? catalog : root.resolve("catalog.db"), ds.id())) {
             if (addAdmin) {

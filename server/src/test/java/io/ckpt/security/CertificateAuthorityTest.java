@@ -83,6 +83,13 @@ class CertificateAuthorityTest {
         assertThrows(FileAlreadyExistsException.class, () -> dir.create(List.of("localhost")));
         assertArrayEquals(ca, Files.readAllBytes(dir.caCertificateFile()), "the CA is never replaced");
 
+        dir.renewServer(List.of("ckpt.example.org"));
+        X509Certificate renewed = CertificateAuthority.readCertificate(Files.readString(dir.serverCertificateFile()), "renewed");
+        validate(renewed, dir.caCertificate());
+        assertTrue(renewed.getSubjectX500Principal().getName().contains("CN=ckpt.example.org"), "the new name");
+        assertArrayEquals(ca, Files.readAllBytes(dir.caCertificateFile()), "renewing keeps the CA");
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.path().resolve("server.key"))));
+
         SecurityDir.ClientKeyStore p12 = dir.issueClientKeyStore("node1", "secret".toCharArray());
         KeyStore ks = KeyStore.getInstance("PKCS12");
         ks.load(new java.io.ByteArrayInputStream(p12.pkcs12()), "secret".toCharArray());
