@@ -179,6 +179,22 @@ class SecurityTest {
     }
 
     @Test
+    void clientCertificateAuthenticatesWithoutTheTokenLeavingTheHostUntilRevoked() throws Exception {
+        Path p12 = dir.resolve("cert1.p12");
+        Path token = dir.resolve("cert1.token");
+        as(adminToken).run("host", "add", "cert1", "--cert", p12.toString(), "--token-out", token.toString()).assertOk();
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(p12)));
+        Cli withCert = as(token).withOptions("--tls-cert", p12.toString());
+        withCert.run("list").assertOk();
+        try (CkptClient c = CkptClient.connect(server.address(), "cert1", new ClientCredentials(ca, Files.readString(token).strip(), p12))) {
+            c.request(JSON.createObjectNode().put("op", "list")); // HELLO carried no token: the certificate did it
+        }
+        as(adminToken).run("host", "revoke", "cert1").assertOk();
+        Cli.Result refused = withCert.run("list").assertExit(9);
+        assertTrue(PushRestoreTest.errorLine(refused).contains("client certificate CN=cert1 is unknown or revoked"), refused::toString);
+    }
+
+    @Test
     void revokingACredentialClosesItsOpenConnectionsAndDiscardsTheirUpload() throws Exception {
         Path token;
         try (CkptClient admin = client(adminToken)) {

@@ -115,7 +115,8 @@ public final class CkptClient implements AutoCloseable {
                             + " (ckpt server init --name), and does it speak TLS?");
                 }
             }
-            byte[] auth = credentials.token() == null ? new byte[0]
+            // With a client certificate the token only unlocks its key store and never leaves this host.
+            byte[] auth = credentials.token() == null || credentials.clientKeyStore() != null ? new byte[0]
                     : credentials.token().getBytes(java.nio.charset.StandardCharsets.UTF_8);
             ch.writeAndFlush(new Frame.Hello(ProtocolVersion.MIN, ProtocolVersion.MAX, "ckpt-cli/0.1.0", hostId, auth));
             Frame reply = c.expect(Frame.class, "handshake");
