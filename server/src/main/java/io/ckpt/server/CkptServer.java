@@ -118,6 +118,12 @@ public final class CkptServer implements AutoCloseable {
                 ds.journal().rewrite(CatalogRebuilder.journalSnapshot(catalog));
                 log.info("journal compacted from {} to {} bytes", before, ds.journal().size());
             }
+            // Before any thread starts: a server that may not start (an open non-loopback address) stops here.
+            var config = new java.util.concurrent.atomic.AtomicReference<>(cfg.retention());
+            SecurityDir securityDir = SecurityDir.of(ds.root());
+            Credentials credentials = new Credentials(catalog);
+            ServerSecurity security = security(cfg, securityDir, credentials,
+                    new Access(catalog, () -> config.get().placement()));
             PackStore packs = new PackStore(ds, catalog, cfg.packTargetSize());
             io.ckpt.alert.Alerts alerts = new io.ckpt.alert.Alerts();
             io.ckpt.store.FreeSpaceReserve reserve = new io.ckpt.store.FreeSpaceReserve(ds.root(), cfg.reserveBytes(), alerts);
@@ -137,7 +143,6 @@ public final class CkptServer implements AutoCloseable {
             io.ckpt.retention.Pruner pruner = new io.ckpt.retention.Pruner(catalog, ds, readers, cfg.retention());
             io.ckpt.verify.Verifier verifier = new io.ckpt.verify.Verifier(catalog, ds, readers);
             io.ckpt.gc.GarbageCollector gc = new io.ckpt.gc.GarbageCollector(catalog, ds, packs, readers);
-            var config = new java.util.concurrent.atomic.AtomicReference<>(cfg.retention());
             Hosts hosts = new Hosts(cfg.retention().placement().lease());
             Ownership ownership = new Ownership(catalog, ds.journal());
             hosts.ownersFrom(w -> {
@@ -154,10 +159,6 @@ public final class CkptServer implements AutoCloseable {
             Jobs jobs = new Jobs(Clock.systemUTC(), metrics::jobEnded);
             CatalogQueries queries = new CatalogQueries(catalog, ds.journal(), pruner, verifier, gc, alerts, jobs);
             ControlRequests control = new ControlRequests(catalog, hosts, mover);
-            SecurityDir securityDir = SecurityDir.of(ds.root());
-            Credentials credentials = new Credentials(catalog);
-            ServerSecurity security = security(cfg, securityDir, credentials,
-                    new Access(catalog, () -> config.get().placement()));
             ServerContext ctx = new ServerContext(ds, catalog, packs, ChunkerParams.DEFAULT, queries, hosts, control,
                     new Restorer(catalog, ds, restoreReadAhead), readers, ingest, requests, restore, channels, new java.util.concurrent.Semaphore(cfg.maxUploads()),
                     cfg.maxUploads(), FrameFormat.DEFAULT_MAX_FRAME,
