@@ -240,6 +240,15 @@ class SecurityTest {
                 }
             });
             assertTrue(sentSome.await(30, TimeUnit.SECONDS), "the upload is under way");
+            // The other connection holds an agent's long-poll, parked on the server for up to 10 s.
+            CompletableFuture<JsonNode> poll = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return idle.request(JSON.createObjectNode().put("op", "poll").put("host", "node9").put("wait_ms", 10_000));
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+            server.awaitLog(Pattern.compile("agent node9 connected from"), Duration.ofSeconds(10));
 
             JsonNode revoked = as(adminToken).run("host", "revoke", "node9", "--json").assertOk().json();
             assertEquals(2, revoked.path("connections_closed").asInt(), revoked::toString);
@@ -249,8 +258,10 @@ class SecurityTest {
             Throwable failed = assertThrows(Exception.class, () -> upload.get(30, TimeUnit.SECONDS), "the upload is cut");
             assertTrue(String.valueOf(failed.getMessage()).contains("lost") || failed.getCause() instanceof IOException,
                     failed::toString);
-            IOException idleCut = assertThrows(IOException.class, () -> idle.request(JSON.createObjectNode().put("op", "list")));
-            assertTrue(idleCut.getMessage().contains("lost"), idleCut::toString);
+            Throwable pollCut = assertThrows(Exception.class, () -> poll.get(5, TimeUnit.SECONDS),
+                    "the parked poll ends with its connection, well before its 10 s");
+            assertTrue(pollCut.getCause() instanceof java.io.UncheckedIOException u && u.getCause().getMessage().contains("lost"),
+                    pollCut::toString);
         } finally {
             idle.close();
             uploading.close();
