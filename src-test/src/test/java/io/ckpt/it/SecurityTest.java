@@ -129,9 +129,18 @@ class SecurityTest {
         assertFalse(Files.exists(dir.resolve("stolen")));
         Cli.Result overwrite = as(node3).run("push", "--wpar", "own1", image.toString()).assertExit(7);
         assertTrue(PushRestoreTest.errorLine(overwrite).contains("own1"), overwrite::toString);
-        // A spoofed --host-id changes nothing: the credential is who node3 is.
-        as(node3).run("push", "--wpar", "own1", "--host-id", "node1", image.toString()).assertExit(7);
-        as(node2).run("restore", "--wpar", "own1", "--latest", "--to", dir.resolve("not-backed-up").toString()).assertExit(7);
+        // A spoofed host id in HELLO changes nothing: the credential is who node3 is.
+        try (CkptClient spoof = CkptClient.connect(server.address(), "node1", ClientCredentials.of(ca, node3, null))) {
+            var e = assertThrows(io.ckpt.agent.net.ClientException.class,
+                    () -> spoof.beginUpload("own1", System.currentTimeMillis(), "memory", List.of()));
+            assertEquals(io.ckpt.protocol.ErrorCode.REFUSED, e.code(), e::toString);
+            assertTrue(e.getMessage().contains("host node3"), e::toString);
+        }
+        try (CkptClient backupOfOthers = client(node2)) {
+            long own1 = list(adminToken, "own1").get(0).path("id").asLong();
+            var e = assertThrows(io.ckpt.agent.net.ClientException.class, () -> backupOfOthers.restore(own1, null));
+            assertEquals(io.ckpt.protocol.ErrorCode.REFUSED, e.code(), "node2 does not back own1 up: " + e);
+        }
 
         Path backup = dir.resolve("shared1-on-node2");
         as(node2).run("restore", "--wpar", "shared1", "--latest", "--to", backup.toString()).assertOk();
@@ -175,7 +184,8 @@ class SecurityTest {
         assertTrue(hosts.toString().contains("\"host\":\"tmp1\",\"role\":\"read-only\""), hosts::toString);
         assertFalse(hosts.toString().contains(added.path("token").asText()), "no secret is listed");
         as(adminToken).run("host", "revoke", "tmp1").assertOk();
-        as(tmpToken).run("list").assertExit(9);
+        var revoked = assertThrows(io.ckpt.agent.net.ClientException.class, () -> client(tmpToken));
+        assertEquals(io.ckpt.protocol.ErrorCode.UNAUTHORIZED, revoked.code(), revoked::toString);
     }
 
     @Test
@@ -189,7 +199,9 @@ class SecurityTest {
         try (CkptClient c = CkptClient.connect(server.address(), "cert1", new ClientCredentials(ca, Files.readString(token).strip(), p12))) {
             c.request(JSON.createObjectNode().put("op", "list")); // HELLO carried no token: the certificate did it
         }
-        as(adminToken).run("host", "revoke", "cert1").assertOk();
+        try (CkptClient admin = client(adminToken)) {
+            admin.request(JSON.createObjectNode().put("op", "host_revoke").put("host", "cert1"));
+        }
         Cli.Result refused = withCert.run("list").assertExit(9);
         assertTrue(PushRestoreTest.errorLine(refused).contains("client certificate CN=cert1 is unknown or revoked"), refused::toString);
     }
