@@ -69,6 +69,12 @@ public final class SecurityDir {
             throw new FileAlreadyExistsException(caCertificateFile() + " exists: this datastore is already initialised"
                     + " (remove " + dir + " to start over with a new CA, which every client must then be given)");
         }
+        for (Path p : List.of(caKeyFile(), serverKeyFile(), serverCertificateFile())) {
+            if (Files.exists(p)) {
+                throw new FileAlreadyExistsException(p + " exists without " + caCertificateFile() + ": an earlier init"
+                        + " stopped half-way; remove " + dir + " and run it again");
+            }
+        }
         Files.createDirectories(dir);
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
         CertificateAuthority ca = CertificateAuthority.create("ckpt CA " + dir.toAbsolutePath().getParent().getFileName());
