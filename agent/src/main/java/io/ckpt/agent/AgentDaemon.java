@@ -84,7 +84,7 @@ public final class AgentDaemon implements AutoCloseable {
                 config.spool().maxCheckpoints());
         this.uploader = new Uploader(spool, state, () -> {
             AgentConfig c = this.config;
-            return new Uploader.Settings(c.server().toString(), c.hostId(), c.upload());
+            return new Uploader.Settings(c.server().toString(), c.hostId(), c.upload(), c.serverAuth());
         });
         this.uploaderThread = new Thread(uploader, "uploader");
         this.controlLoop = new ControlLoop(() -> this.config, this::runTask, pollWaitMillis());
@@ -238,7 +238,7 @@ public final class AgentDaemon implements AutoCloseable {
                 AgentConfig c = config;
                 Path target = io.ckpt.agent.restore.RestoreAndStart.defaultTarget(c, w.name());
                 var step = io.ckpt.agent.restore.RestoreAndStart.forAgent(c,
-                        io.ckpt.agent.restore.ServerLink.connecting(c.server().toString(), c.hostId()),
+                        io.ckpt.agent.restore.ServerLink.connecting(c.server().toString(), c.hostId(), c.serverAuth().credentials()),
                         stepLogger(w.name())).stage(task.path("checkpoint").asLong(), target);
                 ObjectNode out = JSON.createObjectNode().put("ok", true).put("detail", step.summary())
                         .put("restore_seconds", step.duration().toMillis() / 1000.0);
@@ -263,7 +263,7 @@ public final class AgentDaemon implements AutoCloseable {
             throws Exception {
         AgentConfig c = config;
         io.ckpt.agent.restore.RestoreAndStart r = io.ckpt.agent.restore.RestoreAndStart.forAgent(c,
-                io.ckpt.agent.restore.ServerLink.connecting(c.server().toString(), c.hostId()), stepLogger(w.name()));
+                io.ckpt.agent.restore.ServerLink.connecting(c.server().toString(), c.hostId(), c.serverAuth().credentials()), stepLogger(w.name()));
         Path target = io.ckpt.agent.restore.RestoreAndStart.defaultTarget(c, w.name());
         Files.createDirectories(target.getParent());
         io.ckpt.agent.restore.StartResult result = r.run(w, new io.ckpt.agent.restore.CheckpointSelector.Id(id),
@@ -380,7 +380,7 @@ public final class AgentDaemon implements AutoCloseable {
         AgentConfig c = config;
         AtomicLong sent = new AtomicLong();
         com.fasterxml.jackson.databind.JsonNode result;
-        try (CkptClient client = CkptClient.connect(c.server().toString(), c.hostId())) {
+        try (CkptClient client = CkptClient.connect(c.server().toString(), c.hostId(), c.serverAuth().credentials())) {
             result = CheckpointSender.send(client, new Frame.UploadBegin(w.name(), now, kind,
                     Frame.UploadBegin.MODE_STREAM, List.of(), java.util.UUID.randomUUID().toString(), health.health(),
                     health.reason()), parts, sent::addAndGet);

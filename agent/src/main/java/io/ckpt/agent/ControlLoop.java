@@ -58,7 +58,7 @@ final class ControlLoop implements Runnable {
         boolean warned = false;
         while (!closed) {
             AgentConfig c = config.get();
-            try (CkptClient client = CkptClient.connect(c.server().toString(), c.hostId())) {
+            try (CkptClient client = CkptClient.connect(c.server().toString(), c.hostId(), c.serverAuth().credentials())) {
                 current = client;
                 if (warned) {
                     log.info("control connection to {} restored", c.server());
@@ -116,7 +116,7 @@ final class ControlLoop implements Runnable {
                 result.path("ok").asBoolean() ? "done" : "FAILED", result.path("detail").asText(""));
         for (int attempt = 0; attempt < 5 && !closed; attempt++) {
             AgentConfig c = config.get();
-            try (CkptClient client = CkptClient.connect(c.server().toString(), c.hostId())) {
+            try (CkptClient client = CkptClient.connect(c.server().toString(), c.hostId(), c.serverAuth().credentials())) {
                 client.request(result);
                 return;
             } catch (IOException e) {

@@ -46,7 +46,7 @@ final class Uploader implements Runnable {
     });
 
     /** Where to upload and how to retry; read again before each upload, so a reload takes effect. */
-    record Settings(String server, String hostId, UploadPolicy policy) {}
+    record Settings(String server, String hostId, UploadPolicy policy, io.ckpt.agent.config.ServerAuth auth) {}
 
     Uploader(Spool spool, AgentState state, Supplier<Settings> settings) {
         this.spool = spool;
@@ -153,7 +153,7 @@ final class Uploader implements Runnable {
         List<PartSource> parts = PartSource.scan(e.parts(), "", p -> log.warn("spool entry {}: skipping {}", e.dir(), p));
         AtomicLong sent = new AtomicLong();
         JsonNode result;
-        try (CkptClient c = CkptClient.connect(s.server(), s.hostId())) {
+        try (CkptClient c = CkptClient.connect(s.server(), s.hostId(), s.auth().credentials())) {
             result = CheckpointSender.send(c, new Frame.UploadBegin(e.wpar(), e.takenAtMillis(), e.kind(),
                     Frame.UploadBegin.MODE_STREAM, e.labels(), e.key(), e.health(), e.healthReason()),
                     parts.stream().map(CheckpointSender.Part::of).toList(), sent::addAndGet);
@@ -178,6 +178,8 @@ final class Uploader implements Runnable {
     static boolean retryable(IOException e) {
         if (e instanceof ClientException c) {
             // FENCED: this host lost the WPAR to another; its checkpoints must never be written there.
+            // REFUSED and UNAUTHORIZED (a role or scope that does not cover the WPAR, a missing or revoked
+            // token) are kept and retried: the operator fixes the credential or placement and the spool drains.
             return c.isUnreachable() || (c.code() != ErrorCode.BAD_REQUEST && c.code() != ErrorCode.FENCED);
         }
         return !(e instanceof java.nio.file.NoSuchFileException);

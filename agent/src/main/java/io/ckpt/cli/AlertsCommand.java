@@ -31,7 +31,7 @@ import picocli.CommandLine.Option;
             "  ckpt alerts --server ckpt1:7420 --json",
             "  ckpt alerts --server ckpt1:7420 || logger -p daemon.err \"ckpt alerts: exit $?\"",
             "",
-            "Exit status: 0 no active alert, 1 at least one active (or another error, printed as 'ckpt: ...' on stderr), 4 server unreachable.",
+            "Exit status: 0 no active alert, 1 at least one active (or another error, printed as 'ckpt: ...' on stderr), 4 server unreachable, 9 not authenticated.",
             ""
         })
 final class AlertsCommand extends ClientCommand {

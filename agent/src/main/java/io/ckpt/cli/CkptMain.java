@@ -17,13 +17,13 @@ import picocli.CommandLine.Command;
         subcommands = {PushCommand.class, ListCommand.class, ShowCommand.class, RestoreCommand.class,
                 MarkCommand.Good.class, MarkCommand.Bad.class, ProtectCommand.On.class, ProtectCommand.Off.class, PruneCommand.class, GcCommand.class, VerifyCommand.class, AlertsCommand.class,
                 AgentCommand.class, StatusCommand.class, MoveCommands.Hosts.class, MoveCommands.Relocate.class,
-                MoveCommands.Failover.class, MoveCommands.Rebalance.class,
+                MoveCommands.Failover.class, MoveCommands.Rebalance.class, HostCommands.class,
                 CommandLine.HelpCommand.class},
         footer = {
             "",
             "Client commands reach the server at --server HOST:PORT, else $CKPT_SERVER, else 127.0.0.1:7420.",
             "",
-            "Exit status: 0 success, 1 error, 2 bad usage, 3 not found, 4 server unreachable, 5 data damaged, 6 disk full, 7 refused.",
+            "Exit status: 0 success, 1 error, 2 bad usage, 3 not found, 4 server unreachable, 5 data damaged, 6 disk full, 7 refused, 8 WPAR not started (restore --start), 9 not authenticated.",
             ""
         })
 public final class CkptMain implements Runnable {

@@ -2,7 +2,9 @@ package io.ckpt.cli;
 
 import io.ckpt.agent.net.CkptClient;
 import java.io.IOException;
+import io.ckpt.agent.net.ClientCredentials;
 import java.net.InetAddress;
+import java.nio.file.Path;
 import picocli.CommandLine.Option;
 
 /** Options every client command shares: where the server is, who we are, how to report. */
@@ -16,8 +18,51 @@ final class ClientOptions {
     @Option(names = "--host-id", paramLabel = "NAME", description = "This host's name as the server records it (default: the hostname).")
     String hostId;
 
+    @Option(names = "--tls-ca", paramLabel = "FILE",
+            description = "The server's CA certificate (DATASTORE/security/ca.crt, made by 'ckpt server init'): connect"
+                    + " with TLS and accept only a server it signed (default: $CKPT_TLS_CA).")
+    Path tlsCa;
+
+    @Option(names = "--token-file", paramLabel = "FILE",
+            description = "File holding this client's token ('ckpt host add'), sent to the server over TLS"
+                    + " (default: $CKPT_TOKEN_FILE, else the token itself in $CKPT_TOKEN).")
+    Path tokenFile;
+
+    @Option(names = "--tls-cert", paramLabel = "FILE",
+            description = "Client certificate (PKCS#12 from 'ckpt host add --cert', protected by the token) to"
+                    + " authenticate with (default: $CKPT_TLS_CERT).")
+    Path tlsCert;
+
     @Option(names = "--debug", description = "Print stack traces with errors.")
     boolean debug;
+
+    /** Whether any credential option or variable is given, so that an agent config's should not be used. */
+    boolean hasCredentials() {
+        return tlsCa != null || tokenFile != null || tlsCert != null || env("CKPT_TLS_CA") != null
+                || env("CKPT_TOKEN_FILE") != null || env("CKPT_TOKEN") != null || env("CKPT_TLS_CERT") != null;
+    }
+
+    /** TLS and the credential from the options, else the environment. */
+    ClientCredentials credentials() throws IOException {
+        Path ca = tlsCa != null ? tlsCa : pathEnv("CKPT_TLS_CA");
+        Path cert = tlsCert != null ? tlsCert : pathEnv("CKPT_TLS_CERT");
+        Path file = tokenFile != null ? tokenFile : pathEnv("CKPT_TOKEN_FILE");
+        if (file != null) {
+            return ClientCredentials.of(ca, file, cert);
+        }
+        String token = env("CKPT_TOKEN");
+        return new ClientCredentials(ca, token == null ? null : token.strip(), cert);
+    }
+
+    private static String env(String name) {
+        String v = System.getenv(name);
+        return v == null || v.isBlank() ? null : v;
+    }
+
+    private static Path pathEnv(String name) {
+        String v = env(name);
+        return v == null ? null : Path.of(v);
+    }
 
     String server() {
         if (server != null && !server.isBlank()) {
@@ -39,6 +84,6 @@ final class ClientOptions {
     }
 
     CkptClient connect() throws IOException {
-        return CkptClient.connect(server(), hostId());
+        return CkptClient.connect(server(), hostId(), credentials());
     }
 }

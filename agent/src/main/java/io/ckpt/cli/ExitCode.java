@@ -16,6 +16,8 @@ final class ExitCode {
     static final int REFUSED = 7;
     /** restore --start only: the WPAR did not come up healthy from any checkpoint tried. */
     static final int NOT_STARTED = 8;
+    /** The server did not accept this client's credential (none, wrong, revoked, or no TLS where it needs it). */
+    static final int UNAUTHORIZED = 9;
 
     private ExitCode() {}
 
@@ -31,6 +33,7 @@ final class ExitCode {
                 case NO_SPACE -> NO_SPACE;
                 case REFUSED, FENCED, UNSUPPORTED_VERSION -> REFUSED;
                 case BAD_REQUEST -> USAGE;
+                case UNAUTHORIZED -> UNAUTHORIZED;
                 default -> ERROR;
             };
         }

@@ -22,7 +22,7 @@ import picocli.CommandLine.Option;
             "  ckpt prune --keep-daily 7 && ckpt gc",
             "  ckpt gc --dry-run",
             "",
-            "Exit status: 0 success, 1 error, 4 server unreachable, 6 disk full.",
+            "Exit status: 0 success, 1 error, 4 server unreachable, 6 disk full, 7 refused (not an admin), 9 not authenticated.",
             ""
         })
 final class GcCommand extends ClientCommand {

@@ -22,7 +22,7 @@ import picocli.CommandLine.Option;
             "  ckpt list",
             "  ckpt list --wpar web01 --json",
             "",
-            "Exit status: 0 success, 1 error, 2 bad usage, 3 not found, 4 server unreachable, 5 data damaged, 6 disk full, 7 refused.",
+            "Exit status: 0 success, 1 error, 2 bad usage, 3 not found, 4 server unreachable, 5 data damaged, 6 disk full, 7 refused, 9 not authenticated.",
             ""
         })
 final class ListCommand extends ClientCommand {

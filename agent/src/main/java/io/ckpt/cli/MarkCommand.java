@@ -48,7 +48,7 @@ abstract class MarkCommand extends ClientCommand {
                 "Example:",
                 "  ckpt mark-good 42",
                 "",
-                "Exit status: 0 success, 1 error, 2 bad usage, 3 not found, 4 server unreachable, 5 data damaged, 6 disk full, 7 refused.",
+                "Exit status: 0 success, 1 error, 2 bad usage, 3 not found, 4 server unreachable, 5 data damaged, 6 disk full, 7 refused, 9 not authenticated.",
                 ""
             })
     static final class Good extends MarkCommand {
@@ -70,7 +70,7 @@ abstract class MarkCommand extends ClientCommand {
                 "Example:",
                 "  ckpt mark-bad 42 --reason 'db did not start after restore'",
                 "",
-                "Exit status: 0 success, 1 error, 2 bad usage, 3 not found, 4 server unreachable, 5 data damaged, 6 disk full, 7 refused.",
+                "Exit status: 0 success, 1 error, 2 bad usage, 3 not found, 4 server unreachable, 5 data damaged, 6 disk full, 7 refused, 9 not authenticated.",
                 ""
             })
     static final class Bad extends MarkCommand {

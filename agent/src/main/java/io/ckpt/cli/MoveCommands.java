@@ -74,7 +74,7 @@ final class MoveCommands {
                 "Examples:",
                 "  ckpt relocate web01 --to nodeB",
                 "",
-                "Exit status: 0 moved, 1 the move failed (the report says where the WPAR is), 3 unknown WPAR, 4 server unreachable.",
+                "Exit status: 0 moved, 1 the move failed (the report says where the WPAR is), 3 unknown WPAR, 4 server unreachable, 7 refused (not an admin), 9 not authenticated.",
                 ""
             })
     static final class Relocate extends MoveCommand {
@@ -111,7 +111,7 @@ final class MoveCommands {
                 "  ckpt failover --from nodeA",
                 "  ckpt failover --from nodeA --to nodeC --latest",
                 "",
-                "Exit status: 0 every WPAR runs elsewhere, 1 some did not (each is named), 4 server unreachable.",
+                "Exit status: 0 every WPAR runs elsewhere, 1 some did not (each is named), 4 server unreachable, 7 refused (not an admin), 9 not authenticated.",
                 ""
             })
     static final class Failover extends MoveCommand {
@@ -152,7 +152,7 @@ final class MoveCommands {
             mixinStandardHelpOptions = true,
             usageHelpAutoWidth = true,
             description = {"Moves every WPAR back to its primary host (server config 'placement') where that host and the current one are both live: one relocation each, in turn."},
-            footer = {"", "Exit status: 0 all moved or nothing to move, 1 a move failed, 4 server unreachable.", ""})
+            footer = {"", "Exit status: 0 all moved or nothing to move, 1 a move failed, 4 server unreachable, 7 refused (not an admin), 9 not authenticated.", ""})
     static final class Rebalance extends MoveCommand {
         @Override
         int run() throws Exception {

@@ -41,7 +41,7 @@ abstract class ProtectCommand extends ClientCommand {
                 "Example:",
                 "  ckpt protect 42",
                 "",
-                "Exit status: 0 success, 1 error, 2 bad usage, 3 not found, 4 server unreachable, 5 data damaged, 6 disk full, 7 refused.",
+                "Exit status: 0 success, 1 error, 2 bad usage, 3 not found, 4 server unreachable, 5 data damaged, 6 disk full, 7 refused, 9 not authenticated.",
                 ""
             })
     static final class On extends ProtectCommand {
@@ -61,7 +61,7 @@ abstract class ProtectCommand extends ClientCommand {
                 "Example:",
                 "  ckpt unprotect 42",
                 "",
-                "Exit status: 0 success, 1 error, 2 bad usage, 3 not found, 4 server unreachable, 5 data damaged, 6 disk full, 7 refused.",
+                "Exit status: 0 success, 1 error, 2 bad usage, 3 not found, 4 server unreachable, 5 data damaged, 6 disk full, 7 refused, 9 not authenticated.",
                 ""
             })
     static final class Off extends ProtectCommand {

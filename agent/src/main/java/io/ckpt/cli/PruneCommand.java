@@ -30,7 +30,7 @@ import picocli.CommandLine.Option;
             "  ckpt prune --wpar 'web*' --keep-last 48 --keep-good 3",
             "  ckpt prune --keep-within 2d --keep-label release --keep-label env=prod,tier=1",
             "",
-            "Exit status: 0 success, 1 error, 2 bad usage (or a prune of everything without --force), 3 not found, 4 server unreachable, 5 data damaged, 6 disk full, 7 refused.",
+            "Exit status: 0 success, 1 error, 2 bad usage (or a prune of everything without --force), 3 not found, 4 server unreachable, 5 data damaged, 6 disk full, 7 refused, 9 not authenticated.",
             ""
         })
 final class PruneCommand extends ClientCommand {

@@ -35,7 +35,7 @@ import picocli.CommandLine.Parameters;
             "  ckpt push --wpar db01 --taken-at 2026-11-01T03:00:00Z \\",
             "            --label imported=yes old.img",
             "",
-            "Exit status: 0 success, 1 error, 2 bad usage, 3 not found, 4 server unreachable, 5 data damaged, 6 disk full, 7 refused.",
+            "Exit status: 0 success, 1 error, 2 bad usage, 3 not found, 4 server unreachable, 5 data damaged, 6 disk full, 7 refused, 9 not authenticated.",
             ""
         })
 final class PushCommand extends ClientCommand {

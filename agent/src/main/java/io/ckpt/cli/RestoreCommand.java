@@ -69,7 +69,7 @@ import picocli.CommandLine.Option;
             "",
             "JSON (--json): {checkpoint, taken_at, taken_at_local, to, duration_ms} (and at, for --at); with --start also {wpar, started, end, owner: {owner, epoch, previous_owner, changed}, attempts: [{checkpoint_id, taken_at, taken_at_local, health_before, result, error, steps: [{step, ok, duration_ms, summary, ...}]}]}, checkpoint being the last attempt's. See docs/AGENT.md.",
             "",
-            "Exit status: 0 success, 1 error (also: with --datastore, DIR is not a datastore or its catalog is missing, unreadable or of another version), 2 bad usage (also: target not empty without --force), 3 not found, 4 server unreachable, 5 data damaged (the checkpoint, part and offset are named), 6 disk full, 7 refused (another host owns the WPAR), 8 the WPAR did not come up healthy (--start; every attempt is named).",
+            "Exit status: 0 success, 1 error (also: with --datastore, DIR is not a datastore or its catalog is missing, unreadable or of another version), 2 bad usage (also: target not empty without --force), 3 not found, 4 server unreachable, 5 data damaged (the checkpoint, part and offset are named), 6 disk full, 7 refused (another host owns the WPAR), 8 the WPAR did not come up healthy (--start; every attempt is named), 9 not authenticated.",
             ""
         })
 final class RestoreCommand extends ClientCommand {
@@ -161,6 +161,9 @@ final class RestoreCommand extends ClientCommand {
         }
         String server = client.server != null || config == null ? client.server() : config.server().toString();
         String hostId = hostId(config);
+        // The options' (or environment's) credentials, else those of the agent config.
+        io.ckpt.agent.net.ClientCredentials credentials = client.hasCredentials() || config == null ? client.credentials()
+                : config.serverAuth().credentials();
         Path target = null;
         if (to == null) {
             target = RestoreAndStart.defaultTarget(config, wpar);
@@ -169,7 +172,7 @@ final class RestoreCommand extends ClientCommand {
             target = Path.of(to);
         }
         if (start) {
-            return start(w, selector, at, new RestoreAndStart(ServerLink.connecting(server, hostId), hostId,
+            return start(w, selector, at, new RestoreAndStart(ServerLink.connecting(server, hostId, credentials), hostId,
                     config.stateDir().resolve("logs"), new Printer(at)), target, wait);
         }
         if (datastore != null) {
@@ -177,7 +180,7 @@ final class RestoreCommand extends ClientCommand {
                 return restore(link, selector.request(wpar), at, target);
             }
         }
-        try (CkptClient c = CkptClient.connect(server, hostId)) {
+        try (CkptClient c = CkptClient.connect(server, hostId, credentials)) {
             return restore(ServerLink.over(c), selector.request(wpar), at, target);
         }
     }

@@ -19,7 +19,7 @@ import picocli.CommandLine.Parameters;
             "Example:",
             "  ckpt show 42",
             "",
-            "Exit status: 0 success, 1 error, 2 bad usage, 3 not found, 4 server unreachable, 5 data damaged, 6 disk full, 7 refused.",
+            "Exit status: 0 success, 1 error, 2 bad usage, 3 not found, 4 server unreachable, 5 data damaged, 6 disk full, 7 refused, 9 not authenticated.",
             ""
         })
 final class ShowCommand extends ClientCommand {

@@ -36,7 +36,7 @@ final class StatusCommand extends ClientCommand {
         ObjectNode status = (ObjectNode) m.readTree(control.call("GET", "/status"));
         String server = client.server != null ? client.server() : status.path("server").asText();
         String serverNote = "";
-        try (CkptClient c = CkptClient.connect(server, client.hostId())) {
+        try (CkptClient c = CkptClient.connect(server, client.hostId(), client.credentials())) {
             for (JsonNode w : status.path("wpars")) {
                 ObjectNode req = m.createObjectNode().put("op", "select").put("wpar", w.path("wpar").asText())
                         .put("last_known_good", true);

@@ -24,7 +24,7 @@ import picocli.CommandLine.Option;
             "  ckpt verify",
             "  ckpt verify --full --json",
             "",
-            "Exit status: 0 all is well, 5 damage found, 1 error, 3 not found, 4 server unreachable.",
+            "Exit status: 0 all is well, 5 damage found, 1 error, 3 not found, 4 server unreachable, 7 refused (not an admin), 9 not authenticated.",
             ""
         })
 final class VerifyCommand extends ClientCommand {

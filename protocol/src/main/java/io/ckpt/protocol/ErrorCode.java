@@ -14,7 +14,7 @@ public enum ErrorCode {
     CORRUPT(5),
     /** A server-side failure; the server log has the details. */
     INTERNAL(6),
-    /** The peer may not do this (authentication, fencing). */
+    /** The peer may not do this (its role or scope does not allow it, fencing). */
     REFUSED(7),
     /** The request conflicts with the current state (the server is shutting down, say). */
     CONFLICT(8),
@@ -22,7 +22,12 @@ public enum ErrorCode {
      * The host does not own the WPAR (it moved by a relocation, failover or take-over): its
      * uploads and starts are refused for good, so retrying is pointless.
      */
-    FENCED(9);
+    FENCED(9),
+    /**
+     * The client did not authenticate: no credential, a wrong, unknown or revoked one, or plaintext
+     * to a server that requires TLS (docs/SECURITY.md). Authenticated but not allowed is REFUSED.
+     */
+    UNAUTHORIZED(10);
 
     private final int code;
 

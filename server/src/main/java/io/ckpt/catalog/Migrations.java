@@ -32,7 +32,7 @@ final class Migrations {
 
     /** Every migration ever shipped, in order. Never edit one: add the next. */
     static final List<String> SCRIPTS = List.of("V1__create_catalog.sql", "V2__health_and_upload_key.sql",
-            "V3__part_chunks_by_digest.sql", "V4__chunks_by_pack.sql");
+            "V3__part_chunks_by_digest.sql", "V4__chunks_by_pack.sql", "V5__credentials.sql");
 
     private Migrations() {}
 

@@ -45,6 +45,8 @@ public final class Hosts implements AutoCloseable {
     private volatile java.util.function.Function<String, String> ownerOf = w -> null;
     private final Map<String, Host> hosts = new ConcurrentHashMap<>();
     private final Map<Long, CompletableFuture<JsonNode>> results = new ConcurrentHashMap<>();
+    /** The host each pending task was queued for: only it may report the task's end. */
+    private final Map<Long, String> resultHosts = new ConcurrentHashMap<>();
     private final AtomicLong taskIds = new AtomicLong();
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "poll-timer");
@@ -164,8 +166,12 @@ public final class Hosts implements AutoCloseable {
         long id = taskIds.incrementAndGet();
         task.put("id", id);
         CompletableFuture<JsonNode> f = new CompletableFuture<>();
+        resultHosts.put(id, host);
         results.put(id, f);
-        f.whenComplete((r, t) -> results.remove(id));
+        f.whenComplete((r, t) -> {
+            results.remove(id);
+            resultHosts.remove(id);
+        });
         Host h = hosts.computeIfAbsent(host, Host::new);
         synchronized (h) {
             h.queued.add(task);
@@ -185,6 +191,11 @@ public final class Hosts implements AutoCloseable {
         CompletableFuture<JsonNode> f = results.get(id);
         if (f == null) {
             log.warn("result of task {} from {} arrived after its caller gave up", id, host);
+            return;
+        }
+        String queuedFor = resultHosts.get(id);
+        if (queuedFor != null && !queuedFor.equals(host)) {
+            log.warn("result of task {} from {} ignored: the task was queued for {}", id, host, queuedFor);
             return;
         }
         f.complete(report);

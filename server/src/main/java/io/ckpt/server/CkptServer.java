@@ -11,6 +11,12 @@ import io.ckpt.chunk.ChunkerParams;
 import io.ckpt.protocol.codec.FrameFormat;
 import io.ckpt.query.CatalogQueries;
 import io.ckpt.restore.Restorer;
+import io.ckpt.security.Access;
+import io.ckpt.security.CredentialRequests;
+import io.ckpt.security.Credentials;
+import io.ckpt.security.SecurityDir;
+import io.ckpt.security.ServerSecurity;
+import io.ckpt.security.UnsafeSetupException;
 import io.ckpt.server.http.HttpListener;
 import io.ckpt.server.net.ServerContext;
 import io.ckpt.status.Jobs;
@@ -112,6 +118,12 @@ public final class CkptServer implements AutoCloseable {
                 ds.journal().rewrite(CatalogRebuilder.journalSnapshot(catalog));
                 log.info("journal compacted from {} to {} bytes", before, ds.journal().size());
             }
+            // Before any thread starts: a server that may not start (an open non-loopback address) stops here.
+            var config = new java.util.concurrent.atomic.AtomicReference<>(cfg.retention());
+            SecurityDir securityDir = SecurityDir.of(ds.root());
+            Credentials credentials = new Credentials(catalog);
+            ServerSecurity security = security(cfg, securityDir, credentials,
+                    new Access(catalog, () -> config.get().placement()));
             PackStore packs = new PackStore(ds, catalog, cfg.packTargetSize());
             io.ckpt.alert.Alerts alerts = new io.ckpt.alert.Alerts();
             io.ckpt.store.FreeSpaceReserve reserve = new io.ckpt.store.FreeSpaceReserve(ds.root(), cfg.reserveBytes(), alerts);
@@ -131,7 +143,6 @@ public final class CkptServer implements AutoCloseable {
             io.ckpt.retention.Pruner pruner = new io.ckpt.retention.Pruner(catalog, ds, readers, cfg.retention());
             io.ckpt.verify.Verifier verifier = new io.ckpt.verify.Verifier(catalog, ds, readers);
             io.ckpt.gc.GarbageCollector gc = new io.ckpt.gc.GarbageCollector(catalog, ds, packs, readers);
-            var config = new java.util.concurrent.atomic.AtomicReference<>(cfg.retention());
             Hosts hosts = new Hosts(cfg.retention().placement().lease());
             Ownership ownership = new Ownership(catalog, ds.journal());
             hosts.ownersFrom(w -> {
@@ -151,7 +162,8 @@ public final class CkptServer implements AutoCloseable {
             ServerContext ctx = new ServerContext(ds, catalog, packs, ChunkerParams.DEFAULT, queries, hosts, control,
                     new Restorer(catalog, ds, restoreReadAhead), readers, ingest, requests, restore, channels, new java.util.concurrent.Semaphore(cfg.maxUploads()),
                     cfg.maxUploads(), FrameFormat.DEFAULT_MAX_FRAME,
-                    cfg.idleTimeoutSeconds(), metrics);
+                    cfg.idleTimeoutSeconds(), metrics, security,
+                    new CredentialRequests(credentials, securityDir));
             Channel listener = null;
             HttpListener http = null;
             try {
@@ -164,8 +176,12 @@ public final class CkptServer implements AutoCloseable {
                         .channel();
                 if (cfg.http() != null) {
                     UsageHistory usage = new UsageHistory(reserve, Clock.systemUTC());
+                    // Off loopback, /metrics and /api/ need a bearer token of any role (docs/SECURITY.md).
+                    java.util.function.Predicate<String> bearer = cfg.http().getAddress().isLoopbackAddress()
+                            || !security.required() ? null : t -> credentials.byToken(t).isPresent();
                     http = HttpListener.bind(boss, io, cfg.http(), metrics, new StatusApi(catalog, queries, control, pruner,
-                            config::get, jobs, usage, metrics, Clock.systemUTC()), usage);
+                            config::get, jobs, usage, metrics, Clock.systemUTC()), usage,
+                            security.tls().orElse(null), bearer);
                 }
             } catch (Exception e) {
                 if (listener != null) {
@@ -195,6 +211,41 @@ public final class CkptServer implements AutoCloseable {
             lock.close();
             throw e;
         }
+    }
+
+    /**
+     * Decides TLS and authentication (docs/SECURITY.md): TLS and credentials when the datastore has
+     * a security directory; without one, only a loopback listener (or an explicit
+     * --insecure-plaintext) may start, open to every local client.
+     */
+    private static ServerSecurity security(ServerConfig cfg, SecurityDir dir,
+            Credentials credentials, Access access) throws IOException {
+        boolean hasDir = dir.exists();
+        boolean insecure = cfg.transport() == ServerConfig.Transport.INSECURE_PLAINTEXT;
+        if (cfg.transport() == ServerConfig.Transport.TLS && !hasDir) {
+            throw new UnsafeSetupException("--tls needs the CA and the server certificate in " + dir.path()
+                    + ": run 'ckpt server init --datastore " + cfg.datastore() + "' first");
+        }
+        boolean required = hasDir || credentials.any();
+        if (!required && !insecure) {
+            for (InetSocketAddress a : new InetSocketAddress[] {cfg.listen(), cfg.http()}) {
+                if (a != null && !a.getAddress().isLoopbackAddress()) {
+                    throw new UnsafeSetupException("refusing to listen on "
+                            + a.getAddress().getHostAddress() + ":" + a.getPort() + " without TLS and credentials: run"
+                            + " 'ckpt server init --datastore " + cfg.datastore() + "', then start again (or listen on"
+                            + " 127.0.0.1, or give --insecure-plaintext to let anyone who reaches the port do anything)");
+                }
+            }
+        }
+        io.netty.handler.ssl.SslContext tls = hasDir && !insecure ? dir.serverContext() : null;
+        if (insecure) {
+            log.warn("--insecure-plaintext: connections are not encrypted{}", required
+                    ? "; tokens and checkpoint data cross the network in clear" : " and not authenticated: anyone who"
+                    + " reaches the port may read, overwrite and delete every checkpoint");
+        }
+        log.info("transport: {}, {}", tls != null ? "TLS (CA " + dir.caCertificateFile() + ")" : "plaintext",
+                required ? "clients must authenticate" : "local clients need no credentials (loopback only)");
+        return new ServerSecurity(tls, credentials, access, required);
     }
 
     private static ThreadFactory named(String prefix) {

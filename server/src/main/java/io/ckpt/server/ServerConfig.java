@@ -6,14 +6,34 @@ import java.nio.file.Path;
 /** The server's settings, validated once at start. */
 public record ServerConfig(Path datastore, Path catalog, InetSocketAddress listen, int idleTimeoutSeconds,
         long packTargetSize, int maxUploads, long reserveBytes, io.ckpt.retention.RetentionConfig retention,
-        InetSocketAddress http) {
+        InetSocketAddress http, Transport transport) {
+    /**
+     * TLS and authentication (docs/SECURITY.md). {@code AUTO}: TLS and credentials when the
+     * datastore's security directory exists ({@code ckpt server init}), else plaintext, which is
+     * allowed only on a loopback address. {@code TLS}: as AUTO, but refuse to start without the
+     * directory. {@code INSECURE_PLAINTEXT}: never TLS, any address; tokens still checked if any.
+     */
+    public enum Transport { AUTO, TLS, INSECURE_PLAINTEXT }
+
+    /** Transport chosen from the datastore ({@link Transport#AUTO}). */
+    public ServerConfig(Path datastore, Path catalog, InetSocketAddress listen, int idleTimeoutSeconds,
+            long packTargetSize, int maxUploads, long reserveBytes, io.ckpt.retention.RetentionConfig retention,
+            InetSocketAddress http) {
+        this(datastore, catalog, listen, idleTimeoutSeconds, packTargetSize, maxUploads, reserveBytes, retention, http,
+                Transport.AUTO);
+    }
+
     /** Without the HTTP listener. */
     public ServerConfig(Path datastore, Path catalog, InetSocketAddress listen, int idleTimeoutSeconds,
             long packTargetSize, int maxUploads, long reserveBytes, io.ckpt.retention.RetentionConfig retention) {
-        this(datastore, catalog, listen, idleTimeoutSeconds, packTargetSize, maxUploads, reserveBytes, retention, null);
+        this(datastore, catalog, listen, idleTimeoutSeconds, packTargetSize, maxUploads, reserveBytes, retention, null,
+                Transport.AUTO);
     }
 
     public ServerConfig {
+        if (transport == null) {
+            transport = Transport.AUTO;
+        }
         if (maxUploads < 1) {
             throw new IllegalArgumentException("--max-uploads must be at least 1: " + maxUploads);
         }

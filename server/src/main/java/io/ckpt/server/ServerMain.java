@@ -16,13 +16,15 @@ import picocli.CommandLine.Option;
         version = "ckpt 0.1.0",
         sortOptions = false,
         usageHelpAutoWidth = true,
-        subcommands = {RebuildCatalogCommand.class},
+        subcommands = {InitCommand.class, RebuildCatalogCommand.class},
         description = {
             "Runs the ckpt server: receives checkpoint images from agents and the ckpt CLI, stores each distinct chunk once (content-defined chunking, SHA-256, LZ4) in the datastore, indexes checkpoints in a SQLite catalog, and streams them back on restore.",
             "",
             "The datastore is created on first start. One server per datastore: a second one refuses to start and names the holder; the lock of a server that died is taken over. Uploads that were cut off by a crash are discarded at the next start.",
             "",
-            "Stops cleanly on SIGTERM or SIGINT: uploads in progress are discarded, never half-stored."
+            "Stops cleanly on SIGTERM or SIGINT: uploads in progress are discarded, never half-stored.",
+            "",
+            "Security (docs/SECURITY.md): after 'ckpt server init' the server speaks TLS and every client must authenticate with a token or client certificate. Without it the server accepts unauthenticated plaintext on a loopback address only, and refuses to start on any other unless given --insecure-plaintext."
         },
         footer = {
             "",
@@ -31,7 +33,8 @@ import picocli.CommandLine.Option;
             "Examples:",
             "  ckpt server",
             "  ckpt server --datastore /srv/ckpt --listen 127.0.0.1:0",
-            "  ckpt server --listen :7420 --http :7421      (status page and metrics on every interface)",
+            "  ckpt server init --datastore /srv/ckpt --name ckpt.example.org      (TLS and credentials: see its --help)",
+            "  ckpt server --datastore /srv/ckpt --listen :7420 --http :7421      (every interface: needs init first)",
             "  ckpt server --datastore /nfs/ckpt --catalog /var/lib/ckpt/catalog.db",
             "  ckpt server rebuild-catalog --datastore /srv/ckpt      (catalog lost: see its --help)"
         })
@@ -79,8 +82,25 @@ public final class ServerMain implements Callable<Integer> {
                     + " an invalid new one is refused and the old kept.")
     Path config;
 
+    @Option(names = "--tls", description = "Require TLS: refuse to start unless 'ckpt server init' made the CA and"
+            + " server certificate under DATASTORE/security (TLS is on whenever they exist; docs/SECURITY.md).")
+    boolean tls;
+
+    @Option(names = "--insecure-plaintext", description = "Never use TLS, and allow a non-loopback --listen or --http"
+            + " without credentials: anyone who reaches the port can then read, overwrite and delete every checkpoint."
+            + " Logged as a warning at start. For isolated test networks only.")
+    boolean insecurePlaintext;
+
     @Option(names = "--debug", description = "Print stack traces with errors.")
     boolean debug;
+
+    private ServerConfig.Transport transport() {
+        if (tls && insecurePlaintext) {
+            throw new IllegalArgumentException("--tls and --insecure-plaintext contradict each other: give one");
+        }
+        return tls ? ServerConfig.Transport.TLS
+                : insecurePlaintext ? ServerConfig.Transport.INSECURE_PLAINTEXT : ServerConfig.Transport.AUTO;
+    }
 
     public static void main(String[] args) {
         System.exit(new CommandLine(new ServerMain()).execute(args));
@@ -102,7 +122,7 @@ public final class ServerMain implements Callable<Integer> {
         try {
             server = CkptServer.start(new ServerConfig(datastore, catalog, ServerConfig.parseAddress(listen),
                     idleTimeout, (long) packSizeMiB << 20, maxUploads, reserveMiB == null ? -1 : reserveMiB << 20,
-                    retention, ServerConfig.parseHttp(http)));
+                    retention, ServerConfig.parseHttp(http), transport()));
         } catch (IllegalArgumentException e) {
             System.err.println("ckpt server: " + e.getMessage());
             return 2;
@@ -110,7 +130,7 @@ public final class ServerMain implements Callable<Integer> {
             if (debug) {
                 e.printStackTrace();
             }
-            String m = e instanceof StoreException ? e.getMessage() : e.getClass().getSimpleName() + ": " + e.getMessage();
+            String m = e instanceof StoreException || e instanceof io.ckpt.security.UnsafeSetupException ? e.getMessage() : e.getClass().getSimpleName() + ": " + e.getMessage();
             System.err.println("ckpt server: " + m);
             return 1;
         }

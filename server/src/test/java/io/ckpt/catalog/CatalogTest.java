@@ -62,10 +62,10 @@ final class CatalogTest {
     void migrationsCreateTheSchemaOnAFreshFile() throws IOException {
         Set<String> tables = catalog.read(h -> Set.copyOf(h.createQuery(
                 "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").mapTo(String.class).list()));
-        assertEquals(Set.of("schema_version", "meta", "wpars", "checkpoints", "labels", "parts", "part_chunks", "packs", "chunks"),
-                tables);
-        assertEquals(List.of(1, 2, 3, 4), catalog.read(h -> h.createQuery("SELECT version FROM schema_version").mapTo(Integer.class).list()));
-        assertEquals(4, Migrations.SCRIPTS.size());
+        assertEquals(Set.of("schema_version", "meta", "wpars", "checkpoints", "labels", "parts", "part_chunks", "packs", "chunks",
+                "credentials"), tables);
+        assertEquals(List.of(1, 2, 3, 4, 5), catalog.read(h -> h.createQuery("SELECT version FROM schema_version").mapTo(Integer.class).list()));
+        assertEquals(5, Migrations.SCRIPTS.size());
         assertEquals("wal", catalog.read(h -> h.createQuery("PRAGMA journal_mode").mapTo(String.class).one()));
         assertEquals(1, catalog.<Integer>read(h -> h.createQuery("PRAGMA foreign_keys").mapTo(Integer.class).one()));
     }
@@ -77,7 +77,7 @@ final class CatalogTest {
         catalog = Catalog.open(file, DATASTORE);
         catalog.close();
         catalog = Catalog.open(file, DATASTORE);
-        assertEquals(List.of(1, 2, 3, 4), catalog.read(h -> h.createQuery("SELECT version FROM schema_version").mapTo(Integer.class).list()));
+        assertEquals(List.of(1, 2, 3, 4, 5), catalog.read(h -> h.createQuery("SELECT version FROM schema_version").mapTo(Integer.class).list()));
         assertTrue(catalog.read(h -> h.attach(CheckpointDao.class).find(id)).isPresent());
         assertEquals(DATASTORE, catalog.read(h -> h.attach(MetaDao.class).get("datastore_id")).orElseThrow());
     }

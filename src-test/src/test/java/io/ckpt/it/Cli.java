@@ -33,12 +33,29 @@ final class Cli {
     static final List<String> BULK_JVM = List.of("-XX:+UseSerialGC", "-Xmx512m");
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    /** Commands whose subcommand comes before the options ({@code ckpt host add ...}). */
+    private static final java.util.Set<String> GROUPS = java.util.Set.of("host");
+
     private final String server;
     private final List<String> jvmOptions;
+    /** Client options given to every command after --server (--tls-ca, --token-file). */
+    private final List<String> options;
 
     private Cli(String server, List<String> jvmOptions) {
+        this(server, jvmOptions, List.of());
+    }
+
+    private Cli(String server, List<String> jvmOptions, List<String> options) {
         this.server = server;
         this.jvmOptions = jvmOptions;
+        this.options = options;
+    }
+
+    /** A copy that gives every command these client options too. */
+    Cli withOptions(String... more) {
+        List<String> all = new ArrayList<>(options);
+        all.addAll(List.of(more));
+        return new Cli(server, jvmOptions, List.copyOf(all));
     }
 
     /** A client talking to {@code server}. */
@@ -56,8 +73,8 @@ final class Cli {
         return new Cli(null, QUICK_JVM);
     }
 
-    Cli jvm(List<String> options) {
-        return new Cli(server, List.copyOf(options));
+    Cli jvm(List<String> jvm) {
+        return new Cli(server, List.copyOf(jvm), options);
     }
 
     static String javaBinary() {
@@ -162,10 +179,12 @@ final class Cli {
             cmd.add("io.ckpt.cli.CkptMain");
             List<String> a = Arrays.asList(args);
             if (server != null && !a.isEmpty() && !a.get(0).startsWith("-")) {
-                cmd.add(a.get(0));
+                int sub = GROUPS.contains(a.get(0)) && a.size() > 1 ? 2 : 1;
+                cmd.addAll(a.subList(0, sub));
                 cmd.add("--server");
                 cmd.add(server);
-                cmd.addAll(a.subList(1, a.size()));
+                cmd.addAll(options);
+                cmd.addAll(a.subList(sub, a.size()));
             } else {
                 cmd.addAll(a);
             }

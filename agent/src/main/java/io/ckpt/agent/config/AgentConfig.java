@@ -14,7 +14,12 @@ import java.util.Optional;
  * configured or not at all. Unknown keys are errors. The schema, with defaults:
  *
  * <pre>{@code
- * server: 127.0.0.1:7420          # HOST:PORT; default $CKPT_SERVER, else 127.0.0.1:7420
+ * server: 127.0.0.1:7420          # HOST:PORT; default $CKPT_SERVER, else 127.0.0.1:7420; or a mapping:
+ * server:                         #   with TLS and a credential (docs/SECURITY.md)
+ *   address: ckpt.example.org:7420
+ *   tls-ca: /etc/ckpt/ca.crt      #   the server's CA certificate: TLS
+ *   token-file: /etc/ckpt/token   #   this host's token (ckpt host add), mode 0600
+ *   tls-cert: /etc/ckpt/host.p12  #   optional client certificate (ckpt host add --cert)
  * host-id: node1                  # default: the hostname
  * credentials: {}                 # placeholder: must be a mapping if set; ignored
  * state-dir: /var/lib/ckpt-agent  # required, absolute: spool and working directories
@@ -29,7 +34,8 @@ import java.util.Optional;
  *     source: { preset: aix }
  * }</pre>
  *
- * @param server {@code server}
+ * @param server {@code server}, or {@code server.address}
+ * @param serverAuth {@code server.tls-ca}, {@code server.token-file}, {@code server.tls-cert}
  * @param hostId {@code host-id}: 1 to 255 characters, no whitespace
  * @param stateDir {@code state-dir}
  * @param control {@code control}
@@ -38,7 +44,13 @@ import java.util.Optional;
  * @param wpars {@code wpars}, in file order, names unique
  */
 public record AgentConfig(Endpoint server, String hostId, Path stateDir, Endpoint control, SpoolLimits spool,
-        UploadPolicy upload, List<WparConfig> wpars) {
+        UploadPolicy upload, List<WparConfig> wpars, ServerAuth serverAuth) {
+    /** Without TLS or a credential. */
+    public AgentConfig(Endpoint server, String hostId, Path stateDir, Endpoint control, SpoolLimits spool,
+            UploadPolicy upload, List<WparConfig> wpars) {
+        this(server, hostId, stateDir, control, spool, upload, wpars, ServerAuth.NONE);
+    }
+
     public static final Endpoint DEFAULT_SERVER = new Endpoint("127.0.0.1", 7420);
     public static final Endpoint DEFAULT_CONTROL = new Endpoint("127.0.0.1", 7430);
     /**
@@ -55,6 +67,7 @@ public record AgentConfig(Endpoint server, String hostId, Path stateDir, Endpoin
         Objects.requireNonNull(spool, "spool");
         Objects.requireNonNull(upload, "upload");
         wpars = List.copyOf(wpars);
+        Objects.requireNonNull(serverAuth, "serverAuth");
     }
 
     /** Loads {@code file} with this process's environment for the defaults. */

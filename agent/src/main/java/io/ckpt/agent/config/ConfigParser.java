@@ -17,6 +17,7 @@ import java.util.Set;
 final class ConfigParser {
     private static final Set<String> TOP = Set.of("server", "host-id", "credentials", "state-dir", "control", "spool",
             "upload", "defaults", "wpars");
+    private static final Set<String> SERVER = Set.of("address", "tls-ca", "token-file", "tls-cert");
     private static final Set<String> SPOOL = Set.of("max-bytes", "max-checkpoints");
     private static final Set<String> UPLOAD = Set.of("retries", "backoff", "max-backoff");
     private static final Set<String> DEFAULTS = Set.of("schedule", "timeouts");
@@ -34,6 +35,7 @@ final class ConfigParser {
     AgentConfig parse(YamlNode root) throws ConfigException {
         Section top = Section.root(file, root, TOP);
         Endpoint server = server(top);
+        ServerAuth serverAuth = serverAuth(top);
         String hostId = hostId(top);
         Optional<ConfigValue> credentials = top.get("credentials");
         if (credentials.isPresent()) {
@@ -59,13 +61,40 @@ final class ConfigParser {
             throw wparList.error("at least one WPAR is required");
         }
         List<WparConfig> wpars = new WparParser(this, defaultSchedule, defaultTimeouts).parse(items);
-        return new AgentConfig(server, hostId, stateDir, control, spool, upload, wpars);
+        return new AgentConfig(server, hostId, stateDir, control, spool, upload, wpars, serverAuth);
     }
 
     private Endpoint server(Section top) throws ConfigException {
         if (top.has("server")) {
-            return top.get("server").get().parse(Endpoint::parse);
+            ConfigValue v = top.get("server").get();
+            if (v.isMapping()) {
+                Section s = v.section(SERVER);
+                if (s.has("address")) {
+                    return s.get("address").get().parse(Endpoint::parse);
+                }
+                return defaultServer(top);
+            }
+            return v.parse(Endpoint::parse);
         }
+        return defaultServer(top);
+    }
+
+    /** {@code server.tls-ca}, {@code server.token-file}, {@code server.tls-cert}: absolute paths, read when connecting. */
+    private ServerAuth serverAuth(Section top) throws ConfigException {
+        if (!top.has("server") || !top.get("server").get().isMapping()) {
+            return ServerAuth.NONE;
+        }
+        Section s = top.get("server").get().section(SERVER);
+        Path ca = s.has("tls-ca") ? absolutePath(s.get("tls-ca").get()) : null;
+        Path token = s.has("token-file") ? absolutePath(s.get("token-file").get()) : null;
+        Path cert = s.has("tls-cert") ? absolutePath(s.get("tls-cert").get()) : null;
+        if (cert != null && (ca == null || token == null)) {
+            throw s.error("tls-cert", "a client certificate needs tls-ca and token-file too (the token protects it)");
+        }
+        return new ServerAuth(ca, token, cert);
+    }
+
+    private Endpoint defaultServer(Section top) throws ConfigException {
         if (env.serverVariable().isPresent()) {
             try {
                 return Endpoint.parse(env.serverVariable().get());

@@ -110,6 +110,10 @@ final class ConfigValue {
         return new Section(file, path, m, known);
     }
 
+    boolean isMapping() {
+        return node instanceof YamlNode.Mapping;
+    }
+
     /** Requires a mapping, and ignores what is in it. */
     void requireMapping() throws ConfigException {
         if (!(node instanceof YamlNode.Mapping)) {

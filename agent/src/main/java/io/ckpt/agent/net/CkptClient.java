@@ -52,9 +52,22 @@ public final class CkptClient implements AutoCloseable {
         this.server = server;
     }
 
-    /** Connects to {@code host:port} and shakes hands. */
+    /** Connects to {@code host:port} in plaintext without credentials and shakes hands. */
     public static CkptClient connect(String hostPort, String hostId) throws IOException {
+        return connect(hostPort, hostId, ClientCredentials.NONE);
+    }
+
+    /**
+     * Connects to {@code host:port}, over TLS when {@code credentials} has a CA certificate, and
+     * shakes hands, authenticating with its token or client certificate.
+     */
+    public static CkptClient connect(String hostPort, String hostId, ClientCredentials credentials) throws IOException {
         InetSocketAddress addr = parse(hostPort);
+        if (credentials.token() != null && !credentials.tls() && !isLoopback(addr.getHostString())) {
+            throw new ClientException(ErrorCode.UNAUTHORIZED, "a token is sent only over TLS: give the server's CA"
+                    + " certificate (--tls-ca FILE, $CKPT_TLS_CA, server.tls-ca) to reach " + hostPort);
+        }
+        io.netty.handler.ssl.SslContext ssl = credentials.tls() ? credentials.sslContext() : null;
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         ClientHandler handler = new ClientHandler();
         Channel ch;
@@ -67,6 +80,9 @@ public final class CkptClient implements AutoCloseable {
                     .handler(new ChannelInitializer<SocketChannel>() {
                         @Override
                         protected void initChannel(SocketChannel c) {
+                            if (ssl != null) {
+                                c.pipeline().addLast("tls", ssl.newHandler(c.alloc(), addr.getHostString(), addr.getPort()));
+                            }
                             c.pipeline()
                                     .addLast("frameDecoder", new FrameDecoder(FrameFormat.DEFAULT_MAX_FRAME))
                                     .addLast("frameEncoder", FrameEncoder.INSTANCE)
@@ -86,7 +102,23 @@ public final class CkptClient implements AutoCloseable {
         }
         CkptClient c = new CkptClient(group, ch, handler, hostPort);
         try {
-            ch.writeAndFlush(new Frame.Hello(ProtocolVersion.MIN, ProtocolVersion.MAX, "ckpt-cli/0.1.0", hostId, new byte[0]));
+            if (ssl != null) {
+                var hs = ch.pipeline().get(io.netty.handler.ssl.SslHandler.class).handshakeFuture().awaitUninterruptibly();
+                if (!hs.isSuccess()) {
+                    Throwable t = hs.cause();
+                    while (t.getCause() != null && t.getCause() != t) {
+                        t = t.getCause();
+                    }
+                    throw new ClientException(ErrorCode.UNAUTHORIZED, "TLS handshake with the ckpt server at " + hostPort
+                            + " failed (" + t.getMessage() + "): is " + credentials.caCertificate()
+                            + " its CA certificate, is " + addr.getHostString() + " among the names in its certificate"
+                            + " (ckpt server init --name), and does it speak TLS?");
+                }
+            }
+            // With a client certificate the token only unlocks its key store and never leaves this host.
+            byte[] auth = credentials.token() == null || credentials.clientKeyStore() != null ? new byte[0]
+                    : credentials.token().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            ch.writeAndFlush(new Frame.Hello(ProtocolVersion.MIN, ProtocolVersion.MAX, "ckpt-cli/0.1.0", hostId, auth));
             Frame reply = c.expect(Frame.class, "handshake");
             if (!(reply instanceof Frame.Welcome)) {
                 throw new ClientException(ErrorCode.BAD_REQUEST, "unexpected reply to the handshake: " + reply);
@@ -96,6 +128,10 @@ public final class CkptClient implements AutoCloseable {
             throw e;
         }
         return c;
+    }
+
+    private static boolean isLoopback(String host) {
+        return host.equals("localhost") || host.startsWith("127.") || host.equals("::1");
     }
 
     static InetSocketAddress parse(String hostPort) throws ClientException {

@@ -39,26 +39,26 @@ public interface ServerLink {
         };
     }
 
-    /** The server at {@code hostPort}, one connection per call, introduced as {@code hostId}. */
-    static ServerLink connecting(String hostPort, String hostId) {
+    /** The server at {@code hostPort}, one connection per call, introduced as {@code hostId}, with {@code credentials}. */
+    static ServerLink connecting(String hostPort, String hostId, io.ckpt.agent.net.ClientCredentials credentials) {
         return new ServerLink() {
             @Override
             public JsonNode request(JsonNode request) throws IOException {
-                try (CkptClient c = CkptClient.connect(hostPort, hostId)) {
+                try (CkptClient c = CkptClient.connect(hostPort, hostId, credentials)) {
                     return c.request(request);
                 }
             }
 
             @Override
             public void restore(long id, CkptClient.RestoreReceiver receiver) throws IOException {
-                try (CkptClient c = CkptClient.connect(hostPort, hostId)) {
+                try (CkptClient c = CkptClient.connect(hostPort, hostId, credentials)) {
                     c.restore(id, receiver);
                 }
             }
 
             @Override
             public java.io.InputStream fetch(JsonNode request) throws IOException {
-                CkptClient c = CkptClient.connect(hostPort, hostId);
+                CkptClient c = CkptClient.connect(hostPort, hostId, credentials);
                 try {
                     java.io.InputStream in = c.fetch(request);
                     return new java.io.FilterInputStream(in) {

@@ -84,6 +84,40 @@ class AgentConfigTest {
     }
 
     @Test
+    void serverMappingGivesAddressCaTokenFileAndClientCertificate() throws Exception {
+        AgentConfig c = parse("""
+                server:
+                  address: ckpt.example.org:7420
+                  tls-ca: /etc/ckpt/ca.crt
+                  token-file: /etc/ckpt/token
+                  tls-cert: /etc/ckpt/node1.p12
+                state-dir: /var/lib/ckpt-agent
+                wpars:
+                  - name: web01
+                    source: { preset: aix }
+                """);
+        assertEquals(new Endpoint("ckpt.example.org", 7420), c.server());
+        assertEquals(new ServerAuth(Path.of("/etc/ckpt/ca.crt"), Path.of("/etc/ckpt/token"), Path.of("/etc/ckpt/node1.p12")),
+                c.serverAuth());
+        AgentConfig plain = parse("""
+                server: 10.0.0.1:7420
+                state-dir: /var/lib/ckpt-agent
+                wpars:
+                  - name: web01
+                    source: { preset: aix }
+                """);
+        assertEquals(ServerAuth.NONE, plain.serverAuth(), "a scalar server is an address without TLS or credential");
+        ConfigException e = org.junit.jupiter.api.Assertions.assertThrows(ConfigException.class, () -> parse("""
+                server: { address: "h:1", tls-cert: /etc/ckpt/node1.p12 }
+                state-dir: /var/lib/ckpt-agent
+                wpars:
+                  - name: web01
+                    source: { preset: aix }
+                """));
+        org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("needs tls-ca and token-file"), e.getMessage());
+    }
+
+    @Test
     void minimalConfigGetsEveryDefault() throws Exception {
         AgentConfig c = parse("""
                 state-dir: /var/lib/ckpt-agent

@@ -41,8 +41,9 @@ final class HttpHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             "status.js", "text/javascript; charset=utf-8",
             "status.css", "text/css; charset=utf-8");
 
-    /** What the handler serves, and the threads it reads on. */
-    record Routes(ServerMetrics metrics, StatusApi api, ExecutorService workers) {}
+    /** What the handler serves, the threads it reads on, and the bearer check (null: none) of /metrics and /api/. */
+    record Routes(ServerMetrics metrics, StatusApi api, ExecutorService workers,
+            java.util.function.Predicate<String> bearer) {}
 
     private final Routes routes;
 
@@ -61,6 +62,20 @@ final class HttpHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         }
         QueryStringDecoder uri = new QueryStringDecoder(req.uri());
         String path = uri.path();
+        if (routes.bearer() != null && (path.equals("/metrics") || path.startsWith("/api/"))) {
+            String auth = req.headers().get(HttpHeaderNames.AUTHORIZATION, "");
+            String token = auth.regionMatches(true, 0, "Bearer ", 0, 7) ? auth.substring(7).strip() : "";
+            if (token.isEmpty() || !routes.bearer().test(token)) {
+                FullHttpResponse res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.UNAUTHORIZED,
+                        Unpooled.copiedBuffer(token.isEmpty() ? "a bearer token is required (Authorization: Bearer TOKEN)\n"
+                                : "the bearer token is unknown or revoked\n", StandardCharsets.UTF_8));
+                res.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"ckpt\"");
+                res.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8");
+                res.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, res.content().readableBytes());
+                ctx.writeAndFlush(res).addListener(ChannelFutureListener.CLOSE);
+                return;
+            }
+        }
         try {
             routes.workers().execute(() -> {
                 try {

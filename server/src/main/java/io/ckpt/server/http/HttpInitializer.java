@@ -9,7 +9,7 @@ import io.netty.handler.codec.http.HttpServerKeepAliveHandler;
 import io.netty.handler.timeout.IdleStateHandler;
 
 /**
- * The HTTP pipeline, in order: idle timeout (60 s), HTTP codec, keep-alive, aggregation of the
+ * The HTTP pipeline, in order: TLS (when the server has a TLS identity), idle timeout (60 s), HTTP codec, keep-alive, aggregation of the
  * (small: only GET) request, then {@link HttpHandler}.
  */
 final class HttpInitializer extends ChannelInitializer<SocketChannel> {
@@ -19,14 +19,20 @@ final class HttpInitializer extends ChannelInitializer<SocketChannel> {
     private final HttpHandler.Routes routes;
     private final ChannelGroup connections;
 
-    HttpInitializer(HttpHandler.Routes routes, ChannelGroup connections) {
+    private final io.netty.handler.ssl.SslContext tls; // null: plain HTTP
+
+    HttpInitializer(HttpHandler.Routes routes, ChannelGroup connections, io.netty.handler.ssl.SslContext tls) {
         this.routes = routes;
         this.connections = connections;
+        this.tls = tls;
     }
 
     @Override
     protected void initChannel(SocketChannel ch) {
         connections.add(ch);
+        if (tls != null) {
+            ch.pipeline().addLast("tls", tls.newHandler(ch.alloc()));
+        }
         ch.pipeline()
                 .addLast("idle", new IdleStateHandler(0, 0, 60))
                 .addLast("httpCodec", new HttpServerCodec())

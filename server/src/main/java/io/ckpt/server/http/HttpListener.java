@@ -37,6 +37,17 @@ public final class HttpListener implements AutoCloseable {
 
     public static HttpListener bind(EventLoopGroup boss, EventLoopGroup io, InetSocketAddress address,
             ServerMetrics metrics, StatusApi api, UsageHistory usage) throws IOException {
+        return bind(boss, io, address, metrics, api, usage, null, null);
+    }
+
+    /**
+     * @param tls    serve HTTPS with this context (the server's TLS identity), or null for HTTP
+     * @param bearer when not null, /metrics and /api/ answer only requests whose
+     *               {@code Authorization: Bearer TOKEN} it accepts (401 otherwise)
+     */
+    public static HttpListener bind(EventLoopGroup boss, EventLoopGroup io, InetSocketAddress address,
+            ServerMetrics metrics, StatusApi api, UsageHistory usage, io.netty.handler.ssl.SslContext tls,
+            java.util.function.Predicate<String> bearer) throws IOException {
         AtomicInteger n = new AtomicInteger();
         ScheduledExecutorService workers = Executors.newScheduledThreadPool(2, r -> {
             Thread t = new Thread(r, "http-" + n.incrementAndGet());
@@ -48,7 +59,7 @@ public final class HttpListener implements AutoCloseable {
             Channel ch = new ServerBootstrap()
                     .group(boss, io)
                     .channel(NioServerSocketChannel.class)
-                    .childHandler(new HttpInitializer(new HttpHandler.Routes(metrics, api, workers), connections))
+                    .childHandler(new HttpInitializer(new HttpHandler.Routes(metrics, api, workers, bearer), connections, tls))
                     .bind(address)
                     .syncUninterruptibly()
                     .channel();

@@ -9,6 +9,8 @@ import io.ckpt.protocol.ErrorCode;
 import io.ckpt.protocol.Frame;
 import io.ckpt.protocol.ProtocolVersion;
 import io.ckpt.query.CatalogQueries;
+import io.ckpt.security.Principal;
+import io.ckpt.security.Role;
 import io.ckpt.store.StoreException;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -41,6 +43,14 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     private ChannelHandlerContext ctx;
     private boolean welcomed;
     private String host = "";
+    /**
+     * Who is on this connection, set once by the handshake (null before): the access checks, the
+     * dedup scope ({@link #tenant}) and the audit log read it. With credentials configured its
+     * name is the credential's, whatever HELLO's HOST_ID said.
+     */
+    private volatile Principal principal;
+    /** The principal's tenant: the dedup scope of its uploads. */
+    volatile String tenant = Principal.DEFAULT_TENANT;
     private long pending; // bytes queued for the worker; guarded by this
     /** Touched only on the worker thread. */
     private IngestSession session;
@@ -50,6 +60,48 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
 
     ConnectionHandler(ServerContext server) {
         this.server = server;
+    }
+
+    /** The authenticated principal's name (the host id), or HELLO's host id on an open local server; "" before HELLO. */
+    String principalName() {
+        Principal p = principal;
+        return p == null ? "" : p.name();
+    }
+
+    /** The principal's role; null before HELLO. */
+    Role role() {
+        Principal p = principal;
+        return p == null ? null : p.role();
+    }
+
+    /** The principal's tenant (dedup scope). */
+    String tenant() {
+        return tenant;
+    }
+
+    /** Whether the principal proved who it is with a credential (false on an open loopback server). */
+    boolean authenticated() {
+        Principal p = principal;
+        return p != null && p.authenticated();
+    }
+
+    /**
+     * Closes every open connection authenticated by credential {@code name} (just revoked): an
+     * upload in progress on one is discarded, a parked poll or a restore ends. Returns how many.
+     */
+    static int disconnect(io.netty.channel.group.ChannelGroup channels, String name) {
+        int n = 0;
+        for (io.netty.channel.Channel ch : channels) {
+            ConnectionHandler h = ch.pipeline().get(ConnectionHandler.class);
+            if (h != null && h.authenticated() && h.principalName().equals(name)) {
+                log.warn("credential {} revoked: closing its connection from {}", name, h.peer());
+                h.failed = true;
+                h.failure = "credential " + name + " revoked";
+                ch.close();
+                n++;
+            }
+        }
+        return n;
     }
 
     @Override
@@ -90,6 +142,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
             });
         } else if (frame instanceof Frame.UploadBegin b) {
             onWorker(() -> {
+                server.security().access().upload(principal, b.wpar());
                 if (session != null) {
                     throw new IngestException(ErrorCode.BAD_REQUEST, "upload begun while checkpoint "
                             + session.checkpointId() + " is still uploading");
@@ -164,6 +217,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
             String op = req.path("op").asText("");
             if (op.equals("poll")) {
                 try {
+                    server.security().access().request(principal, req); // no catalog read for poll
                     server.hosts().poll(req.path("host").asText(host), req, peer(),
                             json -> ctx.writeAndFlush(new Frame.Response(json)));
                 } catch (Throwable t) {
@@ -172,17 +226,44 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
                 return;
             }
             if (op.equals("task_result")) {
+                try {
+                    server.security().access().request(principal, req); // nor for task_result
+                } catch (Throwable t) {
+                    reply(t);
+                    return;
+                }
                 server.hosts().result(req.path("host").asText(host), req);
                 ctx.writeAndFlush(new Frame.Response("{\"ok\":true}"));
                 return;
             }
             if (op.equals("fetch")) {
-                server.restoreWorkers().execute(() -> fetch(req));
+                server.restoreWorkers().execute(() -> {
+                    try {
+                        server.security().access().request(principal, req);
+                    } catch (Throwable t) {
+                        reply(t);
+                        return;
+                    }
+                    fetch(req);
+                });
+                return;
+            }
+            if (io.ckpt.security.CredentialRequests.OPS.contains(op)) {
+                server.requestWorkers().execute(() -> {
+                    try {
+                        server.security().access().request(principal, req);
+                        ctx.writeAndFlush(new Frame.Response(CatalogQueries.toJson(server.credentialRequests().handle(req,
+                                name -> disconnect(server.channels(), name)))));
+                    } catch (Throwable t) {
+                        reply(t);
+                    }
+                });
                 return;
             }
             if (io.ckpt.control.ControlRequests.OPS.contains(op)) {
                 server.restoreWorkers().execute(() -> {
                     try {
+                        server.security().access().request(principal, req);
                         ctx.writeAndFlush(new Frame.Response(CatalogQueries.toJson(server.control().handle(req))));
                     } catch (Throwable t) {
                         reply(t);
@@ -192,6 +273,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
             }
             (CatalogQueries.isLong(r.json()) ? server.restoreWorkers() : server.requestWorkers()).execute(() -> {
                 try {
+                    server.security().access().request(principal, req);
                     ctx.writeAndFlush(new Frame.Response(server.queries().handle(r.json())));
                 } catch (Throwable t) {
                     reply(t);
@@ -225,9 +307,40 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
                     + ProtocolVersion.MAX + ": upgrade the older side"));
             return;
         }
+        Principal p;
+        try {
+            if (Boolean.TRUE.equals(ctx.channel().attr(TlsDetector.PLAINTEXT).get())) {
+                throw new IngestException(ErrorCode.UNAUTHORIZED, "this server requires TLS: give the client the server's"
+                        + " CA certificate (--tls-ca FILE, $CKPT_TLS_CA, or server.tls-ca in the agent config)");
+            }
+            p = server.security().authenticate(hello.hostId(), hello.auth(), peerCertificate());
+        } catch (IngestException e) {
+            fail(e);
+            return;
+        }
+        if (p.authenticated() && !hello.hostId().isEmpty() && !hello.hostId().equals(p.name())) {
+            log.info("connection from {} says it is host {}, its credential is {}: it acts as {}",
+                    ctx.channel().remoteAddress(), hello.hostId(), p.name(), p.name());
+        }
+        principal = p;
+        tenant = p.tenant();
         welcomed = true;
-        host = hello.hostId();
+        host = p.name();
         ctx.writeAndFlush(new Frame.Welcome(version, server.datastore().id(), server.maxFrame()));
+    }
+
+    /** The client certificate the TLS handshake verified against the CA, if the client gave one. */
+    private java.security.cert.X509Certificate peerCertificate() {
+        io.netty.handler.ssl.SslHandler ssl = ctx.pipeline().get(io.netty.handler.ssl.SslHandler.class);
+        if (ssl == null) {
+            return null;
+        }
+        try {
+            java.security.cert.Certificate[] chain = ssl.engine().getSession().getPeerCertificates();
+            return chain.length > 0 && chain[0] instanceof java.security.cert.X509Certificate x ? x : null;
+        } catch (javax.net.ssl.SSLPeerUnverifiedException e) {
+            return null;
+        }
     }
 
     private interface Step {
@@ -299,6 +412,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     private void restore(long id) {
         server.readers().acquire(id); // before reading the row: prune then either sees it in use or removed it already
         try {
+            server.security().access().restore(principal, id);
             CheckpointRow cp = server.restorer().checkpoint(id);
             var header = new com.fasterxml.jackson.databind.node.ObjectNode(CatalogQueries.mapper().getNodeFactory());
             header.set("checkpoint", CatalogQueries.checkpointJson(cp,

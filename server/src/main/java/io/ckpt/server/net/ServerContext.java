@@ -9,7 +9,11 @@ import io.ckpt.store.PackStore;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.util.concurrent.EventExecutorGroup;
 
-/** What every connection shares: the datastore, its catalog and the worker threads. */
+/**
+ * What every connection shares: the datastore, its catalog, the worker threads, the open
+ * connections ({@code channels}: revoking a credential closes those it authenticated) and how
+ * connections are admitted ({@code security}).
+ */
 public record ServerContext(
         Datastore datastore,
         Catalog catalog,
@@ -28,4 +32,6 @@ public record ServerContext(
         int maxUploads,
         int maxFrame,
         int idleTimeoutSeconds,
-        io.ckpt.status.ServerMetrics metrics) {}
+        io.ckpt.status.ServerMetrics metrics,
+        io.ckpt.security.ServerSecurity security,
+        io.ckpt.security.CredentialRequests credentialRequests) {}

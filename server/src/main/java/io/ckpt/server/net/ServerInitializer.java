@@ -9,7 +9,8 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.timeout.IdleStateHandler;
 
 /**
- * The whole server pipeline, in order: idle timeout (a connection on which nothing was read or
+ * The whole server pipeline, in order: TLS (when the server has a TLS identity: {@link TlsDetector}
+ * puts the {@code tls} handler in its place), idle timeout (a connection on which nothing was read or
  * written for that long, such as a stalled client, is dropped), frame decoder
  * (bounded frame size), frame encoder, then the connection's handler.
  */
@@ -24,6 +25,7 @@ public final class ServerInitializer extends ChannelInitializer<SocketChannel> {
     protected void initChannel(SocketChannel ch) {
         ch.config().setOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(2 << 20, 8 << 20));
         ctx.channels().add(ch);
+        ctx.security().tls().ifPresent(tls -> ch.pipeline().addLast("tlsDetector", new TlsDetector(tls)));
         ch.pipeline()
                 .addLast("idle", new IdleStateHandler(0, 0, ctx.idleTimeoutSeconds()))
                 .addLast("frameDecoder", new FrameDecoder(ctx.maxFrame()))

@@ -14,8 +14,20 @@ function el(tag, attrs, ...children) {
   return e;
 }
 
+// On a listener that needs a bearer token (docs/SECURITY.md), open the page as /#token=TOKEN:
+// the token stays in this tab (the fragment is never sent to the server) and goes in a header.
+const token = (() => {
+  const m = /(?:^#|&)token=([^&]+)/.exec(location.hash);
+  if (m) {
+    sessionStorage.setItem("ckpt-token", decodeURIComponent(m[1]));
+    history.replaceState(null, "", location.pathname);
+  }
+  return sessionStorage.getItem("ckpt-token");
+})();
+
 async function get(path) {
-  const r = await fetch("api/v1/" + path, { cache: "no-store" });
+  const headers = token ? { Authorization: "Bearer " + token } : {};
+  const r = await fetch("api/v1/" + path, { cache: "no-store", headers });
   if (!r.ok) throw new Error(path + ": HTTP " + r.status);
   return r.json();
 }

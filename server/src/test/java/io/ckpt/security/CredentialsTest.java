@@ -1,0 +1,107 @@
+package io.ckpt.security;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.ckpt.catalog.Catalog;
+import io.ckpt.catalog.CredentialDao;
+import io.ckpt.catalog.WparDao;
+import io.ckpt.control.Placement;
+import io.ckpt.ingest.IngestException;
+import io.ckpt.protocol.ErrorCode;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Credentials in a real SQLite catalog, and the access rules that use them. */
+class CredentialsTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @Test
+    void tokenAuthenticatesUntilRevokedAndOnlyItsHashIsStored(@TempDir Path dir) throws Exception {
+        try (Catalog catalog = Catalog.open(dir.resolve("catalog.db"), "ds")) {
+            Credentials creds = new Credentials(catalog);
+            assertFalse(creds.any());
+            Credentials.Added a = creds.add("node1", Role.HOST, null, null);
+            assertEquals(new Principal("node1", Role.HOST, "default", true), creds.byToken(a.token()).orElseThrow());
+            assertTrue(creds.byToken(Tokens.generate()).isEmpty(), "an unknown token");
+            CredentialDao.Row row = creds.list().get(0);
+            assertEquals(Tokens.hash(a.token()), row.tokenHash());
+            assertFalse(catalog.read(h -> h.createQuery("SELECT * FROM credentials").mapToMap().list()).toString()
+                    .contains(a.token().substring(5)), "the token itself is nowhere in the catalog");
+
+            IngestException dup = assertThrows(IngestException.class, () -> creds.add("node1", Role.ADMIN, null, null));
+            assertEquals(ErrorCode.CONFLICT, dup.code());
+
+            assertTrue(creds.revoke("node1"));
+            assertFalse(creds.revoke("node1"), "already revoked");
+            assertTrue(creds.byToken(a.token()).isEmpty(), "revoked");
+            assertTrue(new Credentials(catalog).byToken(a.token()).isEmpty(), "revoked also for a server started later");
+
+            Credentials.Added again = creds.add("node1", Role.READ_ONLY, "t2", null);
+            assertEquals(new Principal("node1", Role.READ_ONLY, "t2", true), creds.byToken(again.token()).orElseThrow());
+            assertTrue(creds.byToken(a.token()).isEmpty(), "the old token stays dead");
+            assertThrows(IngestException.class, () -> creds.add("bad name", Role.HOST, null, null));
+        }
+    }
+
+    @Test
+    void accessFollowsRoleOwnershipAndPlacement(@TempDir Path dir) throws Exception {
+        try (Catalog catalog = Catalog.open(dir.resolve("catalog.db"), "ds")) {
+            catalog.write(h -> {
+                h.attach(WparDao.class).ensure("app1", 0);
+                h.attach(WparDao.class).setOwner("node1", 1, "app1");
+                h.attach(WparDao.class).ensure("db1", 0);
+                h.attach(WparDao.class).setOwner("node1", 1, "db1");
+                return null;
+            });
+            Placement placement = Placement.parse(JSON.readTree("[{\"match\": \"db*\", \"primary\": \"node1\", \"backup\": [\"node2\"]}]"),
+                    JSON.missingNode());
+            Access access = new Access(catalog, () -> placement);
+            Principal node1 = new Principal("node1", Role.HOST, "default", true);
+            Principal node2 = new Principal("node2", Role.HOST, "default", true);
+            Principal viewer = new Principal("viewer", Role.READ_ONLY, "default", true);
+            Principal admin = new Principal("admin", Role.ADMIN, "default", true);
+
+            access.upload(node1, "app1");
+            access.upload(node2, "brand-new"); // nobody owns it: the first upload claims it
+            assertEquals(ErrorCode.REFUSED, assertThrows(IngestException.class, () -> access.upload(node2, "app1")).code());
+            assertTrue(access.inScope("node2", "db1", false), "node2 backs db1 up");
+            assertFalse(access.inScope("node2", "app1", false));
+            assertThrows(IngestException.class, () -> access.upload(viewer, "brand-new"));
+            access.upload(admin, "app1");
+
+            access.request(viewer, JSON.readTree("{\"op\": \"list\"}"));
+            for (String op : List.of("prune", "gc", "relocate", "host_add", "protect", "something-new")) {
+                assertThrows(IngestException.class, () -> access.request(node1, JSON.readTree("{\"op\": \"" + op + "\"}")), op);
+                access.request(admin, JSON.readTree("{\"op\": \"" + op + "\"}"));
+            }
+            assertThrows(IngestException.class, () -> access.request(node1, JSON.readTree("{\"op\": \"poll\", \"host\": \"node2\"}")),
+                    "a host polls only as itself");
+            access.request(node1, JSON.readTree("{\"op\": \"poll\", \"host\": \"node1\"}"));
+            assertThrows(IngestException.class, () -> access.request(viewer, JSON.readTree("{\"op\": \"poll\"}")));
+            assertThrows(IngestException.class, () -> access.request(node2, JSON.readTree(
+                    "{\"op\": \"claim\", \"wpar\": \"app1\", \"host\": \"node2\"}")));
+            access.request(node2, JSON.readTree("{\"op\": \"claim\", \"wpar\": \"db1\", \"host\": \"node2\"}"));
+            access.request(Principal.local("anyone"), JSON.readTree("{\"op\": \"prune\"}")); // open loopback server
+        }
+    }
+
+    @Test
+    void everyRequestOpTheServerAnswersHasARule() {
+        for (String op : io.ckpt.control.ControlRequests.OPS) {
+            assertTrue(Access.REQUESTS.containsKey(op), op);
+        }
+        for (String op : CredentialRequests.OPS) {
+            assertEquals(Access.Need.ADMIN, Access.REQUESTS.get(op), op);
+        }
+        for (String op : List.of("list", "show", "select", "mark", "protect", "prune", "owner", "chunk_list", "claim",
+                "confirm", "verify", "gc", "alerts", "poll", "task_result", "fetch")) {
+            assertTrue(Access.REQUESTS.containsKey(op), op);
+        }
+    }
+}
