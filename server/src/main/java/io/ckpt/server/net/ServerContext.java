@@ -28,4 +28,9 @@ public record ServerContext(
         int maxUploads,
         int maxFrame,
         int idleTimeoutSeconds,
-        io.ckpt.status.ServerMetrics metrics) {}
+        io.ckpt.status.ServerMetrics metrics,
+        io.ckpt.audit.AuditEvents audit,
+        /** HELLO must arrive this long after connect. */
+        int handshakeTimeoutSeconds,
+        /** A frame must be whole this long after its first byte arrived. */
+        int frameTimeoutSeconds) {}
