@@ -30,7 +30,9 @@ public final class AuditEvents {
     public void request(Actor actor, JsonNode req, JsonNode answer, ErrorCode code, String error) {
         String op = req.path("op").asText("");
         boolean dryRun = req.path("dry_run").asBoolean(false);
-        String wpar = req.hasNonNull("wpar") ? req.get("wpar").asText() : null;
+        String wpar = req.hasNonNull("wpar") ? req.get("wpar").asText()
+                : answer != null && answer.path("checkpoint").has("wpar") ? answer.path("checkpoint").path("wpar").asText() // mark, protect
+                : null;
         Long id = req.hasNonNull("id") && req.get("id").canConvertToLong() ? req.get("id").asLong() : null;
         ObjectNode d = AuditLog.details();
         String action;
