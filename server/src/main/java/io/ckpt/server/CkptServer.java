@@ -159,8 +159,10 @@ public final class CkptServer implements AutoCloseable {
             });
             CatalogQueries queries = new CatalogQueries(catalog, ds.journal(), pruner, verifier, gc, alerts, jobs);
             ControlRequests control = new ControlRequests(catalog, hosts, mover);
+            java.util.concurrent.Semaphore uploadPermits = new java.util.concurrent.Semaphore(cfg.maxUploads());
+            metrics.watchConnections(readers, uploadPermits, cfg.maxUploads());
             ServerContext ctx = new ServerContext(ds, catalog, packs, ChunkerParams.DEFAULT, queries, hosts, control,
-                    new Restorer(catalog, ds, restoreReadAhead), readers, ingest, requests, restore, channels, new java.util.concurrent.Semaphore(cfg.maxUploads()),
+                    new Restorer(catalog, ds, restoreReadAhead), readers, ingest, requests, restore, channels, uploadPermits,
                     cfg.maxUploads(), FrameFormat.DEFAULT_MAX_FRAME,
                     cfg.idleTimeoutSeconds(), metrics, audit, cfg.handshakeTimeoutSeconds(), cfg.frameTimeoutSeconds());
             Channel listener = null;

@@ -45,6 +45,49 @@ final class RawConnection implements AutoCloseable {
         return c;
     }
 
+    /** Connects without the handshake: for a client that misbehaves from its first byte. */
+    static RawConnection connect(int port) throws IOException {
+        return new RawConnection(new Socket(InetAddress.getLoopbackAddress(), port));
+    }
+
+    /** The bytes the codec writes for {@code frame}, to send in pieces with {@link #sendRaw}. */
+    byte[] encode(Frame frame) {
+        codec.writeOutbound(frame);
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        ByteBuf b;
+        while ((b = codec.readOutbound()) != null) {
+            try {
+                byte[] chunk = new byte[b.readableBytes()];
+                b.readBytes(chunk);
+                bytes.writeBytes(chunk);
+            } finally {
+                b.release();
+            }
+        }
+        return bytes.toByteArray();
+    }
+
+    void sendRaw(byte[] bytes, int from, int to) throws IOException {
+        out.write(bytes, from, to - from);
+        out.flush();
+    }
+
+    /**
+     * Reads until the server ends the connection and returns what it sent before (an ERROR, as a
+     * rule); fails if it has not ended it within {@code timeout}.
+     */
+    java.util.List<Frame> awaitClosed(Duration timeout) throws IOException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        java.util.List<Frame> frames = new java.util.ArrayList<>();
+        while (true) {
+            Frame f = receive(Duration.ofNanos(Math.max(1_000_000, deadline - System.nanoTime())));
+            if (f == null) {
+                return frames;
+            }
+            frames.add(f);
+        }
+    }
+
     void send(Frame frame) throws IOException {
         codec.writeOutbound(frame);
         ByteBuf b;
