@@ -29,8 +29,8 @@ final class RawConnection implements AutoCloseable {
 
     private RawConnection(Socket socket) throws IOException {
         this.socket = socket;
-        this.in = socket.getInputStream();
-        this.out = socket.getOutputStream();
+        this.in = socket.isConnected() ? socket.getInputStream() : null;
+        this.out = socket.isConnected() ? socket.getOutputStream() : null;
     }
 
     /** Connects to the server on 127.0.0.1 and completes the handshake. */
@@ -43,6 +43,17 @@ final class RawConnection implements AutoCloseable {
             throw new IOException("handshake answered with " + welcome);
         }
         return c;
+    }
+
+    /** No socket: only {@link #encode}. */
+    static RawConnection encoderOnly() throws IOException {
+        return new RawConnection(new Socket());
+    }
+
+    /** Drops the connection with a reset (SO_LINGER 0), as a crashed client or a cut cable would. */
+    void abort() throws IOException {
+        socket.setSoLinger(true, 0);
+        close();
     }
 
     /** Connects without the handshake: for a client that misbehaves from its first byte. */
