@@ -478,7 +478,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         if (t instanceof IOException io && StoreException.classify(io, "") instanceof StoreException.NoSpace) {
             return ErrorCode.NO_SPACE;
         }
-        if (t instanceof StoreException.Corrupt) {
+        if (t instanceof StoreException.Corrupt || t instanceof io.ckpt.catalog.CatalogRowException) {
             return ErrorCode.CORRUPT;
         }
         if (t instanceof DecoderException || t instanceof IllegalArgumentException) {
