@@ -80,8 +80,9 @@ final class AuditCommand extends ClientCommand {
         JsonNode answer;
         if (datastore != null) {
             Path dir = datastore.resolve(AuditLog.DIR);
-            if (!Files.isDirectory(datastore)) {
-                throw new CliException(ExitCode.ERROR, "--datastore " + datastore + " is not a directory");
+            if (!Files.exists(datastore.resolve(io.ckpt.store.Datastore.MARKER))) {
+                throw new CliException(ExitCode.ERROR, "--datastore " + datastore + " is not a ckpt datastore (no "
+                        + io.ckpt.store.Datastore.MARKER + " marker in it)");
             }
             answer = AuditReader.read(dir, AuditLog.DEFAULT_KEEP, AuditReader.Filter.of(req));
         } else {

@@ -22,7 +22,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -32,77 +35,88 @@ import org.junit.jupiter.api.io.TempDir;
  * dropped mid-stream. After each cut, every checkpoint completed before restores bit for bit and
  * nothing partial is visible.
  */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class DroppedConnectionTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int ROUNDS = 9;
     private static final int FRAME = 16 << 10;
+    /** One server for both tests (each on its own WPAR): a start costs seconds. */
+    private ServerProcess server;
+    private Path dir;
 
-    @Test
-    void uploadsCutAtRandomByteOffsetsLeaveNothingPartialAndEveryEarlierCheckpointIntact(@TempDir Path dir) throws Exception {
-        Random rnd = new Random(20261126);
-        try (ServerProcess server = ServerProcess.start(dir.resolve("datastore"))) {
-            Map<Long, byte[]> complete = new LinkedHashMap<>();
-            long id = upload(server, "cut01", image(rnd, 150_000), -1);
-            complete.put(id, lastImage);
-            for (int round = 0; round < ROUNDS; round++) {
-                byte[] img = image(rnd, 50_000 + rnd.nextInt(150_000));
-                Upload u = frames(img, "cut01");
-                int cut = switch (round % 3) {
-                    case 0 -> 1 + rnd.nextInt(u.bytes.length - 1); // anywhere, most likely inside a DATA frame
-                    case 1 -> u.boundaries.get(rnd.nextInt(u.boundaries.size() - 1)); // between two frames
-                    default -> u.boundaries.get(u.boundaries.size() - 2); // everything but the commit
-                };
-                String where = "round " + round + ": cut at byte " + cut + " of " + u.bytes.length;
-                long cutId = upload(server, "cut01", img, cut);
-                awaitNoPartial(server, where);
-                assertTrue(!listedIds(server).contains(cutId), where + ": the cut upload is not listed");
-                if (round % 2 == 1) {
-                    long ok = upload(server, "cut01", img, -1);
-                    complete.put(ok, img);
-                }
-                for (var e : complete.entrySet()) {
-                    assertArrayEquals(sha256(e.getValue()), sha256(restore(server, e.getKey(), -1)),
-                            where + ": checkpoint " + e.getKey() + " restores bit for bit");
-                }
-            }
-            assertEquals(new ArrayList<>(complete.keySet()), listedIds(server));
-            // And through the real client once, for the bytes on disk.
-            Path out = dir.resolve("restored");
-            long first = complete.keySet().iterator().next();
-            Cli.against(server).run("restore", "--wpar", "cut01", "--id", Long.toString(first), "--to", out.toString()).assertOk();
-            assertArrayEquals(complete.get(first), Files.readAllBytes(out));
-        }
+    @BeforeAll
+    void start(@TempDir Path dir) throws Exception {
+        this.dir = dir;
+        server = ServerProcess.start(dir.resolve("datastore"));
+    }
+
+    @AfterAll
+    void stop() {
+        server.close();
     }
 
     @Test
-    void restoreDroppedMidStreamReleasesItsReaderAndTheNextRestoreWorks(@TempDir Path dir) throws Exception {
+    void uploadsCutAtRandomByteOffsetsLeaveNothingPartialAndEveryEarlierCheckpointIntact() throws Exception {
+        Random rnd = new Random(20261126);
+        Map<Long, byte[]> complete = new LinkedHashMap<>();
+        long id = upload(server, "cut01", image(rnd, 150_000), -1);
+        complete.put(id, lastImage);
+        for (int round = 0; round < ROUNDS; round++) {
+            byte[] img = image(rnd, 50_000 + rnd.nextInt(150_000));
+            Upload u = frames(img, "cut01");
+            int cut = switch (round % 3) {
+                case 0 -> 1 + rnd.nextInt(u.bytes.length - 1); // anywhere, most likely inside a DATA frame
+                case 1 -> u.boundaries.get(rnd.nextInt(u.boundaries.size() - 1)); // between two frames
+                default -> u.boundaries.get(u.boundaries.size() - 1); // everything but UPLOAD_COMMIT
+            };
+            String where = "round " + round + ": cut at byte " + cut + " of " + u.bytes.length;
+            long cutId = upload(server, "cut01", img, cut);
+            awaitNoPartial(server, where);
+            assertTrue(!listedIds(server, "cut01").contains(cutId), where + ": the cut upload is not listed");
+            if (round % 2 == 1) {
+                long ok = upload(server, "cut01", img, -1);
+                complete.put(ok, img);
+            }
+            for (var e : complete.entrySet()) {
+                assertArrayEquals(sha256(e.getValue()), sha256(restore(server, e.getKey(), -1)),
+                        where + ": checkpoint " + e.getKey() + " restores bit for bit");
+            }
+        }
+        assertEquals(new ArrayList<>(complete.keySet()), listedIds(server, "cut01"));
+        // And through the real client once, for the bytes on disk.
+        Path out = dir.resolve("restored");
+        long first = complete.keySet().iterator().next();
+        Cli.against(server).run("restore", "--wpar", "cut01", "--id", Long.toString(first), "--to", out.toString()).assertOk();
+        assertArrayEquals(complete.get(first), Files.readAllBytes(out));
+    }
+
+    @Test
+    void restoreDroppedMidStreamReleasesItsReaderAndTheNextRestoreWorks() throws Exception {
         Random rnd = new Random(7);
-        try (ServerProcess server = ServerProcess.start(dir.resolve("datastore"))) {
-            // Far more than the socket buffers and the server's outbound buffer hold, so the drop finds the
-            // restore mid-stream; mostly zero pages, which dedup to little, so that the upload is quick.
-            byte[] img = image(rnd, 24 << 20, 16);
-            long id = upload(server, "drop01", img, -1);
-            HttpScrape http = new HttpScrape(server);
-            for (int i = 0; i < 2; i++) {
-                restore(server, id, 1 << 20); // reads 1 MiB of 24, then drops the connection
+        // Far more than the socket buffers and the server's outbound buffer hold, so the drop finds the
+        // restore mid-stream; mostly zero pages, which dedup to little, so that the upload is quick.
+        byte[] img = image(rnd, 24 << 20, 16);
+        long id = upload(server, "drop01", img, -1);
+        HttpScrape http = new HttpScrape(server);
+        for (int i = 0; i < 2; i++) {
+            restore(server, id, 1 << 20); // reads 1 MiB of 24, then drops the connection
+        }
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (http.metrics().get("ckpt_restore_readers") != 0.0) {
+            if (System.nanoTime() > deadline) {
+                fail("restore readers still registered 10 s after the clients left: " + http.metrics().get("ckpt_restore_readers"));
             }
-            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-            while (http.metrics().get("ckpt_restore_readers") != 0.0) {
-                if (System.nanoTime() > deadline) {
-                    fail("restore readers still registered 10 s after the clients left: " + http.metrics().get("ckpt_restore_readers"));
-                }
-                Thread.sleep(100);
-            }
-            assertArrayEquals(sha256(img), sha256(restore(server, id, -1)), "the next restore is whole");
-            try (RawConnection raw = RawConnection.open(server.port())) {
-                raw.send(new Frame.Request("{\"op\":\"audit\",\"action\":\"restore.finished\"}"));
-                JsonNode events = JSON.readTree(assertInstanceOf(Frame.Response.class, raw.receive(Duration.ofSeconds(10)))
-                        .json()).path("events");
-                assertEquals(3, events.size(), events::toString);
-                assertEquals("failed", events.get(0).path("outcome").asText(), events::toString);
-                assertEquals("the client disconnected", events.get(0).path("details").path("error").asText(), events::toString);
-                assertEquals("ok", events.get(2).path("outcome").asText(), events::toString);
-            }
+            Thread.sleep(100);
+        }
+        assertArrayEquals(sha256(img), sha256(restore(server, id, -1)), "the next restore is whole");
+        try (RawConnection raw = RawConnection.open(server.port())) {
+            raw.send(new Frame.Request("{\"op\":\"audit\",\"action\":\"restore.finished\",\"wpar\":\"drop01\"}"));
+            JsonNode events = JSON.readTree(assertInstanceOf(Frame.Response.class, raw.receive(Duration.ofSeconds(10)))
+                    .json()).path("events");
+            assertEquals(3, events.size(), events::toString);
+            assertEquals("failed", events.get(0).path("outcome").asText(), events::toString);
+            assertEquals("the client disconnected", events.get(0).path("details").path("error").asText(), events::toString);
+            assertEquals("ok", events.get(2).path("outcome").asText(), events::toString);
         }
     }
 
@@ -218,9 +232,10 @@ class DroppedConnectionTest {
         }
     }
 
-    private static List<Long> listedIds(ServerProcess server) throws Exception {
+    private static List<Long> listedIds(ServerProcess server, String wpar) throws Exception {
         List<Long> ids = new ArrayList<>();
-        new HttpScrape(server).json("/api/v1/checkpoints?all=true").path("checkpoints").forEach(c -> ids.add(c.path("id").asLong()));
+        new HttpScrape(server).json("/api/v1/checkpoints?all=true&wpar=" + wpar).path("checkpoints")
+                .forEach(c -> ids.add(c.path("id").asLong()));
         ids.sort(null);
         return ids;
     }
