@@ -140,6 +140,21 @@ public final class AuditEvents {
                 error == null && result.path("ok").asBoolean(false) ? Outcome.OK : Outcome.FAILED, d);
     }
 
+    /**
+     * A change of a host's credentials ({@code ckpt host add|revoke}): {@code change} is
+     * {@code add} or {@code revoke}, recorded as {@code host.add} / {@code host.revoke} on host
+     * {@code hostId}; {@code error} null when it was done, else why it was refused. Never
+     * records secrets: pass none in {@code details}.
+     */
+    public void hostCredentials(Actor actor, String change, String hostId, String error, ObjectNode details) {
+        ObjectNode d = details == null ? AuditLog.details() : details.deepCopy();
+        d.put("host", hostId);
+        if (error != null) {
+            d.put("error", error);
+        }
+        audit.record(actor, "host." + change, null, null, error == null ? Outcome.OK : Outcome.REFUSED, d);
+    }
+
     /** REFUSED for what the request asked wrongly or at a wrong time, FAILED for what went wrong doing it. */
     public static Outcome outcomeOf(ErrorCode code) {
         return switch (code) {

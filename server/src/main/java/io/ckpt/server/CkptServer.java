@@ -252,7 +252,6 @@ public final class CkptServer implements AutoCloseable {
             return;
         }
         closed = true;
-        audit.ok(Actor.SERVER, "server.stop", null, null, null);
         if (http != null) {
             http.close();
         }
@@ -281,6 +280,7 @@ public final class CkptServer implements AutoCloseable {
             log.warn("sealing the open pack failed; it is checked at the next start: {}", e.getMessage());
         }
         catalog.close();
+        audit.ok(Actor.SERVER, "server.stop", null, null, null); // last: after the uploads the stop discarded
         audit.close();
         try {
             lock.close();

@@ -76,4 +76,12 @@ class AuditEventsTest {
             a.job(new Jobs.Job(3, "verify", "", Jobs.Trigger.SCHEDULE, t, t, false, json("{\"error\":\"io\"}")));
         }));
     }
+
+    @Test
+    void hostCredentialChangesAreRecordedWithTheHostTheyConcern() throws Exception {
+        assertEquals(List.of("opsB host.add - ok", "opsB host.revoke - refused"), recorded(a -> {
+            a.hostCredentials(OPS, "add", "nodeC", null, null);
+            a.hostCredentials(OPS, "revoke", "nodeZ", "no such host", null);
+        }));
+    }
 }
