@@ -30,13 +30,13 @@ public final class CatalogQueries {
     public static final int REQUEST_MAX_DEPTH = 16;
     /**
      * Limits on a request's JSON, beyond the frame size: nesting, string and number lengths, the
-     * whole document. Requests are flat objects; the largest (fetch, with up to a page of ranges)
-     * is well below 1 MiB.
+     * whole document. Requests are flat objects; the largest (a fetch with a page of ranges, a task
+     * result with an error text) stay well below these.
      */
     public static final com.fasterxml.jackson.core.StreamReadConstraints REQUEST_LIMITS =
             com.fasterxml.jackson.core.StreamReadConstraints.builder()
                     .maxNestingDepth(REQUEST_MAX_DEPTH)
-                    .maxStringLength(64 << 10)
+                    .maxStringLength(1 << 20)
                     .maxNumberLength(32)
                     .maxNameLength(256)
                     .maxDocumentLength(4L << 20)

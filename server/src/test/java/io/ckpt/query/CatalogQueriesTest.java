@@ -296,10 +296,10 @@ final class CatalogQueriesTest {
 
     @Test
     void requestWithAStringPastTheLimitIsRefused() {
-        String big = "{\"op\":\"list\",\"wpar\":\"" + "w".repeat(100_000) + "\"}";
+        String big = "{\"op\":\"list\",\"wpar\":\"" + "w".repeat(1_100_000) + "\"}";
         io.ckpt.ingest.IngestException e = assertThrows(io.ckpt.ingest.IngestException.class, () -> ask(big));
         assertTrue(e.getMessage().startsWith("request refused: String value length"), e.getMessage());
-        assertTrue(e.getMessage().contains("exceeds the maximum allowed (65536"), e.getMessage());
+        assertTrue(e.getMessage().contains("exceeds the maximum allowed (1048576"), e.getMessage());
     }
 
     @Test
