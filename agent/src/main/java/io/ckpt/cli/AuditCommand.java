@@ -18,7 +18,7 @@ import picocli.CommandLine.Option;
         description = {
             "Prints the server's audit log: who did what, to which WPAR or checkpoint, and how it ended. One line per event, oldest first: time, actor, action, WPAR, checkpoint, outcome (ok, failed, refused) and details.",
             "",
-            "Recorded: uploads committed, aborted by the client, failed (connection dropped, error) or refused (server busy); restores started and finished (or fetched chunk by chunk); mark-good, mark-bad, mark-unknown; protect, unprotect; prune (with the checkpoints it removed), gc, verify, whether asked for or scheduled; relocate, failover (also the server's automatic failover), rebalance; ownership claims that move a WPAR to another host; server start and stop. Dry runs and queries (list, show, status) are not recorded.",
+            "Recorded: uploads committed, aborted by the client, failed (connection dropped, error) or refused (server busy, fenced, bad name, no space); restores started and finished (or fetched chunk by chunk); mark-good, mark-bad, mark-unknown; protect, unprotect; prune (with the checkpoints it removed), gc, verify, whether asked for or scheduled; relocate, failover (also the server's automatic failover), rebalance; ownership claims that move a WPAR to another host; server start and stop. Dry runs and queries (list, show, status) are not recorded.",
             "",
             "The actor is the client's authenticated name, else the host id it gave when it connected ('server' for the server's own work); the peer address is in --json. --actor matches the actor or the host id.",
             "",

@@ -135,6 +135,9 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
                             b.wpar(), b.takenAtMillis(), b.kind(), b.labels(), host, b.key(), b.health(), b.healthReason());
                 } catch (Throwable t) {
                     server.uploadPermits().release();
+                    server.audit().log().record(actor(), "upload.refused", b.wpar(), null,
+                            io.ckpt.audit.AuditEvents.outcomeOf(codeOf(t)),
+                            io.ckpt.audit.AuditLog.details().put("reason", messageOf(t)));
                     throw t;
                 }
                 log.info("upload of checkpoint {} for WPAR {} from {} started", session.checkpointId(), b.wpar(), peer());
