@@ -30,6 +30,8 @@ class SlowClientTest {
     private static final int DEADLINE = 2;
     /** Dropped no later than this: the deadline, a tick of the scheduler, and a slow CI machine. */
     private static final Duration WITHIN = Duration.ofSeconds(DEADLINE + 3);
+    /** The idle timeout: past the other deadlines, so that each of those is what catches its client. */
+    private static final int IDLE = 5;
 
     private ServerProcess server;
     private Cli ckpt;
@@ -37,7 +39,7 @@ class SlowClientTest {
 
     @BeforeAll
     void start(@TempDir Path dir) throws Exception {
-        server = ServerProcess.on(dir.resolve("datastore")).args("--max-uploads", "1", "--idle-timeout", "60",
+        server = ServerProcess.on(dir.resolve("datastore")).args("--max-uploads", "1", "--idle-timeout", Integer.toString(IDLE),
                 "--handshake-timeout", Integer.toString(DEADLINE), "--frame-timeout", Integer.toString(DEADLINE)).start();
         ckpt = Cli.against(server);
         byte[] bytes = new byte[300_000];
@@ -94,6 +96,43 @@ class SlowClientTest {
             Frame.Error e = droppedWithin(raw);
             assertTrue(e.message().contains("still incomplete " + DEADLINE + " s after its first byte"), e::toString);
             assertSlotFreeAndNothingPartial(id, "after-trickle");
+        }
+    }
+
+    @Test
+    void restoreToAClientThatStopsReadingIsDroppedAndReleasesItsReaderWhileTheSocketStaysOpen() throws Exception {
+        byte[] img = new byte[24 << 20]; // zeros: stored in a few chunks, but 24 MiB to send, more than every buffer holds
+        long id;
+        try (RawConnection raw = RawConnection.open(server.port())) {
+            id = beginUpload(raw, "stall-reader");
+            for (int off = 0; off < img.length; off += 1 << 20) {
+                raw.sendData(java.util.Arrays.copyOfRange(img, off, off + (1 << 20)));
+            }
+            raw.send(new Frame.PartEnd(img.length, java.security.MessageDigest.getInstance("SHA-256").digest(img)));
+            raw.send(new Frame.UploadCommit());
+            assertInstanceOf(Frame.UploadCommitted.class, raw.receive(Duration.ofSeconds(60)));
+        }
+        HttpScrape http = new HttpScrape(server);
+        try (RawConnection raw = RawConnection.open(server.port())) {
+            raw.send(new Frame.RestoreRequest(id)); // and never read
+            long t0 = System.nanoTime();
+            while (http.metrics().get("ckpt_restore_readers") == 0.0 && System.nanoTime() - t0 < 5e9) {
+                Thread.sleep(50);
+            }
+            assertEquals(1.0, http.metrics().get("ckpt_restore_readers"), "the restore is under way");
+            // Writes stall, nothing completes: idle after IDLE s, then the reader must go at once, not at the close.
+            while (http.metrics().get("ckpt_restore_readers") != 0.0) {
+                assertTrue(System.nanoTime() - t0 < (IDLE + 4) * 1_000_000_000L,
+                        "reader still registered " + (System.nanoTime() - t0) / 1e9 + " s after a restore to a client that reads nothing");
+                Thread.sleep(100);
+            }
+        }
+        try (RawConnection raw = RawConnection.open(server.port())) { // it was cut off, not finished into the buffers
+            raw.send(new Frame.Request("{\"op\":\"audit\",\"action\":\"restore.finished\",\"wpar\":\"stall-reader\"}"));
+            JsonNode events = new com.fasterxml.jackson.databind.ObjectMapper().readTree(
+                    assertInstanceOf(Frame.Response.class, raw.receive(Duration.ofSeconds(10))).json()).path("events");
+            assertEquals(1, events.size(), events::toString);
+            assertEquals("failed", events.get(0).path("outcome").asText(), events::toString);
         }
     }
 

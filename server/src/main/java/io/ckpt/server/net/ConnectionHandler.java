@@ -381,7 +381,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     private void awaitWritable() throws IOException {
         synchronized (writable) {
             while (!ctx.channel().isWritable()) {
-                if (!ctx.channel().isActive()) {
+                if (!ctx.channel().isActive() || failed) { // failed: dropped, only draining before the close
                     throw new ClosedChannelException();
                 }
                 try {
@@ -392,7 +392,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
                 }
             }
         }
-        if (!ctx.channel().isActive()) {
+        if (!ctx.channel().isActive() || failed) {
             throw new ClosedChannelException();
         }
     }
@@ -437,6 +437,9 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         }
         failed = true;
         failure = messageOf(t);
+        synchronized (writable) {
+            writable.notifyAll(); // a restore waiting to write gives up now and releases its reader
+        }
         if (worker != null) worker.execute(() -> { // free the upload slot now: the client may keep the socket open for a while
             if (session != null) {
                 session.abort();
