@@ -78,6 +78,11 @@ final class RawConnection implements AutoCloseable {
         return bytes.toByteArray();
     }
 
+    /** Whether the server has sent something not yet received (an ERROR, say). */
+    boolean hasInput() throws IOException {
+        return in.available() > 0;
+    }
+
     void sendRaw(byte[] bytes, int from, int to) throws IOException {
         out.write(bytes, from, to - from);
         out.flush();
