@@ -15,7 +15,7 @@ import picocli.CommandLine.Command;
             "  ckpt server ...   run the server (see 'ckpt server --help')"
         },
         subcommands = {PushCommand.class, ListCommand.class, ShowCommand.class, RestoreCommand.class,
-                MarkCommand.Good.class, MarkCommand.Bad.class, ProtectCommand.On.class, ProtectCommand.Off.class, PruneCommand.class, GcCommand.class, VerifyCommand.class, AlertsCommand.class,
+                MarkCommand.Good.class, MarkCommand.Bad.class, ProtectCommand.On.class, ProtectCommand.Off.class, PruneCommand.class, GcCommand.class, VerifyCommand.class, AlertsCommand.class, AuditCommand.class,
                 AgentCommand.class, StatusCommand.class, MoveCommands.Hosts.class, MoveCommands.Relocate.class,
                 MoveCommands.Failover.class, MoveCommands.Rebalance.class, HostCommands.class,
                 CommandLine.HelpCommand.class},

@@ -47,15 +47,17 @@ public record CheckpointRow(
         public CheckpointRow map(ResultSet rs, StatementContext ctx) throws SQLException {
             long completed = rs.getLong("completed_at");
             Long completedAt = rs.wasNull() ? null : completed;
+            long id = rs.getLong("id");
+            String row = "checkpoints id=" + id;
             return new CheckpointRow(
-                    rs.getLong("id"),
-                    rs.getString("wpar"),
+                    id,
+                    RowLimits.text(row, "wpar", rs.getString("wpar"), RowLimits.MAX_WPAR),
                     rs.getLong("taken_at"),
-                    rs.getString("kind"),
-                    rs.getString("state"),
-                    rs.getString("health"),
+                    RowLimits.text(row, "kind", rs.getString("kind"), RowLimits.MAX_KIND),
+                    RowLimits.text(row, "state", rs.getString("state"), RowLimits.MAX_KIND),
+                    RowLimits.text(row, "health", rs.getString("health"), RowLimits.MAX_KIND),
                     rs.getInt("protected") != 0,
-                    rs.getString("host"),
+                    RowLimits.text(row, "host", rs.getString("host"), RowLimits.MAX_HOST),
                     rs.getLong("logical_bytes"),
                     rs.getLong("stored_bytes"),
                     rs.getLong("chunk_count"),
@@ -63,8 +65,8 @@ public record CheckpointRow(
                     rs.getInt("part_count"),
                     rs.getLong("created_at"),
                     completedAt,
-                    rs.getString("health_reason"),
-                    rs.getString("upload_key"));
+                    RowLimits.text(row, "health_reason", rs.getString("health_reason"), RowLimits.MAX_REASON),
+                    RowLimits.text(row, "upload_key", rs.getString("upload_key"), RowLimits.MAX_UPLOAD_KEY));
         }
     }
 }

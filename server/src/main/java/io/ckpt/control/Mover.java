@@ -53,7 +53,16 @@ public final class Mover implements AutoCloseable {
         return t;
     });
 
+    private final io.ckpt.audit.AuditEvents audit; // null: not audited (tests)
+
     public Mover(Catalog catalog, Ownership ownership, Hosts hosts, Supplier<Placement> placement) {
+        this(catalog, ownership, hosts, placement, null);
+    }
+
+    /** With {@code audit}, which records each automatic failover. */
+    public Mover(Catalog catalog, Ownership ownership, Hosts hosts, Supplier<Placement> placement,
+            io.ckpt.audit.AuditEvents audit) {
+        this.audit = audit;
         this.catalog = catalog;
         this.ownership = ownership;
         this.hosts = hosts;
@@ -288,8 +297,19 @@ public final class Mover implements AutoCloseable {
                     continue;
                 }
                 log.warn("host {} silent for more than {} s: failing over its WPARs", host, p.lease().toSeconds());
-                ObjectNode r = failover(host, null, "lkg", false, DEFAULT_STEP_TIMEOUT);
+                ObjectNode r;
+                try {
+                    r = failover(host, null, "lkg", false, DEFAULT_STEP_TIMEOUT);
+                } catch (IOException | RuntimeException e) {
+                    if (audit != null) {
+                        audit.automaticFailover(host, null, e.getMessage());
+                    }
+                    throw e;
+                }
                 log.warn("automatic failover from {}: {}", host, r);
+                if (audit != null) {
+                    audit.automaticFailover(host, r, null);
+                }
                 return; // owners changed: look again on the next tick
             }
         } catch (IOException | RuntimeException e) {

@@ -27,7 +27,22 @@ import java.util.List;
  * {@code --json} output (docs/PROTOCOL.md, "Requests").
  */
 public final class CatalogQueries {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    public static final int REQUEST_MAX_DEPTH = 16;
+    /**
+     * Limits on a request's JSON, beyond the frame size: nesting, string and number lengths, the
+     * whole document. Requests are flat objects; the largest (a fetch with a page of ranges, a task
+     * result with an error text) stay well below these.
+     */
+    public static final com.fasterxml.jackson.core.StreamReadConstraints REQUEST_LIMITS =
+            com.fasterxml.jackson.core.StreamReadConstraints.builder()
+                    .maxNestingDepth(REQUEST_MAX_DEPTH)
+                    .maxStringLength(1 << 20)
+                    .maxNumberLength(32)
+                    .maxNameLength(256)
+                    .maxDocumentLength(4L << 20)
+                    .build();
+    private static final ObjectMapper JSON = new ObjectMapper(com.fasterxml.jackson.core.JsonFactory.builder()
+            .streamReadConstraints(REQUEST_LIMITS).build());
 
     private final Catalog catalog;
     private final Journal journal;
@@ -80,6 +95,8 @@ public final class CatalogQueries {
         JsonNode req;
         try {
             req = JSON.readTree(requestJson);
+        } catch (com.fasterxml.jackson.core.exc.StreamConstraintsException e) {
+            throw new IngestException(ErrorCode.BAD_REQUEST, "request refused: " + e.getOriginalMessage());
         } catch (IOException e) {
             throw new IngestException(ErrorCode.BAD_REQUEST, "request is not JSON: " + e.getMessage());
         }

@@ -31,6 +31,11 @@ public final class ReadersInUse {
         readers.computeIfPresent(checkpointId, (k, n) -> n == 1 ? null : n - 1);
     }
 
+    /** How many readers are registered now (a checkpoint read twice counts twice): for metrics and tests. */
+    public synchronized int count() {
+        return readers.values().stream().mapToInt(Integer::intValue).sum();
+    }
+
     public synchronized <R> R whileLocked(Locked<R> work) throws IOException {
         return work.run(Set.copyOf(readers.keySet()));
     }

@@ -39,6 +39,42 @@ public record RetentionConfig(ZoneId zone, Optional<RetentionPolicy> defaultPoli
     private static final Set<String> RETENTION = Set.of("time-zone", "default", "wpars");
     private static final Set<String> SCHEDULE = Set.of("prune", "gc", "verify", "verify-share", "verify-full");
     private static final Pattern PERCENT = Pattern.compile("(\\d{1,3})%");
+    /**
+     * Limits on the file before its schema is checked: size, nesting, entries per mapping or list,
+     * string length. A real config is a few KiB, 4 levels deep.
+     */
+    static final int MAX_BYTES = 1 << 20;
+    static final int MAX_DEPTH = 16;
+    static final int MAX_ENTRIES = 4096;
+    static final int MAX_STRING = 64 << 10;
+
+    /** Refuses a tree past the limits, naming the key path where it first goes past one. */
+    static void checkLimits(JsonNode node, String path, int depth) {
+        if (node.isContainerNode()) {
+            if (depth > MAX_DEPTH) {
+                throw new InvalidPolicyException(path + ": nested deeper than " + MAX_DEPTH + " levels");
+            }
+            if (node.size() > MAX_ENTRIES) {
+                throw new InvalidPolicyException(path + ": " + node.size() + " entries, more than the limit of " + MAX_ENTRIES);
+            }
+            if (node.isObject()) {
+                for (var e : node.properties()) {
+                    String key = e.getKey();
+                    if (key.length() > 256) {
+                        throw new InvalidPolicyException(path + ": a key of " + key.length() + " characters, more than the limit of 256");
+                    }
+                    checkLimits(e.getValue(), path.equals("(top level)") ? key : path + "." + key, depth + 1);
+                }
+            } else {
+                for (int i = 0; i < node.size(); i++) {
+                    checkLimits(node.get(i), path + "[" + i + "]", depth + 1);
+                }
+            }
+        } else if (node.isTextual() && node.asText().length() > MAX_STRING) {
+            throw new InvalidPolicyException(path + ": value of " + node.asText().length()
+                    + " characters, more than the limit of " + MAX_STRING);
+        }
+    }
 
     /** The policy for {@code wpar}: the first rule whose glob matches, else the default. */
     public Optional<RetentionPolicy> policyFor(String wpar) {
@@ -54,6 +90,11 @@ public record RetentionConfig(ZoneId zone, Optional<RetentionPolicy> defaultPoli
     public static RetentionConfig load(Path file) throws InvalidPolicyException {
         JsonNode root;
         try {
+            long size = java.nio.file.Files.size(file);
+            if (size > MAX_BYTES) {
+                throw new InvalidPolicyException(file + ": file of " + size + " bytes, more than the limit of " + MAX_BYTES
+                        + " (is this the server config?)");
+            }
             root = new ObjectMapper(new YAMLFactory()).readTree(file.toFile());
         } catch (IOException e) {
             throw new InvalidPolicyException(file + ": " + e.getMessage().split("\n")[0]);
@@ -63,6 +104,7 @@ public record RetentionConfig(ZoneId zone, Optional<RetentionPolicy> defaultPoli
         }
         String f = file.getFileName().toString();
         try {
+            checkLimits(root, "(top level)", 1);
             return parse(root);
         } catch (InvalidPolicyException e) {
             throw new InvalidPolicyException(f + ": " + e.getMessage());

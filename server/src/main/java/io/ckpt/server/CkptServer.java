@@ -1,5 +1,8 @@
 package io.ckpt.server;
 
+import io.ckpt.audit.Actor;
+import io.ckpt.audit.AuditEvents;
+import io.ckpt.audit.AuditLog;
 import io.ckpt.catalog.Catalog;
 import io.ckpt.catalog.CatalogRebuilder;
 import io.ckpt.catalog.WparDao;
@@ -72,13 +75,15 @@ public final class CkptServer implements AutoCloseable {
     private final Mover mover;
     private final java.util.concurrent.atomic.AtomicReference<io.ckpt.retention.RetentionConfig> config;
     private final HttpListener http; // null: --http off
+    private final AuditLog audit;
     private boolean closed;
 
     private CkptServer(DatastoreLock lock, Catalog catalog, PackStore packs, EventLoopGroup boss, EventLoopGroup io,
             EventExecutorGroup ingestWorkers, ExecutorService requestWorkers, ExecutorService restoreWorkers,
             ChannelGroup channels, Channel listener, Maintenance maintenance, Hosts hosts,
             Mover mover, java.util.concurrent.atomic.AtomicReference<io.ckpt.retention.RetentionConfig> config,
-            HttpListener http) {
+            HttpListener http, AuditLog audit) {
+        this.audit = audit;
         this.http = http;
         this.hosts = hosts;
         this.mover = mover;
@@ -152,18 +157,27 @@ public final class CkptServer implements AutoCloseable {
                     throw new java.io.UncheckedIOException(e);
                 }
             });
+            // Who did what (docs/OPERATIONS.md, "Audit log"): requests and uploads by their connection, jobs here.
+            AuditLog auditLog = AuditLog.open(ds.root());
+            AuditEvents audit = new AuditEvents(auditLog);
             Mover mover = new Mover(catalog, ownership, hosts,
-                    () -> config.get().placement());
+                    () -> config.get().placement(), audit);
             // The operator's view (io.ckpt.status): metrics fed by the hooks below, the job ring, the HTTP API.
             ServerMetrics metrics = new ServerMetrics(catalog, hosts, reserve, alerts, Clock.systemUTC());
-            Jobs jobs = new Jobs(Clock.systemUTC(), metrics::jobEnded);
+            Jobs jobs = new Jobs(Clock.systemUTC(), job -> {
+                metrics.jobEnded(job);
+                audit.job(job);
+            });
             CatalogQueries queries = new CatalogQueries(catalog, ds.journal(), pruner, verifier, gc, alerts, jobs);
             ControlRequests control = new ControlRequests(catalog, hosts, mover);
+            java.util.concurrent.Semaphore uploadPermits = new java.util.concurrent.Semaphore(cfg.maxUploads());
+            metrics.watchConnections(readers, uploadPermits, cfg.maxUploads());
             ServerContext ctx = new ServerContext(ds, catalog, packs, ChunkerParams.DEFAULT, queries, hosts, control,
-                    new Restorer(catalog, ds, restoreReadAhead), readers, ingest, requests, restore, channels, new java.util.concurrent.Semaphore(cfg.maxUploads()),
+                    new Restorer(catalog, ds, restoreReadAhead), readers, ingest, requests, restore, channels, uploadPermits,
                     cfg.maxUploads(), FrameFormat.DEFAULT_MAX_FRAME,
                     cfg.idleTimeoutSeconds(), metrics, security,
-                    new CredentialRequests(credentials, securityDir));
+                    new CredentialRequests(credentials, securityDir), audit, cfg.handshakeTimeoutSeconds(),
+                    cfg.frameTimeoutSeconds());
             Channel listener = null;
             HttpListener http = null;
             try {
@@ -195,11 +209,15 @@ public final class CkptServer implements AutoCloseable {
                 requests.shutdownNow();
                 restore.shutdownNow();
                 packs.close();
+                auditLog.close();
                 throw e instanceof IOException io2 ? io2
                         : new IOException("cannot listen on " + cfg.listen() + ": " + e.getMessage(), e);
             }
             CkptServer server = new CkptServer(lock, catalog, packs, boss, io, ingest, requests, restore, channels, listener,
-                    new Maintenance(pruner, gc, verifier, alerts, jobs), hosts, mover, config, http);
+                    new Maintenance(pruner, gc, verifier, alerts, jobs), hosts, mover, config, http, auditLog);
+            auditLog.ok(Actor.SERVER, "server.start", null, null, AuditLog.details()
+                    .put("listen", String.valueOf(listener.localAddress())).put("datastore", ds.root().toString())
+                    .put("max_uploads", cfg.maxUploads()));
             server.maintenance.schedule(cfg.retention());
             log.info("datastore {} (catalog {}), {} MiB kept free for restore and gc", ds.root(), catalogFile,
                     reserve.bytes() >> 20);
@@ -314,6 +332,8 @@ public final class CkptServer implements AutoCloseable {
             log.warn("sealing the open pack failed; it is checked at the next start: {}", e.getMessage());
         }
         catalog.close();
+        audit.ok(Actor.SERVER, "server.stop", null, null, null); // last: after the uploads the stop discarded
+        audit.close();
         try {
             lock.close();
         } catch (IOException e) {

@@ -6,7 +6,12 @@ import java.nio.file.Path;
 /** The server's settings, validated once at start. */
 public record ServerConfig(Path datastore, Path catalog, InetSocketAddress listen, int idleTimeoutSeconds,
         long packTargetSize, int maxUploads, long reserveBytes, io.ckpt.retention.RetentionConfig retention,
-        InetSocketAddress http, Transport transport) {
+        InetSocketAddress http, Transport transport, int handshakeTimeoutSeconds, int frameTimeoutSeconds) {
+    /** HELLO must arrive within this long of connecting (--handshake-timeout). */
+    public static final int DEFAULT_HANDSHAKE_TIMEOUT_SECONDS = 10;
+    /** A frame must be whole within this long of its first byte (--frame-timeout): 8 MiB at 70 KB/s. */
+    public static final int DEFAULT_FRAME_TIMEOUT_SECONDS = 120;
+
     /**
      * TLS and authentication (docs/SECURITY.md). {@code AUTO}: TLS and credentials when the
      * datastore's security directory exists ({@code ckpt server init}), else plaintext, which is
@@ -15,19 +20,19 @@ public record ServerConfig(Path datastore, Path catalog, InetSocketAddress liste
      */
     public enum Transport { AUTO, TLS, INSECURE_PLAINTEXT }
 
-    /** Transport chosen from the datastore ({@link Transport#AUTO}). */
+    /** Transport chosen from the datastore ({@link Transport#AUTO}), the default handshake and frame deadlines. */
     public ServerConfig(Path datastore, Path catalog, InetSocketAddress listen, int idleTimeoutSeconds,
             long packTargetSize, int maxUploads, long reserveBytes, io.ckpt.retention.RetentionConfig retention,
             InetSocketAddress http) {
         this(datastore, catalog, listen, idleTimeoutSeconds, packTargetSize, maxUploads, reserveBytes, retention, http,
-                Transport.AUTO);
+                Transport.AUTO, DEFAULT_HANDSHAKE_TIMEOUT_SECONDS, DEFAULT_FRAME_TIMEOUT_SECONDS);
     }
 
     /** Without the HTTP listener. */
     public ServerConfig(Path datastore, Path catalog, InetSocketAddress listen, int idleTimeoutSeconds,
             long packTargetSize, int maxUploads, long reserveBytes, io.ckpt.retention.RetentionConfig retention) {
         this(datastore, catalog, listen, idleTimeoutSeconds, packTargetSize, maxUploads, reserveBytes, retention, null,
-                Transport.AUTO);
+                Transport.AUTO, DEFAULT_HANDSHAKE_TIMEOUT_SECONDS, DEFAULT_FRAME_TIMEOUT_SECONDS);
     }
 
     public ServerConfig {
@@ -42,6 +47,12 @@ public record ServerConfig(Path datastore, Path catalog, InetSocketAddress liste
         }
         if (idleTimeoutSeconds < 1) {
             throw new IllegalArgumentException("--idle-timeout must be at least 1 second: " + idleTimeoutSeconds);
+        }
+        if (handshakeTimeoutSeconds < 1) {
+            throw new IllegalArgumentException("--handshake-timeout must be at least 1 second: " + handshakeTimeoutSeconds);
+        }
+        if (frameTimeoutSeconds < 1) {
+            throw new IllegalArgumentException("--frame-timeout must be at least 1 second: " + frameTimeoutSeconds);
         }
     }
 

@@ -61,6 +61,17 @@ public final class ServerMain implements Callable<Integer> {
             description = "Drop a connection that sends nothing for this long (default: ${DEFAULT-VALUE}).")
     int idleTimeout;
 
+    @Option(names = "--handshake-timeout", paramLabel = "SECONDS", defaultValue = "10",
+            description = "Drop a connection whose client has not sent HELLO this long after connecting (default: ${DEFAULT-VALUE}).")
+    int handshakeTimeout;
+
+    @Option(names = "--frame-timeout", paramLabel = "SECONDS", defaultValue = "120",
+            description = "Drop a connection on which a frame is still incomplete this long after its first byte arrived:"
+                    + " a client trickling bytes (slow-loris) is dropped although it is never idle. The server's own"
+                    + " back-pressure (a busy disk) does not count. The default allows an 8 MiB frame at about 70 KB/s"
+                    + " (default: ${DEFAULT-VALUE}).")
+    int frameTimeout;
+
     @Option(names = "--max-uploads", paramLabel = "N", defaultValue = "16",
             description = "Most uploads in progress at once; each holds about 6 MiB of heap. Further uploads are"
                     + " refused with 'server busy'; the client retries later (default: ${DEFAULT-VALUE}).")
@@ -122,7 +133,7 @@ public final class ServerMain implements Callable<Integer> {
         try {
             server = CkptServer.start(new ServerConfig(datastore, catalog, ServerConfig.parseAddress(listen),
                     idleTimeout, (long) packSizeMiB << 20, maxUploads, reserveMiB == null ? -1 : reserveMiB << 20,
-                    retention, ServerConfig.parseHttp(http), transport()));
+                    retention, ServerConfig.parseHttp(http), transport(), handshakeTimeout, frameTimeout));
         } catch (IllegalArgumentException e) {
             System.err.println("ckpt server: " + e.getMessage());
             return 2;

@@ -235,4 +235,16 @@ public final class ServerMetrics {
             log.warn("metrics: reading the catalog or the datastore failed, keeping the last values: {}", e.toString());
         }
     }
+
+    /**
+     * Gauges of what connections hold: restore readers registered ({@link io.ckpt.restore.ReadersInUse}) and
+     * upload slots taken (of --max-uploads). A dropped connection must give both back.
+     */
+    public void watchConnections(io.ckpt.restore.ReadersInUse readers, java.util.concurrent.Semaphore uploadPermits,
+            int maxUploads) {
+        Gauge.builder("ckpt.restore.readers", readers, io.ckpt.restore.ReadersInUse::count)
+                .description("Readers registered by restores, fetches and verify now").register(registry);
+        Gauge.builder("ckpt.uploads.in.progress", uploadPermits, p -> maxUploads - p.availablePermits())
+                .description("Uploads in progress now (each holds one of --max-uploads)").register(registry);
+    }
 }

@@ -15,14 +15,13 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.zip.CRC32C;
 
 /**
  * The datastore's record of catalog state that changes after a checkpoint's manifest is written:
  * health marks, protection, WPAR ownership. With the packs and the manifests it is enough to
  * rebuild a lost catalog ({@code ckpt server rebuild-catalog}) that says what the lost one said.
  *
- * <p>One event per line, {@code CRC32C(8 hex) SP JSON LF}, appended and fsynced before the
+ * <p>One event per line ({@link CrcLine}), appended and fsynced before the
  * catalog transaction that makes the same change commits. A torn last line (a crash during the
  * append) is ignored on reading; so is any line whose CRC does not match, with a count in the
  * result. Layout and events: docs/FORMAT.md, "Journal".
@@ -94,15 +93,7 @@ public final class Journal implements AutoCloseable {
     }
 
     private static byte[] line(ObjectNode event) throws IOException {
-        byte[] json = JSON.writeValueAsBytes(event);
-        CRC32C crc = new CRC32C();
-        crc.update(json);
-        byte[] prefix = String.format("%08x ", crc.getValue()).getBytes(StandardCharsets.US_ASCII);
-        byte[] out = new byte[prefix.length + json.length + 1];
-        System.arraycopy(prefix, 0, out, 0, prefix.length);
-        System.arraycopy(json, 0, out, prefix.length, json.length);
-        out[out.length - 1] = '\n';
-        return out;
+        return CrcLine.encode(event);
     }
 
     /** The events in file order, and how many lines were skipped as damaged. */
@@ -131,21 +122,8 @@ public final class Journal implements AutoCloseable {
     }
 
     private static JsonNode parse(String line) {
-        if (line.length() < 10 || line.charAt(8) != ' ') {
-            return null;
-        }
-        byte[] json = line.substring(9).getBytes(StandardCharsets.UTF_8);
-        CRC32C crc = new CRC32C();
-        crc.update(json);
-        try {
-            if (Long.parseLong(line.substring(0, 8), 16) != crc.getValue()) {
-                return null;
-            }
-            JsonNode n = JSON.readTree(json);
-            return n != null && n.isObject() && n.hasNonNull("op") ? n : null;
-        } catch (IOException | NumberFormatException e) {
-            return null;
-        }
+        JsonNode n = CrcLine.decode(line);
+        return n != null && n.hasNonNull("op") ? n : null;
     }
 
     /** Size of the journal file in bytes (0 when there is none). */

@@ -284,4 +284,28 @@ final class CatalogQueriesTest {
         n.fieldNames().forEachRemaining(names::add);
         return names;
     }
+
+    @Test
+    void requestNestedDeeperThanTheLimitIsRefusedWithTheLimitNamed() {
+        String deep = "{\"op\":\"list\",\"x\":" + "[".repeat(40) + "]".repeat(40) + "}";
+        io.ckpt.ingest.IngestException e = assertThrows(io.ckpt.ingest.IngestException.class, () -> ask(deep));
+        assertEquals(io.ckpt.protocol.ErrorCode.BAD_REQUEST, e.code());
+        assertTrue(e.getMessage().startsWith("request refused: Document nesting depth (17) exceeds the maximum allowed (16"),
+                e.getMessage());
+    }
+
+    @Test
+    void requestWithAStringPastTheLimitIsRefused() {
+        String big = "{\"op\":\"list\",\"wpar\":\"" + "w".repeat(1_100_000) + "\"}";
+        io.ckpt.ingest.IngestException e = assertThrows(io.ckpt.ingest.IngestException.class, () -> ask(big));
+        assertTrue(e.getMessage().startsWith("request refused: String value length"), e.getMessage());
+        assertTrue(e.getMessage().contains("exceeds the maximum allowed (1048576"), e.getMessage());
+    }
+
+    @Test
+    void requestWithANumberOfAHundredDigitsIsRefused() {
+        io.ckpt.ingest.IngestException e = assertThrows(io.ckpt.ingest.IngestException.class,
+                () -> ask("{\"op\":\"show\",\"id\":" + "9".repeat(100) + "}"));
+        assertTrue(e.getMessage().startsWith("request refused: Number value length"), e.getMessage());
+    }
 }

@@ -87,4 +87,33 @@ class RetentionConfigTest {
     void emptyFileIsNoConfig(@TempDir Path dir) throws Exception {
         assertEquals(RetentionConfig.NONE, load(dir, ""));
     }
+
+    @Test
+    void configFileOverAMebibyteIsRefusedBeforeItIsParsed(@TempDir Path dir) throws Exception {
+        Path f = Files.writeString(dir.resolve("server.yaml"), "#".repeat((1 << 20) + 1));
+        InvalidPolicyException e = assertThrows(InvalidPolicyException.class,
+                () -> RetentionConfig.load(f));
+        assertEquals(f + ": file of 1048577 bytes, more than the limit of 1048576"
+                + " (is this the server config?)", e.getMessage());
+    }
+
+    @Test
+    void configNestedDeeperThanTheLimitIsRefusedNamingTheKey(@TempDir Path dir) {
+        InvalidPolicyException e = assertThrows(InvalidPolicyException.class,
+                () -> load(dir, "placement: {x: " + "[".repeat(20) + "]".repeat(20) + "}\n"));
+        assertEquals("server.yaml: placement.x" + "[0]".repeat(14)
+                + ": nested deeper than 16 levels", e.getMessage());
+    }
+
+    @Test
+    void configListWithTooManyEntriesOrTooLongAValueIsRefused(@TempDir Path dir) {
+        InvalidPolicyException many = assertThrows(InvalidPolicyException.class,
+                () -> load(dir, "retention:\n  wpars: [" + "1,".repeat(5000) + "1]\n"));
+        assertEquals("server.yaml: retention.wpars: 5001 entries, more than the limit of 4096",
+                many.getMessage());
+        InvalidPolicyException longOne = assertThrows(InvalidPolicyException.class,
+                () -> load(dir, "retention:\n  time-zone: " + "x".repeat(70_000) + "\n"));
+        assertEquals("server.yaml: retention.time-zone: value of 70000 characters, more than"
+                + " the limit of 65536", longOne.getMessage());
+    }
 }

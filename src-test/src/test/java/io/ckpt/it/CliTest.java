@@ -17,7 +17,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 /** The client as a user meets it first: help, and a server that is not there. */
 class CliTest {
     @ParameterizedTest(name = "ckpt {0} --help")
-    @ValueSource(strings = {"", "push", "list", "show", "restore", "alerts"})
+    @ValueSource(strings = {"", "push", "list", "show", "restore", "alerts", "audit"})
     void everyClientCommandHelpExitsZero(String subcommand) {
         List<String> args = new ArrayList<>();
         if (!subcommand.isEmpty()) {

@@ -29,8 +29,8 @@ final class RawConnection implements AutoCloseable {
 
     private RawConnection(Socket socket) throws IOException {
         this.socket = socket;
-        this.in = socket.getInputStream();
-        this.out = socket.getOutputStream();
+        this.in = socket.isConnected() ? socket.getInputStream() : null;
+        this.out = socket.isConnected() ? socket.getOutputStream() : null;
     }
 
     /** Connects to the server on 127.0.0.1 and completes the handshake. */
@@ -43,6 +43,65 @@ final class RawConnection implements AutoCloseable {
             throw new IOException("handshake answered with " + welcome);
         }
         return c;
+    }
+
+    /** No socket: only {@link #encode}. */
+    static RawConnection encoderOnly() throws IOException {
+        return new RawConnection(new Socket());
+    }
+
+    /** Drops the connection with a reset (SO_LINGER 0), as a crashed client or a cut cable would. */
+    void abort() throws IOException {
+        socket.setSoLinger(true, 0);
+        close();
+    }
+
+    /** Connects without the handshake: for a client that misbehaves from its first byte. */
+    static RawConnection connect(int port) throws IOException {
+        return new RawConnection(new Socket(InetAddress.getLoopbackAddress(), port));
+    }
+
+    /** The bytes the codec writes for {@code frame}, to send in pieces with {@link #sendRaw}. */
+    byte[] encode(Frame frame) {
+        codec.writeOutbound(frame);
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        ByteBuf b;
+        while ((b = codec.readOutbound()) != null) {
+            try {
+                byte[] chunk = new byte[b.readableBytes()];
+                b.readBytes(chunk);
+                bytes.writeBytes(chunk);
+            } finally {
+                b.release();
+            }
+        }
+        return bytes.toByteArray();
+    }
+
+    /** Whether the server has sent something not yet received (an ERROR, say). */
+    boolean hasInput() throws IOException {
+        return in.available() > 0;
+    }
+
+    void sendRaw(byte[] bytes, int from, int to) throws IOException {
+        out.write(bytes, from, to - from);
+        out.flush();
+    }
+
+    /**
+     * Reads until the server ends the connection and returns what it sent before (an ERROR, as a
+     * rule); fails if it has not ended it within {@code timeout}.
+     */
+    java.util.List<Frame> awaitClosed(Duration timeout) throws IOException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        java.util.List<Frame> frames = new java.util.ArrayList<>();
+        while (true) {
+            Frame f = receive(Duration.ofNanos(Math.max(1_000_000, deadline - System.nanoTime())));
+            if (f == null) {
+                return frames;
+            }
+            frames.add(f);
+        }
     }
 
     void send(Frame frame) throws IOException {

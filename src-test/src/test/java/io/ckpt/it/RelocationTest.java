@@ -12,7 +12,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -120,6 +122,20 @@ class RelocationTest {
                 Cli.Result startRefused = start.run().assertExit(7);
                 assertTrue(startRefused.stderr().contains("owned by node-b"), startRefused::toString);
                 assertEquals("running", toys.status("toy").path("state").asText(), "the copy on node-b runs on");
+
+                // The audit log has each move and the fenced upload, in order, with its outcome.
+                List<String> audited = new ArrayList<>();
+                for (JsonNode e : ckpt.run("audit", "--wpar", "toy", "--json").assertOk().json().path("events")) {
+                    String action = e.path("action").asText();
+                    if (List.of("relocate", "rebalance", "failover", "upload.refused").contains(action)) {
+                        audited.add(action + " " + e.path("outcome").asText());
+                    }
+                }
+                for (JsonNode e : ckpt.run("audit", "--action", "failover", "--json").assertOk().json().path("events")) {
+                    audited.add("failover " + e.path("details").path("from").asText() + " " + e.path("outcome").asText());
+                }
+                assertEquals(List.of("relocate ok", "upload.refused refused", "failover node-b refused", "failover node-a ok"),
+                        audited);
             } finally {
                 a.close();
                 b.close();

@@ -80,6 +80,10 @@ public record AgentConfig(Endpoint server, String hostId, Path stateDir, Endpoin
         String name = file.toString();
         String text;
         try {
+            long size = Files.size(file);
+            if (size > YamlTreeReader.MAX_BYTES) {
+                throw YamlTreeReader.tooLarge(name, size);
+            }
             text = Files.readString(file);
         } catch (NoSuchFileException e) {
             throw new ConfigException(name, 0, 0, "", "no such file", e);

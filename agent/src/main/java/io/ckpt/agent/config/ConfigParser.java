@@ -24,6 +24,9 @@ final class ConfigParser {
     private static final Set<String> SCHEDULE = Set.of("interval", "cron", "jitter", "skip");
     private static final Set<String> TIMEOUTS = Set.of("checkpoint", "filesystem", "health", "restart");
 
+    /** Most WPARs one agent runs: far more than a host holds, few enough to schedule and report on. */
+    static final int MAX_WPARS = 1024;
+
     private final String file;
     private final HostEnvironment env;
 
@@ -59,6 +62,9 @@ final class ConfigParser {
         List<ConfigValue> items = wparList.list();
         if (items.isEmpty()) {
             throw wparList.error("at least one WPAR is required");
+        }
+        if (items.size() > MAX_WPARS) {
+            throw wparList.error(items.size() + " WPARs, more than the limit of " + MAX_WPARS + " for one agent");
         }
         List<WparConfig> wpars = new WparParser(this, defaultSchedule, defaultTimeouts).parse(items);
         return new AgentConfig(server, hostId, stateDir, control, spool, upload, wpars, serverAuth);

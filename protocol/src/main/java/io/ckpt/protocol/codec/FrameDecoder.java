@@ -21,9 +21,20 @@ import java.util.List;
  */
 public final class FrameDecoder extends ByteToMessageDecoder {
     private final int maxFrame;
+    private long framesDecoded;
 
     public FrameDecoder(int maxFrame) {
         this.maxFrame = maxFrame;
+    }
+
+    /** Whether bytes of a frame not yet whole are buffered (for a deadline on slow frames). Event loop only. */
+    public boolean midFrame() {
+        return internalBuffer().isReadable();
+    }
+
+    /** How many frames this decoder has produced. Event loop only. */
+    public long framesDecoded() {
+        return framesDecoded;
     }
 
     @Override
@@ -47,6 +58,7 @@ public final class FrameDecoder extends ByteToMessageDecoder {
         byte type = in.readByte();
         ByteBuf payload = in.readSlice((int) length - 1);
         out.add(decodePayload(type, payload));
+        framesDecoded++;
     }
 
     /** Decodes one payload; public for tests and fuzzing. DATA payloads are retained. */

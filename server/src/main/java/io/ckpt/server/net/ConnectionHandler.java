@@ -36,6 +36,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(ConnectionHandler.class);
     static final long HIGH_WATER = 16L << 20;
     static final long LOW_WATER = 4L << 20;
+    private static final String ABORTED_BY_CLIENT = "aborted by the client: ";
 
     private final ServerContext server;
     private final Object writable = new Object();
@@ -57,6 +58,9 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     private volatile boolean failed;
     /** Why the connection failed, for the upload that ends with it. */
     private volatile String failure;
+    /** Checkpoints this connection fetched chunks of, audited once each. */
+    private final java.util.Set<Long> fetched = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private io.netty.util.concurrent.ScheduledFuture<?> handshakeDeadline;
 
     ConnectionHandler(ServerContext server) {
         this.server = server;
@@ -108,6 +112,12 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     public void channelActive(ChannelHandlerContext ctx) {
         this.ctx = ctx;
         this.worker = server.ingestWorkers().next();
+        handshakeDeadline = ctx.executor().schedule(() -> {
+            if (!welcomed) {
+                fail(new IngestException(ErrorCode.BAD_REQUEST, "no HELLO within " + server.handshakeTimeoutSeconds()
+                        + " s of connecting (--handshake-timeout): connection dropped"));
+            }
+        }, server.handshakeTimeoutSeconds(), java.util.concurrent.TimeUnit.SECONDS);
         ctx.fireChannelActive();
     }
 
@@ -167,6 +177,9 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
                     }
                 }
                 if (!server.uploadPermits().tryAcquire()) {
+                    server.audit().log().record(actor(), "upload.refused", b.wpar(), null,
+                            io.ckpt.audit.AuditLog.Outcome.REFUSED, io.ckpt.audit.AuditLog.details()
+                                    .put("reason", "server busy (--max-uploads " + server.maxUploads() + ")"));
                     throw new IngestException(ErrorCode.CONFLICT, "server busy: " + server.maxUploads()
                             + " uploads in progress, the most it takes (--max-uploads); retry later");
                 }
@@ -175,6 +188,9 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
                             b.wpar(), b.takenAtMillis(), b.kind(), b.labels(), host, b.key(), b.health(), b.healthReason());
                 } catch (Throwable t) {
                     server.uploadPermits().release();
+                    server.audit().log().record(actor(), "upload.refused", b.wpar(), null,
+                            io.ckpt.audit.AuditEvents.outcomeOf(codeOf(t)),
+                            io.ckpt.audit.AuditLog.details().put("reason", messageOf(t)));
                     throw t;
                 }
                 log.info("upload of checkpoint {} for WPAR {} from {} started", session.checkpointId(), b.wpar(), peer());
@@ -195,6 +211,9 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
                     throw t;
                 }
                 endSession(null);
+                server.audit().log().ok(actor(), "upload.committed", c.wpar(), c.id(), io.ckpt.audit.AuditLog.details()
+                        .put("logical_bytes", c.logicalBytes()).put("stored_bytes", c.storedBytes())
+                        .put("chunks", c.chunks()).put("new_chunks", c.newChunks()).put("duration_ms", c.durationMillis()));
                 server.metrics().committed(c.logicalBytes(), c.storedBytes(), c.durationMillis());
                 log.info("checkpoint {} of WPAR {} complete: {} bytes, {} new stored bytes, {} of {} chunks new, {} ms",
                         c.id(), c.wpar(), c.logicalBytes(), c.storedBytes(), c.newChunks(), c.chunks(), c.durationMillis());
@@ -209,7 +228,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
                 if (session != null) {
                     log.info("upload of checkpoint {} aborted by the client: {}", session.checkpointId(), a.reason());
                     session.abort();
-                    endSession("aborted by the client: " + a.reason());
+                    endSession(ABORTED_BY_CLIENT + a.reason());
                 }
             });
         } else if (frame instanceof Frame.Request r) {
@@ -236,6 +255,18 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
                 ctx.writeAndFlush(new Frame.Response("{\"ok\":true}"));
                 return;
             }
+            if (op.equals("audit")) {
+                server.requestWorkers().execute(() -> {
+                    try {
+                        server.security().access().request(principal, req); // not in Access.REQUESTS: admin only
+                        var filter = io.ckpt.audit.AuditReader.Filter.of(req);
+                        ctx.writeAndFlush(new Frame.Response(CatalogQueries.toJson(server.audit().log().query(filter))));
+                    } catch (Throwable t) {
+                        reply(t);
+                    }
+                });
+                return;
+            }
             if (op.equals("fetch")) {
                 server.restoreWorkers().execute(() -> {
                     try {
@@ -250,11 +281,18 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
             }
             if (io.ckpt.security.CredentialRequests.OPS.contains(op)) {
                 server.requestWorkers().execute(() -> {
+                    String change = op.equals("host_add") ? "add" : op.equals("host_revoke") ? "revoke" : null;
                     try {
                         server.security().access().request(principal, req);
-                        ctx.writeAndFlush(new Frame.Response(CatalogQueries.toJson(server.credentialRequests().handle(req,
-                                name -> disconnect(server.channels(), name)))));
+                        var answer = server.credentialRequests().handle(req, name -> disconnect(server.channels(), name));
+                        if (change != null) {
+                            server.audit().hostCredentials(actor(), change, req.path("host").asText(""), null, null);
+                        }
+                        ctx.writeAndFlush(new Frame.Response(CatalogQueries.toJson(answer)));
                     } catch (Throwable t) {
+                        if (change != null) {
+                            server.audit().hostCredentials(actor(), change, req.path("host").asText(""), messageOf(t), null);
+                        }
                         reply(t);
                     }
                 });
@@ -264,8 +302,11 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
                 server.restoreWorkers().execute(() -> {
                     try {
                         server.security().access().request(principal, req);
-                        ctx.writeAndFlush(new Frame.Response(CatalogQueries.toJson(server.control().handle(req))));
+                        var answer = server.control().handle(req);
+                        server.audit().request(actor(), req, answer, null, null);
+                        ctx.writeAndFlush(new Frame.Response(CatalogQueries.toJson(answer)));
                     } catch (Throwable t) {
+                        server.audit().request(actor(), req, null, codeOf(t), messageOf(t));
                         reply(t);
                     }
                 });
@@ -274,8 +315,11 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
             (CatalogQueries.isLong(r.json()) ? server.restoreWorkers() : server.requestWorkers()).execute(() -> {
                 try {
                     server.security().access().request(principal, req);
-                    ctx.writeAndFlush(new Frame.Response(server.queries().handle(r.json())));
+                    String answer = server.queries().handle(r.json());
+                    server.audit().request(actor(), req, parseQuietly(answer), null, null);
+                    ctx.writeAndFlush(new Frame.Response(answer));
                 } catch (Throwable t) {
+                    server.audit().request(actor(), req, null, codeOf(t), messageOf(t));
                     reply(t);
                 }
             });
@@ -325,6 +369,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         principal = p;
         tenant = p.tenant();
         welcomed = true;
+        handshakeDeadline.cancel(false);
         host = p.name();
         ctx.writeAndFlush(new Frame.Welcome(version, server.datastore().id(), server.maxFrame()));
     }
@@ -368,6 +413,10 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         if (session != null) {
             if (failure != null) {
                 server.metrics().uploadFailed(session.wpar(), failure);
+                boolean byClient = failure.startsWith(ABORTED_BY_CLIENT);
+                server.audit().log().record(actor(), byClient ? "upload.aborted" : "upload.failed", session.wpar(),
+                        session.checkpointId(), byClient ? io.ckpt.audit.AuditLog.Outcome.OK : io.ckpt.audit.AuditLog.Outcome.FAILED,
+                        io.ckpt.audit.AuditLog.details().put("reason", failure));
             }
             session = null;
             server.uploadPermits().release();
@@ -395,6 +444,10 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
                 ranges.add(new long[] {r.path(0).asLong(-1), r.path(1).asLong(-1)});
             }
             int part = req.path("part").asInt(-1);
+            if (fetched.add(id)) {
+                server.audit().log().ok(actor(), "restore.fetch", cp.wpar(), id,
+                        io.ckpt.audit.AuditLog.details().put("mode", "chunks the client lacks"));
+            }
             ctx.writeAndFlush(new Frame.Response("{\"id\":" + id + ",\"part\":" + part + "}"));
             long sent = server.restorer().fetch(cp, part, ranges, new ChannelRestoreSink(ctx, this::awaitWritable));
             ctx.writeAndFlush(new Frame.RestoreEnd(id));
@@ -411,23 +464,32 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
 
     private void restore(long id) {
         server.readers().acquire(id); // before reading the row: prune then either sees it in use or removed it already
+        CheckpointRow cp = null;
         try {
             server.security().access().restore(principal, id);
-            CheckpointRow cp = server.restorer().checkpoint(id);
+            cp = server.restorer().checkpoint(id);
             var header = new com.fasterxml.jackson.databind.node.ObjectNode(CatalogQueries.mapper().getNodeFactory());
             header.set("checkpoint", CatalogQueries.checkpointJson(cp,
                     server.catalog().read(h -> h.attach(LabelDao.class).of(id))));
             ctx.writeAndFlush(new Frame.Response(CatalogQueries.toJson(header)));
             log.info("restore of checkpoint {} (WPAR {}) to {} started", id, cp.wpar(), peer());
+            server.audit().log().ok(actor(), "restore.started", cp.wpar(), id, null);
             long start = System.nanoTime();
             server.restorer().restore(cp, new ChannelRestoreSink(ctx, this::awaitWritable));
             ctx.writeAndFlush(new Frame.RestoreEnd(id));
             long nanos = System.nanoTime() - start;
             server.metrics().restored(cp.logicalBytes(), nanos);
+            server.audit().log().ok(actor(), "restore.finished", cp.wpar(), id, io.ckpt.audit.AuditLog.details()
+                    .put("logical_bytes", cp.logicalBytes()).put("duration_ms", nanos / 1_000_000));
             log.info("restore of checkpoint {} done: {} bytes in {} ms", id, cp.logicalBytes(), nanos / 1_000_000);
         } catch (Throwable t) {
             server.metrics().restoreFailed();
-            if (t instanceof ClosedChannelException) {
+            boolean gone = t instanceof ClosedChannelException;
+            server.audit().log().record(actor(), cp == null ? "restore.started" : "restore.finished",
+                    cp == null ? null : cp.wpar(), id, gone ? io.ckpt.audit.AuditLog.Outcome.FAILED
+                            : io.ckpt.audit.AuditEvents.outcomeOf(codeOf(t)),
+                    io.ckpt.audit.AuditLog.details().put("error", gone ? "the client disconnected" : messageOf(t)));
+            if (gone) {
                 log.info("restore of checkpoint {} stopped: {} disconnected", id, peer());
                 return;
             }
@@ -441,7 +503,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     private void awaitWritable() throws IOException {
         synchronized (writable) {
             while (!ctx.channel().isWritable()) {
-                if (!ctx.channel().isActive()) {
+                if (!ctx.channel().isActive() || failed) { // failed: dropped, only draining before the close
                     throw new ClosedChannelException();
                 }
                 try {
@@ -452,7 +514,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
                 }
             }
         }
-        if (!ctx.channel().isActive()) {
+        if (!ctx.channel().isActive() || failed) {
             throw new ClosedChannelException();
         }
     }
@@ -497,6 +559,15 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         }
         failed = true;
         failure = messageOf(t);
+        synchronized (writable) {
+            writable.notifyAll(); // a restore waiting to write gives up now and releases its reader
+        }
+        if (worker != null) worker.execute(() -> { // free the upload slot now: the client may keep the socket open for a while
+            if (session != null) {
+                session.abort();
+                endSession(failure);
+            }
+        });
         ErrorCode code = codeOf(t);
         String where = session != null ? " (WPAR " + session.wpar() + ", checkpoint " + session.checkpointId() + ")" : "";
         if (code == ErrorCode.INTERNAL) {
@@ -535,7 +606,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         if (t instanceof IOException io && StoreException.classify(io, "") instanceof StoreException.NoSpace) {
             return ErrorCode.NO_SPACE;
         }
-        if (t instanceof StoreException.Corrupt) {
+        if (t instanceof StoreException.Corrupt || t instanceof io.ckpt.catalog.CatalogRowException) {
             return ErrorCode.CORRUPT;
         }
         if (t instanceof DecoderException || t instanceof IllegalArgumentException) {
@@ -552,6 +623,17 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         return m == null ? t.getClass().getSimpleName() : m;
     }
 
+    /**
+     * Who this connection acts for, for the audit log: the host id from HELLO and the peer
+     * address. The one place that reads the connection's identity: an authenticated principal
+     * goes here.
+     */
+    io.ckpt.audit.Actor actor() {
+        Principal p = principal;
+        String name = p != null && p.authenticated() ? p.name() : "";
+        return new io.ckpt.audit.Actor(name, host, String.valueOf(ctx.channel().remoteAddress()));
+    }
+
     private String peer() {
         return String.valueOf(ctx.channel().remoteAddress()) + (host.isEmpty() ? "" : " (" + host + ")");
     }
@@ -561,6 +643,11 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         if (evt instanceof IdleStateEvent) {
             fail(new IngestException(ErrorCode.CONFLICT, "nothing sent or received for "
                     + server.idleTimeoutSeconds() + " s: connection dropped"));
+            return;
+        }
+        if (evt instanceof FrameDeadlineHandler.Expired e) {
+            fail(new IngestException(ErrorCode.BAD_REQUEST, "a frame was still incomplete " + e.seconds()
+                    + " s after its first byte (--frame-timeout): connection dropped"));
             return;
         }
         ctx.fireUserEventTriggered(evt);

@@ -34,4 +34,9 @@ public record ServerContext(
         int idleTimeoutSeconds,
         io.ckpt.status.ServerMetrics metrics,
         io.ckpt.security.ServerSecurity security,
-        io.ckpt.security.CredentialRequests credentialRequests) {}
+        io.ckpt.security.CredentialRequests credentialRequests,
+        io.ckpt.audit.AuditEvents audit,
+        /** HELLO must arrive this long after connect. */
+        int handshakeTimeoutSeconds,
+        /** A frame must be whole this long after its first byte arrived. */
+        int frameTimeoutSeconds) {}
