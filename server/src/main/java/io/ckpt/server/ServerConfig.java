@@ -6,7 +6,15 @@ import java.nio.file.Path;
 /** The server's settings, validated once at start. */
 public record ServerConfig(Path datastore, Path catalog, InetSocketAddress listen, int idleTimeoutSeconds,
         long packTargetSize, int maxUploads, long reserveBytes, io.ckpt.retention.RetentionConfig retention,
-        InetSocketAddress http) {
+        InetSocketAddress http, Fair fair) {
+    /** Fairness under load on its defaults (docs/OPERATIONS.md, "Under load"). */
+    public ServerConfig(Path datastore, Path catalog, InetSocketAddress listen, int idleTimeoutSeconds,
+            long packTargetSize, int maxUploads, long reserveBytes, io.ckpt.retention.RetentionConfig retention,
+            InetSocketAddress http) {
+        this(datastore, catalog, listen, idleTimeoutSeconds, packTargetSize, maxUploads, reserveBytes, retention, http,
+                Fair.DEFAULT);
+    }
+
     /** Without the HTTP listener. */
     public ServerConfig(Path datastore, Path catalog, InetSocketAddress listen, int idleTimeoutSeconds,
             long packTargetSize, int maxUploads, long reserveBytes, io.ckpt.retention.RetentionConfig retention) {
@@ -22,6 +30,32 @@ public record ServerConfig(Path datastore, Path catalog, InetSocketAddress liste
         }
         if (idleTimeoutSeconds < 1) {
             throw new IllegalArgumentException("--idle-timeout must be at least 1 second: " + idleTimeoutSeconds);
+        }
+        java.util.Objects.requireNonNull(fair, "fair");
+    }
+
+    /**
+     * Fair under load: {@code --upload-queue} (uploads that may wait for a slot), {@code --upload-wait}
+     * (how long one may wait), {@code --ingest-share} (percent of its time an ingest worker works while a
+     * restore runs), {@code --host-upload-rate} (bytes per second read from one host; 0 for no limit).
+     */
+    public record Fair(int uploadQueue, java.time.Duration uploadWait, int ingestShare, long hostUploadRate) {
+        public static final Fair DEFAULT = new Fair(256, java.time.Duration.ofMinutes(5), 20, 0);
+
+        public Fair {
+            if (uploadQueue < 0 || uploadQueue > 100_000) {
+                throw new IllegalArgumentException("--upload-queue must be 0 to 100000: " + uploadQueue);
+            }
+            if (uploadWait.compareTo(java.time.Duration.ofSeconds(1)) < 0 || uploadWait.compareTo(java.time.Duration.ofMinutes(9)) > 0) {
+                throw new IllegalArgumentException("--upload-wait must be 1 to 540 seconds (clients wait 600 s for an"
+                        + " answer): " + uploadWait.toSeconds());
+            }
+            if (ingestShare < 1 || ingestShare > 100) {
+                throw new IllegalArgumentException("--ingest-share must be 1 to 100 (percent): " + ingestShare);
+            }
+            if (hostUploadRate < 0) {
+                throw new IllegalArgumentException("--host-upload-rate must not be negative: " + hostUploadRate);
+            }
         }
     }
 

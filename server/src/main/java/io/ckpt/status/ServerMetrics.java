@@ -128,6 +128,11 @@ public final class ServerMetrics {
                 .register(registry);
     }
 
+    /** Where other parts of the server register their own meters (io.ckpt.server.net.Fairness). */
+    public io.micrometer.core.instrument.MeterRegistry registry() {
+        return registry;
+    }
+
     /** A checkpoint was committed. */
     public void committed(long logicalBytes, long storedBytes, long durationMillis) {
         ingestBytes.record(logicalBytes);

@@ -47,6 +47,15 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     private volatile boolean failed;
     /** Why the connection failed, for the upload that ends with it. */
     private volatile String failure;
+    /** When the socket is read: see {@link ReadGate}. */
+    private ReadGate gate;
+    /** The upload waiting for its slot, if any; set and cleared on the worker thread. */
+    private volatile UploadSlots.Queued waiting;
+    private volatile io.netty.util.concurrent.Future<?> waitTimeout;
+    /** The client asked to hear how its upload waits ({@code upload_notices}, docs/PROTOCOL.md). */
+    private volatile boolean notices;
+    /** Until when the host's upload rate keeps the socket unread (event loop only). */
+    private long rateHoldUntil;
 
     ConnectionHandler(ServerContext server) {
         this.server = server;
@@ -56,6 +65,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     public void channelActive(ChannelHandlerContext ctx) {
         this.ctx = ctx;
         this.worker = server.ingestWorkers().next();
+        this.gate = new ReadGate(ctx.channel());
         ctx.fireChannelActive();
     }
 
@@ -76,10 +86,13 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         if (frame instanceof Frame.Data d) {
             int size = d.bytes().readableBytes();
             queued(size);
+            throttle(size);
             worker.execute(() -> {
                 try {
                     if (!failed) {
+                        long start = System.nanoTime();
                         requireSession("data").data(d.bytes());
+                        server.fairness().priority().yieldAfter(System.nanoTime() - start);
                     }
                 } catch (Throwable t) {
                     fail(t);
@@ -89,6 +102,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
                 }
             });
         } else if (frame instanceof Frame.UploadBegin b) {
+            gate.hold(ReadGate.BEGIN); // read nothing more until it is answered: a waiting upload stays in the socket
             onWorker(() -> {
                 if (session != null) {
                     throw new IngestException(ErrorCode.BAD_REQUEST, "upload begun while checkpoint "
@@ -110,22 +124,13 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
                         log.info("upload key {} of WPAR {} is checkpoint {}, already complete: acknowledged again",
                                 b.key(), b.wpar(), row.id());
                         ctx.writeAndFlush(new Frame.UploadCommitted(CatalogQueries.toJson(json)));
+                        gate.release(ReadGate.BEGIN);
                         return;
                     }
                 }
-                if (!server.uploadPermits().tryAcquire()) {
-                    throw new IngestException(ErrorCode.CONFLICT, "server busy: " + server.maxUploads()
-                            + " uploads in progress, the most it takes (--max-uploads); retry later");
+                if (slotOrTurn(b)) {
+                    startSession(b);
                 }
-                try {
-                    session = IngestSession.begin(server.datastore(), server.catalog(), server.packs(), server.chunker(),
-                            b.wpar(), b.takenAtMillis(), b.kind(), b.labels(), host, b.key(), b.health(), b.healthReason());
-                } catch (Throwable t) {
-                    server.uploadPermits().release();
-                    throw t;
-                }
-                log.info("upload of checkpoint {} for WPAR {} from {} started", session.checkpointId(), b.wpar(), peer());
-                ctx.writeAndFlush(new Frame.UploadStarted(session.checkpointId()));
             });
         } else if (frame instanceof Frame.PartBegin p) {
             onWorker(() -> requireSession("part").beginPart(p.part()));
@@ -171,6 +176,15 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
                 }
                 return;
             }
+            if (op.equals("upload_notices")) {
+                notices = true;
+                ctx.writeAndFlush(new Frame.Response("{\"upload_notices\":true}"));
+                return;
+            }
+            if (op.equals("load")) {
+                ctx.writeAndFlush(new Frame.Response(server.fairness().json().toString()));
+                return;
+            }
             if (op.equals("task_result")) {
                 server.hosts().result(req.path("host").asText(host), req);
                 ctx.writeAndFlush(new Frame.Response("{\"ok\":true}"));
@@ -201,6 +215,104 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
             server.restoreWorkers().execute(() -> restore(r.checkpointId()));
         } else {
             fail(new IngestException(ErrorCode.BAD_REQUEST, "unexpected " + frame.getClass().getSimpleName() + " frame"));
+        }
+    }
+
+    /**
+     * Takes an upload slot for {@code b} and returns true, or queues the upload for one (and
+     * returns false: {@link #slotGranted} starts it later), or throws CONFLICT when the queue is
+     * full. Worker thread.
+     */
+    private boolean slotOrTurn(Frame.UploadBegin b) throws IngestException {
+        UploadSlots slots = server.fairness().slots();
+        UploadSlots.Ticket ticket = slots.acquire(new UploadSlots.Waiter() {
+            @Override
+            public void granted() {
+                worker.execute(() -> slotGranted(b));
+            }
+
+            @Override
+            public void ahead(int ahead) {
+                worker.execute(() -> notice(ahead));
+            }
+        });
+        if (ticket instanceof UploadSlots.Refused r) {
+            throw new IngestException(ErrorCode.CONFLICT, "server busy: " + r.inUse() + " uploads in progress and "
+                    + r.waiting() + " waiting, the most it takes (--max-uploads, --upload-queue); retry later");
+        }
+        if (ticket instanceof UploadSlots.Queued q) {
+            waiting = q;
+            long maxWait = server.fairness().maxWait().toMillis();
+            waitTimeout = ctx.executor().schedule(() -> {
+                if (slots.cancel(q, true)) {
+                    fail(new IngestException(ErrorCode.CONFLICT, "server busy: waited " + maxWait / 1000
+                            + " s for an upload slot (--upload-wait), " + slots.inUse() + " uploads in progress; retry later"));
+                }
+            }, maxWait, java.util.concurrent.TimeUnit.MILLISECONDS);
+            log.info("upload for WPAR {} from {} waits for an upload slot, {} ahead", b.wpar(), peer(), q.ahead());
+            notice(q.ahead());
+            return false;
+        }
+        return true;
+    }
+
+    /** The queued upload's turn came. Worker thread. */
+    private void slotGranted(Frame.UploadBegin b) {
+        waiting = null;
+        var timeout = waitTimeout;
+        if (timeout != null) {
+            timeout.cancel(false);
+        }
+        if (failed || !ctx.channel().isActive()) {
+            server.fairness().slots().release(); // gone while it waited
+            return;
+        }
+        try {
+            startSession(b);
+        } catch (Throwable t) {
+            fail(t);
+        }
+    }
+
+    /** Holding a slot: begins the session and answers UPLOAD_STARTED. Worker thread. */
+    private void startSession(Frame.UploadBegin b) throws IOException {
+        try {
+            session = IngestSession.begin(server.datastore(), server.catalog(), server.packs(), server.chunker(),
+                    b.wpar(), b.takenAtMillis(), b.kind(), b.labels(), host, b.key(), b.health(), b.healthReason());
+        } catch (Throwable t) {
+            server.fairness().slots().release();
+            throw t;
+        }
+        log.info("upload of checkpoint {} for WPAR {} from {} started", session.checkpointId(), b.wpar(), peer());
+        ctx.writeAndFlush(new Frame.UploadStarted(session.checkpointId()));
+        gate.release(ReadGate.BEGIN);
+    }
+
+    /** Tells a client that asked for notices how many uploads wait before its own. Worker thread. */
+    private void notice(int ahead) {
+        if (notices && waiting != null) {
+            ctx.writeAndFlush(new Frame.Response("{\"upload_queued\":{\"ahead\":" + ahead + ",\"max_wait_seconds\":"
+                    + server.fairness().maxWait().toSeconds() + "}}"));
+        }
+    }
+
+    /** Charges a DATA frame to the host's upload rate; over it, the socket is not read until the debt is paid. */
+    private void throttle(int size) {
+        long hold = server.fairness().hostRate().charge(host, size);
+        if (hold <= 0) {
+            return;
+        }
+        rateHoldUntil = Math.max(rateHoldUntil, System.nanoTime() + hold);
+        gate.hold(ReadGate.RATE);
+        ctx.executor().schedule(this::rateHoldOver, hold, java.util.concurrent.TimeUnit.NANOSECONDS);
+    }
+
+    private void rateHoldOver() {
+        long left = rateHoldUntil - System.nanoTime();
+        if (left > 0) {
+            ctx.executor().schedule(this::rateHoldOver, left, java.util.concurrent.TimeUnit.NANOSECONDS);
+        } else {
+            gate.release(ReadGate.RATE);
         }
     }
 
@@ -257,7 +369,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
                 server.metrics().uploadFailed(session.wpar(), failure);
             }
             session = null;
-            server.uploadPermits().release();
+            server.fairness().slots().release();
         }
     }
 
@@ -275,6 +387,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     private void fetch(com.fasterxml.jackson.databind.JsonNode req) {
         long id = req.path("id").asLong(-1);
         server.readers().acquire(id);
+        server.fairness().priority().restoreStarted();
         try {
             CheckpointRow cp = server.restorer().checkpoint(id);
             java.util.List<long[]> ranges = new java.util.ArrayList<>();
@@ -292,12 +405,14 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
             }
             reply(t);
         } finally {
+            server.fairness().priority().restoreEnded();
             server.readers().release(id);
         }
     }
 
     private void restore(long id) {
         server.readers().acquire(id); // before reading the row: prune then either sees it in use or removed it already
+        server.fairness().priority().restoreStarted();
         try {
             CheckpointRow cp = server.restorer().checkpoint(id);
             var header = new com.fasterxml.jackson.databind.node.ObjectNode(CatalogQueries.mapper().getNodeFactory());
@@ -319,6 +434,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
             }
             reply(t);
         } finally {
+            server.fairness().priority().restoreEnded();
             server.readers().release(id);
         }
     }
@@ -353,15 +469,15 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
 
     private synchronized void queued(int size) {
         pending += size;
-        if (pending > HIGH_WATER && ctx.channel().config().isAutoRead()) {
-            ctx.channel().config().setAutoRead(false);
+        if (pending > HIGH_WATER) {
+            gate.hold(ReadGate.BACKLOG);
         }
     }
 
     private synchronized void drained(int size) {
         pending -= size;
-        if (pending < LOW_WATER && !ctx.channel().config().isAutoRead()) {
-            ctx.channel().config().setAutoRead(true);
+        if (pending < LOW_WATER && gate.holds(ReadGate.BACKLOG)) {
+            gate.release(ReadGate.BACKLOG);
         }
     }
 
@@ -393,7 +509,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         if (ctx.channel().isActive()) {
             // Say why, then half-close and keep reading (and dropping) what the client still sends: closing
             // with unread bytes would make the kernel send a reset, which can destroy the error in flight.
-            ctx.channel().config().setAutoRead(true);
+            gate.openForGood();
             ctx.writeAndFlush(new Frame.Error(code, messageOf(t))).addListener(f -> {
                 if (ctx.channel() instanceof io.netty.channel.socket.SocketChannel sc && f.isSuccess()) {
                     sc.shutdownOutput();
@@ -445,6 +561,9 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
         if (evt instanceof IdleStateEvent) {
+            if (waiting != null) {
+                return; // waiting its turn is not idling: --upload-wait bounds it
+            }
             fail(new IngestException(ErrorCode.CONFLICT, "nothing sent or received for "
                     + server.idleTimeoutSeconds() + " s: connection dropped"));
             return;
@@ -458,6 +577,12 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
             writable.notifyAll();
         }
         worker.execute(() -> {
+            UploadSlots.Queued q = waiting;
+            if (q != null) {
+                waiting = null;
+                // Else its slot was granted meanwhile, and slotGranted (queued behind this) releases it.
+                server.fairness().slots().cancel(q, false);
+            }
             if (session != null) {
                 log.warn("connection from {} closed during the upload of checkpoint {} (WPAR {}): upload discarded",
                         peer(), session.checkpointId(), session.wpar());
