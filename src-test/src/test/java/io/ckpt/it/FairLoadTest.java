@@ -207,8 +207,9 @@ class FairLoadTest {
         Measured on = restoreUnderIngest(dir.resolve("on"), 20, uploaders, bytes);
         System.out.println("fair: priority off: " + off);
         System.out.println("fair: priority on:  " + on);
-        System.out.printf(Locale.ROOT, "fair: restore throughput on/off %.2fx, ingest during the restore on/off %.2fx%n",
-                on.restoreMibPerSecond() / off.restoreMibPerSecond(), on.ingestMibPerSecond() / off.ingestMibPerSecond());
+        System.out.printf(Locale.ROOT, "fair: restore kept %.0f%% of its speed alone with the priority on, %.0f%% with it off;"
+                + " ingest during the restore on/off %.2fx%n", 100 * on.kept(), 100 * off.kept(),
+                on.ingestMibPerSecond() / off.ingestMibPerSecond());
         assertEquals(0, off.ingestPauses(), "--ingest-share 100 pauses nothing: " + off);
         assertTrue(on.ingestPauses() > 0, on::toString);
     }
@@ -219,9 +220,14 @@ class FairLoadTest {
         @Override
         public String toString() {
             return String.format(Locale.ROOT, "--ingest-share %d, %d uploaders: restore alone %.0f MiB/s, under ingest %.0f"
-                    + " MiB/s; ingest during the restore %.0f MiB/s; ingest paused %d times, %.1f s",
-                    share, uploaders, restoreIdleMibPerSecond, restoreMibPerSecond, ingestMibPerSecond, ingestPauses,
-                    ingestPausedSeconds);
+                    + " MiB/s (%.0f%% kept); ingest during the restore %.0f MiB/s; ingest paused %d times, %.1f s",
+                    share, uploaders, restoreIdleMibPerSecond, restoreMibPerSecond, 100 * kept(), ingestMibPerSecond,
+                    ingestPauses, ingestPausedSeconds);
+        }
+
+        /** The share of its speed alone that the restore kept under ingest (same server, same run). */
+        double kept() {
+            return restoreMibPerSecond / restoreIdleMibPerSecond;
         }
     }
 
