@@ -53,8 +53,10 @@ public record ServerConfig(Path datastore, Path catalog, InetSocketAddress liste
             if (ingestShare < 1 || ingestShare > 100) {
                 throw new IllegalArgumentException("--ingest-share must be 1 to 100 (percent): " + ingestShare);
             }
-            if (hostUploadRate < 0) {
-                throw new IllegalArgumentException("--host-upload-rate must not be negative: " + hostUploadRate);
+            if (hostUploadRate != 0 && hostUploadRate < (64 << 10)) {
+                // Below that, one 1 MiB DATA frame would keep a socket unread for longer than 16 s.
+                throw new IllegalArgumentException("--host-upload-rate must be at least 64KiB/s (or off): "
+                        + io.ckpt.server.net.HostRateLimiter.format(hostUploadRate));
             }
         }
     }

@@ -187,6 +187,17 @@ class FairLoadTest {
     }
 
     @Test
+    void badLoadOptionsAreUsageErrorsThatNameTheOption() throws Exception {
+        ServerProcess.Exited e = ServerProcess.on(dir.resolve("datastore")).args("--host-upload-rate", "100MB")
+                .startExpectingExit();
+        assertEquals(2, e.exitCode(), e::log);
+        assertTrue(e.log().contains("ckpt server: --host-upload-rate '100MB' is not a rate: use 100MiB/s, 512KiB/s"), e::log);
+        e = ServerProcess.on(dir.resolve("datastore")).args("--ingest-share", "0").startExpectingExit();
+        assertEquals(2, e.exitCode(), e::log);
+        assertTrue(e.log().contains("ckpt server: --ingest-share must be 1 to 100 (percent): 0"), e::log);
+    }
+
+    @Test
     void ingestPausesWhileARestoreRuns() throws Exception {
         Measured m = restoreUnderIngest(dir.resolve("datastore"), 20, 2, 32 * MIB);
         System.out.println("fair: " + m);
