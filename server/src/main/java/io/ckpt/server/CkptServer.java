@@ -150,6 +150,7 @@ public final class CkptServer implements AutoCloseable {
                     new io.ckpt.server.net.RestorePriority(cfg.fair().ingestShare()),
                     new io.ckpt.server.net.HostRateLimiter(cfg.fair().hostUploadRate()));
             fairness.bindTo(metrics.registry());
+            metrics.loadFrom(fairness::json);
             Jobs jobs = new Jobs(Clock.systemUTC(), metrics::jobEnded);
             CatalogQueries queries = new CatalogQueries(catalog, ds.journal(), pruner, verifier, gc, alerts, jobs);
             ControlRequests control = new ControlRequests(catalog, hosts, mover);

@@ -133,6 +133,18 @@ public final class ServerMetrics {
         return registry;
     }
 
+    private volatile java.util.function.Supplier<com.fasterxml.jackson.databind.JsonNode> load =
+            com.fasterxml.jackson.databind.node.JsonNodeFactory.instance::objectNode;
+
+    /** What {@code GET /api/v1/load} and the {@code load} request answer (io.ckpt.server.net.Fairness). */
+    public void loadFrom(java.util.function.Supplier<com.fasterxml.jackson.databind.JsonNode> load) {
+        this.load = load;
+    }
+
+    public com.fasterxml.jackson.databind.JsonNode load() {
+        return load.get();
+    }
+
     /** A checkpoint was committed. */
     public void committed(long logicalBytes, long storedBytes, long durationMillis) {
         ingestBytes.record(logicalBytes);

@@ -467,16 +467,23 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         ctx.fireChannelWritabilityChanged();
     }
 
+    /**
+     * While a restore runs the backlog is kept to {@link #LOW_WATER}, not {@link #HIGH_WATER}: the
+     * ingest workers are yielding then, and reading 16 MiB more per connection would only spend
+     * CPU on bytes that wait (RestorePriority).
+     */
     private synchronized void queued(int size) {
         pending += size;
-        if (pending > HIGH_WATER) {
+        boolean restoring = server.fairness().priority().restoresRunning() > 0;
+        if (pending > (restoring ? LOW_WATER : HIGH_WATER)) {
             gate.hold(ReadGate.BACKLOG);
         }
     }
 
     private synchronized void drained(int size) {
         pending -= size;
-        if (pending < LOW_WATER && gate.holds(ReadGate.BACKLOG)) {
+        boolean restoring = server.fairness().priority().restoresRunning() > 0;
+        if (pending < (restoring ? LOW_WATER / 2 : LOW_WATER) && gate.holds(ReadGate.BACKLOG)) {
             gate.release(ReadGate.BACKLOG);
         }
     }
