@@ -66,6 +66,9 @@ public final class ServerMetrics {
     private volatile Snapshot snapshot = new Snapshot(0, 0, 0, 0, 0, 0);
     private volatile double verifyDamaged = Double.NaN;
     private volatile double verifyLastRun = Double.NaN;
+    /** The upload slots' and restore priority's figures (io.ckpt.server.net.Fairness); empty until set. */
+    private volatile java.util.function.Supplier<com.fasterxml.jackson.databind.JsonNode> load =
+            com.fasterxml.jackson.databind.node.JsonNodeFactory.instance::objectNode;
 
     /** Scalar state read at the last scrape. */
     private record Snapshot(double dedupRatio, long agentsLive, long agentsKnown, long freeBytes, long totalBytes,
@@ -132,9 +135,6 @@ public final class ServerMetrics {
     public io.micrometer.core.instrument.MeterRegistry registry() {
         return registry;
     }
-
-    private volatile java.util.function.Supplier<com.fasterxml.jackson.databind.JsonNode> load =
-            com.fasterxml.jackson.databind.node.JsonNodeFactory.instance::objectNode;
 
     /** What {@code GET /api/v1/load} and the {@code load} request answer (io.ckpt.server.net.Fairness). */
     public void loadFrom(java.util.function.Supplier<com.fasterxml.jackson.databind.JsonNode> load) {
