@@ -202,7 +202,11 @@ class FairLoadTest {
 
     @Test
     void ingestPausesWhileARestoreRuns() throws Exception {
-        Measured m = restoreUnderIngest(dir.resolve("datastore"), 20, 2, 32 * MIB, false);
+        // The restoring client reads slowly (50 ms a MiB), so the server's restore lasts a second or more
+        // (it ends once the rest fits in the socket buffers and the client's queue of 32 frames) and the
+        // uploads certainly run beside it, however fast or loaded the machine: the counter cannot stay 0
+        // unless the priority does nothing.
+        Measured m = restoreUnderIngest(dir.resolve("datastore"), 20, 2, 64 * MIB, false, 50);
         System.out.println("fair: " + m);
         assertTrue(m.ingestPauses() > 0, "ingest never paused while the restore ran: " + m);
     }
@@ -219,8 +223,8 @@ class FairLoadTest {
         long bytes = Long.getLong("ckpt.fair.restore.mib", 256) * MIB;
         // -Dckpt.fair.onFirst=true swaps the order, so that drift in a machine's load is seen for what it is.
         boolean onFirst = Boolean.getBoolean("ckpt.fair.onFirst");
-        Measured first = restoreUnderIngest(dir.resolve("first"), onFirst ? 20 : 100, uploaders, bytes, true);
-        Measured second = restoreUnderIngest(dir.resolve("second"), onFirst ? 100 : 20, uploaders, bytes, true);
+        Measured first = restoreUnderIngest(dir.resolve("first"), onFirst ? 20 : 100, uploaders, bytes, true, 0);
+        Measured second = restoreUnderIngest(dir.resolve("second"), onFirst ? 100 : 20, uploaders, bytes, true, 0);
         Measured off = onFirst ? second : first;
         Measured on = onFirst ? first : second;
         System.out.println("fair: priority off: " + off);
@@ -249,16 +253,20 @@ class FairLoadTest {
         }
     }
 
-    /** {@code warm}: restore once before the restore alone that is measured (JIT, page cache). */
-    private static Measured restoreUnderIngest(Path datastore, int share, int uploaders, long restoreBytes, boolean warm)
-            throws Exception {
+    /**
+     * {@code warm}: restore once before the restore alone that is measured (JIT, page cache).
+     * {@code slowReadMillis} (per MiB) above 0: the client reads the restore that slowly, and the
+     * restore alone is not measured (NaN).
+     */
+    private static Measured restoreUnderIngest(Path datastore, int share, int uploaders, long restoreBytes, boolean warm,
+            long slowReadMillis) throws Exception {
         try (ServerProcess server = ServerProcess.on(datastore).args("--ingest-share", Integer.toString(share)).start()) {
             HttpScrape http = new HttpScrape(server);
             long id = upload(server.address(), "restorer", "restore-me", restoreBytes, 42, new AtomicBoolean(), new AtomicLong());
             if (warm) {
-                restoreMibPerSecond(server.address(), id, restoreBytes);
+                restoreMibPerSecond(server.address(), id, restoreBytes, 0);
             }
-            double idle = restoreMibPerSecond(server.address(), id, restoreBytes);
+            double idle = slowReadMillis > 0 ? Double.NaN : restoreMibPerSecond(server.address(), id, restoreBytes, 0);
 
             AtomicBoolean stop = new AtomicBoolean();
             AtomicLong ingested = new AtomicLong();
@@ -287,7 +295,7 @@ class FairLoadTest {
                 }
                 long before = ingested.get();
                 long start = System.nanoTime();
-                double busy = restoreMibPerSecond(server.address(), id, restoreBytes);
+                double busy = restoreMibPerSecond(server.address(), id, restoreBytes, slowReadMillis);
                 double seconds = (System.nanoTime() - start) / 1e9;
                 double ingest = (ingested.get() - before) / (double) MIB / seconds;
                 Map<String, Double> m = http.metrics();
@@ -319,7 +327,7 @@ class FairLoadTest {
         }
     }
 
-    private static double restoreMibPerSecond(String server, long id, long expected) throws IOException {
+    private static double restoreMibPerSecond(String server, long id, long expected, long slowReadMillis) throws IOException {
         AtomicLong got = new AtomicLong();
         long start = System.nanoTime();
         try (CkptClient c = CkptClient.connect(server, "restorer")) {
@@ -331,8 +339,16 @@ class FairLoadTest {
                 public void beginPart(PartInfo part) {}
 
                 @Override
-                public void data(ByteBuffer bytes) {
-                    got.addAndGet(bytes.remaining());
+                public void data(ByteBuffer bytes) throws IOException {
+                    long before = got.getAndAdd(bytes.remaining());
+                    if (slowReadMillis > 0 && before / MIB != got.get() / MIB) {
+                        try {
+                            Thread.sleep(slowReadMillis);
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                            throw new IOException("interrupted");
+                        }
+                    }
                 }
 
                 @Override
