@@ -154,6 +154,16 @@ final class Uploader implements Runnable {
         AtomicLong sent = new AtomicLong();
         JsonNode result;
         try (CkptClient c = CkptClient.connect(s.server(), s.hostId(), s.auth().credentials())) {
+            c.rateLimit(s.policy().rateLimit().bytesPerSecond());
+            boolean[] told = {false};
+            c.onUploadWait(ahead -> {
+                if (!told[0]) {
+                    log.info("upload of WPAR {} waits for an upload slot on the server ({} ahead)", e.wpar(), ahead);
+                    told[0] = true;
+                } else {
+                    log.debug("upload of WPAR {} still waits for an upload slot ({} ahead)", e.wpar(), ahead);
+                }
+            });
             result = CheckpointSender.send(c, new Frame.UploadBegin(e.wpar(), e.takenAtMillis(), e.kind(),
                     Frame.UploadBegin.MODE_STREAM, e.labels(), e.key(), e.health(), e.healthReason()),
                     parts.stream().map(CheckpointSender.Part::of).toList(), sent::addAndGet);

@@ -25,6 +25,8 @@ import picocli.CommandLine.Parameters;
         description = {
             "Uploads a checkpoint image of a WPAR: one file, a statefile directory, or a stream on stdin ('-'). The server stores each distinct chunk once; the checkpoint becomes visible only when every byte is durable. Prints the new checkpoint's id on stdout (a summary goes to stderr); ids are unique across the datastore.",
             "",
+            "When the server already runs its most uploads at once (ckpt server --max-uploads), the upload waits its turn and 'waiting for an upload slot (N ahead)' is printed on stderr as the queue moves; a full queue or a wait past the server's --upload-wait is refused as 'server busy' (exit 1).",
+            "",
             "A directory is sent as every regular file, directory and symbolic link in it, with relative paths, permission bits and modification times; links are stored as links, never followed. Other file types (sockets, devices, FIFOs) are skipped with a warning."
         },
         footer = {
@@ -32,6 +34,7 @@ import picocli.CommandLine.Parameters;
             "Examples:",
             "  ckpt push --wpar web01 /var/ckpt/web01/state",
             "  tar -C /wpars/web01 -cf - . | ckpt push --wpar web01 --name rootfs.tar -",
+            "  ckpt push --wpar web01 --rate-limit 50MiB/s /var/ckpt/web01/state",
             "  ckpt push --wpar db01 --taken-at 2026-11-01T03:00:00Z \\",
             "            --label imported=yes old.img",
             "",
@@ -67,6 +70,11 @@ final class PushCommand extends ClientCommand {
             description = "Health to record: good, bad or unknown (default: ${DEFAULT-VALUE}).")
     String health;
 
+    @Option(names = "--rate-limit", paramLabel = "RATE", defaultValue = "off",
+            description = "Send no faster than this, e.g. 50MiB/s or 512KiB/s (default: ${DEFAULT-VALUE}). The server may"
+                    + " also cap each host (ckpt server --host-upload-rate).")
+    String rateLimit;
+
     @Option(names = "--json", description = "Print the new checkpoint as JSON (id, sizes, duration); no progress line.")
     boolean json;
 
@@ -86,7 +94,16 @@ final class PushCommand extends ClientCommand {
         long total = entries.stream().mapToLong(PartSource::size).sum();
         Progress progress = new Progress(err, !json, "uploading", "-".equals(path) ? 0 : total);
         JsonNode result;
+        long rate;
+        try {
+            rate = io.ckpt.agent.config.ByteRate.parse(rateLimit).bytesPerSecond();
+        } catch (IllegalArgumentException e) {
+            throw new CliException(ExitCode.USAGE, "--rate-limit " + e.getMessage());
+        }
         try (CkptClient c = client.connect()) {
+            c.rateLimit(rate);
+            // Over the server's --max-uploads the upload waits its turn; say so, so a quiet terminal is not a hang.
+            c.onUploadWait(ahead -> err.println("ckpt: waiting for an upload slot (" + ahead + " ahead)"));
             List<CheckpointSender.Part> parts = "-".equals(path)
                     ? List.of(new CheckpointSender.Part(new PartInfo(streamName, PartType.STREAM, 0600, taken, ""), () -> System.in))
                     : entries.stream().map(CheckpointSender.Part::of).toList();

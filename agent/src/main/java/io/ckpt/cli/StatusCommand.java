@@ -18,7 +18,7 @@ import picocli.CommandLine.Option;
         },
         footer = {
             "",
-            "JSON (--json): the agent's status {host_id, server, wpars: [{wpar, last_run, next_due, running, queued, spooled, last, recent_failures, lkg}]}; see docs/AGENT.md.",
+            "JSON (--json): the agent's status {host_id, server, server_load, wpars: [{wpar, last_run, next_due, running, queued, spooled, last, recent_failures, lkg}]}; see docs/AGENT.md.",
             "",
             "Exit status: 0 success, 1 error, 4 no agent answers.",
             ""
@@ -36,7 +36,14 @@ final class StatusCommand extends ClientCommand {
         ObjectNode status = (ObjectNode) m.readTree(control.call("GET", "/status"));
         String server = client.server != null ? client.server() : status.path("server").asText();
         String serverNote = "";
+        JsonNode load = null;
         try (CkptClient c = CkptClient.connect(server, client.hostId(), client.credentials())) {
+            try {
+                load = c.request(m.createObjectNode().put("op", "load"));
+                status.set("server_load", load);
+            } catch (io.ckpt.agent.net.ClientException e) {
+                load = null; // a server from before the load request: nothing to show
+            }
             for (JsonNode w : status.path("wpars")) {
                 ObjectNode req = m.createObjectNode().put("op", "select").put("wpar", w.path("wpar").asText())
                         .put("last_known_good", true);
@@ -53,7 +60,11 @@ final class StatusCommand extends ClientCommand {
             out.println(m.writeValueAsString(status));
             return ExitCode.OK;
         }
-        out.printf("agent %s, server %s%n%n", status.path("host_id").asText(), server);
+        out.printf("agent %s, server %s%n", status.path("host_id").asText(), server);
+        if (load != null) {
+            out.println(loadLine(load));
+        }
+        out.println();
         for (JsonNode w : status.path("wpars")) {
             JsonNode last = w.path("last");
             out.printf("%s%n", w.path("wpar").asText());
@@ -86,5 +97,23 @@ final class StatusCommand extends ClientCommand {
             err.println("ckpt: " + serverNote);
         }
         return ExitCode.OK;
+    }
+
+    /** The server's load in one line: upload slots and queue, restores, time ingest yielded and was throttled. */
+    static String loadLine(JsonNode load) {
+        JsonNode u = load.path("uploads");
+        JsonNode r = load.path("restores");
+        JsonNode h = load.path("host_upload_rate");
+        StringBuilder b = new StringBuilder(String.format(java.util.Locale.ROOT, "server load: %d of %d upload slots busy, %d waiting",
+                u.path("active").asInt(), u.path("max").asInt(), u.path("waiting").asInt()));
+        if (u.path("waiting").asInt() > 0) {
+            b.append(String.format(java.util.Locale.ROOT, " (oldest %.0f s)", u.path("oldest_wait_seconds").asDouble()));
+        }
+        b.append(String.format(java.util.Locale.ROOT, "; %d restore(s) running; since start: %d upload(s) waited %.1f s,"
+                + " %d refused busy, ingest yielded %.1f s to restores, hosts throttled %.1f s",
+                r.path("active").asInt(), u.path("queued_total").asLong(), u.path("wait_seconds_total").asDouble(),
+                u.path("refused_busy_total").asLong() + u.path("wait_timeouts_total").asLong(),
+                r.path("ingest_paused_seconds_total").asDouble(), h.path("throttled_seconds_total").asDouble()));
+        return b.toString();
     }
 }

@@ -164,16 +164,21 @@ public final class CkptServer implements AutoCloseable {
                     () -> config.get().placement(), audit);
             // The operator's view (io.ckpt.status): metrics fed by the hooks below, the job ring, the HTTP API.
             ServerMetrics metrics = new ServerMetrics(catalog, hosts, reserve, alerts, Clock.systemUTC());
+            io.ckpt.server.net.Fairness fairness = new io.ckpt.server.net.Fairness(
+                    new io.ckpt.server.net.UploadSlots(cfg.maxUploads(), cfg.fair().uploadQueue()), cfg.fair().uploadWait(),
+                    new io.ckpt.server.net.RestorePriority(cfg.fair().ingestShare()),
+                    new io.ckpt.server.net.HostRateLimiter(cfg.fair().hostUploadRate()));
+            fairness.bindTo(metrics.registry());
+            metrics.loadFrom(fairness::json);
             Jobs jobs = new Jobs(Clock.systemUTC(), job -> {
                 metrics.jobEnded(job);
                 audit.job(job);
             });
             CatalogQueries queries = new CatalogQueries(catalog, ds.journal(), pruner, verifier, gc, alerts, jobs);
             ControlRequests control = new ControlRequests(catalog, hosts, mover);
-            java.util.concurrent.Semaphore uploadPermits = new java.util.concurrent.Semaphore(cfg.maxUploads());
-            metrics.watchConnections(readers, uploadPermits, cfg.maxUploads());
+            metrics.watchConnections(readers);
             ServerContext ctx = new ServerContext(ds, catalog, packs, ChunkerParams.DEFAULT, queries, hosts, control,
-                    new Restorer(catalog, ds, restoreReadAhead), readers, ingest, requests, restore, channels, uploadPermits,
+                    new Restorer(catalog, ds, restoreReadAhead), readers, ingest, requests, restore, channels, fairness,
                     cfg.maxUploads(), FrameFormat.DEFAULT_MAX_FRAME,
                     cfg.idleTimeoutSeconds(), metrics, security,
                     new CredentialRequests(credentials, securityDir), audit, cfg.handshakeTimeoutSeconds(),

@@ -6,7 +6,7 @@ import java.nio.file.Path;
 /** The server's settings, validated once at start. */
 public record ServerConfig(Path datastore, Path catalog, InetSocketAddress listen, int idleTimeoutSeconds,
         long packTargetSize, int maxUploads, long reserveBytes, io.ckpt.retention.RetentionConfig retention,
-        InetSocketAddress http, Transport transport, int handshakeTimeoutSeconds, int frameTimeoutSeconds) {
+        InetSocketAddress http, Transport transport, int handshakeTimeoutSeconds, int frameTimeoutSeconds, Fair fair) {
     /** HELLO must arrive within this long of connecting (--handshake-timeout). */
     public static final int DEFAULT_HANDSHAKE_TIMEOUT_SECONDS = 10;
     /** A frame must be whole within this long of its first byte (--frame-timeout): 8 MiB at 70 KB/s. */
@@ -20,19 +20,22 @@ public record ServerConfig(Path datastore, Path catalog, InetSocketAddress liste
      */
     public enum Transport { AUTO, TLS, INSECURE_PLAINTEXT }
 
-    /** Transport chosen from the datastore ({@link Transport#AUTO}), the default handshake and frame deadlines. */
+    /**
+     * Transport chosen from the datastore ({@link Transport#AUTO}), the default handshake and frame
+     * deadlines, fairness under load on its defaults (docs/OPERATIONS.md, "Under load").
+     */
     public ServerConfig(Path datastore, Path catalog, InetSocketAddress listen, int idleTimeoutSeconds,
             long packTargetSize, int maxUploads, long reserveBytes, io.ckpt.retention.RetentionConfig retention,
             InetSocketAddress http) {
         this(datastore, catalog, listen, idleTimeoutSeconds, packTargetSize, maxUploads, reserveBytes, retention, http,
-                Transport.AUTO, DEFAULT_HANDSHAKE_TIMEOUT_SECONDS, DEFAULT_FRAME_TIMEOUT_SECONDS);
+                Transport.AUTO, DEFAULT_HANDSHAKE_TIMEOUT_SECONDS, DEFAULT_FRAME_TIMEOUT_SECONDS, Fair.DEFAULT);
     }
 
     /** Without the HTTP listener. */
     public ServerConfig(Path datastore, Path catalog, InetSocketAddress listen, int idleTimeoutSeconds,
             long packTargetSize, int maxUploads, long reserveBytes, io.ckpt.retention.RetentionConfig retention) {
         this(datastore, catalog, listen, idleTimeoutSeconds, packTargetSize, maxUploads, reserveBytes, retention, null,
-                Transport.AUTO, DEFAULT_HANDSHAKE_TIMEOUT_SECONDS, DEFAULT_FRAME_TIMEOUT_SECONDS);
+                Transport.AUTO, DEFAULT_HANDSHAKE_TIMEOUT_SECONDS, DEFAULT_FRAME_TIMEOUT_SECONDS, Fair.DEFAULT);
     }
 
     public ServerConfig {
@@ -48,11 +51,39 @@ public record ServerConfig(Path datastore, Path catalog, InetSocketAddress liste
         if (idleTimeoutSeconds < 1) {
             throw new IllegalArgumentException("--idle-timeout must be at least 1 second: " + idleTimeoutSeconds);
         }
+        java.util.Objects.requireNonNull(fair, "fair");
         if (handshakeTimeoutSeconds < 1) {
             throw new IllegalArgumentException("--handshake-timeout must be at least 1 second: " + handshakeTimeoutSeconds);
         }
         if (frameTimeoutSeconds < 1) {
             throw new IllegalArgumentException("--frame-timeout must be at least 1 second: " + frameTimeoutSeconds);
+        }
+    }
+
+    /**
+     * Fair under load: {@code --upload-queue} (uploads that may wait for a slot), {@code --upload-wait}
+     * (how long one may wait), {@code --ingest-share} (percent of its time an ingest worker works while a
+     * restore runs), {@code --host-upload-rate} (bytes per second read from one host; 0 for no limit).
+     */
+    public record Fair(int uploadQueue, java.time.Duration uploadWait, int ingestShare, long hostUploadRate) {
+        public static final Fair DEFAULT = new Fair(256, java.time.Duration.ofMinutes(5), 20, 0);
+
+        public Fair {
+            if (uploadQueue < 0 || uploadQueue > 100_000) {
+                throw new IllegalArgumentException("--upload-queue must be 0 to 100000: " + uploadQueue);
+            }
+            if (uploadWait.compareTo(java.time.Duration.ofSeconds(1)) < 0 || uploadWait.compareTo(java.time.Duration.ofMinutes(9)) > 0) {
+                throw new IllegalArgumentException("--upload-wait must be 1 to 540 seconds (clients wait 600 s for an"
+                        + " answer): " + uploadWait.toSeconds());
+            }
+            if (ingestShare < 1 || ingestShare > 100) {
+                throw new IllegalArgumentException("--ingest-share must be 1 to 100 (percent): " + ingestShare);
+            }
+            if (hostUploadRate != 0 && hostUploadRate < (64 << 10)) {
+                // Below that, one 1 MiB DATA frame would keep a socket unread for longer than 16 s.
+                throw new IllegalArgumentException("--host-upload-rate must be at least 64KiB/s (or off): "
+                        + io.ckpt.server.net.HostRateLimiter.format(hostUploadRate));
+            }
         }
     }
 

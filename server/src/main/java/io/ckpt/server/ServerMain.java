@@ -73,9 +73,31 @@ public final class ServerMain implements Callable<Integer> {
     int frameTimeout;
 
     @Option(names = "--max-uploads", paramLabel = "N", defaultValue = "16",
-            description = "Most uploads in progress at once; each holds about 6 MiB of heap. Further uploads are"
-                    + " refused with 'server busy'; the client retries later (default: ${DEFAULT-VALUE}).")
+            description = "Most uploads in progress at once; each holds about 6 MiB of heap. Further uploads wait"
+                    + " their turn (--upload-queue) (default: ${DEFAULT-VALUE}).")
     int maxUploads;
+
+    @Option(names = "--upload-queue", paramLabel = "N", defaultValue = "256",
+            description = "Most uploads waiting for a slot, first come first served; a waiting upload holds no heap"
+                    + " beyond its connection. One more is refused with 'server busy' and its client retries later; 0"
+                    + " refuses at once as before (default: ${DEFAULT-VALUE}).")
+    int uploadQueue;
+
+    @Option(names = "--upload-wait", paramLabel = "SECONDS", defaultValue = "300",
+            description = "Longest an upload waits for its slot before it is refused with 'server busy', 1 to 540"
+                    + " (default: ${DEFAULT-VALUE}).")
+    int uploadWait;
+
+    @Option(names = "--ingest-share", paramLabel = "PERCENT", defaultValue = "20",
+            description = "Restores ahead of ingest: while a restore runs, each ingest worker works at most this share"
+                    + " of its time and sleeps the rest, so the restore gets the disk and CPU; 100 turns it off"
+                    + " (default: ${DEFAULT-VALUE}).")
+    int ingestShare;
+
+    @Option(names = "--host-upload-rate", paramLabel = "RATE", defaultValue = "off",
+            description = "Most upload bytes per second read from one host (by host id, all its connections"
+                    + " together), e.g. 100MiB/s or 512KiB/s; the socket is read no faster (default: ${DEFAULT-VALUE}).")
+    String hostUploadRate;
 
     @Option(names = "--pack-size", paramLabel = "MiB", defaultValue = "256",
             description = "Size at which a pack file is sealed and a new one begun, in MiB (default: ${DEFAULT-VALUE}).")
@@ -133,7 +155,10 @@ public final class ServerMain implements Callable<Integer> {
         try {
             server = CkptServer.start(new ServerConfig(datastore, catalog, ServerConfig.parseAddress(listen),
                     idleTimeout, (long) packSizeMiB << 20, maxUploads, reserveMiB == null ? -1 : reserveMiB << 20,
-                    retention, ServerConfig.parseHttp(http), transport(), handshakeTimeout, frameTimeout));
+                    retention, ServerConfig.parseHttp(http), transport(), handshakeTimeout, frameTimeout,
+                    new ServerConfig.Fair(uploadQueue,
+                            java.time.Duration.ofSeconds(uploadWait), ingestShare,
+                            io.ckpt.server.net.HostRateLimiter.parse("--host-upload-rate", hostUploadRate))));
         } catch (IllegalArgumentException e) {
             System.err.println("ckpt server: " + e.getMessage());
             return 2;

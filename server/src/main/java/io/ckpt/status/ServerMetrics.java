@@ -66,6 +66,9 @@ public final class ServerMetrics {
     private volatile Snapshot snapshot = new Snapshot(0, 0, 0, 0, 0, 0);
     private volatile double verifyDamaged = Double.NaN;
     private volatile double verifyLastRun = Double.NaN;
+    /** The upload slots' and restore priority's figures (io.ckpt.server.net.Fairness); empty until set. */
+    private volatile java.util.function.Supplier<com.fasterxml.jackson.databind.JsonNode> load =
+            com.fasterxml.jackson.databind.node.JsonNodeFactory.instance::objectNode;
 
     /** Scalar state read at the last scrape. */
     private record Snapshot(double dedupRatio, long agentsLive, long agentsKnown, long freeBytes, long totalBytes,
@@ -126,6 +129,20 @@ public final class ServerMetrics {
                 .register(registry);
         alertActive = MultiGauge.builder("ckpt.alert.active").description("1 for each active alert, by key and severity")
                 .register(registry);
+    }
+
+    /** Where other parts of the server register their own meters (io.ckpt.server.net.Fairness). */
+    public io.micrometer.core.instrument.MeterRegistry registry() {
+        return registry;
+    }
+
+    /** What {@code GET /api/v1/load} and the {@code load} request answer (io.ckpt.server.net.Fairness). */
+    public void loadFrom(java.util.function.Supplier<com.fasterxml.jackson.databind.JsonNode> load) {
+        this.load = load;
+    }
+
+    public com.fasterxml.jackson.databind.JsonNode load() {
+        return load.get();
     }
 
     /** A checkpoint was committed. */
@@ -237,14 +254,11 @@ public final class ServerMetrics {
     }
 
     /**
-     * Gauges of what connections hold: restore readers registered ({@link io.ckpt.restore.ReadersInUse}) and
-     * upload slots taken (of --max-uploads). A dropped connection must give both back.
+     * Restore readers registered now ({@link io.ckpt.restore.ReadersInUse}); a dropped connection must
+     * give its reader back, as it gives back its upload slot ({@code ckpt_uploads_active}).
      */
-    public void watchConnections(io.ckpt.restore.ReadersInUse readers, java.util.concurrent.Semaphore uploadPermits,
-            int maxUploads) {
+    public void watchConnections(io.ckpt.restore.ReadersInUse readers) {
         Gauge.builder("ckpt.restore.readers", readers, io.ckpt.restore.ReadersInUse::count)
                 .description("Readers registered by restores, fetches and verify now").register(registry);
-        Gauge.builder("ckpt.uploads.in.progress", uploadPermits, p -> maxUploads - p.availablePermits())
-                .description("Uploads in progress now (each holds one of --max-uploads)").register(registry);
     }
 }

@@ -68,6 +68,7 @@ public final class StatusApi {
                 case "jobs" -> JSON.writeValueAsString(jobs.json());
                 case "alerts" -> queries.handle("{\"op\":\"alerts\"}");
                 case "usage" -> JSON.writeValueAsString(usage.json());
+                case "load" -> JSON.writeValueAsString(metrics.load());
                 default -> {
                     if (path.startsWith("checkpoints/")) {
                         String id = path.substring("checkpoints/".length());

@@ -222,7 +222,7 @@ class DroppedConnectionTest {
             for (JsonNode c : all) {
                 partial |= !c.path("state").asText().equals("complete");
             }
-            if (!partial && http.metrics().get("ckpt_uploads_in_progress") == 0.0) {
+            if (!partial && http.metrics().get("ckpt_uploads_active") == 0.0) {
                 return;
             }
             if (System.nanoTime() > deadline) {

@@ -158,6 +158,6 @@ class SlowClientTest {
             assertTrue(c.path("id").asLong() != droppedId, all::toString);
         }
         assertTrue(all.toString().contains("\"id\":" + pushed), all::toString);
-        assertEquals(0.0, http.metrics().get("ckpt_uploads_in_progress"));
+        assertEquals(0.0, http.metrics().get("ckpt_uploads_active"));
     }
 }

@@ -19,7 +19,7 @@ final class ConfigParser {
             "upload", "defaults", "wpars");
     private static final Set<String> SERVER = Set.of("address", "tls-ca", "token-file", "tls-cert");
     private static final Set<String> SPOOL = Set.of("max-bytes", "max-checkpoints");
-    private static final Set<String> UPLOAD = Set.of("retries", "backoff", "max-backoff");
+    private static final Set<String> UPLOAD = Set.of("retries", "backoff", "max-backoff", "rate-limit");
     private static final Set<String> DEFAULTS = Set.of("schedule", "timeouts");
     private static final Set<String> SCHEDULE = Set.of("interval", "cron", "jitter", "skip");
     private static final Set<String> TIMEOUTS = Set.of("checkpoint", "filesystem", "health", "restart");
@@ -160,7 +160,8 @@ final class ConfigParser {
             throw at.error("max-backoff " + DurationSyntax.format(maxBackoff) + " is less than backoff "
                     + DurationSyntax.format(backoff));
         }
-        return new UploadPolicy(retries, backoff, maxBackoff);
+        ByteRate rateLimit = s.has("rate-limit") ? s.get("rate-limit").get().parse(ByteRate::parse) : ByteRate.OFF;
+        return new UploadPolicy(retries, backoff, maxBackoff, rateLimit);
     }
 
     /** A {@code schedule:} mapping over what it inherits; absent: the inherited schedule. */

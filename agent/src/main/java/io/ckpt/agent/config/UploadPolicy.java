@@ -9,11 +9,18 @@ import java.time.Duration;
  * @param retries {@code retries}, default 5; 0 to 100 (0: one attempt only)
  * @param backoff {@code backoff}, default {@code 2s}; at least 1s
  * @param maxBackoff {@code max-backoff}, default {@code 5m}; at least {@code backoff}
+ * @param rateLimit {@code rate-limit}, default {@code off}: how fast the agent sends upload data
  */
-public record UploadPolicy(int retries, Duration backoff, Duration maxBackoff) {
+public record UploadPolicy(int retries, Duration backoff, Duration maxBackoff, ByteRate rateLimit) {
     public static final UploadPolicy DEFAULT = new UploadPolicy(5, Duration.ofSeconds(2), Duration.ofMinutes(5));
 
+    /** Without a rate limit. */
+    public UploadPolicy(int retries, Duration backoff, Duration maxBackoff) {
+        this(retries, backoff, maxBackoff, ByteRate.OFF);
+    }
+
     public UploadPolicy {
+        java.util.Objects.requireNonNull(rateLimit, "rateLimit");
         if (retries < 0) {
             throw new IllegalArgumentException("retries must not be negative: " + retries);
         }

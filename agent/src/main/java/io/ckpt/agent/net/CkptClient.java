@@ -44,6 +44,8 @@ public final class CkptClient implements AutoCloseable {
     private final Channel channel;
     private final ClientHandler handler;
     private final String server;
+    private java.util.function.IntConsumer uploadWait;
+    private SendPacer pacer;
 
     private CkptClient(EventLoopGroup group, Channel channel, ClientHandler handler, String server) {
         this.group = group;
@@ -175,9 +177,45 @@ public final class CkptClient implements AutoCloseable {
         }
     }
 
+    /**
+     * Asks the server to say when an upload waits for a slot, and hands each such notice
+     * (how many uploads are ahead) to {@code listener} during {@link #beginUpload}. Without it, a
+     * waiting upload just gets its UPLOAD_STARTED later (docs/PROTOCOL.md, "Waiting for a slot").
+     */
+    public void onUploadWait(java.util.function.IntConsumer listener) {
+        this.uploadWait = listener;
+    }
+
+    /** Sends upload DATA no faster than {@code bytesPerSecond} (0: no limit). */
+    public void rateLimit(long bytesPerSecond) {
+        this.pacer = bytesPerSecond > 0 ? new SendPacer(bytesPerSecond) : null;
+    }
+
+    /** Nanoseconds the sender slept for {@link #rateLimit} so far. */
+    public long throttledNanos() {
+        return pacer == null ? 0 : pacer.sleptNanos();
+    }
+
     public Begun beginUpload(Frame.UploadBegin begin) throws IOException {
+        if (uploadWait != null) {
+            channel.writeAndFlush(new Frame.Request("{\"op\":\"upload_notices\"}"));
+            Frame ack = expect(Frame.class, "request upload_notices");
+            if (ack instanceof Frame.Error e && e.code() == ErrorCode.BAD_REQUEST) {
+                uploadWait = null; // a server from before waiting turns: it says nothing while an upload waits
+            } else if (!(ack instanceof Frame.Response)) {
+                throw unexpected(ack, "request upload_notices");
+            }
+        }
         channel.writeAndFlush(begin);
         Frame f = expect(Frame.class, "upload start");
+        while (f instanceof Frame.Response r && uploadWait != null) {
+            JsonNode notice = JSON.readTree(r.json()).path("upload_queued");
+            if (notice.isMissingNode()) {
+                break;
+            }
+            uploadWait.accept(notice.path("ahead").asInt());
+            f = expect(Frame.class, "upload start");
+        }
         if (f instanceof Frame.UploadStarted s) {
             return new Begun(s.checkpointId(), null);
         }
@@ -217,6 +255,15 @@ public final class CkptClient implements AutoCloseable {
             }
             sha.update(buf.array(), buf.arrayOffset() + buf.readerIndex(), n);
             total += n;
+            if (pacer != null) {
+                try {
+                    pacer.take(n);
+                } catch (InterruptedException e) {
+                    buf.release();
+                    Thread.currentThread().interrupt();
+                    throw new IOException("interrupted");
+                }
+            }
             send(new Frame.Data(buf));
             progress.accept(n);
         }

@@ -198,6 +198,19 @@ class AgentConfigTest {
     }
 
     @Test
+    void uploadRateLimitIsARatePerSecondOrOff() throws Exception {
+        String wpars = "state-dir: /s\nwpars: [{name: a, source: {preset: aix}}]\n";
+        assertEquals(new ByteRate(50L << 20), parse("upload: { rate-limit: 50MiB/s }\n" + wpars).upload().rateLimit());
+        assertEquals(ByteRate.OFF, parse("upload: { rate-limit: off }\n" + wpars).upload().rateLimit());
+        assertEquals(ByteRate.OFF, parse(wpars).upload().rateLimit());
+        ConfigException e = assertThrows(ConfigException.class, () -> parse("upload: { rate-limit: 50MiB }\n" + wpars));
+        assertEquals("agent.yaml:1:23: upload.rate-limit: '50MiB' is not a rate (use 50MiB/s, 512KiB/s, or off)", e.getMessage());
+        e = assertThrows(ConfigException.class, () -> parse("upload: { rate-limit: 0MiB/s }\n" + wpars));
+        assertEquals("agent.yaml:1:23: upload.rate-limit: '0MiB/s' must be more than 0 (or off for no limit)", e.getMessage());
+        assertEquals("512KiB/s", ByteRate.parse("512KiB/s").toString());
+    }
+
+    @Test
     void fileIsNamedWhenItCannotBeRead(@TempDir Path dir) {
         Path missing = dir.resolve("agent.yaml");
         ConfigException e = assertThrows(ConfigException.class, () -> AgentConfig.load(missing, ENV));

@@ -61,6 +61,15 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     /** Checkpoints this connection fetched chunks of, audited once each. */
     private final java.util.Set<Long> fetched = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private io.netty.util.concurrent.ScheduledFuture<?> handshakeDeadline;
+    /** When the socket is read: see {@link ReadGate}. */
+    private ReadGate gate;
+    /** The upload waiting for its slot, if any; set and cleared on the worker thread. */
+    private volatile UploadSlots.Queued waiting;
+    private volatile io.netty.util.concurrent.Future<?> waitTimeout;
+    /** The client asked to hear how its upload waits ({@code upload_notices}, docs/PROTOCOL.md). */
+    private volatile boolean notices;
+    /** Until when the host's upload rate keeps the socket unread (event loop only). */
+    private long rateHoldUntil;
 
     ConnectionHandler(ServerContext server) {
         this.server = server;
@@ -112,6 +121,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     public void channelActive(ChannelHandlerContext ctx) {
         this.ctx = ctx;
         this.worker = server.ingestWorkers().next();
+        this.gate = new ReadGate(ctx.channel());
         handshakeDeadline = ctx.executor().schedule(() -> {
             if (!welcomed) {
                 fail(new IngestException(ErrorCode.BAD_REQUEST, "no HELLO within " + server.handshakeTimeoutSeconds()
@@ -138,10 +148,13 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         if (frame instanceof Frame.Data d) {
             int size = d.bytes().readableBytes();
             queued(size);
+            throttle(size);
             worker.execute(() -> {
                 try {
                     if (!failed) {
+                        long start = System.nanoTime();
                         requireSession("data").data(d.bytes());
+                        server.fairness().priority().yieldAfter(System.nanoTime() - start);
                     }
                 } catch (Throwable t) {
                     fail(t);
@@ -151,6 +164,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
                 }
             });
         } else if (frame instanceof Frame.UploadBegin b) {
+            gate.hold(ReadGate.BEGIN); // read nothing more until it is answered: a waiting upload stays in the socket
             onWorker(() -> {
                 server.security().access().upload(principal, b.wpar());
                 if (session != null) {
@@ -173,28 +187,13 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
                         log.info("upload key {} of WPAR {} is checkpoint {}, already complete: acknowledged again",
                                 b.key(), b.wpar(), row.id());
                         ctx.writeAndFlush(new Frame.UploadCommitted(CatalogQueries.toJson(json)));
+                        gate.release(ReadGate.BEGIN);
                         return;
                     }
                 }
-                if (!server.uploadPermits().tryAcquire()) {
-                    server.audit().log().record(actor(), "upload.refused", b.wpar(), null,
-                            io.ckpt.audit.AuditLog.Outcome.REFUSED, io.ckpt.audit.AuditLog.details()
-                                    .put("reason", "server busy (--max-uploads " + server.maxUploads() + ")"));
-                    throw new IngestException(ErrorCode.CONFLICT, "server busy: " + server.maxUploads()
-                            + " uploads in progress, the most it takes (--max-uploads); retry later");
+                if (slotOrTurn(b)) {
+                    startSession(b);
                 }
-                try {
-                    session = IngestSession.begin(server.datastore(), server.catalog(), server.packs(), server.chunker(),
-                            b.wpar(), b.takenAtMillis(), b.kind(), b.labels(), host, b.key(), b.health(), b.healthReason());
-                } catch (Throwable t) {
-                    server.uploadPermits().release();
-                    server.audit().log().record(actor(), "upload.refused", b.wpar(), null,
-                            io.ckpt.audit.AuditEvents.outcomeOf(codeOf(t)),
-                            io.ckpt.audit.AuditLog.details().put("reason", messageOf(t)));
-                    throw t;
-                }
-                log.info("upload of checkpoint {} for WPAR {} from {} started", session.checkpointId(), b.wpar(), peer());
-                ctx.writeAndFlush(new Frame.UploadStarted(session.checkpointId()));
             });
         } else if (frame instanceof Frame.PartBegin p) {
             onWorker(() -> requireSession("part").beginPart(p.part()));
@@ -242,6 +241,15 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
                 } catch (Throwable t) {
                     reply(t);
                 }
+                return;
+            }
+            if (op.equals("upload_notices")) {
+                notices = true;
+                ctx.writeAndFlush(new Frame.Response("{\"upload_notices\":true}"));
+                return;
+            }
+            if (op.equals("load")) {
+                ctx.writeAndFlush(new Frame.Response(server.fairness().json().toString()));
                 return;
             }
             if (op.equals("task_result")) {
@@ -327,6 +335,113 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
             server.restoreWorkers().execute(() -> restore(r.checkpointId()));
         } else {
             fail(new IngestException(ErrorCode.BAD_REQUEST, "unexpected " + frame.getClass().getSimpleName() + " frame"));
+        }
+    }
+
+    /**
+     * Takes an upload slot for {@code b} and returns true, or queues the upload for one (and
+     * returns false: {@link #slotGranted} starts it later), or throws CONFLICT when the queue is
+     * full. Worker thread.
+     */
+    private boolean slotOrTurn(Frame.UploadBegin b) throws IngestException {
+        UploadSlots slots = server.fairness().slots();
+        UploadSlots.Ticket ticket = slots.acquire(new UploadSlots.Waiter() {
+            @Override
+            public void granted() {
+                worker.execute(() -> slotGranted(b));
+            }
+
+            @Override
+            public void ahead(int ahead) {
+                worker.execute(() -> notice(ahead));
+            }
+        });
+        if (ticket instanceof UploadSlots.Refused r) {
+            refusedUpload(b.wpar(), "server busy (--max-uploads " + server.maxUploads() + ", --upload-queue)");
+            throw new IngestException(ErrorCode.CONFLICT, "server busy: " + r.inUse() + " uploads in progress and "
+                    + r.waiting() + " waiting, the most it takes (--max-uploads, --upload-queue); retry later");
+        }
+        if (ticket instanceof UploadSlots.Queued q) {
+            waiting = q;
+            long maxWait = server.fairness().maxWait().toMillis();
+            waitTimeout = ctx.executor().schedule(() -> {
+                if (slots.cancel(q, true)) {
+                    refusedUpload(b.wpar(), "server busy: waited " + maxWait / 1000 + " s for an upload slot (--upload-wait)");
+                    fail(new IngestException(ErrorCode.CONFLICT, "server busy: waited " + maxWait / 1000
+                            + " s for an upload slot (--upload-wait), " + slots.inUse() + " uploads in progress; retry later"));
+                }
+            }, maxWait, java.util.concurrent.TimeUnit.MILLISECONDS);
+            log.info("upload for WPAR {} from {} waits for an upload slot, {} ahead", b.wpar(), peer(), q.ahead());
+            notice(q.ahead());
+            return false;
+        }
+        return true;
+    }
+
+    /** The queued upload's turn came. Worker thread. */
+    private void slotGranted(Frame.UploadBegin b) {
+        waiting = null;
+        var timeout = waitTimeout;
+        if (timeout != null) {
+            timeout.cancel(false);
+        }
+        if (failed || !ctx.channel().isActive()) {
+            server.fairness().slots().release(); // gone while it waited
+            return;
+        }
+        try {
+            startSession(b);
+        } catch (Throwable t) {
+            fail(t);
+        }
+    }
+
+    /** Holding a slot: begins the session and answers UPLOAD_STARTED. Worker thread. */
+    private void startSession(Frame.UploadBegin b) throws IOException {
+        try {
+            session = IngestSession.begin(server.datastore(), server.catalog(), server.packs(), server.chunker(),
+                    b.wpar(), b.takenAtMillis(), b.kind(), b.labels(), host, b.key(), b.health(), b.healthReason());
+        } catch (Throwable t) {
+            server.fairness().slots().release();
+            server.audit().log().record(actor(), "upload.refused", b.wpar(), null,
+                    io.ckpt.audit.AuditEvents.outcomeOf(codeOf(t)), io.ckpt.audit.AuditLog.details().put("reason", messageOf(t)));
+            throw t;
+        }
+        log.info("upload of checkpoint {} for WPAR {} from {} started", session.checkpointId(), b.wpar(), peer());
+        ctx.writeAndFlush(new Frame.UploadStarted(session.checkpointId()));
+        gate.release(ReadGate.BEGIN);
+    }
+
+    private void refusedUpload(String wpar, String reason) {
+        server.audit().log().record(actor(), "upload.refused", wpar, null, io.ckpt.audit.AuditLog.Outcome.REFUSED,
+                io.ckpt.audit.AuditLog.details().put("reason", reason));
+    }
+
+    /** Tells a client that asked for notices how many uploads wait before its own. Worker thread. */
+    private void notice(int ahead) {
+        if (notices && waiting != null) {
+            ctx.writeAndFlush(new Frame.Response("{\"upload_queued\":{\"ahead\":" + ahead + ",\"max_wait_seconds\":"
+                    + server.fairness().maxWait().toSeconds() + "}}"));
+        }
+    }
+
+    /** Charges a DATA frame to the host's upload rate; over it, the socket is not read until the debt is paid. */
+    private void throttle(int size) {
+        long hold = server.fairness().hostRate().charge(host, size);
+        if (hold <= 0) {
+            return;
+        }
+        rateHoldUntil = Math.max(rateHoldUntil, System.nanoTime() + hold);
+        gate.hold(ReadGate.RATE);
+        ctx.executor().schedule(this::rateHoldOver, hold, java.util.concurrent.TimeUnit.NANOSECONDS);
+    }
+
+    private void rateHoldOver() {
+        long left = rateHoldUntil - System.nanoTime();
+        if (left > 0) {
+            ctx.executor().schedule(this::rateHoldOver, left, java.util.concurrent.TimeUnit.NANOSECONDS);
+        } else {
+            gate.release(ReadGate.RATE);
         }
     }
 
@@ -419,7 +534,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
                         io.ckpt.audit.AuditLog.details().put("reason", failure));
             }
             session = null;
-            server.uploadPermits().release();
+            server.fairness().slots().release();
         }
     }
 
@@ -437,6 +552,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     private void fetch(com.fasterxml.jackson.databind.JsonNode req) {
         long id = req.path("id").asLong(-1);
         server.readers().acquire(id);
+        server.fairness().priority().restoreStarted();
         try {
             CheckpointRow cp = server.restorer().checkpoint(id);
             java.util.List<long[]> ranges = new java.util.ArrayList<>();
@@ -458,12 +574,14 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
             }
             reply(t);
         } finally {
+            server.fairness().priority().restoreEnded();
             server.readers().release(id);
         }
     }
 
     private void restore(long id) {
         server.readers().acquire(id); // before reading the row: prune then either sees it in use or removed it already
+        server.fairness().priority().restoreStarted();
         CheckpointRow cp = null;
         try {
             server.security().access().restore(principal, id);
@@ -495,6 +613,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
             }
             reply(t);
         } finally {
+            server.fairness().priority().restoreEnded();
             server.readers().release(id);
         }
     }
@@ -527,17 +646,24 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         ctx.fireChannelWritabilityChanged();
     }
 
+    /**
+     * While a restore runs the backlog is kept to {@link #LOW_WATER}, not {@link #HIGH_WATER}: the
+     * ingest workers are yielding then, and reading 16 MiB more per connection would only spend
+     * CPU on bytes that wait (RestorePriority).
+     */
     private synchronized void queued(int size) {
         pending += size;
-        if (pending > HIGH_WATER && ctx.channel().config().isAutoRead()) {
-            ctx.channel().config().setAutoRead(false);
+        boolean restoring = server.fairness().priority().restoresRunning() > 0;
+        if (pending > (restoring ? LOW_WATER : HIGH_WATER)) {
+            gate.hold(ReadGate.BACKLOG);
         }
     }
 
     private synchronized void drained(int size) {
         pending -= size;
-        if (pending < LOW_WATER && !ctx.channel().config().isAutoRead()) {
-            ctx.channel().config().setAutoRead(true);
+        boolean restoring = server.fairness().priority().restoresRunning() > 0;
+        if (pending < (restoring ? LOW_WATER / 2 : LOW_WATER) && gate.holds(ReadGate.BACKLOG)) {
+            gate.release(ReadGate.BACKLOG);
         }
     }
 
@@ -578,7 +704,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         if (ctx.channel().isActive()) {
             // Say why, then half-close and keep reading (and dropping) what the client still sends: closing
             // with unread bytes would make the kernel send a reset, which can destroy the error in flight.
-            ctx.channel().config().setAutoRead(true);
+            gate.openForGood();
             ctx.writeAndFlush(new Frame.Error(code, messageOf(t))).addListener(f -> {
                 if (ctx.channel() instanceof io.netty.channel.socket.SocketChannel sc && f.isSuccess()) {
                     sc.shutdownOutput();
@@ -641,6 +767,9 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
         if (evt instanceof IdleStateEvent) {
+            if (waiting != null) {
+                return; // waiting its turn is not idling: --upload-wait bounds it
+            }
             fail(new IngestException(ErrorCode.CONFLICT, "nothing sent or received for "
                     + server.idleTimeoutSeconds() + " s: connection dropped"));
             return;
@@ -659,6 +788,12 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
             writable.notifyAll();
         }
         worker.execute(() -> {
+            UploadSlots.Queued q = waiting;
+            if (q != null) {
+                waiting = null;
+                // Else its slot was granted meanwhile, and slotGranted (queued behind this) releases it.
+                server.fairness().slots().cancel(q, false);
+            }
             if (session != null) {
                 log.warn("connection from {} closed during the upload of checkpoint {} (WPAR {}): upload discarded",
                         peer(), session.checkpointId(), session.wpar());

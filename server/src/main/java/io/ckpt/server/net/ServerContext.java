@@ -28,7 +28,7 @@ public record ServerContext(
         java.util.concurrent.ExecutorService requestWorkers,
         java.util.concurrent.ExecutorService restoreWorkers,
         ChannelGroup channels,
-        java.util.concurrent.Semaphore uploadPermits,
+        Fairness fairness,
         int maxUploads,
         int maxFrame,
         int idleTimeoutSeconds,
