@@ -25,7 +25,9 @@ import picocli.CommandLine.Parameters;
         description = {
             "Uploads a checkpoint image of a WPAR: one file, a statefile directory, or a stream on stdin ('-'). The server stores each distinct chunk once; the checkpoint becomes visible only when every byte is durable. Prints the new checkpoint's id on stdout (a summary goes to stderr); ids are unique across the datastore.",
             "",
-            "A directory is sent as every regular file, directory and symbolic link in it, with relative paths, permission bits and modification times; links are stored as links, never followed. Other file types (sockets, devices, FIFOs) are skipped with a warning."
+            "A directory is sent as every regular file, directory and symbolic link in it, with relative paths, permission bits and modification times; links are stored as links, never followed. Other file types (sockets, devices, FIFOs) are skipped with a warning.",
+            "",
+            "Files and directories go in delta mode by default: the client cuts them into chunks, asks the server which ones it lacks and sends only those, so a checkpoint that differs little from the previous one sends little. A stream on stdin goes in stream mode (the server cuts it). A server that does not speak delta mode (protocol version 1) gets stream mode, with a one-line notice."
         },
         footer = {
             "",
@@ -67,6 +69,11 @@ final class PushCommand extends ClientCommand {
             description = "Health to record: good, bad or unknown (default: ${DEFAULT-VALUE}).")
     String health;
 
+    @Option(names = "--mode", paramLabel = "MODE",
+            description = "Upload mode: 'delta' (send only the chunks the server lacks) or 'stream' (send every byte;"
+                    + " the server chunks). Default: delta for a file or directory, stream for stdin.")
+    String mode;
+
     @Option(names = "--json", description = "Print the new checkpoint as JSON (id, sizes, duration); no progress line.")
     boolean json;
 
@@ -83,6 +90,13 @@ final class PushCommand extends ClientCommand {
         } catch (NoSuchFileException e) {
             throw new CliException(ExitCode.NOT_FOUND, "no such file or directory: " + path);
         }
+        CheckpointSender.Mode uploadMode;
+        try {
+            uploadMode = mode != null ? CheckpointSender.Mode.parse(mode)
+                    : "-".equals(path) ? CheckpointSender.Mode.STREAM : CheckpointSender.Mode.DELTA;
+        } catch (IllegalArgumentException e) {
+            throw new CliException(ExitCode.USAGE, "--mode: " + e.getMessage());
+        }
         long total = entries.stream().mapToLong(PartSource::size).sum();
         Progress progress = new Progress(err, !json, "uploading", "-".equals(path) ? 0 : total);
         JsonNode result;
@@ -92,7 +106,11 @@ final class PushCommand extends ClientCommand {
                     : entries.stream().map(CheckpointSender.Part::of).toList();
             try {
                 result = CheckpointSender.send(c, new io.ckpt.protocol.Frame.UploadBegin(wpar, taken, kind,
-                        io.ckpt.protocol.Frame.UploadBegin.MODE_STREAM, labels, key, health, ""), parts, progress::add);
+                        io.ckpt.protocol.Frame.UploadBegin.MODE_STREAM, labels, key, health, ""), parts, progress::add,
+                        uploadMode, notice -> {
+                            progress.finish();
+                            err.println(notice);
+                        });
             } finally {
                 progress.finish();
             }
@@ -116,10 +134,12 @@ final class PushCommand extends ClientCommand {
                 out.println(result.path("id").asLong());
                 return ExitCode.OK;
             }
-            err.printf("checkpoint %d of WPAR %s: %s in %d part(s), %s new stored (%.1f%%), %s at %s%n",
+            err.printf("checkpoint %d of WPAR %s: %s in %d part(s), %s new stored (%.1f%%), %s at %s%s%n",
                     result.path("id").asLong(), wpar, Units.bytes(logical), result.path("parts").asInt(),
                     Units.bytes(stored), logical == 0 ? 0.0 : stored * 100.0 / logical,
-                    Units.duration(elapsed), Units.rate(logical, elapsed));
+                    Units.duration(elapsed), Units.rate(logical, elapsed),
+                    "delta".equals(result.path("upload_mode").asText())
+                            ? ", delta mode: " + Units.bytes(result.path("bytes_sent").asLong()) + " of chunks sent" : "");
             out.println(result.path("id").asLong());
         }
         return ExitCode.OK;

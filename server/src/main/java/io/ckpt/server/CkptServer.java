@@ -151,7 +151,7 @@ public final class CkptServer implements AutoCloseable {
             ServerContext ctx = new ServerContext(ds, catalog, packs, ChunkerParams.DEFAULT, queries, hosts, control,
                     new Restorer(catalog, ds, restoreReadAhead), readers, ingest, requests, restore, channels, new java.util.concurrent.Semaphore(cfg.maxUploads()),
                     cfg.maxUploads(), FrameFormat.DEFAULT_MAX_FRAME,
-                    cfg.idleTimeoutSeconds(), metrics);
+                    cfg.idleTimeoutSeconds(), metrics, cfg.protocolMax(), cfg.tenantByHost());
             Channel listener = null;
             HttpListener http = null;
             try {

@@ -6,7 +6,15 @@ import java.nio.file.Path;
 /** The server's settings, validated once at start. */
 public record ServerConfig(Path datastore, Path catalog, InetSocketAddress listen, int idleTimeoutSeconds,
         long packTargetSize, int maxUploads, long reserveBytes, io.ckpt.retention.RetentionConfig retention,
-        InetSocketAddress http) {
+        InetSocketAddress http, int protocolMax, java.util.Map<String, String> tenantByHost) {
+    /** Speaking every protocol version this build knows, every host in the default tenant. */
+    public ServerConfig(Path datastore, Path catalog, InetSocketAddress listen, int idleTimeoutSeconds,
+            long packTargetSize, int maxUploads, long reserveBytes, io.ckpt.retention.RetentionConfig retention,
+            InetSocketAddress http) {
+        this(datastore, catalog, listen, idleTimeoutSeconds, packTargetSize, maxUploads, reserveBytes, retention, http,
+                io.ckpt.protocol.ProtocolVersion.MAX, java.util.Map.of());
+    }
+
     /** Without the HTTP listener. */
     public ServerConfig(Path datastore, Path catalog, InetSocketAddress listen, int idleTimeoutSeconds,
             long packTargetSize, int maxUploads, long reserveBytes, io.ckpt.retention.RetentionConfig retention) {
@@ -14,6 +22,11 @@ public record ServerConfig(Path datastore, Path catalog, InetSocketAddress liste
     }
 
     public ServerConfig {
+        tenantByHost = java.util.Map.copyOf(tenantByHost);
+        if (protocolMax < io.ckpt.protocol.ProtocolVersion.MIN || protocolMax > io.ckpt.protocol.ProtocolVersion.MAX) {
+            throw new IllegalArgumentException("--protocol-max must be " + io.ckpt.protocol.ProtocolVersion.MIN + ".."
+                    + io.ckpt.protocol.ProtocolVersion.MAX + ": " + protocolMax);
+        }
         if (maxUploads < 1) {
             throw new IllegalArgumentException("--max-uploads must be at least 1: " + maxUploads);
         }
@@ -26,6 +39,19 @@ public record ServerConfig(Path datastore, Path catalog, InetSocketAddress liste
     }
 
     public static final int DEFAULT_PORT = 7420;
+
+    /** {@code --tenant HOST=TENANT}, repeatable: which dedup scope a host's uploads use (default "default"). */
+    public static java.util.Map<String, String> parseTenants(java.util.List<String> pairs) {
+        java.util.Map<String, String> m = new java.util.HashMap<>();
+        for (String p : pairs) {
+            int eq = p.indexOf('=');
+            if (eq <= 0 || eq == p.length() - 1) {
+                throw new IllegalArgumentException("--tenant '" + p + "' is not HOST=TENANT");
+            }
+            m.put(p.substring(0, eq), p.substring(eq + 1));
+        }
+        return m;
+    }
 
     /** {@code --http}: {@code off} (null: no HTTP listener), else an address as {@link #parseAddress}. */
     public static InetSocketAddress parseHttp(String s) {

@@ -79,6 +79,14 @@ public final class ServerMain implements Callable<Integer> {
                     + " an invalid new one is refused and the old kept.")
     Path config;
 
+    @Option(names = "--protocol-max", hidden = true, paramLabel = "N",
+            description = "Highest protocol version to speak (tests: a server one version behind its clients).")
+    int protocolMax = io.ckpt.protocol.ProtocolVersion.MAX;
+
+    @Option(names = "--tenant", hidden = true, paramLabel = "HOST=TENANT",
+            description = "Dedup scope of a host's uploads (tests, until credentials name the tenant); repeatable.")
+    java.util.List<String> tenants = new java.util.ArrayList<>();
+
     @Option(names = "--debug", description = "Print stack traces with errors.")
     boolean debug;
 
@@ -102,7 +110,7 @@ public final class ServerMain implements Callable<Integer> {
         try {
             server = CkptServer.start(new ServerConfig(datastore, catalog, ServerConfig.parseAddress(listen),
                     idleTimeout, (long) packSizeMiB << 20, maxUploads, reserveMiB == null ? -1 : reserveMiB << 20,
-                    retention, ServerConfig.parseHttp(http)));
+                    retention, ServerConfig.parseHttp(http), protocolMax, ServerConfig.parseTenants(tenants)));
         } catch (IllegalArgumentException e) {
             System.err.println("ckpt server: " + e.getMessage());
             return 2;

@@ -41,6 +41,14 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     private ChannelHandlerContext ctx;
     private boolean welcomed;
     private String host = "";
+    /** The protocol version the handshake chose. */
+    private volatile int version;
+    /**
+     * The connection's dedup scope for delta uploads (docs/PROTOCOL.md, "Dedup scope"). Set at the
+     * handshake from the server's host-to-tenant map ({@code --tenant}); credentials will set it
+     * through {@link #tenant(String)} instead.
+     */
+    private volatile String tenant = io.ckpt.ingest.IngestSession.DEFAULT_TENANT;
     private long pending; // bytes queued for the worker; guarded by this
     /** Touched only on the worker thread. */
     private IngestSession session;
@@ -50,6 +58,15 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
 
     ConnectionHandler(ServerContext server) {
         this.server = server;
+    }
+
+    /** Sets the tenant whose dedup scope this connection's delta uploads use. */
+    void tenant(String tenant) {
+        this.tenant = java.util.Objects.requireNonNull(tenant);
+    }
+
+    String tenant() {
+        return tenant;
     }
 
     @Override
@@ -88,15 +105,37 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
                     drained(size);
                 }
             });
+        } else if (frame instanceof Frame.ChunkData d) {
+            int size = d.payload().length;
+            queued(size);
+            worker.execute(() -> {
+                try {
+                    if (!failed) {
+                        requireDelta("CHUNK_DATA").chunkData(d);
+                    }
+                } catch (Throwable t) {
+                    fail(t);
+                } finally {
+                    drained(size);
+                }
+            });
+        } else if (frame instanceof Frame.ChunkQuery q) {
+            onWorker(() -> ctx.writeAndFlush(new Frame.ChunkMissing(q.count(), requireDelta("CHUNK_QUERY").missing(q))));
+        } else if (frame instanceof Frame.ChunkRefs r) {
+            onWorker(() -> requireDelta("CHUNK_REFS").chunkRefs(r));
         } else if (frame instanceof Frame.UploadBegin b) {
             onWorker(() -> {
                 if (session != null) {
                     throw new IngestException(ErrorCode.BAD_REQUEST, "upload begun while checkpoint "
                             + session.checkpointId() + " is still uploading");
                 }
-                if (b.mode() != Frame.UploadBegin.MODE_STREAM) {
+                if (b.mode() == Frame.UploadBegin.MODE_DELTA && !ProtocolVersion.hasDelta(version)) {
+                    throw new IngestException(ErrorCode.BAD_REQUEST, "upload mode 1 (delta) needs protocol version "
+                            + ProtocolVersion.V2 + "; this connection speaks version " + version);
+                }
+                if (b.mode() != Frame.UploadBegin.MODE_STREAM && b.mode() != Frame.UploadBegin.MODE_DELTA) {
                     throw new IngestException(ErrorCode.BAD_REQUEST, "upload mode " + b.mode()
-                            + " is not supported by this server (stream mode only)");
+                            + " is not supported by this server (0 stream, 1 delta)");
                 }
                 if (!b.key().isEmpty()) {
                     var done = server.catalog().read(h -> h.attach(io.ckpt.catalog.CheckpointDao.class)
@@ -119,12 +158,14 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
                 }
                 try {
                     session = IngestSession.begin(server.datastore(), server.catalog(), server.packs(), server.chunker(),
-                            b.wpar(), b.takenAtMillis(), b.kind(), b.labels(), host, b.key(), b.health(), b.healthReason());
+                            b.wpar(), b.takenAtMillis(), b.kind(), b.labels(), host, b.key(), b.health(), b.healthReason(),
+                            tenant, b.mode() == Frame.UploadBegin.MODE_DELTA);
                 } catch (Throwable t) {
                     server.uploadPermits().release();
                     throw t;
                 }
-                log.info("upload of checkpoint {} for WPAR {} from {} started", session.checkpointId(), b.wpar(), peer());
+                log.info("{} upload of checkpoint {} for WPAR {} from {} started", session.isDelta() ? "delta" : "stream",
+                        session.checkpointId(), b.wpar(), peer());
                 ctx.writeAndFlush(new Frame.UploadStarted(session.checkpointId()));
             });
         } else if (frame instanceof Frame.PartBegin p) {
@@ -218,15 +259,17 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
             fail(new IngestException(ErrorCode.BAD_REQUEST, "the first frame must be HELLO"));
             return;
         }
-        int version = ProtocolVersion.negotiate(hello.minVersion(), hello.maxVersion());
-        if (version < 0) {
+        int chosen = ProtocolVersion.negotiate(ProtocolVersion.MIN, server.protocolMax(), hello.minVersion(), hello.maxVersion());
+        if (chosen < 0) {
             fail(new IngestException(ErrorCode.UNSUPPORTED_VERSION, "client speaks protocol versions "
                     + hello.minVersion() + ".." + hello.maxVersion() + ", this server " + ProtocolVersion.MIN + ".."
-                    + ProtocolVersion.MAX + ": upgrade the older side"));
+                    + server.protocolMax() + ": upgrade the older side"));
             return;
         }
         welcomed = true;
+        version = chosen;
         host = hello.hostId();
+        tenant = server.tenantByHost().getOrDefault(host, tenant);
         ctx.writeAndFlush(new Frame.Welcome(version, server.datastore().id(), server.maxFrame()));
     }
 
@@ -259,6 +302,15 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
             session = null;
             server.uploadPermits().release();
         }
+    }
+
+    /** The session of a delta upload, for a delta frame; refused on a version 1 connection. */
+    private IngestSession requireDelta(String frame) throws IngestException {
+        if (!ProtocolVersion.hasDelta(version)) {
+            throw new IngestException(ErrorCode.BAD_REQUEST, frame + " needs protocol version " + ProtocolVersion.V2
+                    + "; this connection speaks version " + version);
+        }
+        return requireSession(frame);
     }
 
     private IngestSession requireSession(String what) throws IngestException {

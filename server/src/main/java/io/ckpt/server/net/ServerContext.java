@@ -28,4 +28,6 @@ public record ServerContext(
         int maxUploads,
         int maxFrame,
         int idleTimeoutSeconds,
-        io.ckpt.status.ServerMetrics metrics) {}
+        io.ckpt.status.ServerMetrics metrics,
+        int protocolMax,
+        java.util.Map<String, String> tenantByHost) {}
