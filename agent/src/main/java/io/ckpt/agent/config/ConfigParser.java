@@ -18,7 +18,7 @@ final class ConfigParser {
     private static final Set<String> TOP = Set.of("server", "host-id", "credentials", "state-dir", "control", "spool",
             "upload", "defaults", "wpars");
     private static final Set<String> SPOOL = Set.of("max-bytes", "max-checkpoints");
-    private static final Set<String> UPLOAD = Set.of("retries", "backoff", "max-backoff");
+    private static final Set<String> UPLOAD = Set.of("retries", "backoff", "max-backoff", "mode");
     private static final Set<String> DEFAULTS = Set.of("schedule", "timeouts");
     private static final Set<String> SCHEDULE = Set.of("interval", "cron", "jitter", "skip");
     private static final Set<String> TIMEOUTS = Set.of("checkpoint", "filesystem", "health", "restart");
@@ -125,7 +125,15 @@ final class ConfigParser {
             throw at.error("max-backoff " + DurationSyntax.format(maxBackoff) + " is less than backoff "
                     + DurationSyntax.format(backoff));
         }
-        return new UploadPolicy(retries, backoff, maxBackoff);
+        String mode = UploadPolicy.AUTO;
+        if (s.has("mode")) {
+            ConfigValue m = s.get("mode").get();
+            mode = m.text();
+            if (!List.of("stream", "delta", UploadPolicy.AUTO).contains(mode)) {
+                throw m.error("mode '" + mode + "' is not stream, delta or auto");
+            }
+        }
+        return new UploadPolicy(retries, backoff, maxBackoff, mode);
     }
 
     /** A {@code schedule:} mapping over what it inherits; absent: the inherited schedule. */
