@@ -205,6 +205,9 @@ public final class IngestSession {
             if (deltaMode) {
                 attrs.put("upload_mode", "delta");
             }
+            if (!tenant.equals(DEFAULT_TENANT)) {
+                attrs.put("tenant", tenant);
+            }
             IngestSession s = new IngestSession(ds, catalog, packs, params, id, wpar, takenAt, tmp, ch, mw, attrs);
             if (deltaMode) {
                 s.delta = new DeltaReceiver(catalog, packs, id, tenant);
