@@ -36,6 +36,7 @@ import picocli.CommandLine.Parameters;
             "  tar -C /wpars/web01 -cf - . | ckpt push --wpar web01 --name rootfs.tar -",
             "  ckpt push --wpar db01 --taken-at 2026-11-01T03:00:00Z \\",
             "            --label imported=yes old.img",
+            "  ckpt push --wpar db01 --mode stream db01.img     # send every byte",
             "",
             "Exit status: 0 success, 1 error, 2 bad usage, 3 not found, 4 server unreachable, 5 data damaged, 6 disk full, 7 refused.",
             ""
@@ -74,7 +75,8 @@ final class PushCommand extends ClientCommand {
                     + " the server chunks). Default: delta for a file or directory, stream for stdin.")
     String mode;
 
-    @Option(names = "--json", description = "Print the new checkpoint as JSON (id, sizes, duration); no progress line.")
+    @Option(names = "--json", description = "Print the new checkpoint as JSON (id, sizes, duration, upload_mode, bytes_sent: the bytes"
+                    + " that crossed the wire); no progress line.")
     boolean json;
 
     @Parameters(index = "0", paramLabel = "PATH|-", description = "File or directory to upload, or '-' for stdin.")

@@ -97,6 +97,9 @@ class DeltaUploadTest {
         ckpt.run("restore", "--wpar", "deltatree", "--id", pushed.path("id").asText(), "--to", restored.toString())
                 .assertOk();
         assertEquals(before, DirectoryTreeTest.snapshot(restored));
+
+        Cli.Result bad = ckpt.run("push", "--wpar", "deltatree", "--mode", "fast", src.toString()).assertExit(2);
+        assertEquals("ckpt: --mode: upload mode 'fast' is neither 'stream' nor 'delta'", bad.stderr().strip());
     }
 
     @Test
