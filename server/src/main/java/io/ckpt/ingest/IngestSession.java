@@ -65,7 +65,7 @@ public final class IngestSession {
     private final LZ4Compressor lz4 = LZ4.fastCompressor();
     private final MessageDigest chunkSha = ChunkDigest.sha256();
     private final MessageDigest partSha = ChunkDigest.sha256();
-    private final byte[] buf = new byte[BUFFER_SIZE];
+    private final byte[] buf;
     private int bufLen;
     private final byte[] compressed;
     private final RecordBatch records;
@@ -115,14 +115,16 @@ public final class IngestSession {
 
     private IngestSession(Datastore ds, Catalog catalog, PackStore packs, ChunkerParams params, long checkpointId,
             String wpar, long takenAt, Path manifestTmp, FileChannel manifestChannel, ManifestWriter manifest,
-            java.util.Map<String, String> attributes) {
+            java.util.Map<String, String> attributes, boolean deltaMode) {
         this.ds = ds;
         this.catalog = catalog;
         this.packs = packs;
         this.chunker = new ContentDefinedChunker(params);
-        this.compressed = new byte[LZ4.fastCompressor().maxCompressedLength(params.maxSize())];
-        this.records = new RecordBatch(BATCH_BYTES + PackFormat.RECORD_HEADER_LENGTH + compressed.length);
-        this.maxBatchChunks = BUFFER_SIZE / params.minSize() + 1;
+        // A delta upload never cuts bytes itself: its DeltaReceiver holds the buffers it needs.
+        this.buf = new byte[deltaMode ? 0 : BUFFER_SIZE];
+        this.compressed = new byte[deltaMode ? 0 : LZ4.fastCompressor().maxCompressedLength(params.maxSize())];
+        this.records = new RecordBatch(deltaMode ? 0 : BATCH_BYTES + PackFormat.RECORD_HEADER_LENGTH + compressed.length);
+        this.maxBatchChunks = deltaMode ? 0 : BUFFER_SIZE / params.minSize() + 1;
         this.digests = new byte[maxBatchChunks * 32];
         this.chunkOff = new int[maxBatchChunks];
         this.chunkLen = new int[maxBatchChunks];
@@ -208,7 +210,7 @@ public final class IngestSession {
             if (!tenant.equals(DEFAULT_TENANT)) {
                 attrs.put("tenant", tenant);
             }
-            IngestSession s = new IngestSession(ds, catalog, packs, params, id, wpar, takenAt, tmp, ch, mw, attrs);
+            IngestSession s = new IngestSession(ds, catalog, packs, params, id, wpar, takenAt, tmp, ch, mw, attrs, deltaMode);
             if (deltaMode) {
                 s.delta = new DeltaReceiver(catalog, packs, id, tenant);
             }
