@@ -88,7 +88,7 @@ final class DeltaReceiver {
         return tenant;
     }
 
-    /** Which of the query's digests are missing from the scope: one catalog statement (two with several tenants). */
+    /** Which of the query's digests are missing from the scope: one catalog read (tenant check, then one lookup). */
     BitSet missing(Frame.ChunkQuery q) throws IOException {
         int n = q.count();
         List<byte[]> digests = new ArrayList<>(n);
