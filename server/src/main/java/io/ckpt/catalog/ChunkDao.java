@@ -59,11 +59,12 @@ public interface ChunkDao {
     @SqlQuery("SELECT EXISTS (SELECT 1 FROM checkpoints WHERE tenant < :tenant OR tenant > :tenant)")
     boolean otherTenants(@Bind("tenant") String tenant);
 
+    /** Per stored digest, an EXISTS that stops at the first use it finds: a chunk used a million times costs one probe. */
     @SqlQuery("""
-            SELECT digest FROM upload_chunks WHERE checkpoint_id = :cp AND digest IN (<digests>)
-            UNION
-            SELECT pc.digest FROM part_chunks pc JOIN parts p ON p.id = pc.part_id JOIN checkpoints c ON c.id = p.checkpoint_id
-            WHERE pc.digest IN (<digests>) AND c.state = 'complete' AND c.tenant = :tenant""")
+            SELECT k.digest FROM chunks k WHERE k.digest IN (<digests>) AND (
+              EXISTS (SELECT 1 FROM upload_chunks u WHERE u.digest = k.digest AND u.checkpoint_id = :cp)
+              OR EXISTS (SELECT 1 FROM part_chunks pc JOIN parts p ON p.id = pc.part_id JOIN checkpoints c ON c.id = p.checkpoint_id
+                         WHERE pc.digest = k.digest AND c.state = 'complete' AND c.tenant = :tenant))""")
     List<byte[]> usedByTenantOrSentIn(@BindList("digests") List<byte[]> digests, @Bind("tenant") String tenant,
             @Bind("cp") long checkpointId);
 
