@@ -48,12 +48,19 @@ public interface ChunkDao {
      * no checkpoint of another tenant exists, that is every chunk the table holds, found without the
      * join. One statement per call, the list padded as in {@link #existing}.
      */
-    default List<byte[]> inScope(List<byte[]> digests, String tenant, long checkpointId) {
+    default List<Stored> inScope(List<byte[]> digests, String tenant, long checkpointId) {
         if (!otherTenants(tenant)) {
-            return existing(digests);
+            return storedIn(padded(digests));
         }
         return usedByTenantOrSentIn(padded(digests), tenant, checkpointId);
     }
+
+    /** A stored chunk's digest and raw length. */
+    record Stored(byte[] digest, int raw) {}
+
+    @SqlQuery("SELECT digest, raw_length AS raw FROM chunks WHERE digest IN (<digests>)")
+    @org.jdbi.v3.sqlobject.config.RegisterConstructorMapper(Stored.class)
+    List<Stored> storedIn(@BindList("digests") List<byte[]> digests);
 
     /** Whether a checkpoint (any state) of a tenant other than {@code tenant} exists; an index seek. */
     @SqlQuery("SELECT EXISTS (SELECT 1 FROM checkpoints WHERE tenant < :tenant OR tenant > :tenant)")
@@ -61,11 +68,12 @@ public interface ChunkDao {
 
     /** Per stored digest, an EXISTS that stops at the first use it finds: a chunk used a million times costs one probe. */
     @SqlQuery("""
-            SELECT k.digest FROM chunks k WHERE k.digest IN (<digests>) AND (
+            SELECT k.digest, k.raw_length AS raw FROM chunks k WHERE k.digest IN (<digests>) AND (
               EXISTS (SELECT 1 FROM upload_chunks u WHERE u.digest = k.digest AND u.checkpoint_id = :cp)
               OR EXISTS (SELECT 1 FROM part_chunks pc JOIN parts p ON p.id = pc.part_id JOIN checkpoints c ON c.id = p.checkpoint_id
                          WHERE pc.digest = k.digest AND c.state = 'complete' AND c.tenant = :tenant))""")
-    List<byte[]> usedByTenantOrSentIn(@BindList("digests") List<byte[]> digests, @Bind("tenant") String tenant,
+    @org.jdbi.v3.sqlobject.config.RegisterConstructorMapper(Stored.class)
+    List<Stored> usedByTenantOrSentIn(@BindList("digests") List<byte[]> digests, @Bind("tenant") String tenant,
             @Bind("cp") long checkpointId);
 
     /** Records chunks a delta upload sent: they are in its scope, and garbage collection leaves them alone. */

@@ -37,8 +37,8 @@ import net.jpountz.lz4.LZ4SafeDecompressor;
  * {@link PackStore#dedupLock()}, as stream mode's batches do.
  *
  * <p>A CHUNK_REFS batch is checked and recorded in one transaction under the same lock: every digest
- * must be in scope (used by a complete checkpoint of the tenant, or sent by this upload), otherwise
- * the upload is refused. The client's part SHA-256 is not recomputed (that would mean reading every
+ * must be in scope (used by a complete checkpoint of the tenant, or sent by this upload) and its
+ * length must be the stored chunk's, otherwise the upload is refused. The client's part SHA-256 is not recomputed (that would mean reading every
  * referenced chunk back); it is stored, and every restore checks the part against it.
  *
  * <p>Not thread-safe: called from the session's worker thread only.
@@ -96,8 +96,8 @@ final class DeltaReceiver {
             digests.add(Arrays.copyOfRange(q.digests(), i * 32, i * 32 + 32));
         }
         Set<ByteBuffer> present = new HashSet<>(2 * n);
-        for (byte[] d : catalog.read(h -> h.attach(ChunkDao.class).inScope(distinct(digests), tenant, checkpointId))) {
-            present.add(ByteBuffer.wrap(d));
+        for (ChunkDao.Stored c : catalog.read(h -> h.attach(ChunkDao.class).inScope(distinct(digests), tenant, checkpointId))) {
+            present.add(ByteBuffer.wrap(c.digest()));
         }
         BitSet missing = new BitSet(n);
         for (int i = 0; i < n; i++) {
@@ -236,15 +236,21 @@ final class DeltaReceiver {
         dedup.lock(); // from the scope check until the chunk list rows are committed
         try {
             catalog.write(h -> {
-                Set<ByteBuffer> present = new HashSet<>(2 * n);
-                for (byte[] d : h.attach(ChunkDao.class).inScope(distinct(all), tenant, checkpointId)) {
-                    present.add(ByteBuffer.wrap(d));
+                java.util.Map<ByteBuffer, Integer> present = new java.util.HashMap<>(2 * n);
+                for (ChunkDao.Stored c : h.attach(ChunkDao.class).inScope(distinct(all), tenant, checkpointId)) {
+                    present.put(ByteBuffer.wrap(c.digest()), c.raw());
                 }
                 for (int i = 0; i < n; i++) {
-                    if (!present.contains(ByteBuffer.wrap(all.get(i)))) {
+                    Integer raw = present.get(ByteBuffer.wrap(all.get(i)));
+                    if (raw == null) {
                         throw new IngestException(ErrorCode.REFUSED, "part '" + partName + "', chunk " + (fromSeq + i)
                                 + ": digest " + HEX.formatHex(all.get(i)) + " was not sent in this upload and no"
                                 + " complete checkpoint of tenant '" + tenant + "' uses it; upload refused (send the chunk)");
+                    }
+                    if (raw != refs.lengths()[i]) {
+                        throw new IngestException(ErrorCode.CORRUPT, "part '" + partName + "', chunk " + (fromSeq + i)
+                                + ": length " + refs.lengths()[i] + " != " + raw + " stored for digest "
+                                + HEX.formatHex(all.get(i)) + "; upload refused");
                     }
                 }
                 h.attach(PartChunkDao.class).add(partId, seqs, all);

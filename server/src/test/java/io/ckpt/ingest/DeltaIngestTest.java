@@ -218,6 +218,20 @@ final class DeltaIngestTest {
     }
 
     @Test
+    void referenceWithAnotherLengthThanTheStoredChunksIsCorrupt() throws IOException {
+        byte[] image = image(8, 50_000);
+        Chunk c = cut(image).get(0);
+        IngestSession s = begin("web01", IngestSession.DEFAULT_TENANT);
+        s.beginPart(file("memory.img"));
+        s.chunkData(data(image, c));
+        IngestException e = assertThrows(IngestException.class,
+                () -> s.chunkRefs(new Frame.ChunkRefs(c.digest(), new int[] {c.len() + 1})));
+        assertEquals(ErrorCode.CORRUPT, e.code());
+        assertTrue(e.getMessage().contains("length " + (c.len() + 1) + " != " + c.len()), e.getMessage());
+        s.abort();
+    }
+
+    @Test
     void partLengthOtherThanTheSumOfItsChunksIsCorrupt() throws IOException {
         byte[] image = image(5, 50_000);
         List<Chunk> chunks = cut(image);
