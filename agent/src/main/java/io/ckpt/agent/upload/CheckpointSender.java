@@ -131,7 +131,7 @@ public final class CheckpointSender {
         long id = cp.path("id").asLong();
         HexFormat hex = HexFormat.of();
         for (int part = 0, parts = cp.path("parts").asInt(); part < parts; part++) {
-            for (long from = 0; from >= 0 && delta.knownCount() < DeltaPartSender.MAX_KNOWN; ) {
+            for (long from = 0; from >= 0 && !delta.knownFull(); ) {
                 JsonNode page = c.request(JSON.createObjectNode().put("op", "chunk_list").put("id", id)
                         .put("part", part).put("from", from));
                 String digests = page.path("digests").asText("");

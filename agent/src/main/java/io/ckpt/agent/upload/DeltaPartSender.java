@@ -35,8 +35,8 @@ import net.jpountz.lz4.LZ4Factory;
 public final class DeltaPartSender {
     /** Bytes read and cut at a time. */
     static final int WINDOW = 8 * 1024 * 1024;
-    /** Most digests remembered as present (with set overhead about 150 bytes each: 40 MiB at most). */
-    static final int MAX_KNOWN = 1 << 18;
+    /** Most digests remembered as present: 32 MiB of {@link DigestSet} at most, about 4 GiB of image. */
+    static final int MAX_KNOWN = 1 << 19;
     private static final LZ4Factory LZ4 = LZ4Factory.fastestInstance();
     private static final ThreadLocal<MessageDigest> SHA = ThreadLocal.withInitial(ChunkDigest::sha256);
     private static final ThreadLocal<LZ4Compressor> COMPRESSOR = ThreadLocal.withInitial(LZ4::fastCompressor);
@@ -44,7 +44,7 @@ public final class DeltaPartSender {
     private final CkptClient client;
     private final ContentDefinedChunker chunker = new ContentDefinedChunker(ChunkerParams.DEFAULT);
     /** Digests the server holds in this client's scope, or that this upload sent. */
-    private final Set<ByteBuffer> known = new HashSet<>();
+    private final DigestSet known = new DigestSet(MAX_KNOWN);
     private final byte[] buf = new byte[WINDOW];
     private final int[] off = new int[WINDOW / ChunkerParams.DEFAULT.minSize() + 1];
     private final int[] len = new int[off.length];
@@ -60,11 +60,12 @@ public final class DeltaPartSender {
 
     /** Remembers a digest as present on the server (a first guess from the previous checkpoint). */
     public void knownPresent(byte[] digest) {
-        remember(digest);
+        known.add(digest, 0);
     }
 
-    public int knownCount() {
-        return known.size();
+    /** Whether no further digest can be remembered (they will be asked about instead). */
+    public boolean knownFull() {
+        return known.isFull();
     }
 
     /** Chunks sent so far (the others were found on the server). */
@@ -150,8 +151,7 @@ public final class DeltaPartSender {
         int asked = 0;
         Set<ByteBuffer> inQuery = new HashSet<>();
         for (int i = from; i < to; i++) {
-            ByteBuffer d = ByteBuffer.wrap(digests, i * 32, 32);
-            if (!known.contains(d) && inQuery.add(d)) {
+            if (!known.contains(digests, i * 32) && inQuery.add(ByteBuffer.wrap(digests, i * 32, 32))) {
                 ask[asked++] = i;
             }
         }
@@ -170,7 +170,7 @@ public final class DeltaPartSender {
                 bytesSent += c.payload().length;
             }
             for (int k = 0; k < asked; k++) {
-                remember(Arrays.copyOfRange(digests, ask[k] * 32, ask[k] * 32 + 32));
+                known.add(digests, ask[k] * 32); // present now, or sent just above
             }
         }
         byte[] refDigests = Arrays.copyOfRange(digests, from * 32, to * 32);
@@ -189,9 +189,4 @@ public final class DeltaPartSender {
         return new Frame.ChunkData(digest, len[i], Frame.ChunkData.CODEC_NONE, Arrays.copyOfRange(buf, off[i], off[i] + len[i]));
     }
 
-    private void remember(byte[] digest) {
-        if (known.size() < MAX_KNOWN) {
-            known.add(ByteBuffer.wrap(digest));
-        }
-    }
 }
