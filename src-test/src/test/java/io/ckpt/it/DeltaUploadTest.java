@@ -213,6 +213,44 @@ class DeltaUploadTest {
         assertEquals(sha, Sha256.of(restored));
     }
 
+    @Test
+    @org.junit.jupiter.api.Tag("slow") // a kill -9 round (20-35 s here): run by .ci/run after the default suite
+    void serverKilledDuringADeltaUploadKeepsNothingOfItAfterRestart(@TempDir Path dir) throws Exception {
+        Path file = MemoryImage.ofSize(111, 1L << 20).writeTo(dir.resolve("before.img"));
+        MemoryImage big = MemoryImage.ofSize(112, 2L << 30); // far more than flows before the kill
+        ServerProcess first = ServerProcess.start(dir.resolve("datastore"));
+        long keptId;
+        long killedId;
+        try (first) {
+            Cli c = Cli.against(first);
+            keptId = c.run("push", "--wpar", "kill01", "--json", file.toString()).assertOk().json().path("id").asLong();
+            int mark = first.logMark();
+            Cli.Running push = c.command("push", "--wpar", "kill01", "--mode", "delta", "-").stdin(big::open).start();
+            killedId = Long.parseLong(first.awaitLog(mark, java.util.regex.Pattern.compile(
+                    "delta upload of checkpoint (\\d+) for WPAR kill01"), WAIT).group(1));
+            // A few windows in: chunks sent, some of them flushed to packs and catalog, no chunk list committed yet.
+            long deadline = System.nanoTime() + WAIT.toNanos();
+            while (push.stdinBytes() < (24L << 20) && push.isAlive() && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertTrue(push.isAlive() && push.stdinBytes() >= (24L << 20), "24 MiB flowed before the kill: "
+                    + push.stdinBytes());
+            first.kill9();
+            assertEquals(4, push.await(WAIT).exitCode(), "the client of a server that died says it is unreachable");
+        }
+        try (ServerProcess server = first.restart()) {
+            server.awaitLog(java.util.regex.Pattern.compile("removed 1 upload\\(s\\) that never completed: \\[" + killedId
+                    + "\\]"), Duration.ofSeconds(5));
+            Cli c = Cli.against(server);
+            JsonNode all = c.run("list", "--all", "--json").assertOk().json().path("checkpoints");
+            assertEquals(1, all.size(), all::toString);
+            assertEquals(keptId, all.get(0).path("id").asLong());
+            Path restored = dir.resolve("restored.img");
+            c.run("restore", "--wpar", "kill01", "--id", Long.toString(keptId), "--to", restored.toString()).assertOk();
+            assertEquals(Sha256.of(file), Sha256.of(restored));
+        }
+    }
+
     private static void begin(RawConnection c, String wpar) throws IOException {
         c.send(new Frame.UploadBegin(wpar, System.currentTimeMillis(), "manual", Frame.UploadBegin.MODE_DELTA, List.of()));
         assertInstanceOf(Frame.UploadStarted.class, c.receive(WAIT));
