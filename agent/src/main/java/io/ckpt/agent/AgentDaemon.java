@@ -383,7 +383,7 @@ public final class AgentDaemon implements AutoCloseable {
         try (CkptClient client = CkptClient.connect(c.server().toString(), c.hostId(), c.serverAuth().credentials())) {
             result = CheckpointSender.send(client, new Frame.UploadBegin(w.name(), now, kind,
                     Frame.UploadBegin.MODE_STREAM, List.of(), java.util.UUID.randomUUID().toString(), health.health(),
-                    health.reason()), parts, sent::addAndGet);
+                    health.reason()), parts, sent::addAndGet, CheckpointSender.Mode.parse(c.upload().modeFor(false)), log::info);
         }
         long ms = (System.nanoTime() - t0) / 1_000_000;
         long id = result.path("id").asLong();

@@ -166,7 +166,8 @@ final class Uploader implements Runnable {
             });
             result = CheckpointSender.send(c, new Frame.UploadBegin(e.wpar(), e.takenAtMillis(), e.kind(),
                     Frame.UploadBegin.MODE_STREAM, e.labels(), e.key(), e.health(), e.healthReason()),
-                    parts.stream().map(CheckpointSender.Part::of).toList(), sent::addAndGet);
+                    parts.stream().map(CheckpointSender.Part::of).toList(), sent::addAndGet,
+                    CheckpointSender.Mode.parse(s.policy().modeFor(true)), log::info);
         }
         long id = result.path("id").asLong();
         long ms = (System.nanoTime() - start) / 1_000_000;

@@ -27,7 +27,9 @@ import picocli.CommandLine.Parameters;
             "",
             "When the server already runs its most uploads at once (ckpt server --max-uploads), the upload waits its turn and 'waiting for an upload slot (N ahead)' is printed on stderr as the queue moves; a full queue or a wait past the server's --upload-wait is refused as 'server busy' (exit 1).",
             "",
-            "A directory is sent as every regular file, directory and symbolic link in it, with relative paths, permission bits and modification times; links are stored as links, never followed. Other file types (sockets, devices, FIFOs) are skipped with a warning."
+            "A directory is sent as every regular file, directory and symbolic link in it, with relative paths, permission bits and modification times; links are stored as links, never followed. Other file types (sockets, devices, FIFOs) are skipped with a warning.",
+            "",
+            "Files and directories go in delta mode by default: the client cuts them into chunks, asks the server which ones it lacks and sends only those, so a checkpoint that differs little from the previous one sends little. A stream on stdin goes in stream mode (the server cuts it). A server that does not speak delta mode (protocol version 1) gets stream mode, with a one-line notice."
         },
         footer = {
             "",
@@ -37,6 +39,7 @@ import picocli.CommandLine.Parameters;
             "  ckpt push --wpar web01 --rate-limit 50MiB/s /var/ckpt/web01/state",
             "  ckpt push --wpar db01 --taken-at 2026-11-01T03:00:00Z \\",
             "            --label imported=yes old.img",
+            "  ckpt push --wpar db01 --mode stream db01.img     # send every byte",
             "",
             "Exit status: 0 success, 1 error, 2 bad usage, 3 not found, 4 server unreachable, 5 data damaged, 6 disk full, 7 refused, 9 not authenticated.",
             ""
@@ -75,7 +78,13 @@ final class PushCommand extends ClientCommand {
                     + " also cap each host (ckpt server --host-upload-rate).")
     String rateLimit;
 
-    @Option(names = "--json", description = "Print the new checkpoint as JSON (id, sizes, duration); no progress line.")
+    @Option(names = "--mode", paramLabel = "MODE",
+            description = "Upload mode: 'delta' (send only the chunks the server lacks) or 'stream' (send every byte;"
+                    + " the server chunks). Default: delta for a file or directory, stream for stdin.")
+    String mode;
+
+    @Option(names = "--json", description = "Print the new checkpoint as JSON (id, sizes, duration, upload_mode, bytes_sent: the bytes"
+                    + " that crossed the wire); no progress line.")
     boolean json;
 
     @Parameters(index = "0", paramLabel = "PATH|-", description = "File or directory to upload, or '-' for stdin.")
@@ -90,6 +99,13 @@ final class PushCommand extends ClientCommand {
                     p -> err.println("ckpt: warning: skipping " + p + ": not a regular file, directory or symbolic link"));
         } catch (NoSuchFileException e) {
             throw new CliException(ExitCode.NOT_FOUND, "no such file or directory: " + path);
+        }
+        CheckpointSender.Mode uploadMode;
+        try {
+            uploadMode = mode != null ? CheckpointSender.Mode.parse(mode)
+                    : "-".equals(path) ? CheckpointSender.Mode.STREAM : CheckpointSender.Mode.DELTA;
+        } catch (IllegalArgumentException e) {
+            throw new CliException(ExitCode.USAGE, "--mode: " + e.getMessage());
         }
         long total = entries.stream().mapToLong(PartSource::size).sum();
         Progress progress = new Progress(err, !json, "uploading", "-".equals(path) ? 0 : total);
@@ -109,7 +125,11 @@ final class PushCommand extends ClientCommand {
                     : entries.stream().map(CheckpointSender.Part::of).toList();
             try {
                 result = CheckpointSender.send(c, new io.ckpt.protocol.Frame.UploadBegin(wpar, taken, kind,
-                        io.ckpt.protocol.Frame.UploadBegin.MODE_STREAM, labels, key, health, ""), parts, progress::add);
+                        io.ckpt.protocol.Frame.UploadBegin.MODE_STREAM, labels, key, health, ""), parts, progress::add,
+                        uploadMode, notice -> {
+                            progress.finish();
+                            err.println(notice);
+                        });
             } finally {
                 progress.finish();
             }
@@ -133,10 +153,12 @@ final class PushCommand extends ClientCommand {
                 out.println(result.path("id").asLong());
                 return ExitCode.OK;
             }
-            err.printf("checkpoint %d of WPAR %s: %s in %d part(s), %s new stored (%.1f%%), %s at %s%n",
+            err.printf("checkpoint %d of WPAR %s: %s in %d part(s), %s new stored (%.1f%%), %s at %s%s%n",
                     result.path("id").asLong(), wpar, Units.bytes(logical), result.path("parts").asInt(),
                     Units.bytes(stored), logical == 0 ? 0.0 : stored * 100.0 / logical,
-                    Units.duration(elapsed), Units.rate(logical, elapsed));
+                    Units.duration(elapsed), Units.rate(logical, elapsed),
+                    "delta".equals(result.path("upload_mode").asText())
+                            ? ", delta mode: " + Units.bytes(result.path("bytes_sent").asLong()) + " of chunks sent" : "");
             out.println(result.path("id").asLong());
         }
         return ExitCode.OK;

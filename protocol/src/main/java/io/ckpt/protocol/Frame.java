@@ -21,7 +21,8 @@ public sealed interface Frame {
     record Error(ErrorCode code, String message) implements Frame {}
 
     /**
-     * Starts a checkpoint upload. {@code mode} is {@link #MODE_STREAM} (the server chunks).
+     * Starts a checkpoint upload. {@code mode} is {@link #MODE_STREAM} (the server chunks) or
+     * {@link #MODE_DELTA} (the client chunks; protocol version 2).
      * {@code key}, when not empty, makes the upload idempotent: a retry with the key of a
      * checkpoint that already completed is answered with UPLOAD_COMMITTED at once. {@code health}
      * is the health the agent found around the checkpoint (unknown, good, bad) with its reason.
@@ -29,7 +30,7 @@ public sealed interface Frame {
     record UploadBegin(String wpar, long takenAtMillis, String kind, int mode, List<String> labels,
             String key, String health, String healthReason) implements Frame {
         public static final int MODE_STREAM = 0;
-        /** Reserved for delta uploads (agent chunks, sends only missing chunks). */
+        /** Delta upload, protocol version 2: the client chunks and sends only the chunks the server lacks. */
         public static final int MODE_DELTA = 1;
 
         public UploadBegin {
@@ -73,6 +74,42 @@ public sealed interface Frame {
 
     /** Abandons the upload; nothing of it becomes visible. */
     record UploadAbort(String reason) implements Frame {}
+
+    /**
+     * Delta mode (protocol version 2): which of these digests the server lacks in the client's
+     * dedup scope. {@code digests} holds 1 to {@link #MAX_DIGESTS} SHA-256 digests, 32 bytes each, back to back.
+     */
+    record ChunkQuery(byte[] digests) implements Frame {
+        public static final int MAX_DIGESTS = 4096;
+
+        public int count() {
+            return digests.length / 32;
+        }
+    }
+
+    /** The answer to a {@link ChunkQuery}: bit {@code i} of {@code missing} is set when digest {@code i} is missing. */
+    record ChunkMissing(int count, java.util.BitSet missing) implements Frame {}
+
+    /**
+     * Delta mode: one chunk's bytes. {@code codec} is {@link #CODEC_NONE} ({@code payload} is the
+     * chunk) or {@link #CODEC_LZ4} ({@code payload} is an LZ4 block of {@code rawLength} bytes).
+     */
+    record ChunkData(byte[] digest, int rawLength, int codec, byte[] payload) implements Frame {
+        public static final int CODEC_NONE = 0;
+        public static final int CODEC_LZ4 = 1;
+        /** Largest chunk a delta upload may send: the pack record limit. */
+        public static final int MAX_RAW_LENGTH = 1024 * 1024;
+    }
+
+    /**
+     * Delta mode: the next chunks of the open part, in order: {@code digests} (32 bytes each) and
+     * the raw length of each. At most {@link ChunkQuery#MAX_DIGESTS} per frame.
+     */
+    record ChunkRefs(byte[] digests, int[] lengths) implements Frame {
+        public int count() {
+            return lengths.length;
+        }
+    }
 
     /** A query or command as a JSON object with an "op" field (list, show, select). */
     record Request(String json) implements Frame {}

@@ -2,16 +2,28 @@ package io.ckpt.protocol;
 
 /** Protocol versions this build speaks. The handshake picks the highest both sides share. */
 public final class ProtocolVersion {
-    /** Version 1: handshake, stream uploads, JSON requests, restore. Delta frame types reserved. */
+    /** Version 1: handshake, stream uploads, JSON requests, restore. */
     public static final int V1 = 1;
+    /** Version 2: version 1 plus delta uploads (CHUNK_QUERY, CHUNK_MISSING, CHUNK_DATA, CHUNK_REFS). */
+    public static final int V2 = 2;
     public static final int MIN = V1;
-    public static final int MAX = V1;
+    public static final int MAX = V2;
 
     private ProtocolVersion() {}
 
     /** The version both ranges share, highest first, or -1 when they do not overlap. */
     public static int negotiate(int peerMin, int peerMax) {
-        int hi = Math.min(MAX, peerMax);
-        return hi >= Math.max(MIN, peerMin) ? hi : -1;
+        return negotiate(MIN, MAX, peerMin, peerMax);
+    }
+
+    /** The highest version in both {@code [min, max]} and {@code [peerMin, peerMax]}, or -1. */
+    public static int negotiate(int min, int max, int peerMin, int peerMax) {
+        int hi = Math.min(max, peerMax);
+        return hi >= Math.max(min, peerMin) ? hi : -1;
+    }
+
+    /** Whether a connection that speaks {@code version} may upload in delta mode. */
+    public static boolean hasDelta(int version) {
+        return version >= V2;
     }
 }

@@ -128,9 +128,9 @@ public final class Catalog implements AutoCloseable, PackLedger {
     /** A read-only open's checks: a schema this build reads, and this datastore's catalog. */
     private void checkReadable(String datastoreId) throws IOException {
         int version = read(h -> Migrations.version(h));
-        if (version != Migrations.SCRIPTS.size()) {
+        if (version != Migrations.LATEST) {
             throw new StoreException.Incompatible("catalog " + file + " has schema version " + version + ", this ckpt reads "
-                    + Migrations.SCRIPTS.size() + (version > Migrations.SCRIPTS.size() ? ": upgrade ckpt"
+                    + Migrations.LATEST + (version > Migrations.LATEST ? ": upgrade ckpt"
                             : ": start the server of this version once to migrate it, or use the ckpt that wrote it"));
         }
         String id = read(h -> h.attach(MetaDao.class).get("datastore_id")).orElse(null);

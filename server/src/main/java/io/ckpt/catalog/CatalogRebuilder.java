@@ -211,7 +211,7 @@ public final class CatalogRebuilder {
                 UPDATE checkpoints SET state = 'complete', health = :health, health_reason = :reason, health_at = :created,
                   host = :host, upload_key = :key, created_at = :created, completed_at = :completed,
                   logical_bytes = :logical, stored_bytes = :stored, chunk_count = :chunks, new_chunk_count = :newChunks,
-                  part_count = :parts WHERE id = :id""")
+                  part_count = :parts, tenant = :tenant WHERE id = :id""")
                 .bind("health", Set.of("good", "bad", "unknown").contains(health) ? health : "unknown")
                 .bind("reason", a.getOrDefault("health_reason", ""))
                 .bind("host", a.getOrDefault("host", ""))
@@ -223,6 +223,7 @@ public final class CatalogRebuilder {
                 .bind("chunks", number(a, "chunk_count", v.chunks))
                 .bind("newChunks", number(a, "new_chunk_count", 0))
                 .bind("parts", v.parts)
+                .bind("tenant", a.getOrDefault("tenant", "default"))
                 .bind("id", id)
                 .execute();
     }

@@ -23,6 +23,10 @@ public interface CheckpointDao {
         return create(wpar, takenAt, kind, host, now, null, "unknown", "");
     }
 
+    /** Records the tenant that uploads the checkpoint (docs/PROTOCOL.md, "Dedup scope"). */
+    @SqlUpdate("UPDATE checkpoints SET tenant = :tenant WHERE id = :id")
+    int setTenant(@Bind("id") long id, @Bind("tenant") String tenant);
+
     @SqlUpdate("UPDATE checkpoints SET protected = :protected WHERE id = :id")
     int setProtected(@Bind("id") long id, @Bind("protected") boolean isProtected);
 

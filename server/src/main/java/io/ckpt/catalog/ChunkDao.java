@@ -24,9 +24,14 @@ public interface ChunkDao {
      * distinct list length was otherwise lexed anew (ANTLR) and prepared anew.
      */
     default List<byte[]> existing(List<byte[]> digests) {
+        return existingIn(padded(digests));
+    }
+
+    /** {@code digests} padded to a multiple of {@link #EXISTING_PAD} by repeating the last one (see {@link #existing}). */
+    static List<byte[]> padded(List<byte[]> digests) {
         int padded = (digests.size() + EXISTING_PAD - 1) / EXISTING_PAD * EXISTING_PAD;
         if (padded == digests.size()) {
-            return existingIn(digests);
+            return digests;
         }
         List<byte[]> list = new java.util.ArrayList<>(padded);
         list.addAll(digests);
@@ -34,8 +39,50 @@ public interface ChunkDao {
         while (list.size() < padded) {
             list.add(last);
         }
-        return existingIn(list);
+        return list;
     }
+
+    /**
+     * The dedup scope of a delta upload (docs/PROTOCOL.md, "Dedup scope"): which of {@code digests}
+     * a complete checkpoint of {@code tenant} uses, or upload {@code checkpointId} sent itself. When
+     * no checkpoint of another tenant exists, that is every chunk the table holds, found without the
+     * join. One statement per call, the list padded as in {@link #existing}.
+     */
+    default List<Stored> inScope(List<byte[]> digests, String tenant, long checkpointId) {
+        if (!otherTenants(tenant)) {
+            return storedIn(padded(digests));
+        }
+        return usedByTenantOrSentIn(padded(digests), tenant, checkpointId);
+    }
+
+    /** A stored chunk's digest and raw length. */
+    record Stored(byte[] digest, int raw) {}
+
+    @SqlQuery("SELECT digest, raw_length AS raw FROM chunks WHERE digest IN (<digests>)")
+    @org.jdbi.v3.sqlobject.config.RegisterConstructorMapper(Stored.class)
+    List<Stored> storedIn(@BindList("digests") List<byte[]> digests);
+
+    /** Whether a checkpoint (any state) of a tenant other than {@code tenant} exists; an index seek. */
+    @SqlQuery("SELECT EXISTS (SELECT 1 FROM checkpoints WHERE tenant < :tenant OR tenant > :tenant)")
+    boolean otherTenants(@Bind("tenant") String tenant);
+
+    /** Per stored digest, an EXISTS that stops at the first use it finds: a chunk used a million times costs one probe. */
+    @SqlQuery("""
+            SELECT k.digest, k.raw_length AS raw FROM chunks k WHERE k.digest IN (<digests>) AND (
+              EXISTS (SELECT 1 FROM upload_chunks u WHERE u.digest = k.digest AND u.checkpoint_id = :cp)
+              OR EXISTS (SELECT 1 FROM part_chunks pc JOIN parts p ON p.id = pc.part_id JOIN checkpoints c ON c.id = p.checkpoint_id
+                         WHERE pc.digest = k.digest AND c.state = 'complete' AND c.tenant = :tenant))""")
+    @org.jdbi.v3.sqlobject.config.RegisterConstructorMapper(Stored.class)
+    List<Stored> usedByTenantOrSentIn(@BindList("digests") List<byte[]> digests, @Bind("tenant") String tenant,
+            @Bind("cp") long checkpointId);
+
+    /** Records chunks a delta upload sent: they are in its scope, and garbage collection leaves them alone. */
+    @SqlBatch("INSERT OR IGNORE INTO upload_chunks (checkpoint_id, digest) VALUES (:cp, :digest)")
+    void sentBy(@Bind("cp") long checkpointId, @Bind("digest") List<byte[]> digests);
+
+    /** Forgets what an upload sent once its chunk lists are committed (they now hold the chunks). */
+    @SqlUpdate("DELETE FROM upload_chunks WHERE checkpoint_id = ?")
+    int forgetSent(long checkpointId);
 
     @SqlQuery("SELECT digest FROM chunks WHERE digest IN (<digests>)")
     List<byte[]> existingIn(@BindList("digests") List<byte[]> digests);
@@ -66,13 +113,15 @@ public interface ChunkDao {
     @RegisterRowMapper(ChunkRef.Mapper.class)
     @SqlQuery("""
             SELECT 0 AS seq, digest, pack_id, offset, raw_length, stored_length, codec FROM chunks c
-            WHERE NOT EXISTS (SELECT 1 FROM part_chunks pc WHERE pc.digest = c.digest) LIMIT :limit""")
+            WHERE NOT EXISTS (SELECT 1 FROM part_chunks pc WHERE pc.digest = c.digest)
+            AND NOT EXISTS (SELECT 1 FROM upload_chunks u WHERE u.digest = c.digest) LIMIT :limit""")
     List<ChunkRef> unreferenced(@Bind("limit") int limit);
 
     /** Deletes the given chunks if still no chunk list uses them; returns how many went. */
     @SqlUpdate("""
             DELETE FROM chunks WHERE digest IN (<digests>)
-            AND NOT EXISTS (SELECT 1 FROM part_chunks pc WHERE pc.digest = chunks.digest)""")
+            AND NOT EXISTS (SELECT 1 FROM part_chunks pc WHERE pc.digest = chunks.digest)
+            AND NOT EXISTS (SELECT 1 FROM upload_chunks u WHERE u.digest = chunks.digest)""")
     int deleteIfUnreferenced(@BindList("digests") List<byte[]> digests);
 
     /** Live chunks of one pack, in file order. */
@@ -95,11 +144,12 @@ public interface ChunkDao {
     /** Garbage per pack: chunks no chunk list uses, and their record bytes. */
     @SqlQuery("""
             SELECT pack_id AS id, COUNT(*) AS chunks, COALESCE(SUM(stored_length + 46), 0) AS bytes FROM chunks c
-            WHERE NOT EXISTS (SELECT 1 FROM part_chunks pc WHERE pc.digest = c.digest) GROUP BY pack_id""")
+            WHERE NOT EXISTS (SELECT 1 FROM part_chunks pc WHERE pc.digest = c.digest)
+            AND NOT EXISTS (SELECT 1 FROM upload_chunks u WHERE u.digest = c.digest) GROUP BY pack_id""")
     @org.jdbi.v3.sqlobject.config.RegisterConstructorMapper(PackGarbage.class)
     List<PackGarbage> garbageByPack();
 
-    /** Unused chunks in one pack. */
+    /** Unused chunks in one pack (neither in a chunk list nor sent by a delta upload in progress). */
     record PackGarbage(long id, long chunks, long bytes) {}
 
     /** A sealed pack's size and the bytes of it still used. */

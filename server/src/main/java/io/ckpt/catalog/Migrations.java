@@ -30,25 +30,38 @@ final class Migrations {
     private static final DateTimeFormatter BACKUP_TIME =
             DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
 
-    /** Every migration ever shipped, in order. Never edit one: add the next. */
+    /**
+     * Every migration ever shipped, in order. Never edit one: add the next. A script's version is
+     * the number in its name; a gap in the numbers is allowed (a number kept for a migration
+     * developed on another branch), and the catalog's version is that of the last script applied.
+     */
     static final List<String> SCRIPTS = List.of("V1__create_catalog.sql", "V2__health_and_upload_key.sql",
-            "V3__part_chunks_by_digest.sql", "V4__chunks_by_pack.sql", "V5__credentials.sql");
+            "V3__part_chunks_by_digest.sql", "V4__chunks_by_pack.sql", "V5__credentials.sql",
+            "V6__checkpoint_tenant.sql");
+
+    /** The schema version this build writes: the number of its last script. */
+    static final int LATEST = versionOf(SCRIPTS.get(SCRIPTS.size() - 1));
+
+    static int versionOf(String script) {
+        return Integer.parseInt(script.substring(1, script.indexOf("__")));
+    }
 
     private Migrations() {}
 
     static void apply(Handle h, Path file) throws IOException {
         h.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL, applied_at INTEGER NOT NULL)");
         int current = h.createQuery("SELECT COALESCE(MAX(version), 0) FROM schema_version").mapTo(Integer.class).one();
-        if (current > SCRIPTS.size()) {
+        if (current > LATEST) {
             throw new StoreException.Incompatible("catalog " + file + " has schema version " + current
-                    + ", this ckpt knows up to " + SCRIPTS.size() + ": upgrade ckpt");
+                    + ", this ckpt knows up to " + LATEST + ": upgrade ckpt");
         }
-        if (current > 0 && current < SCRIPTS.size()) {
-            backUp(h, file, current, current + 1);
+        List<String> pending = SCRIPTS.stream().filter(s -> versionOf(s) > current).toList();
+        if (current > 0 && !pending.isEmpty()) {
+            backUp(h, file, current, versionOf(pending.get(0)));
         }
-        for (int v = current + 1; v <= SCRIPTS.size(); v++) {
-            String sql = load(SCRIPTS.get(v - 1));
-            int version = v;
+        for (String script : pending) {
+            String sql = load(script);
+            int version = versionOf(script);
             h.useTransaction(tx -> {
                 tx.createScript(sql).execute();
                 tx.execute("INSERT INTO schema_version (version, applied_at) VALUES (?, ?)", version, System.currentTimeMillis());
@@ -77,11 +90,11 @@ final class Migrations {
             Datastore.fsyncDirectory(target.getParent());
         } catch (IOException | RuntimeException e) {
             throw new StoreException("cannot back up catalog " + file + " (schema version " + current + ") to " + target
-                    + " before migrating it to version " + SCRIPTS.size() + ": " + e.getMessage()
+                    + " before migrating it to version " + LATEST + ": " + e.getMessage()
                     + "; nothing was migrated (free space beside the catalog, or fix the cause, and start again)", e);
         }
         log.info("backed up catalog {} (schema version {}) to {} before migrating it to version {}",
-                file, current, target, SCRIPTS.size());
+                file, current, target, LATEST);
     }
 
     /** The schema version of the catalog on {@code h}, without changing anything (0: none). */

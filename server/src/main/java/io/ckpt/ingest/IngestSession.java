@@ -38,8 +38,10 @@ import net.jpountz.lz4.LZ4Compressor;
 import net.jpountz.lz4.LZ4Factory;
 
 /**
- * One checkpoint upload in stream mode: the client sends raw bytes part by part, this session
- * cuts them into chunks, stores the chunks the datastore lacks, and commits.
+ * One checkpoint upload. In stream mode the client sends raw bytes part by part, this session
+ * cuts them into chunks, stores the chunks the datastore lacks, and commits. In delta mode the
+ * client sends chunks and chunk lists, which a {@link DeltaReceiver} proves and records; parts,
+ * manifest, commit and abort are the same in both modes.
  *
  * <p>Bytes collect in a fixed buffer; when it is full (or a part ends) every whole chunk in it
  * is hashed, the catalog is asked in one query which digests it already has, the new chunks are
@@ -63,7 +65,7 @@ public final class IngestSession {
     private final LZ4Compressor lz4 = LZ4.fastCompressor();
     private final MessageDigest chunkSha = ChunkDigest.sha256();
     private final MessageDigest partSha = ChunkDigest.sha256();
-    private final byte[] buf = new byte[BUFFER_SIZE];
+    private final byte[] buf;
     private int bufLen;
     private final byte[] compressed;
     private final RecordBatch records;
@@ -97,6 +99,8 @@ public final class IngestSession {
     /** Names of parts that are not directories: nothing may be named under them. */
     private final Set<String> leafNames = new HashSet<>();
     private State state = State.OPEN;
+    /** Null in stream mode. */
+    private DeltaReceiver delta;
 
     private long partId;
     private int partSeq = -1;
@@ -111,14 +115,16 @@ public final class IngestSession {
 
     private IngestSession(Datastore ds, Catalog catalog, PackStore packs, ChunkerParams params, long checkpointId,
             String wpar, long takenAt, Path manifestTmp, FileChannel manifestChannel, ManifestWriter manifest,
-            java.util.Map<String, String> attributes) {
+            java.util.Map<String, String> attributes, boolean deltaMode) {
         this.ds = ds;
         this.catalog = catalog;
         this.packs = packs;
         this.chunker = new ContentDefinedChunker(params);
-        this.compressed = new byte[LZ4.fastCompressor().maxCompressedLength(params.maxSize())];
-        this.records = new RecordBatch(BATCH_BYTES + PackFormat.RECORD_HEADER_LENGTH + compressed.length);
-        this.maxBatchChunks = BUFFER_SIZE / params.minSize() + 1;
+        // A delta upload never cuts bytes itself: its DeltaReceiver holds the buffers it needs.
+        this.buf = new byte[deltaMode ? 0 : BUFFER_SIZE];
+        this.compressed = new byte[deltaMode ? 0 : LZ4.fastCompressor().maxCompressedLength(params.maxSize())];
+        this.records = new RecordBatch(deltaMode ? 0 : BATCH_BYTES + PackFormat.RECORD_HEADER_LENGTH + compressed.length);
+        this.maxBatchChunks = deltaMode ? 0 : BUFFER_SIZE / params.minSize() + 1;
         this.digests = new byte[maxBatchChunks * 32];
         this.chunkOff = new int[maxBatchChunks];
         this.chunkLen = new int[maxBatchChunks];
@@ -145,6 +151,20 @@ public final class IngestSession {
     public static IngestSession begin(Datastore ds, Catalog catalog, PackStore packs, ChunkerParams params,
             String wpar, long takenAt, String kind, List<String> labels, String host, String key, String health,
             String healthReason) throws IOException {
+        return begin(ds, catalog, packs, params, wpar, takenAt, kind, labels, host, key, health, healthReason,
+                DEFAULT_TENANT, false);
+    }
+
+    /** The tenant of a connection that names none: every checkpoint before tenants existed. */
+    public static final String DEFAULT_TENANT = "default";
+
+    /**
+     * Like the stream-mode {@code begin}, for {@code tenant} (recorded on the checkpoint: its chunks
+     * form that tenant's dedup scope) and, when {@code deltaMode}, a delta upload.
+     */
+    public static IngestSession begin(Datastore ds, Catalog catalog, PackStore packs, ChunkerParams params,
+            String wpar, long takenAt, String kind, List<String> labels, String host, String key, String health,
+            String healthReason, String tenant, boolean deltaMode) throws IOException {
         Names.checkWpar(wpar);
         Names.checkKind(kind);
         Names.checkLabels(labels);
@@ -162,6 +182,9 @@ public final class IngestSession {
                         + " is already in progress; retry when it has ended");
             }
             long cp = dao.create(wpar, takenAt, kind, host, now, dbKey, health, healthReason);
+            if (!tenant.equals(DEFAULT_TENANT)) {
+                dao.setTenant(cp, tenant);
+            }
             if (!labels.isEmpty()) {
                 h.attach(LabelDao.class).add(cp, labels);
             }
@@ -181,7 +204,17 @@ public final class IngestSession {
             if (!key.isEmpty()) {
                 attrs.put("upload_key", key);
             }
-            return new IngestSession(ds, catalog, packs, params, id, wpar, takenAt, tmp, ch, mw, attrs);
+            if (deltaMode) {
+                attrs.put("upload_mode", "delta");
+            }
+            if (!tenant.equals(DEFAULT_TENANT)) {
+                attrs.put("tenant", tenant);
+            }
+            IngestSession s = new IngestSession(ds, catalog, packs, params, id, wpar, takenAt, tmp, ch, mw, attrs, deltaMode);
+            if (deltaMode) {
+                s.delta = new DeltaReceiver(catalog, packs, id, tenant);
+            }
+            return s;
         } catch (IOException | RuntimeException e) {
             if (ch != null) {
                 ch.close();
@@ -198,6 +231,50 @@ public final class IngestSession {
 
     public String wpar() {
         return wpar;
+    }
+
+    /** Whether this is a delta upload. */
+    public boolean isDelta() {
+        return delta != null;
+    }
+
+    /** Delta mode: which of the queried digests the client must send (bit set: missing). */
+    public java.util.BitSet missing(io.ckpt.protocol.Frame.ChunkQuery q) throws IOException {
+        requireDelta("CHUNK_QUERY");
+        return delta.missing(q);
+    }
+
+    /** Delta mode: a chunk's bytes, proven against its digest before they are kept. */
+    public void chunkData(io.ckpt.protocol.Frame.ChunkData d) throws IOException {
+        requireDelta("CHUNK_DATA");
+        delta.chunk(d);
+    }
+
+    /** Delta mode: the open part's next chunks; each digest must be in scope. */
+    public void chunkRefs(io.ckpt.protocol.Frame.ChunkRefs r) throws IOException {
+        requireDelta("CHUNK_REFS");
+        if (state != State.IN_PART) {
+            throw new IngestException(ErrorCode.BAD_REQUEST, "CHUNK_REFS outside a part");
+        }
+        if (!part.type().hasData()) {
+            throw new IngestException(ErrorCode.BAD_REQUEST, "CHUNK_REFS for " + part.type() + " part '" + part.name() + "'");
+        }
+        delta.refs(r, partId, chunkSeq, part.name());
+        for (int i = 0; i < r.count(); i++) {
+            manifest.chunk(r.digests(), i * 32, r.lengths()[i]);
+            partLength += r.lengths()[i];
+        }
+        chunkSeq += r.count();
+        chunkCount += r.count();
+    }
+
+    private void requireDelta(String frame) throws IngestException {
+        if (delta == null) {
+            throw new IngestException(ErrorCode.BAD_REQUEST, frame + " in a stream-mode upload (UPLOAD_BEGIN mode 0)");
+        }
+        if (state == State.DONE) {
+            throw new IngestException(ErrorCode.BAD_REQUEST, frame + " after the upload ended");
+        }
     }
 
     public void beginPart(PartInfo info) throws IOException {
@@ -231,6 +308,9 @@ public final class IngestSession {
 
     /** Takes the bytes of {@code data} (the caller keeps ownership of the buffer). */
     public void data(ByteBuf data) throws IOException {
+        if (delta != null) {
+            throw new IngestException(ErrorCode.BAD_REQUEST, "DATA frame in a delta upload (send CHUNK_DATA and CHUNK_REFS)");
+        }
         if (state != State.IN_PART) {
             throw new IngestException(ErrorCode.BAD_REQUEST, "data outside a part");
         }
@@ -253,8 +333,22 @@ public final class IngestSession {
         if (state != State.IN_PART) {
             throw new IngestException(ErrorCode.BAD_REQUEST, "part end outside a part");
         }
-        cutAndStore(true);
-        byte[] actual = partSha.digest();
+        byte[] actual;
+        if (delta != null) {
+            // The client's claim: the chunks are proven, their order and lengths checked; every restore
+            // recomputes the part's SHA-256 over them and refuses a mismatch (docs/PROTOCOL.md).
+            if (length != partLength) {
+                throw new IngestException(ErrorCode.CORRUPT, "part '" + part.name() + "': its chunk lengths add up to "
+                        + partLength + " bytes != " + length + " announced by the client");
+            }
+            if (sha256.length != 32) {
+                throw new IngestException(ErrorCode.BAD_REQUEST, "part '" + part.name() + "': SHA-256 of " + sha256.length + " bytes");
+            }
+            actual = sha256.clone();
+        } else {
+            cutAndStore(true);
+            actual = partSha.digest();
+        }
         if (length != partLength) {
             throw new IngestException(ErrorCode.CORRUPT, "part '" + part.name() + "': received " + partLength
                     + " bytes != " + length + " announced by the client (connection damaged?)");
@@ -404,6 +498,11 @@ public final class IngestSession {
         state = State.DONE;
         boolean visible = false;
         try {
+            if (delta != null) {
+                delta.flush();
+                storedBytes += delta.storedBytes();
+                newChunkCount += delta.newChunks();
+            }
             packs.sync();
             int parts = partSeq + 1;
             long now = System.currentTimeMillis();
@@ -417,8 +516,14 @@ public final class IngestSession {
             manifest.close();
             Datastore.moveDurably(manifestTmp, ds.manifestPath(checkpointId));
             long duration = (System.nanoTime() - startNanos) / 1_000_000;
-            int updated = catalog.writeDurably(h -> h.attach(CheckpointDao.class).markComplete(checkpointId,
-                    logicalBytes, storedBytes, chunkCount, newChunkCount, parts, now));
+            int updated = catalog.writeDurably(h -> {
+                int n = h.attach(CheckpointDao.class).markComplete(checkpointId,
+                        logicalBytes, storedBytes, chunkCount, newChunkCount, parts, now);
+                if (delta != null) {
+                    h.attach(ChunkDao.class).forgetSent(checkpointId); // the chunk lists hold what is used now
+                }
+                return n;
+            });
             if (updated != 1) {
                 throw new IngestException(ErrorCode.CONFLICT, "checkpoint " + checkpointId + " was removed during its upload");
             }

@@ -182,7 +182,7 @@ public final class CkptServer implements AutoCloseable {
                     cfg.maxUploads(), FrameFormat.DEFAULT_MAX_FRAME,
                     cfg.idleTimeoutSeconds(), metrics, security,
                     new CredentialRequests(credentials, securityDir), audit, cfg.handshakeTimeoutSeconds(),
-                    cfg.frameTimeoutSeconds());
+                    cfg.frameTimeoutSeconds(), cfg.protocolMax(), cfg.tenantByHost());
             Channel listener = null;
             HttpListener http = null;
             try {

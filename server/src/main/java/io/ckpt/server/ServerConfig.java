@@ -6,7 +6,8 @@ import java.nio.file.Path;
 /** The server's settings, validated once at start. */
 public record ServerConfig(Path datastore, Path catalog, InetSocketAddress listen, int idleTimeoutSeconds,
         long packTargetSize, int maxUploads, long reserveBytes, io.ckpt.retention.RetentionConfig retention,
-        InetSocketAddress http, Transport transport, int handshakeTimeoutSeconds, int frameTimeoutSeconds, Fair fair) {
+        InetSocketAddress http, Transport transport, int handshakeTimeoutSeconds, int frameTimeoutSeconds, Fair fair,
+        int protocolMax, java.util.Map<String, String> tenantByHost) {
     /** HELLO must arrive within this long of connecting (--handshake-timeout). */
     public static final int DEFAULT_HANDSHAKE_TIMEOUT_SECONDS = 10;
     /** A frame must be whole within this long of its first byte (--frame-timeout): 8 MiB at 70 KB/s. */
@@ -22,25 +23,33 @@ public record ServerConfig(Path datastore, Path catalog, InetSocketAddress liste
 
     /**
      * Transport chosen from the datastore ({@link Transport#AUTO}), the default handshake and frame
-     * deadlines, fairness under load on its defaults (docs/OPERATIONS.md, "Under load").
+     * deadlines, fairness under load on its defaults (docs/OPERATIONS.md, "Under load"), every
+     * protocol version this build knows, every unauthenticated host in the default tenant.
      */
     public ServerConfig(Path datastore, Path catalog, InetSocketAddress listen, int idleTimeoutSeconds,
             long packTargetSize, int maxUploads, long reserveBytes, io.ckpt.retention.RetentionConfig retention,
             InetSocketAddress http) {
         this(datastore, catalog, listen, idleTimeoutSeconds, packTargetSize, maxUploads, reserveBytes, retention, http,
-                Transport.AUTO, DEFAULT_HANDSHAKE_TIMEOUT_SECONDS, DEFAULT_FRAME_TIMEOUT_SECONDS, Fair.DEFAULT);
+                Transport.AUTO, DEFAULT_HANDSHAKE_TIMEOUT_SECONDS, DEFAULT_FRAME_TIMEOUT_SECONDS, Fair.DEFAULT,
+                io.ckpt.protocol.ProtocolVersion.MAX, java.util.Map.of());
     }
 
     /** Without the HTTP listener. */
     public ServerConfig(Path datastore, Path catalog, InetSocketAddress listen, int idleTimeoutSeconds,
             long packTargetSize, int maxUploads, long reserveBytes, io.ckpt.retention.RetentionConfig retention) {
         this(datastore, catalog, listen, idleTimeoutSeconds, packTargetSize, maxUploads, reserveBytes, retention, null,
-                Transport.AUTO, DEFAULT_HANDSHAKE_TIMEOUT_SECONDS, DEFAULT_FRAME_TIMEOUT_SECONDS, Fair.DEFAULT);
+                Transport.AUTO, DEFAULT_HANDSHAKE_TIMEOUT_SECONDS, DEFAULT_FRAME_TIMEOUT_SECONDS, Fair.DEFAULT,
+                io.ckpt.protocol.ProtocolVersion.MAX, java.util.Map.of());
     }
 
     public ServerConfig {
         if (transport == null) {
             transport = Transport.AUTO;
+        }
+        tenantByHost = java.util.Map.copyOf(tenantByHost);
+        if (protocolMax < io.ckpt.protocol.ProtocolVersion.MIN || protocolMax > io.ckpt.protocol.ProtocolVersion.MAX) {
+            throw new IllegalArgumentException("--protocol-max must be " + io.ckpt.protocol.ProtocolVersion.MIN + ".."
+                    + io.ckpt.protocol.ProtocolVersion.MAX + ": " + protocolMax);
         }
         if (maxUploads < 1) {
             throw new IllegalArgumentException("--max-uploads must be at least 1: " + maxUploads);
@@ -88,6 +97,19 @@ public record ServerConfig(Path datastore, Path catalog, InetSocketAddress liste
     }
 
     public static final int DEFAULT_PORT = 7420;
+
+    /** {@code --tenant HOST=TENANT}, repeatable: which dedup scope a host's uploads use (default "default"). */
+    public static java.util.Map<String, String> parseTenants(java.util.List<String> pairs) {
+        java.util.Map<String, String> m = new java.util.HashMap<>();
+        for (String p : pairs) {
+            int eq = p.indexOf('=');
+            if (eq <= 0 || eq == p.length() - 1) {
+                throw new IllegalArgumentException("--tenant '" + p + "' is not HOST=TENANT");
+            }
+            m.put(p.substring(0, eq), p.substring(eq + 1));
+        }
+        return m;
+    }
 
     /** {@code --http}: {@code off} (null: no HTTP listener), else an address as {@link #parseAddress}. */
     public static InetSocketAddress parseHttp(String s) {

@@ -124,6 +124,14 @@ public final class ServerMain implements Callable<Integer> {
             + " Logged as a warning at start. For isolated test networks only.")
     boolean insecurePlaintext;
 
+    @Option(names = "--protocol-max", hidden = true, paramLabel = "N",
+            description = "Highest protocol version to speak (tests: a server one version behind its clients).")
+    int protocolMax = io.ckpt.protocol.ProtocolVersion.MAX;
+
+    @Option(names = "--tenant", hidden = true, paramLabel = "HOST=TENANT",
+            description = "Dedup scope of a host's uploads (tests, until credentials name the tenant); repeatable.")
+    java.util.List<String> tenants = new java.util.ArrayList<>();
+
     @Option(names = "--debug", description = "Print stack traces with errors.")
     boolean debug;
 
@@ -158,7 +166,8 @@ public final class ServerMain implements Callable<Integer> {
                     retention, ServerConfig.parseHttp(http), transport(), handshakeTimeout, frameTimeout,
                     new ServerConfig.Fair(uploadQueue,
                             java.time.Duration.ofSeconds(uploadWait), ingestShare,
-                            io.ckpt.server.net.HostRateLimiter.parse("--host-upload-rate", hostUploadRate))));
+                            io.ckpt.server.net.HostRateLimiter.parse("--host-upload-rate", hostUploadRate)),
+                    protocolMax, ServerConfig.parseTenants(tenants)));
         } catch (IllegalArgumentException e) {
             System.err.println("ckpt server: " + e.getMessage());
             return 2;

@@ -140,6 +140,8 @@ class AgentEndToEndTest {
         int restarted = agent.logMark();
         awaitStatus(ckpt, control, agent, "the spool drained", w -> w.path("spooled").asInt() == 0);
         agent.awaitLog(restarted, UPLOADED, WAIT);
+        assertTrue(server.log().contains("delta upload of checkpoint"),
+                "spooled checkpoints go in delta mode (upload.mode auto):\n" + server.log());
         agent.stop();
 
         List<JsonNode> onServer = list(ckpt);

@@ -27,6 +27,8 @@ final class RawConnection implements AutoCloseable {
     private final EmbeddedChannel codec = new EmbeddedChannel(
             new FrameDecoder(FrameFormat.DEFAULT_MAX_FRAME), FrameEncoder.INSTANCE);
 
+    private Frame.Welcome welcome;
+
     private RawConnection(Socket socket) throws IOException {
         this.socket = socket;
         this.in = socket.isConnected() ? socket.getInputStream() : null;
@@ -35,13 +37,19 @@ final class RawConnection implements AutoCloseable {
 
     /** Connects to the server on 127.0.0.1 and completes the handshake. */
     static RawConnection open(int port) throws IOException {
+        return open(port, "raw-test", ProtocolVersion.MIN, ProtocolVersion.MAX);
+    }
+
+    /** Connects as host {@code hostId}, offering protocol versions {@code min..max}. */
+    static RawConnection open(int port, String hostId, int min, int max) throws IOException {
         RawConnection c = new RawConnection(new Socket(InetAddress.getLoopbackAddress(), port));
-        c.send(new Frame.Hello(ProtocolVersion.MIN, ProtocolVersion.MAX, "ckpt-it/raw", "raw-test", new byte[0]));
+        c.send(new Frame.Hello(min, max, "ckpt-it/raw", hostId, new byte[0]));
         Frame welcome = c.receive(Duration.ofSeconds(10));
-        if (!(welcome instanceof Frame.Welcome)) {
+        if (!(welcome instanceof Frame.Welcome w)) {
             c.close();
             throw new IOException("handshake answered with " + welcome);
         }
+        c.welcome = w;
         return c;
     }
 
@@ -102,6 +110,11 @@ final class RawConnection implements AutoCloseable {
             }
             frames.add(f);
         }
+    }
+
+    /** The protocol version the server chose. */
+    int version() {
+        return welcome.version();
     }
 
     void send(Frame frame) throws IOException {

@@ -19,7 +19,7 @@ final class ConfigParser {
             "upload", "defaults", "wpars");
     private static final Set<String> SERVER = Set.of("address", "tls-ca", "token-file", "tls-cert");
     private static final Set<String> SPOOL = Set.of("max-bytes", "max-checkpoints");
-    private static final Set<String> UPLOAD = Set.of("retries", "backoff", "max-backoff", "rate-limit");
+    private static final Set<String> UPLOAD = Set.of("retries", "backoff", "max-backoff", "rate-limit", "mode");
     private static final Set<String> DEFAULTS = Set.of("schedule", "timeouts");
     private static final Set<String> SCHEDULE = Set.of("interval", "cron", "jitter", "skip");
     private static final Set<String> TIMEOUTS = Set.of("checkpoint", "filesystem", "health", "restart");
@@ -161,7 +161,15 @@ final class ConfigParser {
                     + DurationSyntax.format(backoff));
         }
         ByteRate rateLimit = s.has("rate-limit") ? s.get("rate-limit").get().parse(ByteRate::parse) : ByteRate.OFF;
-        return new UploadPolicy(retries, backoff, maxBackoff, rateLimit);
+        String mode = UploadPolicy.AUTO;
+        if (s.has("mode")) {
+            ConfigValue m = s.get("mode").get();
+            mode = m.text();
+            if (!List.of("stream", "delta", UploadPolicy.AUTO).contains(mode)) {
+                throw m.error("mode '" + mode + "' is not stream, delta or auto");
+            }
+        }
+        return new UploadPolicy(retries, backoff, maxBackoff, rateLimit, mode);
     }
 
     /** A {@code schedule:} mapping over what it inherits; absent: the inherited schedule. */

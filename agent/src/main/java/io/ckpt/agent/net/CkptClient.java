@@ -46,12 +46,38 @@ public final class CkptClient implements AutoCloseable {
     private final String server;
     private java.util.function.IntConsumer uploadWait;
     private SendPacer pacer;
+    private final String hostId;
+    /** The protocol version the handshake chose. */
+    private int version;
 
-    private CkptClient(EventLoopGroup group, Channel channel, ClientHandler handler, String server) {
+    /**
+     * System property capping the highest protocol version the client offers (default: the
+     * highest it speaks), so that a test can run a client one version behind its server.
+     */
+    public static final String PROTOCOL_MAX_PROPERTY = "ckpt.protocol.max";
+
+    private CkptClient(EventLoopGroup group, Channel channel, ClientHandler handler, String server, String hostId) {
         this.group = group;
         this.channel = channel;
         this.handler = handler;
         this.server = server;
+        this.hostId = hostId;
+    }
+
+    /** The protocol version this connection speaks. */
+    public int protocolVersion() {
+        return version;
+    }
+
+    /** The host id sent in the handshake. */
+    public String hostId() {
+        return hostId;
+    }
+
+    /** The highest version to offer: {@link ProtocolVersion#MAX}, or lower if {@value #PROTOCOL_MAX_PROPERTY} says so. */
+    static int offeredMax() {
+        int cap = Integer.getInteger(PROTOCOL_MAX_PROPERTY, ProtocolVersion.MAX);
+        return Math.max(ProtocolVersion.MIN, Math.min(ProtocolVersion.MAX, cap));
     }
 
     /** Connects to {@code host:port} in plaintext without credentials and shakes hands. */
@@ -102,7 +128,7 @@ public final class CkptClient implements AutoCloseable {
             throw ClientException.unreachable("cannot reach the ckpt server at " + hostPort + " (" + t.getMessage()
                     + "); is it running? Start it with 'ckpt server', or give --server HOST:PORT", t);
         }
-        CkptClient c = new CkptClient(group, ch, handler, hostPort);
+        CkptClient c = new CkptClient(group, ch, handler, hostPort, hostId);
         try {
             if (ssl != null) {
                 var hs = ch.pipeline().get(io.netty.handler.ssl.SslHandler.class).handshakeFuture().awaitUninterruptibly();
@@ -120,11 +146,16 @@ public final class CkptClient implements AutoCloseable {
             // With a client certificate the token only unlocks its key store and never leaves this host.
             byte[] auth = credentials.token() == null || credentials.clientKeyStore() != null ? new byte[0]
                     : credentials.token().getBytes(java.nio.charset.StandardCharsets.UTF_8);
-            ch.writeAndFlush(new Frame.Hello(ProtocolVersion.MIN, ProtocolVersion.MAX, "ckpt-cli/0.1.0", hostId, auth));
+            ch.writeAndFlush(new Frame.Hello(ProtocolVersion.MIN, offeredMax(), "ckpt-cli/0.1.0", hostId, auth));
             Frame reply = c.expect(Frame.class, "handshake");
-            if (!(reply instanceof Frame.Welcome)) {
+            if (!(reply instanceof Frame.Welcome w)) {
                 throw new ClientException(ErrorCode.BAD_REQUEST, "unexpected reply to the handshake: " + reply);
             }
+            if (w.version() < ProtocolVersion.MIN || w.version() > offeredMax()) {
+                throw new ClientException(ErrorCode.UNSUPPORTED_VERSION, "the server chose protocol version " + w.version()
+                        + ", this client speaks " + ProtocolVersion.MIN + ".." + offeredMax());
+            }
+            c.version = w.version();
         } catch (IOException | RuntimeException e) {
             c.close();
             throw e;
@@ -285,6 +316,46 @@ public final class CkptClient implements AutoCloseable {
         }
         buf.writerIndex(n);
         return n;
+    }
+
+    /** Starts a part; its data follows (DATA in stream mode, CHUNK_REFS in delta mode), then {@link #endPart}. */
+    public void beginPart(PartInfo part) throws IOException {
+        send(new Frame.PartBegin(part));
+    }
+
+    /** Ends the open part with its length and SHA-256. */
+    public void endPart(long length, byte[] sha256) throws IOException {
+        send(new Frame.PartEnd(length, sha256));
+    }
+
+    /** Delta mode: asks which of the digests (32 bytes each, at most 4096) the server lacks; bit set = missing. */
+    public java.util.BitSet query(byte[] digests) throws IOException {
+        Frame.ChunkQuery q = new Frame.ChunkQuery(digests);
+        send(q);
+        Frame.ChunkMissing m = expect(Frame.ChunkMissing.class, "chunk query");
+        if (m.count() != q.count()) {
+            throw new ClientException(ErrorCode.BAD_REQUEST, "the server answered a query of " + q.count()
+                    + " digests for " + m.count());
+        }
+        return m.missing();
+    }
+
+    /** Delta mode: sends one chunk (not acknowledged), paced like DATA under a rate limit. */
+    public void sendChunk(Frame.ChunkData chunk) throws IOException {
+        if (pacer != null) {
+            try {
+                pacer.take(chunk.payload().length);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted");
+            }
+        }
+        send(chunk);
+    }
+
+    /** Delta mode: sends the open part's next chunk references (not acknowledged). */
+    public void sendRefs(Frame.ChunkRefs refs) throws IOException {
+        send(refs);
     }
 
     /** Commits the upload and returns the server's summary of the checkpoint. */

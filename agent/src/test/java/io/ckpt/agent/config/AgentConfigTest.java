@@ -211,6 +211,20 @@ class AgentConfigTest {
     }
 
     @Test
+    void uploadModeIsDeltaForFilesAndStreamForStdoutUnlessSet() throws Exception {
+        String wpars = "state-dir: /s\nwpars: [{name: a, source: {preset: aix}}]\n";
+        UploadPolicy auto = parse(wpars).upload();
+        assertEquals("delta", auto.modeFor(true));
+        assertEquals("stream", auto.modeFor(false));
+        UploadPolicy stream = parse("upload: { mode: stream }\n" + wpars).upload();
+        assertEquals("stream", stream.modeFor(true));
+        UploadPolicy delta = parse("upload: { mode: delta }\n" + wpars).upload();
+        assertEquals("delta", delta.modeFor(false));
+        ConfigException e = assertThrows(ConfigException.class, () -> parse("upload: { mode: fast }\n" + wpars));
+        assertTrue(e.getMessage().contains("upload.mode: mode 'fast' is not stream, delta or auto"), e.getMessage());
+    }
+
+    @Test
     void fileIsNamedWhenItCannotBeRead(@TempDir Path dir) {
         Path missing = dir.resolve("agent.yaml");
         ConfigException e = assertThrows(ConfigException.class, () -> AgentConfig.load(missing, ENV));

@@ -57,7 +57,7 @@ final class CkptTool implements Tool {
         ChildRun.Result r = ChildRun.check(client("push", "--wpar", WPAR, "--json", checkpointDir.toString()),
                 work, Map.of(), work.resolve("client.log"));
         JsonNode json = new ObjectMapper().readTree(r.stdout());
-        return new Step(r, json.path("stored_bytes").asLong(), server.cpuSeconds() - cpu);
+        return new Step(r, json.path("stored_bytes").asLong(), server.cpuSeconds() - cpu, json.path("bytes_sent").asLong(-1));
     }
 
     @Override

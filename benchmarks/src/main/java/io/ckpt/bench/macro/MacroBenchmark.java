@@ -122,7 +122,7 @@ public final class MacroBenchmark {
                 Tool.Step s = tool.backup(c.index(), dir);
                 long growth = tool.repositoryBytes() - before;
                 MacroResults.Step step = new MacroResults.Step(c.index(), c.bytes(), s.run().seconds(), s.run().cpuSeconds(),
-                        s.serverCpuSeconds(), s.run().peakRssBytes(), growth, s.toolStoredBytes());
+                        s.serverCpuSeconds(), s.run().peakRssBytes(), growth, s.toolStoredBytes(), s.sentBytes());
                 backups.get(i).add(step);
                 log.printf("macro: %s cp-%d: %.1f MB/s, %.2f s, stored %.1f MB (%.2f%%)%n", tool.name(), c.index(),
                         step.mbps(), step.seconds(), growth / 1e6, 100.0 * growth / c.bytes());
@@ -136,7 +136,7 @@ public final class MacroBenchmark {
             deleteTree(target);
             Tool.Step s = tool.restore(target);
             MacroResults.Step restore = new MacroResults.Step(0, last.bytes(), s.run().seconds(), s.run().cpuSeconds(),
-                    s.serverCpuSeconds(), s.run().peakRssBytes(), 0, 0);
+                    s.serverCpuSeconds(), s.run().peakRssBytes(), 0, 0, -1);
             boolean verified = sha256(find(target, CheckpointSeries.MEMORY)).equals(last.memorySha256())
                     && sha256(find(target, CheckpointSeries.ROOTFS)).equals(last.tarSha256());
             log.printf("macro: %s restore: %.1f MB/s, %.2f s, SHA-256 %s%n", tool.name(), restore.mbps(), restore.seconds(),

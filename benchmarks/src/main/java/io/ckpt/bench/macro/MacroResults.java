@@ -10,7 +10,7 @@ record MacroResults(String command, String date, String machine, double loadStar
 
     /** One backup of checkpoint {@code index} (0 for the restore), sizes in bytes, times in seconds. */
     record Step(int index, long logicalBytes, double seconds, double clientCpuSeconds, double serverCpuSeconds,
-                long clientPeakRssBytes, long repositoryGrowthBytes, long toolStoredBytes) {
+                long clientPeakRssBytes, long repositoryGrowthBytes, long toolStoredBytes, long sentBytes) {
         double mbps() {
             return logicalBytes / seconds / 1e6;
         }
@@ -35,6 +35,12 @@ record MacroResults(String command, String date, String machine, double loadStar
         double incrementalMBps() {
             List<Step> inc = incremental();
             return inc.stream().mapToLong(Step::logicalBytes).sum() / inc.stream().mapToDouble(Step::seconds).sum() / 1e6;
+        }
+
+        /** Bytes the client sent for the incremental backups (-1 when the tool does not say). */
+        long incrementalSentBytes() {
+            List<Step> inc = incremental();
+            return inc.stream().anyMatch(s -> s.sentBytes() < 0) ? -1 : inc.stream().mapToLong(Step::sentBytes).sum();
         }
 
         /** Repository growth of the incremental backups as a share of their logical bytes. */

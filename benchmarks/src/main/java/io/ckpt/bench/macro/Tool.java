@@ -10,8 +10,15 @@ import java.util.stream.Stream;
  * restores the newest into a directory, and says how many bytes its repository takes.
  */
 interface Tool extends AutoCloseable {
-    /** One backup or restore: the command's measurements, what the tool says it stored, server CPU. */
-    record Step(ChildRun.Result run, long toolStoredBytes, double serverCpuSeconds) {}
+    /**
+     * One backup or restore: the command's measurements, what the tool says it stored, server CPU,
+     * and the bytes the client says it sent (-1 when the tool does not say).
+     */
+    record Step(ChildRun.Result run, long toolStoredBytes, double serverCpuSeconds, long sentBytes) {
+        Step(ChildRun.Result run, long toolStoredBytes, double serverCpuSeconds) {
+            this(run, toolStoredBytes, serverCpuSeconds, -1);
+        }
+    }
 
     String name();
 

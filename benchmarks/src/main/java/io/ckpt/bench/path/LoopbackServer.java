@@ -2,6 +2,8 @@ package io.ckpt.bench.path;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.ckpt.agent.net.CkptClient;
+import io.ckpt.agent.upload.CheckpointSender;
+import io.ckpt.protocol.Frame;
 import io.ckpt.chunk.ChunkDigest;
 import io.ckpt.protocol.PartInfo;
 import io.ckpt.protocol.PartType;
@@ -56,10 +58,19 @@ final class LoopbackServer implements AutoCloseable {
 
     /** Uploads {@code image} as one stream part and returns the server's summary of the checkpoint. */
     JsonNode upload(byte[] image) throws IOException {
+        return upload(image, CheckpointSender.Mode.STREAM);
+    }
+
+    /**
+     * Uploads {@code image} as one part in {@code mode} (as the CLI does: in delta mode the previous
+     * checkpoint's chunk list is the first guess) and returns the server's summary of the checkpoint
+     * with the client's {@code bytes_sent}.
+     */
+    JsonNode upload(byte[] image, CheckpointSender.Mode mode) throws IOException {
         long at = takenAt += 3_600_000;
-        client.beginUpload(WPAR, at, "scheduled", List.of());
-        client.sendPart(new PartInfo("memory.img", PartType.STREAM, 0600, at, ""), new ByteArrayInputStream(image), n -> { });
-        return client.commit();
+        return CheckpointSender.send(client, new Frame.UploadBegin(WPAR, at, "scheduled", Frame.UploadBegin.MODE_STREAM,
+                List.of()), List.of(new CheckpointSender.Part(new PartInfo("memory.img", PartType.STREAM, 0600, at, ""),
+                () -> new ByteArrayInputStream(image))), n -> { }, mode, notice -> { });
     }
 
     /**

@@ -1,6 +1,7 @@
 package io.ckpt.bench.path;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.ckpt.agent.upload.CheckpointSender;
 import io.ckpt.bench.BenchImage;
 import io.ckpt.bench.BenchmarkBase;
 import io.ckpt.bench.ByteCounter;
@@ -29,7 +30,10 @@ import org.openjdk.jmh.annotations.Warmup;
  *   <li>{@code ingestCold}: into an empty datastore (a fresh server per call, started untimed).
  *   <li>{@code ingestIncremental}: the next version of the image, 5% of its pages changed in
  *       clusters of up to 16 ({@code MemoryImageCorpus.next}), into a datastore holding the
- *       previous versions; a new version is made (untimed) before every call.
+ *       previous versions; a new version is made (untimed) before every call. {@code mode}
+ *       {@code stream} sends every byte, {@code delta} chunks on the client and sends only the
+ *       chunks the server lacks (the commit summary printed per iteration has its
+ *       {@code bytes_sent}).
  *   <li>{@code restore}: the first version, stored once, restored with every call.
  * </ul>
  *
@@ -93,6 +97,9 @@ public class WholePathBenchmark extends BenchmarkBase {
     /** A server holding every version uploaded so far, and the next version to upload. */
     @State(Scope.Thread)
     public static class Series {
+        @Param({"stream", "delta"})
+        String mode;
+
         ScratchDir dir;
         LoopbackServer server;
         Image current;
@@ -104,7 +111,7 @@ public class WholePathBenchmark extends BenchmarkBase {
             dir = ScratchDir.create("ckpt-bench-incr-");
             server = LoopbackServer.start(dir.path().resolve("datastore"));
             current = first.image;
-            printCommit("first version", server.upload(current.bytes()));
+            printCommit("first version", server.upload(current.bytes(), CheckpointSender.Mode.parse(mode)));
         }
 
         @Setup(Level.Invocation)
@@ -158,7 +165,7 @@ public class WholePathBenchmark extends BenchmarkBase {
     /** Returns the bytes stored for the new version. */
     @Benchmark
     public long ingestIncremental(Series s, ByteCounter counter) throws IOException {
-        s.last = s.server.upload(s.current.bytes());
+        s.last = s.server.upload(s.current.bytes(), CheckpointSender.Mode.parse(s.mode));
         counter.MBps += s.current.bytes().length / 1e6;
         return s.last.path("stored_bytes").asLong();
     }
@@ -175,9 +182,11 @@ public class WholePathBenchmark extends BenchmarkBase {
         if (c == null) {
             return;
         }
-        System.out.printf(Locale.ROOT, "%n# %s: logical %,d, stored %,d (%.1f%%), chunks %,d, new %,d, server %d ms: %s%n",
+        System.out.printf(Locale.ROOT, "%n# %s: logical %,d, stored %,d (%.1f%%), sent %,d (%s), chunks %,d, new %,d,"
+                        + " server %d ms: %s%n",
                 what, c.path("logical_bytes").asLong(), c.path("stored_bytes").asLong(),
                 100.0 * c.path("stored_bytes").asLong() / Math.max(1, c.path("logical_bytes").asLong()),
+                c.path("bytes_sent").asLong(), c.path("upload_mode").asText("stream"),
                 c.path("chunks").asLong(), c.path("new_chunks").asLong(), c.path("duration_ms").asLong(), c);
     }
 }

@@ -131,6 +131,50 @@ public final class FrameDecoder extends ByteToMessageDecoder {
                 long len = p.readLong();
                 yield new Frame.PartEnd(len, readBytes(p, 32, "part sha256"));
             }
+            case CHUNK_QUERY -> {
+                int n = count(p, "chunk query");
+                yield new Frame.ChunkQuery(readBytes(p, n * 32, "chunk query digests"));
+            }
+            case CHUNK_MISSING -> {
+                int n = count(p, "chunk missing");
+                byte[] bits = readBytes(p, (n + 7) / 8, "chunk missing bitmap");
+                if (n % 8 != 0 && (bits[bits.length - 1] & 0xff) >>> (n % 8) != 0) {
+                    throw new CorruptedFrameException("chunk missing bitmap has bits set past its count " + n);
+                }
+                yield new Frame.ChunkMissing(n, java.util.BitSet.valueOf(bits));
+            }
+            case CHUNK_DATA -> {
+                byte[] digest = readBytes(p, 32, "chunk digest");
+                need(p, 5, "chunk length and codec");
+                long raw = p.readUnsignedInt();
+                int codec = p.readUnsignedByte();
+                if (raw < 1 || raw > Frame.ChunkData.MAX_RAW_LENGTH) {
+                    throw new CorruptedFrameException("chunk raw length " + raw + " outside 1.." + Frame.ChunkData.MAX_RAW_LENGTH);
+                }
+                int len = p.readableBytes();
+                if (codec == Frame.ChunkData.CODEC_NONE ? len != raw
+                        : codec == Frame.ChunkData.CODEC_LZ4 ? len < 1 || len >= raw : true) {
+                    throw new CorruptedFrameException("chunk payload of " + len + " bytes with codec " + codec
+                            + " for raw length " + raw + " (codec 0: payload = raw length; 1: LZ4, shorter)");
+                }
+                yield new Frame.ChunkData(digest, (int) raw, codec, readBytes(p, len, "chunk payload"));
+            }
+            case CHUNK_REFS -> {
+                int n = count(p, "chunk refs");
+                need(p, n * 36, "chunk refs");
+                byte[] digests = new byte[n * 32];
+                int[] lengths = new int[n];
+                for (int i = 0; i < n; i++) {
+                    p.readBytes(digests, i * 32, 32);
+                    long len = p.readUnsignedInt();
+                    if (len < 1 || len > Frame.ChunkData.MAX_RAW_LENGTH) {
+                        throw new CorruptedFrameException("chunk ref " + i + ": length " + len + " outside 1.."
+                                + Frame.ChunkData.MAX_RAW_LENGTH);
+                    }
+                    lengths[i] = (int) len;
+                }
+                yield new Frame.ChunkRefs(digests, lengths);
+            }
             case UPLOAD_COMMIT -> new Frame.UploadCommit();
             case UPLOAD_COMMITTED -> new Frame.UploadCommitted(readText(p));
             case UPLOAD_ABORT -> new Frame.UploadAbort(readText(p));
@@ -146,7 +190,7 @@ public final class FrameDecoder extends ByteToMessageDecoder {
             }
             default -> {
                 if (type >= RESERVED_DELTA_FIRST && type <= RESERVED_DELTA_LAST) {
-                    throw new CorruptedFrameException(String.format("frame type 0x%02x (delta upload) is not supported by protocol version 1", type));
+                    throw new CorruptedFrameException(String.format("frame type 0x%02x (delta upload) is reserved", type));
                 }
                 throw new CorruptedFrameException(String.format("unknown frame type 0x%02x", type));
             }
@@ -156,5 +200,15 @@ public final class FrameDecoder extends ByteToMessageDecoder {
                     "frame type 0x%02x has %d trailing bytes", type, p.readableBytes()));
         }
         return f;
+    }
+
+    /** A delta frame's digest count: 1 to {@link Frame.ChunkQuery#MAX_DIGESTS}. */
+    private static int count(ByteBuf p, String what) {
+        need(p, 2, what + " count");
+        int n = p.readUnsignedShort();
+        if (n < 1 || n > Frame.ChunkQuery.MAX_DIGESTS) {
+            throw new CorruptedFrameException(what + " count " + n + " outside 1.." + Frame.ChunkQuery.MAX_DIGESTS);
+        }
+        return n;
     }
 }

@@ -101,6 +101,35 @@ public final class FrameEncoder extends MessageToMessageEncoder<Frame> {
             b.writeLong(pe.length());
             b.writeBytes(pe.sha256());
             type = PART_END;
+        } else if (frame instanceof Frame.ChunkQuery q) {
+            checkCount(q.count(), q.digests().length % 32 == 0);
+            b.writeShort(q.count());
+            b.writeBytes(q.digests());
+            type = CHUNK_QUERY;
+        } else if (frame instanceof Frame.ChunkMissing m) {
+            checkCount(m.count(), m.missing().length() <= m.count());
+            b.writeShort(m.count());
+            byte[] bits = m.missing().toByteArray();
+            b.writeBytes(bits);
+            b.writeZero((m.count() + 7) / 8 - bits.length);
+            type = CHUNK_MISSING;
+        } else if (frame instanceof Frame.ChunkData d) {
+            if (d.digest().length != 32) {
+                throw new IllegalArgumentException("chunk digest of " + d.digest().length + " bytes");
+            }
+            b.writeBytes(d.digest());
+            b.writeInt(d.rawLength());
+            b.writeByte(d.codec());
+            b.writeBytes(d.payload());
+            type = CHUNK_DATA;
+        } else if (frame instanceof Frame.ChunkRefs r) {
+            checkCount(r.count(), r.digests().length == 32 * r.count());
+            b.writeShort(r.count());
+            for (int i = 0; i < r.count(); i++) {
+                b.writeBytes(r.digests(), i * 32, 32);
+                b.writeInt(r.lengths()[i]);
+            }
+            type = CHUNK_REFS;
         } else if (frame instanceof Frame.UploadCommit) {
             type = UPLOAD_COMMIT;
         } else if (frame instanceof Frame.UploadCommitted c) {
@@ -127,5 +156,12 @@ public final class FrameEncoder extends MessageToMessageEncoder<Frame> {
         b.setInt(0, b.readableBytes() - 4);
         b.setByte(4, type);
         return b;
+    }
+
+    private static void checkCount(int n, boolean shaped) {
+        if (n < 1 || n > Frame.ChunkQuery.MAX_DIGESTS || !shaped) {
+            throw new IllegalArgumentException("delta frame with " + n + " digests (1.." + Frame.ChunkQuery.MAX_DIGESTS
+                    + ", 32 bytes each)");
+        }
     }
 }

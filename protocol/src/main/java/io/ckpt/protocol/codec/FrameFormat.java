@@ -34,8 +34,13 @@ public final class FrameFormat {
     public static final byte UPLOAD_COMMIT = 0x15;
     public static final byte UPLOAD_COMMITTED = 0x16;
     public static final byte UPLOAD_ABORT = 0x17;
-    /** 0x20..0x2F are reserved for delta uploads: CHUNK_QUERY, CHUNK_MISSING, CHUNK_DATA, CHUNK_REFS. */
-    public static final byte RESERVED_DELTA_FIRST = 0x20;
+    /** Delta upload frames, protocol version 2. */
+    public static final byte CHUNK_QUERY = 0x20;
+    public static final byte CHUNK_MISSING = 0x21;
+    public static final byte CHUNK_DATA = 0x22;
+    public static final byte CHUNK_REFS = 0x23;
+    /** 0x24..0x2F stay reserved for later delta frames. */
+    public static final byte RESERVED_DELTA_FIRST = 0x24;
     public static final byte RESERVED_DELTA_LAST = 0x2F;
     public static final byte REQUEST = 0x30;
     public static final byte RESPONSE = 0x31;

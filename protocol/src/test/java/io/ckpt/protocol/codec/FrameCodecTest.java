@@ -128,9 +128,69 @@ final class FrameCodecTest {
     }
 
     @Test
-    void reservedDeltaFrameTypeIsRefusedInVersion1() {
-        assertCorrupt(rawFrame(FrameFormat.RESERVED_DELTA_FIRST, new byte[40]), "0x20 (delta upload) is not supported");
-        assertCorrupt(rawFrame(FrameFormat.RESERVED_DELTA_LAST, new byte[0]), "0x2f (delta upload) is not supported");
+    void reservedDeltaFrameTypeIsRefused() {
+        assertCorrupt(rawFrame(FrameFormat.RESERVED_DELTA_FIRST, new byte[40]), "0x24 (delta upload) is reserved");
+        assertCorrupt(rawFrame(FrameFormat.RESERVED_DELTA_LAST, new byte[0]), "0x2f (delta upload) is reserved");
+    }
+
+    @Test
+    void chunkQueryOfZeroOrTooManyDigestsIsCorrupt() {
+        assertCorrupt(rawFrame(FrameFormat.CHUNK_QUERY, new byte[] {0, 0}), "chunk query count 0 outside 1..4096");
+        assertCorrupt(rawFrame(FrameFormat.CHUNK_QUERY, new byte[] {0x10, 0x01}), "chunk query count 4097 outside 1..4096");
+        assertCorrupt(rawFrame(FrameFormat.CHUNK_QUERY, concat(new byte[] {0, 2}, new byte[40])), "frame too short for chunk query digests");
+    }
+
+    @Test
+    void chunkMissingWithBitsPastItsCountIsCorrupt() {
+        assertCorrupt(rawFrame(FrameFormat.CHUNK_MISSING, new byte[] {0, 3, 0x08}), "bits set past its count 3");
+        assertCorrupt(rawFrame(FrameFormat.CHUNK_MISSING, new byte[] {0, 9, 0}), "frame too short for chunk missing bitmap");
+    }
+
+    @Test
+    void chunkMissingBitmapRoundTripsBitForBit() {
+        java.util.BitSet missing = new java.util.BitSet();
+        missing.set(0);
+        missing.set(8);
+        missing.set(4095);
+        EmbeddedChannel channel = channel();
+        channel.writeOutbound(new Frame.ChunkMissing(4096, missing));
+        byte[] wire = drainOutbound(channel);
+        assertEquals(4 + 1 + 2 + 512, wire.length);
+        assertEquals(0x01, wire[7]);
+        assertEquals(0x01, wire[8]);
+        assertEquals((byte) 0x80, wire[wire.length - 1]);
+        channel.writeInbound(Unpooled.wrappedBuffer(wire));
+        Frame.ChunkMissing back = channel.readInbound();
+        assertEquals(4096, back.count());
+        assertEquals(missing, back.missing());
+        assertFalse(channel.finish());
+    }
+
+    @Test
+    void chunkDataWhosePayloadDoesNotFitItsCodecIsCorrupt() {
+        byte[] head = new byte[32 + 5];
+        head[35] = 4; // raw length 4
+        head[36] = 0; // codec none
+        assertCorrupt(rawFrame(FrameFormat.CHUNK_DATA, concat(head, new byte[3])), "payload of 3 bytes with codec 0 for raw length 4");
+        head[36] = 1; // LZ4 must be shorter than the raw chunk
+        assertCorrupt(rawFrame(FrameFormat.CHUNK_DATA, concat(head, new byte[4])), "payload of 4 bytes with codec 1");
+        head[36] = 2;
+        assertCorrupt(rawFrame(FrameFormat.CHUNK_DATA, concat(head, new byte[2])), "with codec 2");
+        byte[] zero = new byte[37];
+        assertCorrupt(rawFrame(FrameFormat.CHUNK_DATA, zero), "chunk raw length 0 outside 1..1048576");
+        byte[] huge = new byte[37];
+        huge[33] = 0x10;
+        huge[35] = 1; // 1 MiB + 1
+        assertCorrupt(rawFrame(FrameFormat.CHUNK_DATA, huge), "chunk raw length 1048577 outside");
+    }
+
+    @Test
+    void chunkRefWithZeroLengthIsCorrupt() {
+        byte[] refs = new byte[2 + 2 * 36];
+        refs[1] = 2;
+        refs[2 + 35] = 7;
+        assertCorrupt(rawFrame(FrameFormat.CHUNK_REFS, refs), "chunk ref 1: length 0 outside");
+        assertCorrupt(rawFrame(FrameFormat.CHUNK_REFS, Arrays.copyOf(refs, 30)), "frame too short for chunk refs");
     }
 
     @Test
@@ -264,7 +324,24 @@ final class FrameCodecTest {
                 new Frame.Request("{\"op\":\"list\",\"wpar\":\"payroll01\"}"),
                 new Frame.Response("{\"checkpoints\":[]}"),
                 new Frame.RestoreRequest(0L),
-                new Frame.RestoreEnd(-1L));
+                new Frame.RestoreEnd(-1L),
+                new Frame.ChunkQuery(bytes(random, 3 * 32)),
+                new Frame.ChunkMissing(11, java.util.BitSet.valueOf(new long[] {0b100_0000_0101L})),
+                new Frame.ChunkData(bytes(random, 32), 5, Frame.ChunkData.CODEC_NONE, bytes(random, 5)),
+                new Frame.ChunkData(bytes(random, 32), 70_000, Frame.ChunkData.CODEC_LZ4, bytes(random, 300)),
+                new Frame.ChunkRefs(bytes(random, 2 * 32), new int[] {1, Frame.ChunkData.MAX_RAW_LENGTH}));
+    }
+
+    private static byte[] bytes(Random random, int n) {
+        byte[] b = new byte[n];
+        random.nextBytes(b);
+        return b;
+    }
+
+    private static byte[] concat(byte[] a, byte[] b) {
+        byte[] c = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, c, a.length, b.length);
+        return c;
     }
 
     private static Frame.Data data(Random random, int size) {
@@ -323,6 +400,13 @@ final class FrameCodecTest {
             return "PartEnd[" + e.length() + ", " + HEX.formatHex(e.sha256()) + "]";
         } else if (f instanceof Frame.Data d) {
             return "Data[" + ByteBufUtil.hexDump(d.bytes()) + "]";
+        } else if (f instanceof Frame.ChunkQuery q) {
+            return "ChunkQuery[" + HEX.formatHex(q.digests()) + "]";
+        } else if (f instanceof Frame.ChunkData d) {
+            return "ChunkData[" + HEX.formatHex(d.digest()) + ", " + d.rawLength() + ", " + d.codec() + ", "
+                    + HEX.formatHex(d.payload()) + "]";
+        } else if (f instanceof Frame.ChunkRefs r) {
+            return "ChunkRefs[" + HEX.formatHex(r.digests()) + ", " + Arrays.toString(r.lengths()) + "]";
         }
         return f.toString();
     }

@@ -216,7 +216,12 @@ final class FrameDecoderFuzzTest {
                 new Frame.Response("{\"checkpoints\":[]}"),
                 new Frame.RestoreRequest(17),
                 new Frame.RestoreEnd(17),
-                new Frame.Data(Unpooled.wrappedBuffer(new byte[] {1, 2, 3, 4, 5, 6, 7, 8})));
+                new Frame.Data(Unpooled.wrappedBuffer(new byte[] {1, 2, 3, 4, 5, 6, 7, 8})),
+                new Frame.ChunkQuery(java.util.Arrays.copyOf(sha, 64)),
+                new Frame.ChunkMissing(10, java.util.BitSet.valueOf(new byte[] {5, 2})),
+                new Frame.ChunkData(sha, 6, Frame.ChunkData.CODEC_NONE, new byte[] {1, 2, 3, 4, 5, 6}),
+                new Frame.ChunkData(sha, 9000, Frame.ChunkData.CODEC_LZ4, new byte[] {(byte) 0x1f, 0, 1, 0, 0x50}),
+                new Frame.ChunkRefs(java.util.Arrays.copyOf(sha, 64), new int[] {8192, 1}));
         return frames.stream().map(FrameDecoderFuzzTest::encode).toList();
     }
 }

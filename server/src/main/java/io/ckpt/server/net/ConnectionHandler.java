@@ -44,6 +44,8 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     private ChannelHandlerContext ctx;
     private boolean welcomed;
     private String host = "";
+    /** The protocol version the handshake chose. */
+    private volatile int version;
     /**
      * Who is on this connection, set once by the handshake (null before): the access checks, the
      * dedup scope ({@link #tenant}) and the audit log read it. With credentials configured its
@@ -163,6 +165,27 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
                     drained(size);
                 }
             });
+        } else if (frame instanceof Frame.ChunkData d) {
+            int size = d.payload().length;
+            queued(size);
+            throttle(size);
+            worker.execute(() -> {
+                try {
+                    if (!failed) {
+                        long start = System.nanoTime();
+                        requireDelta("CHUNK_DATA").chunkData(d);
+                        server.fairness().priority().yieldAfter(System.nanoTime() - start);
+                    }
+                } catch (Throwable t) {
+                    fail(t);
+                } finally {
+                    drained(size);
+                }
+            });
+        } else if (frame instanceof Frame.ChunkQuery q) {
+            onWorker(() -> ctx.writeAndFlush(new Frame.ChunkMissing(q.count(), requireDelta("CHUNK_QUERY").missing(q))));
+        } else if (frame instanceof Frame.ChunkRefs r) {
+            onWorker(() -> requireDelta("CHUNK_REFS").chunkRefs(r));
         } else if (frame instanceof Frame.UploadBegin b) {
             gate.hold(ReadGate.BEGIN); // read nothing more until it is answered: a waiting upload stays in the socket
             onWorker(() -> {
@@ -171,9 +194,13 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
                     throw new IngestException(ErrorCode.BAD_REQUEST, "upload begun while checkpoint "
                             + session.checkpointId() + " is still uploading");
                 }
-                if (b.mode() != Frame.UploadBegin.MODE_STREAM) {
+                if (b.mode() == Frame.UploadBegin.MODE_DELTA && !ProtocolVersion.hasDelta(version)) {
+                    throw new IngestException(ErrorCode.BAD_REQUEST, "upload mode 1 (delta) needs protocol version "
+                            + ProtocolVersion.V2 + "; this connection speaks version " + version);
+                }
+                if (b.mode() != Frame.UploadBegin.MODE_STREAM && b.mode() != Frame.UploadBegin.MODE_DELTA) {
                     throw new IngestException(ErrorCode.BAD_REQUEST, "upload mode " + b.mode()
-                            + " is not supported by this server (stream mode only)");
+                            + " is not supported by this server (0 stream, 1 delta)");
                 }
                 if (!b.key().isEmpty()) {
                     var done = server.catalog().read(h -> h.attach(io.ckpt.catalog.CheckpointDao.class)
@@ -400,14 +427,16 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     private void startSession(Frame.UploadBegin b) throws IOException {
         try {
             session = IngestSession.begin(server.datastore(), server.catalog(), server.packs(), server.chunker(),
-                    b.wpar(), b.takenAtMillis(), b.kind(), b.labels(), host, b.key(), b.health(), b.healthReason());
+                    b.wpar(), b.takenAtMillis(), b.kind(), b.labels(), host, b.key(), b.health(), b.healthReason(),
+                    tenant, b.mode() == Frame.UploadBegin.MODE_DELTA);
         } catch (Throwable t) {
             server.fairness().slots().release();
             server.audit().log().record(actor(), "upload.refused", b.wpar(), null,
                     io.ckpt.audit.AuditEvents.outcomeOf(codeOf(t)), io.ckpt.audit.AuditLog.details().put("reason", messageOf(t)));
             throw t;
         }
-        log.info("upload of checkpoint {} for WPAR {} from {} started", session.checkpointId(), b.wpar(), peer());
+        log.info("{} upload of checkpoint {} for WPAR {} from {} started", session.isDelta() ? "delta" : "stream",
+                session.checkpointId(), b.wpar(), peer());
         ctx.writeAndFlush(new Frame.UploadStarted(session.checkpointId()));
         gate.release(ReadGate.BEGIN);
     }
@@ -459,11 +488,11 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
             fail(new IngestException(ErrorCode.BAD_REQUEST, "the first frame must be HELLO"));
             return;
         }
-        int version = ProtocolVersion.negotiate(hello.minVersion(), hello.maxVersion());
-        if (version < 0) {
+        int chosen = ProtocolVersion.negotiate(ProtocolVersion.MIN, server.protocolMax(), hello.minVersion(), hello.maxVersion());
+        if (chosen < 0) {
             fail(new IngestException(ErrorCode.UNSUPPORTED_VERSION, "client speaks protocol versions "
                     + hello.minVersion() + ".." + hello.maxVersion() + ", this server " + ProtocolVersion.MIN + ".."
-                    + ProtocolVersion.MAX + ": upgrade the older side"));
+                    + server.protocolMax() + ": upgrade the older side"));
             return;
         }
         Principal p;
@@ -485,7 +514,11 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         tenant = p.tenant();
         welcomed = true;
         handshakeDeadline.cancel(false);
+        version = chosen;
         host = p.name();
+        if (!p.authenticated()) {
+            tenant = server.tenantByHost().getOrDefault(host, tenant); // --tenant: open servers, for tests
+        }
         ctx.writeAndFlush(new Frame.Welcome(version, server.datastore().id(), server.maxFrame()));
     }
 
@@ -536,6 +569,15 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
             session = null;
             server.fairness().slots().release();
         }
+    }
+
+    /** The session of a delta upload, for a delta frame; refused on a version 1 connection. */
+    private IngestSession requireDelta(String frame) throws IngestException {
+        if (!ProtocolVersion.hasDelta(version)) {
+            throw new IngestException(ErrorCode.BAD_REQUEST, frame + " needs protocol version " + ProtocolVersion.V2
+                    + "; this connection speaks version " + version);
+        }
+        return requireSession(frame);
     }
 
     private IngestSession requireSession(String what) throws IngestException {

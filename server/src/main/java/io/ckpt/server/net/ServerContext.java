@@ -39,4 +39,7 @@ public record ServerContext(
         /** HELLO must arrive this long after connect. */
         int handshakeTimeoutSeconds,
         /** A frame must be whole this long after its first byte arrived. */
-        int frameTimeoutSeconds) {}
+        int frameTimeoutSeconds,
+        int protocolMax,
+        /** Dedup scope of unauthenticated hosts (--tenant, tests); a credential's tenant wins. */
+        java.util.Map<String, String> tenantByHost) {}

@@ -1,0 +1,192 @@
+package io.ckpt.agent.upload;
+
+import io.ckpt.agent.net.CkptClient;
+import io.ckpt.chunk.ChunkDigest;
+import io.ckpt.chunk.ChunkerParams;
+import io.ckpt.chunk.ContentDefinedChunker;
+import io.ckpt.protocol.Frame;
+import io.ckpt.protocol.PartInfo;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.security.DigestException;
+import java.security.MessageDigest;
+import java.util.Arrays;
+import java.util.BitSet;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.function.LongConsumer;
+import java.util.stream.IntStream;
+import net.jpountz.lz4.LZ4Compressor;
+import net.jpountz.lz4.LZ4Factory;
+
+/**
+ * Sends parts in delta mode (docs/PROTOCOL.md, "Delta mode"): cuts each part with the server's
+ * chunker ({@link ChunkerParams#DEFAULT}, so the chunks and digests are those a stream upload
+ * would store), asks the server which chunks it lacks, sends only those (LZ4-compressed when that
+ * saves at least 1/16, as the server decides), then the part's ordered chunk list.
+ *
+ * <p>A part is read in windows of {@link #WINDOW} bytes: every whole chunk in the window is hashed
+ * (and the missing ones compressed) on all cores, the digests not already known to be on the server
+ * go into one query, and the window's chunk list follows its missing chunks. Memory is the window,
+ * its compressed chunks and the set of digests known to be present, which is capped at
+ * {@link #MAX_KNOWN} (beyond it, digests are simply asked about again). One sender serves one upload.
+ */
+public final class DeltaPartSender {
+    /** Bytes read and cut at a time. */
+    static final int WINDOW = 8 * 1024 * 1024;
+    /** Most digests remembered as present: 32 MiB of {@link DigestSet} at most, about 4 GiB of image. */
+    static final int MAX_KNOWN = 1 << 19;
+    private static final LZ4Factory LZ4 = LZ4Factory.fastestInstance();
+    private static final ThreadLocal<MessageDigest> SHA = ThreadLocal.withInitial(ChunkDigest::sha256);
+    private static final ThreadLocal<LZ4Compressor> COMPRESSOR = ThreadLocal.withInitial(LZ4::fastCompressor);
+
+    private final CkptClient client;
+    private final ContentDefinedChunker chunker = new ContentDefinedChunker(ChunkerParams.DEFAULT);
+    /** Digests the server holds in this client's scope, or that this upload sent. */
+    private final DigestSet known = new DigestSet(MAX_KNOWN);
+    private final byte[] buf = new byte[WINDOW];
+    private final int[] off = new int[WINDOW / ChunkerParams.DEFAULT.minSize() + 1];
+    private final int[] len = new int[off.length];
+    private final byte[] digests = new byte[off.length * 32];
+
+    private long chunksSent;
+    private long bytesSent;
+    private long chunksTotal;
+
+    public DeltaPartSender(CkptClient client) {
+        this.client = client;
+    }
+
+    /** Remembers a digest as present on the server (a first guess from the previous checkpoint). */
+    public void knownPresent(byte[] digest) {
+        known.add(digest, 0);
+    }
+
+    /** Whether no further digest can be remembered (they will be asked about instead). */
+    public boolean knownFull() {
+        return known.isFull();
+    }
+
+    /** Chunks sent so far (the others were found on the server). */
+    public long chunksSent() {
+        return chunksSent;
+    }
+
+    /** Chunk payload bytes sent so far, after compression. */
+    public long bytesSent() {
+        return bytesSent;
+    }
+
+    public long chunksTotal() {
+        return chunksTotal;
+    }
+
+    /** Sends one part's bytes read from {@code in} until its end, and returns the byte count. */
+    public long send(PartInfo part, InputStream in, LongConsumer progress) throws IOException {
+        client.beginPart(part);
+        MessageDigest partSha = ChunkDigest.sha256();
+        long total = 0;
+        int have = 0;
+        boolean eof = false;
+        while (!eof || have > 0) {
+            while (!eof && have < buf.length) {
+                int r;
+                try {
+                    r = in.read(buf, have, buf.length - have);
+                } catch (IOException e) {
+                    throw new IOException("reading " + part.name() + ": " + e.getMessage(), e);
+                }
+                if (r < 0) {
+                    eof = true;
+                } else {
+                    partSha.update(buf, have, r);
+                    have += r;
+                    total += r;
+                    progress.accept(r);
+                }
+            }
+            int cut = cutWindow(have, eof);
+            System.arraycopy(buf, cut, buf, 0, have - cut);
+            have -= cut;
+        }
+        client.endPart(total, partSha.digest());
+        return total;
+    }
+
+    /** Cuts the whole chunks of the window (all of it at the end), sends them, and returns the bytes used. */
+    private int cutWindow(int have, boolean eof) throws IOException {
+        int n = 0;
+        int pos = 0;
+        while (have - pos >= chunker.maxSize() || (eof && pos < have)) {
+            int c = chunker.nextCut(buf, pos, have - pos);
+            off[n] = pos;
+            len[n] = c;
+            n++;
+            pos += c;
+        }
+        if (n == 0) {
+            return 0;
+        }
+        int count = n;
+        IntStream.range(0, count).parallel().forEach(i -> {
+            MessageDigest md = SHA.get();
+            md.update(buf, off[i], len[i]);
+            try {
+                md.digest(digests, i * 32, 32);
+            } catch (DigestException e) {
+                throw new AssertionError(e);
+            }
+        });
+        for (int from = 0; from < count; from += Frame.ChunkQuery.MAX_DIGESTS) {
+            sendBatch(from, Math.min(count, from + Frame.ChunkQuery.MAX_DIGESTS));
+        }
+        chunksTotal += count;
+        return pos;
+    }
+
+    /** Queries the unknown digests of chunks [from, to), sends the missing chunks, then the references. */
+    private void sendBatch(int from, int to) throws IOException {
+        int[] ask = new int[to - from];
+        int asked = 0;
+        Set<ByteBuffer> inQuery = new HashSet<>();
+        for (int i = from; i < to; i++) {
+            if (!known.contains(digests, i * 32) && inQuery.add(ByteBuffer.wrap(digests, i * 32, 32))) {
+                ask[asked++] = i;
+            }
+        }
+        if (asked > 0) {
+            byte[] q = new byte[asked * 32];
+            for (int k = 0; k < asked; k++) {
+                System.arraycopy(digests, ask[k] * 32, q, k * 32, 32);
+            }
+            BitSet missing = client.query(q);
+            int[] send = missing.stream().map(k -> ask[k]).toArray();
+            Frame.ChunkData[] chunks = new Frame.ChunkData[send.length];
+            IntStream.range(0, send.length).parallel().forEach(k -> chunks[k] = compress(send[k]));
+            for (Frame.ChunkData c : chunks) {
+                client.sendChunk(c);
+                chunksSent++;
+                bytesSent += c.payload().length;
+            }
+            for (int k = 0; k < asked; k++) {
+                known.add(digests, ask[k] * 32); // present now, or sent just above
+            }
+        }
+        byte[] refDigests = Arrays.copyOfRange(digests, from * 32, to * 32);
+        client.sendRefs(new Frame.ChunkRefs(refDigests, Arrays.copyOfRange(len, from, to)));
+    }
+
+    /** Chunk {@code i} as a CHUNK_DATA frame: LZ4 when that saves at least 1/16 of it, else raw. */
+    private Frame.ChunkData compress(int i) {
+        byte[] digest = Arrays.copyOfRange(digests, i * 32, i * 32 + 32);
+        LZ4Compressor lz4 = COMPRESSOR.get();
+        byte[] out = new byte[lz4.maxCompressedLength(len[i])];
+        int clen = lz4.compress(buf, off[i], len[i], out, 0, out.length);
+        if (clen <= len[i] - (len[i] >> 4) && clen < len[i]) {
+            return new Frame.ChunkData(digest, len[i], Frame.ChunkData.CODEC_LZ4, Arrays.copyOf(out, clen));
+        }
+        return new Frame.ChunkData(digest, len[i], Frame.ChunkData.CODEC_NONE, Arrays.copyOfRange(buf, off[i], off[i] + len[i]));
+    }
+
+}
