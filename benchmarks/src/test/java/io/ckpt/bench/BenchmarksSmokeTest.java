@@ -21,7 +21,7 @@ import org.openjdk.jmh.runner.options.VerboseMode;
  * code they call cannot leave the suite broken until someone next measures. No timing is checked.
  */
 class BenchmarksSmokeTest {
-    private static final int BENCHMARK_CONFIGURATIONS = 14; // methods times the @Param values left below (ingestIncremental: stream, delta)
+    private static final int BENCHMARK_CONFIGURATIONS = 18; // methods times the @Param values left below (ingestIncremental: stream, delta; PredictiveChunker: previous none, last times threads 1, 2)
 
     @Test
     void everyBenchmarkRunsOneTinyIterationAndCountsItsBytes(@TempDir Path dir) throws RunnerException {

@@ -77,6 +77,9 @@ class DeltaUploadTest {
         assertTrue(sent > 0 && sent < second.size() / 5,
                 "5% of the pages changed: " + sent + " chunk bytes sent for an image of " + second.size() + ": " + two);
         assertTrue(two.path("new_chunks").asLong() < two.path("chunks").asLong() / 4, two::toString);
+        assertEquals(0, one.path("predicted_bytes").asLong(), "nothing to predict from: " + one);
+        assertTrue(two.path("predicted_bytes").asLong() > second.size() * 6 / 10,
+                "most chunks are taken from the first checkpoint's list without cutting: " + two);
 
         assertEquals(sha1, restore(dir, "delta01", one.path("id").asLong()), "first checkpoint restored");
         assertEquals(sha2, restore(dir, "delta01", two.path("id").asLong()), "second checkpoint restored");

@@ -8,9 +8,11 @@ import io.ckpt.agent.net.CkptClient;
 import io.ckpt.protocol.ErrorCode;
 import io.ckpt.protocol.Frame;
 import io.ckpt.protocol.PartInfo;
+import io.ckpt.chunk.PreviousChunks;
 import io.ckpt.protocol.ProtocolVersion;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.file.Path;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.function.Consumer;
@@ -30,9 +32,14 @@ public final class CheckpointSender {
     }
 
     /** One part of the upload. */
-    public record Part(PartInfo info, Opener data) {
+    public record Part(PartInfo info, Opener data, Path file) {
+        /** A part read from a stream: no prediction, no second read for its SHA-256. */
+        public Part(PartInfo info, Opener data) {
+            this(info, data, null);
+        }
+
         public static Part of(PartSource s) {
-            return new Part(s.info(), s.info().type().hasData() ? s::open : null);
+            return s.info().type().hasData() ? new Part(s.info(), s::open, s.file()) : new Part(s.info(), null, null);
         }
     }
 
@@ -90,8 +97,12 @@ public final class CheckpointSender {
             long logical = 0;
             for (Part p : parts) {
                 if (p.data() != null) {
-                    try (InputStream in = p.data().open()) {
-                        logical += delta != null ? delta.send(p.info(), in, progress) : c.sendPart(p.info(), in, progress);
+                    if (delta != null && p.file() != null) {
+                        logical += delta.sendFile(p.info(), p.file(), progress);
+                    } else {
+                        try (InputStream in = p.data().open()) {
+                            logical += delta != null ? delta.send(p.info(), in, progress) : c.sendPart(p.info(), in, progress);
+                        }
                     }
                 } else {
                     c.sendEmptyPart(p.info());
@@ -102,6 +113,9 @@ public final class CheckpointSender {
                 o.put("upload_mode", mode == Mode.DELTA ? "delta" : "stream");
                 o.put("chunks_sent", delta != null ? delta.chunksSent() : -1);
                 o.put("bytes_sent", delta != null ? delta.bytesSent() : logical);
+                if (delta != null) {
+                    o.put("predicted_bytes", delta.predictedBytes());
+                }
             }
             return result;
         } catch (IOException | RuntimeException e) {
@@ -129,16 +143,36 @@ public final class CheckpointSender {
             return;
         }
         long id = cp.path("id").asLong();
-        HexFormat hex = HexFormat.of();
+        boolean predict = true;
+        long held = 0;
         for (int part = 0, parts = cp.path("parts").asInt(); part < parts; part++) {
-            for (long from = 0; from >= 0 && !delta.knownFull(); ) {
+            PreviousChunks.Builder order = new PreviousChunks.Builder();
+            String name = null;
+            boolean whole = true;
+            for (long from = 0; from >= 0; ) {
+                if (delta.knownFull() && !predict) {
+                    whole = false;
+                    break;
+                }
                 JsonNode page = c.request(JSON.createObjectNode().put("op", "chunk_list").put("id", id)
                         .put("part", part).put("from", from));
+                name = page.path("info").path("name").asText(null);
                 String digests = page.path("digests").asText("");
-                for (int i = 0; i + 64 <= digests.length(); i += 64) {
-                    delta.knownPresent(hex.parseHex(digests, i, i + 64));
+                JsonNode lengths = page.path("lengths");
+                for (int i = 0, k = 0; i + 64 <= digests.length(); i += 64, k++) {
+                    byte[] d = HexFormat.of().parseHex(digests, i, i + 64);
+                    delta.knownPresent(d);
+                    if (predict && lengths.has(k)) {
+                        order.add(lengths.get(k).asInt(), d, 0);
+                        if (++held > DeltaPartSender.MAX_PREVIOUS) {
+                            predict = false; // too many to hold: this part and the rest are cut, not predicted
+                        }
+                    }
                 }
                 from = page.path("next").asLong(-1);
+            }
+            if (predict && whole && name != null) {
+                predict = delta.previousPart(name, order.build());
             }
         }
     }

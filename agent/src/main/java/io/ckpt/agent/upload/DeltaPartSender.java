@@ -6,7 +6,19 @@ import io.ckpt.chunk.ChunkerParams;
 import io.ckpt.chunk.ContentDefinedChunker;
 import io.ckpt.protocol.Frame;
 import io.ckpt.protocol.PartInfo;
+import io.ckpt.chunk.PredictiveChunker;
+import io.ckpt.chunk.PreviousChunks;
 import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.security.DigestException;
@@ -37,6 +49,15 @@ public final class DeltaPartSender {
     static final int WINDOW = 8 * 1024 * 1024;
     /** Most digests remembered as present: 32 MiB of {@link DigestSet} at most, about 4 GiB of image. */
     static final int MAX_KNOWN = 1 << 19;
+    /** Most previous chunks held to predict from: about 44 bytes each (40 MiB), some 10 GiB of image. */
+    static final int MAX_PREVIOUS = 1 << 20;
+    /** Hashes predicted chunks and a part's whole SHA-256 beside the chunking; daemon threads. */
+    private static final ExecutorService POOL = Executors.newFixedThreadPool(
+            Math.max(2, Runtime.getRuntime().availableProcessors()), r -> {
+                Thread t = new Thread(r, "ckpt-delta-hash");
+                t.setDaemon(true);
+                return t;
+            });
     private static final LZ4Factory LZ4 = LZ4Factory.fastestInstance();
     private static final ThreadLocal<MessageDigest> SHA = ThreadLocal.withInitial(ChunkDigest::sha256);
     private static final ThreadLocal<LZ4Compressor> COMPRESSOR = ThreadLocal.withInitial(LZ4::fastCompressor);
@@ -50,9 +71,16 @@ public final class DeltaPartSender {
     private final int[] len = new int[off.length];
     private final byte[] digests = new byte[off.length * 32];
 
+    /** Per chunk of a batch: the previous version had it, so the server holds it (no query). */
+    private final boolean[] previouslyHeld = new boolean[off.length];
+    /** The previous checkpoint's chunk lists by part name, to predict from ({@link PredictiveChunker}). */
+    private final Map<String, PreviousChunks> previous = new HashMap<>();
+    private long previousChunks;
+
     private long chunksSent;
     private long bytesSent;
     private long chunksTotal;
+    private long predictedBytes;
 
     public DeltaPartSender(CkptClient client) {
         this.client = client;
@@ -66,6 +94,24 @@ public final class DeltaPartSender {
     /** Whether no further digest can be remembered (they will be asked about instead). */
     public boolean knownFull() {
         return known.isFull();
+    }
+
+    /**
+     * The previous checkpoint's chunks of part {@code name}, in order: {@link #sendFile} predicts
+     * from them. Returns false (and keeps nothing) once {@link #MAX_PREVIOUS} chunks are held.
+     */
+    public boolean previousPart(String name, PreviousChunks chunks) {
+        if (previousChunks + chunks.size() > MAX_PREVIOUS) {
+            return false;
+        }
+        previousChunks += chunks.size();
+        previous.put(name, chunks);
+        return true;
+    }
+
+    /** Image bytes whose chunks came from the previous version's list without being cut again. */
+    public long predictedBytes() {
+        return predictedBytes;
     }
 
     /** Chunks sent so far (the others were found on the server). */
@@ -114,6 +160,83 @@ public final class DeltaPartSender {
         return total;
     }
 
+    /**
+     * Sends a file part: as {@link #send}, but cut with {@link PredictiveChunker}, which takes the
+     * chunks the previous checkpoint's same-named part had without cutting them again and hashes on
+     * all cores, while another thread reads the file once more for the part's whole SHA-256 (the
+     * file is a spooled checkpoint and does not change while it is sent). Returns the byte count.
+     */
+    public long sendFile(PartInfo part, Path file, LongConsumer progress) throws IOException {
+        client.beginPart(part);
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            long size = ch.size();
+            Future<byte[]> whole = POOL.submit(() -> wholeSha256(file, size));
+            PredictiveChunker cutter = new PredictiveChunker(ChunkerParams.DEFAULT, POOL,
+                    Math.max(1, Runtime.getRuntime().availableProcessors() - 1));
+            int[] n = {0};
+            int[] used = {0};
+            PredictiveChunker.Stats stats;
+            try {
+                stats = cutter.run(ch, size, previous.getOrDefault(part.name(), PreviousChunks.NONE),
+                        (offset, length, digest, digestOff, held, data, dataOff) -> {
+                            if (n[0] == Frame.ChunkQuery.MAX_DIGESTS || (!held && used[0] + length > buf.length)) {
+                                sendBatch(0, n[0]);
+                                chunksTotal += n[0];
+                                n[0] = 0;
+                                used[0] = 0;
+                            }
+                            int i = n[0]++;
+                            System.arraycopy(digest, digestOff, digests, i * 32, 32);
+                            len[i] = length;
+                            previouslyHeld[i] = held;
+                            if (held) {
+                                off[i] = -1;
+                            } else {
+                                System.arraycopy(data, dataOff, buf, used[0], length);
+                                off[i] = used[0];
+                                used[0] += length;
+                            }
+                            progress.accept(length);
+                        });
+                if (n[0] > 0) {
+                    sendBatch(0, n[0]);
+                    chunksTotal += n[0];
+                }
+            } catch (IOException | RuntimeException e) {
+                whole.cancel(true);
+                throw e;
+            }
+            predictedBytes += stats.predictedBytes();
+            byte[] sha;
+            try {
+                sha = whole.get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while hashing " + file, e);
+            } catch (ExecutionException e) {
+                throw new IOException("reading " + file + ": " + e.getCause().getMessage(), e.getCause());
+            }
+            client.endPart(size, sha);
+            return size;
+        }
+    }
+
+    private static byte[] wholeSha256(Path file, long size) throws IOException {
+        MessageDigest md = ChunkDigest.sha256();
+        byte[] b = new byte[1 << 20];
+        long total = 0;
+        try (InputStream in = Files.newInputStream(file)) {
+            for (int r; (r = in.read(b)) > 0; ) {
+                md.update(b, 0, r);
+                total += r;
+            }
+        }
+        if (total != size) {
+            throw new IOException(file + " changed while it was sent: " + total + " bytes read, " + size + " expected");
+        }
+        return md.digest();
+    }
+
     /** Cuts the whole chunks of the window (all of it at the end), sends them, and returns the bytes used. */
     private int cutWindow(int have, boolean eof) throws IOException {
         int n = 0;
@@ -138,6 +261,7 @@ public final class DeltaPartSender {
                 throw new AssertionError(e);
             }
         });
+        Arrays.fill(previouslyHeld, 0, count, false);
         for (int from = 0; from < count; from += Frame.ChunkQuery.MAX_DIGESTS) {
             sendBatch(from, Math.min(count, from + Frame.ChunkQuery.MAX_DIGESTS));
         }
@@ -151,7 +275,7 @@ public final class DeltaPartSender {
         int asked = 0;
         Set<ByteBuffer> inQuery = new HashSet<>();
         for (int i = from; i < to; i++) {
-            if (!known.contains(digests, i * 32) && inQuery.add(ByteBuffer.wrap(digests, i * 32, 32))) {
+            if (!previouslyHeld[i] && !known.contains(digests, i * 32) && inQuery.add(ByteBuffer.wrap(digests, i * 32, 32))) {
                 ask[asked++] = i;
             }
         }
