@@ -15,6 +15,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -22,6 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Uploads at the same time, to different WPARs and twice to one, all land and restore. The images
  * share most of their chunks, so the uploads race to store the same new chunks.
  */
+@Tag("slow") // long: run by .ci/run after the default suite, which stays under 15 minutes
 class ConcurrentUploadTest {
     private static final long IMAGE_BYTES = 32L << 20;
     private static final Pattern STARTED = Pattern.compile("upload of checkpoint \\d+ for WPAR (\\S+) from .* started");

@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -21,6 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
  * upload that deduplicates against garbage while GC runs keeps its chunks, and the space only the
  * pruned checkpoints held comes back.
  */
+@Tag("slow") // long: run by .ci/run after the default suite, which stays under 15 minutes
 class GcTest {
     private static final int MIB = 1 << 20;
 

@@ -18,6 +18,7 @@ import java.util.Random;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -26,6 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
  * recreates it from packs, manifests and the journal, and the server then lists exactly what it
  * listed before (health marks, protection, labels, LKG included) and restores the same bytes.
  */
+@Tag("slow") // long: run by .ci/run after the default suite, which stays under 15 minutes
 class RebuildCatalogTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
