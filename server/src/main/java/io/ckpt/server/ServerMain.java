@@ -105,7 +105,7 @@ public final class ServerMain implements Callable<Integer> {
 
     @Option(names = "--reserve", paramLabel = "MiB",
             description = "Free space uploads must leave on the datastore's file system, so that restore, prune, gc and"
-                    + " verify keep working; an upload that would go below it is refused (default: 5% of the file system,"
+                    + " verify keep working; an upload that would go below it is refused (default: 5%% of the file system,"
                     + " at most 1024).")
     Long reserveMiB;
 
