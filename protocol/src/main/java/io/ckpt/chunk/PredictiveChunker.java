@@ -66,6 +66,8 @@ public final class PredictiveChunker {
     private int[] starts = new int[1024];
     private int[] lengths = new int[1024];
     private final ThreadLocal<MessageDigest> sha = ThreadLocal.withInitial(PredictiveChunker::newSha256);
+    /** The digest of a chunk cut in a predicted window, handed to the sink. */
+    private final byte[] cutDigest = new byte[DIGEST];
 
     /**
      * @param pool runs the hashing beside the calling thread, which takes a share itself
@@ -125,7 +127,7 @@ public final class PredictiveChunker {
                         break;
                     }
                     int n = chunker.nextCut(buf, at, avail);
-                    byte[] d = scratchDigest();
+                    byte[] d = cutDigest;
                     if (k < w.count && starts[k] == at && lengths[k] == n) {
                         System.arraycopy(digests, k * DIGEST, d, 0, DIGEST); // the same span, already hashed
                     } else {
@@ -279,12 +281,6 @@ public final class PredictiveChunker {
         } catch (java.security.DigestException e) {
             throw new IllegalStateException(e);
         }
-    }
-
-    private final byte[] scratch = new byte[DIGEST];
-
-    private byte[] scratchDigest() {
-        return scratch;
     }
 
     private void ensure(int n) {
