@@ -384,7 +384,8 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
             }
         });
         if (ticket instanceof UploadSlots.Refused r) {
-            refusedUpload(b.wpar(), "server busy (--max-uploads " + server.maxUploads() + ", --upload-queue)");
+            refusedUpload(b.wpar(), io.ckpt.audit.AuditLog.Outcome.REFUSED,
+                    "server busy (--max-uploads " + server.maxUploads() + ", --upload-queue)");
             throw new IngestException(ErrorCode.CONFLICT, "server busy: " + r.inUse() + " uploads in progress and "
                     + r.waiting() + " waiting, the most it takes (--max-uploads, --upload-queue); retry later");
         }
@@ -393,7 +394,8 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
             long maxWait = server.fairness().maxWait().toMillis();
             waitTimeout = ctx.executor().schedule(() -> {
                 if (slots.cancel(q, true)) {
-                    refusedUpload(b.wpar(), "server busy: waited " + maxWait / 1000 + " s for an upload slot (--upload-wait)");
+                    refusedUpload(b.wpar(), io.ckpt.audit.AuditLog.Outcome.REFUSED,
+                            "server busy: waited " + maxWait / 1000 + " s for an upload slot (--upload-wait)");
                     fail(new IngestException(ErrorCode.CONFLICT, "server busy: waited " + maxWait / 1000
                             + " s for an upload slot (--upload-wait), " + slots.inUse() + " uploads in progress; retry later"));
                 }
@@ -431,8 +433,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
                     tenant, b.mode() == Frame.UploadBegin.MODE_DELTA);
         } catch (Throwable t) {
             server.fairness().slots().release();
-            server.audit().log().record(actor(), "upload.refused", b.wpar(), null,
-                    io.ckpt.audit.AuditEvents.outcomeOf(codeOf(t)), io.ckpt.audit.AuditLog.details().put("reason", messageOf(t)));
+            refusedUpload(b.wpar(), io.ckpt.audit.AuditEvents.outcomeOf(codeOf(t)), messageOf(t));
             throw t;
         }
         log.info("{} upload of checkpoint {} for WPAR {} from {} started", session.isDelta() ? "delta" : "stream",
@@ -441,8 +442,9 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         gate.release(ReadGate.BEGIN);
     }
 
-    private void refusedUpload(String wpar, String reason) {
-        server.audit().log().record(actor(), "upload.refused", wpar, null, io.ckpt.audit.AuditLog.Outcome.REFUSED,
+    /** Audits an upload that did not begin: {@code upload.refused} with the reason. */
+    private void refusedUpload(String wpar, io.ckpt.audit.AuditLog.Outcome outcome, String reason) {
+        server.audit().log().record(actor(), "upload.refused", wpar, null, outcome,
                 io.ckpt.audit.AuditLog.details().put("reason", reason));
     }
 
