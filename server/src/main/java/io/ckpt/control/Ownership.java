@@ -3,9 +3,11 @@ package io.ckpt.control;
 import io.ckpt.catalog.Catalog;
 import io.ckpt.catalog.WparDao;
 import io.ckpt.ingest.IngestException;
+import io.ckpt.ingest.OpenUploads;
 import io.ckpt.protocol.ErrorCode;
 import io.ckpt.store.Journal;
 import java.io.IOException;
+import java.util.Objects;
 import java.util.Optional;
 import org.jdbi.v3.core.Handle;
 
@@ -17,18 +19,51 @@ import org.jdbi.v3.core.Handle;
  * by an explicit act: a relocation or failover, or {@code ckpt restore --start --take-over} on
  * another host, each raising the epoch by one. Uploads from any other host are refused. Every
  * change is journaled (before the catalog), so {@code rebuild-catalog} keeps it.
+ *
+ * <p>Fencing invariant (docs/ARCHITECTURE.md, docs/RELOCATION.md): <em>a checkpoint becomes
+ * complete only if, in the committing transaction, its uploader is the WPAR's owner at the epoch
+ * it began under</em> ({@link #checkUpload} records that epoch, {@link #checkCommit} compares).
+ * It holds under concurrency because every catalog write, the commit's and a move's alike, runs
+ * alone under the catalog's write lock: a move commits either before the commit transaction
+ * (which then reads the new epoch and refuses) or after it (the checkpoint was committed by the
+ * owner of the time, as any earlier checkpoint was). It holds across kill -9 because the check
+ * and {@code state='complete'} are one SQLite transaction: neither or both survive, and recovery
+ * removes a checkpoint that is not complete. A move then ends the old owner's uploads at once
+ * ({@link OpenUploads}), which only saves their bytes; safety does not depend on it.
  */
 public final class Ownership {
     private final Catalog catalog;
     private final Journal journal;
+    private final OpenUploads uploads;
 
+    /** With a registry of its own: nothing is ended early, commits are still fenced. */
     public Ownership(Catalog catalog, Journal journal) {
+        this(catalog, journal, new OpenUploads());
+    }
+
+    /** Moves reported to {@code uploads}, which ends the old owner's uploads of the WPAR (FENCED). */
+    public Ownership(Catalog catalog, Journal journal, OpenUploads uploads) {
         this.catalog = catalog;
         this.journal = journal;
+        this.uploads = uploads;
     }
 
     /** The result of a claim or transfer. */
     public record Owner(String wpar, String host, long epoch, String previousHost, boolean changed) {}
+
+    /**
+     * What an upload began under: the uploading {@code host} ("" for an anonymous client), the
+     * WPAR's {@code owner} then (null when nobody owned it) and its {@code epoch}. When the upload
+     * itself claimed an unowned WPAR, this is the claim ({@code owner} = {@code host}, the new
+     * epoch); an anonymous upload of an unowned WPAR began under "nobody at epoch N", so any claim
+     * in the meantime, by a take-over or by another host's first upload, fences it.
+     */
+    public record UploadEpoch(String wpar, String host, String owner, long epoch) {
+        /** The uploader, for messages. */
+        public String who() {
+            return host.isEmpty() ? "an unnamed client" : "host " + host;
+        }
+    }
 
     /** The current owner, if any host has claimed the WPAR. */
     public Optional<WparDao.Owner> owner(String wpar) throws IOException {
@@ -38,9 +73,10 @@ public final class Ownership {
     /**
      * Called inside the catalog transaction that registers an upload: an unowned WPAR is claimed
      * by the uploading host, one owned by another host refuses the upload. An empty host (an
-     * anonymous client) claims nothing and may upload only to an unowned WPAR.
+     * anonymous client) claims nothing and may upload only to an unowned WPAR. Returns what the
+     * upload began under, for {@link #checkCommit}.
      */
-    public static void checkUpload(Handle h, Journal journal, String wpar, String host, long now) throws IOException {
+    public static UploadEpoch checkUpload(Handle h, Journal journal, String wpar, String host, long now) throws IOException {
         WparDao dao = h.attach(WparDao.class);
         WparDao.Owner o = dao.owner(wpar).orElseThrow();
         if (o.ownerHost() == null) {
@@ -48,12 +84,32 @@ public final class Ownership {
                 long epoch = o.epoch() + 1;
                 journal.append(Journal.owner(wpar, host, epoch, now));
                 dao.setOwner(host, epoch, wpar);
+                return new UploadEpoch(wpar, host, host, epoch);
             }
-            return;
+            return new UploadEpoch(wpar, host, null, o.epoch());
         }
         if (!o.ownerHost().equals(host)) {
             throw new IngestException(ErrorCode.FENCED, fenced(wpar, o, host.isEmpty() ? "an unnamed client" : "host " + host,
                     "may not upload to it"));
+        }
+        return new UploadEpoch(wpar, host, host, o.epoch());
+    }
+
+    /**
+     * Called inside the transaction that marks checkpoint {@code checkpointId} complete: refuses
+     * (FENCED) unless the WPAR's owner and epoch are still those the upload {@code began} under.
+     * This is the fence; see the invariant in the class comment.
+     */
+    public static void checkCommit(Handle h, UploadEpoch began, long checkpointId) throws IOException {
+        WparDao.Owner now = h.attach(WparDao.class).owner(began.wpar())
+                .orElse(new WparDao.Owner(began.wpar(), null, -1));
+        if (!Objects.equals(now.ownerHost(), began.owner()) || now.epoch() != began.epoch()) {
+            throw new IngestException(ErrorCode.FENCED, "checkpoint " + checkpointId + " of WPAR " + began.wpar()
+                    + " not committed: " + began.who() + " began it under epoch " + began.epoch() + " (owner "
+                    + (began.owner() == null ? "none" : began.owner()) + "), the WPAR is now owned by "
+                    + (now.ownerHost() == null ? "nobody" : now.ownerHost()) + " at epoch " + now.epoch()
+                    + " (fenced: ownership moved by a relocation, failover or take-over during the upload);"
+                    + " the upload is discarded");
         }
     }
 
@@ -66,7 +122,7 @@ public final class Ownership {
         if (host == null || host.isEmpty()) {
             throw new IngestException(ErrorCode.BAD_REQUEST, "claim needs a host");
         }
-        return catalog.write(h -> {
+        return reported(catalog.write(h -> {
             WparDao dao = h.attach(WparDao.class);
             WparDao.Owner o = dao.owner(wpar).orElseThrow(() -> new io.ckpt.catalog.NotFoundException(
                     "unknown WPAR '" + wpar + "': no checkpoint was ever uploaded for it"));
@@ -82,12 +138,12 @@ public final class Ownership {
             journal.append(Journal.owner(wpar, host, epoch, System.currentTimeMillis()));
             dao.setOwner(host, epoch, wpar);
             return new Owner(wpar, host, epoch, o.ownerHost(), true);
-        });
+        }));
     }
 
     /** Moves ownership to {@code host} only if the epoch is still {@code expectedEpoch} (relocation, failover). */
     public Owner transfer(String wpar, String host, long expectedEpoch) throws IOException {
-        return catalog.write(h -> {
+        return reported(catalog.write(h -> {
             WparDao dao = h.attach(WparDao.class);
             WparDao.Owner o = dao.owner(wpar).orElseThrow(() -> new io.ckpt.catalog.NotFoundException(
                     "unknown WPAR '" + wpar + "'"));
@@ -99,7 +155,18 @@ public final class Ownership {
             journal.append(Journal.owner(wpar, host, epoch, System.currentTimeMillis()));
             dao.setOwner(host, epoch, wpar);
             return new Owner(wpar, host, epoch, o.ownerHost(), !host.equals(o.ownerHost()));
-        });
+        }));
+    }
+
+    /**
+     * After the move's transaction committed (never inside it: a move rolled back ends nothing),
+     * ends the uploads of the WPAR begun under an older epoch (none when the claim changed
+     * nothing). A transfer raises the epoch even to the same host, so an upload begun before a move
+     * away and back is ended too, as its commit would be refused.
+     */
+    private Owner reported(Owner o) {
+        uploads.moved(o.wpar(), o.host(), o.epoch());
+        return o;
     }
 
     /** Checks that {@code host} owns {@code wpar} at {@code epoch} (an agent about to start it). */

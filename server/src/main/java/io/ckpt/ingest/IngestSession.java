@@ -101,6 +101,8 @@ public final class IngestSession {
     private State state = State.OPEN;
     /** Null in stream mode. */
     private DeltaReceiver delta;
+    /** The owner and epoch this upload began under: its commit is refused (FENCED) if they changed. */
+    private io.ckpt.control.Ownership.UploadEpoch began;
 
     private long partId;
     private int partSeq = -1;
@@ -173,9 +175,10 @@ public final class IngestSession {
         packs.checkReserve();
         long now = System.currentTimeMillis();
         String dbKey = key.isEmpty() ? null : key;
+        var began = new io.ckpt.control.Ownership.UploadEpoch[1];
         long id = catalog.write(h -> {
             h.attach(WparDao.class).ensure(wpar, now);
-            io.ckpt.control.Ownership.checkUpload(h, ds.journal(), wpar, host, now);
+            began[0] = io.ckpt.control.Ownership.checkUpload(h, ds.journal(), wpar, host, now);
             CheckpointDao dao = h.attach(CheckpointDao.class);
             if (dbKey != null && dao.findByKey(wpar, dbKey).isPresent()) {
                 throw new IngestException(ErrorCode.CONFLICT, "an upload with key '" + key + "' for WPAR " + wpar
@@ -211,6 +214,7 @@ public final class IngestSession {
                 attrs.put("tenant", tenant);
             }
             IngestSession s = new IngestSession(ds, catalog, packs, params, id, wpar, takenAt, tmp, ch, mw, attrs, deltaMode);
+            s.began = began[0];
             if (deltaMode) {
                 s.delta = new DeltaReceiver(catalog, packs, id, tenant);
             }
@@ -231,6 +235,11 @@ public final class IngestSession {
 
     public String wpar() {
         return wpar;
+    }
+
+    /** The owner and epoch this upload began under (see {@link io.ckpt.control.Ownership#checkCommit}). */
+    public io.ckpt.control.Ownership.UploadEpoch began() {
+        return began;
     }
 
     /** Whether this is a delta upload. */
@@ -488,7 +497,9 @@ public final class IngestSession {
 
     /**
      * Makes the checkpoint durable and visible: packs fsynced, manifest written and renamed, then
-     * the catalog transaction that marks it complete, fsynced.
+     * the catalog transaction that marks it complete, fsynced. That transaction first checks that
+     * the uploader still owns the WPAR at the epoch the upload began under, and refuses (FENCED)
+     * otherwise; a refused commit is discarded like any failed one.
      */
     public Committed commit() throws IOException {
         if (state != State.OPEN) {
@@ -517,6 +528,9 @@ public final class IngestSession {
             Datastore.moveDurably(manifestTmp, ds.manifestPath(checkpointId));
             long duration = (System.nanoTime() - startNanos) / 1_000_000;
             int updated = catalog.writeDurably(h -> {
+                // The fence: a checkpoint becomes complete only if, in this very transaction, its uploader is
+                // the WPAR's owner at the epoch it began under (Ownership, docs/ARCHITECTURE.md, invariant 2).
+                io.ckpt.control.Ownership.checkCommit(h, began, checkpointId);
                 int n = h.attach(CheckpointDao.class).markComplete(checkpointId,
                         logicalBytes, storedBytes, chunkCount, newChunkCount, parts, now);
                 if (delta != null) {

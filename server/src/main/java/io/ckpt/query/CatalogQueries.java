@@ -71,11 +71,18 @@ public final class CatalogQueries {
     public CatalogQueries(Catalog catalog, Journal journal, io.ckpt.retention.Pruner pruner,
             io.ckpt.verify.Verifier verifier, io.ckpt.gc.GarbageCollector gc, io.ckpt.alert.Alerts alerts,
             io.ckpt.status.Jobs jobs) {
+        this(catalog, journal, pruner, verifier, gc, alerts, jobs, new io.ckpt.control.Ownership(catalog, journal));
+    }
+
+    /** With the server's {@code ownership}: a {@code claim} here ends the old owner's uploads (OpenUploads). */
+    public CatalogQueries(Catalog catalog, Journal journal, io.ckpt.retention.Pruner pruner,
+            io.ckpt.verify.Verifier verifier, io.ckpt.gc.GarbageCollector gc, io.ckpt.alert.Alerts alerts,
+            io.ckpt.status.Jobs jobs, io.ckpt.control.Ownership ownership) {
         this.jobs = jobs;
         this.alerts = alerts;
         this.catalog = catalog;
         this.journal = journal;
-        this.ownership = new io.ckpt.control.Ownership(catalog, journal);
+        this.ownership = ownership;
         this.pruner = pruner;
         this.verifier = verifier;
         this.gc = gc;

@@ -149,7 +149,9 @@ public final class CkptServer implements AutoCloseable {
             io.ckpt.verify.Verifier verifier = new io.ckpt.verify.Verifier(catalog, ds, readers);
             io.ckpt.gc.GarbageCollector gc = new io.ckpt.gc.GarbageCollector(catalog, ds, packs, readers);
             Hosts hosts = new Hosts(cfg.retention().placement().lease());
-            Ownership ownership = new Ownership(catalog, ds.journal());
+            // A move of a WPAR ends its old owner's uploads at once; their commits are fenced regardless (Ownership).
+            io.ckpt.ingest.OpenUploads uploads = new io.ckpt.ingest.OpenUploads();
+            Ownership ownership = new Ownership(catalog, ds.journal(), uploads);
             hosts.ownersFrom(w -> {
                 try {
                     return ownership.owner(w).map(WparDao.Owner::ownerHost).orElse(null);
@@ -174,7 +176,7 @@ public final class CkptServer implements AutoCloseable {
                 metrics.jobEnded(job);
                 audit.job(job);
             });
-            CatalogQueries queries = new CatalogQueries(catalog, ds.journal(), pruner, verifier, gc, alerts, jobs);
+            CatalogQueries queries = new CatalogQueries(catalog, ds.journal(), pruner, verifier, gc, alerts, jobs, ownership);
             ControlRequests control = new ControlRequests(catalog, hosts, mover);
             metrics.watchConnections(readers);
             ServerContext ctx = new ServerContext(ds, catalog, packs, ChunkerParams.DEFAULT, queries, hosts, control,
@@ -182,7 +184,7 @@ public final class CkptServer implements AutoCloseable {
                     cfg.maxUploads(), FrameFormat.DEFAULT_MAX_FRAME,
                     cfg.idleTimeoutSeconds(), metrics, security,
                     new CredentialRequests(credentials, securityDir), audit, cfg.handshakeTimeoutSeconds(),
-                    cfg.frameTimeoutSeconds(), cfg.protocolMax(), cfg.tenantByHost());
+                    cfg.frameTimeoutSeconds(), cfg.protocolMax(), cfg.tenantByHost(), uploads);
             Channel listener = null;
             HttpListener http = null;
             try {

@@ -57,6 +57,8 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     private long pending; // bytes queued for the worker; guarded by this
     /** Touched only on the worker thread. */
     private IngestSession session;
+    /** The session's entry in the open uploads, through which a move of its WPAR ends it. Worker thread. */
+    private io.ckpt.ingest.OpenUploads.Entry openUpload;
     private volatile boolean failed;
     /** Why the connection failed, for the upload that ends with it. */
     private volatile String failure;
@@ -440,6 +442,14 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
                 session.checkpointId(), b.wpar(), peer());
         ctx.writeAndFlush(new Frame.UploadStarted(session.checkpointId()));
         gate.release(ReadGate.BEGIN);
+        // Only ends a fenced upload early; the commit transaction refuses it anyway (Ownership.checkCommit).
+        // On the worker, behind the frames already queued: a commit is either refused there or came first and stood.
+        IngestSession s = session;
+        openUpload = server.uploads().open(s.checkpointId(), s.began(), why -> worker.execute(() -> {
+            if (session == s) {
+                fail(new IngestException(ErrorCode.FENCED, why));
+            }
+        }));
     }
 
     /** Audits an upload that did not begin: {@code upload.refused} with the reason. */
@@ -569,6 +579,10 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
                         io.ckpt.audit.AuditLog.details().put("reason", failure));
             }
             session = null;
+            if (openUpload != null) {
+                openUpload.close();
+                openUpload = null;
+            }
             server.fairness().slots().release();
         }
     }

@@ -42,4 +42,6 @@ public record ServerContext(
         int frameTimeoutSeconds,
         int protocolMax,
         /** Dedup scope of unauthenticated hosts (--tenant, tests); a credential's tenant wins. */
-        java.util.Map<String, String> tenantByHost) {}
+        java.util.Map<String, String> tenantByHost,
+        /** The uploads in progress by WPAR: moving a WPAR ends its old owner's (FENCED). */
+        io.ckpt.ingest.OpenUploads uploads) {}
