@@ -98,6 +98,13 @@ public interface ChunkDao {
     int forgetFrom(@Bind("pack") long packId, @Bind("from") long fromOffset);
 
     /**
+     * Forgets the chunks at these offsets of one pack (records that fail their check at recovery):
+     * an upload must store such a chunk anew rather than deduplicate onto a record that cannot be read.
+     */
+    @SqlBatch("DELETE FROM chunks WHERE pack_id = :pack AND offset = :offset")
+    int[] forgetAt(@Bind("pack") long packId, @Bind("offset") List<Long> offsets);
+
+    /**
      * The next page of chunk locations in pack order, after ({@code pack}, {@code offset}) and in
      * packs up to {@code throughPack}; an index range over {@code chunks_by_pack}.
      */

@@ -38,12 +38,26 @@ import org.slf4j.LoggerFactory;
  *       so a chunk is either already used when the delete looks, or the upload has not yet asked
  *       and will store the chunk anew. No wall-clock grace period is needed.</li>
  *   <li><b>Compact.</b> A sealed pack whose live records fill less than half of it has them copied
- *       (CRC-checked) into the open pack; once that pack is fsynced, one transaction points the
- *       chunks at their copies and forgets the old pack. Chunks are named by digest, so an upload
- *       that deduplicates against a chunk being moved is unaffected.</li>
+ *       (CRC-checked) into the open pack; once that pack is fsynced, one transaction, itself
+ *       fsynced (synchronous=FULL), points the chunks at their copies and forgets the old pack. The
+ *       old file is unlinked only after that commit: a power loss cannot roll the rows back onto a
+ *       deleted file. Chunks are named by digest and chunk lists hold digests, so an upload that
+ *       deduplicates against a chunk being moved is unaffected (the sweep, which does delete rows,
+ *       is the only step that needs the dedup lock).</li>
  *   <li><b>Delete.</b> Pack files the catalog no longer knows are deleted while no restore is
  *       running (a restore may hold a location read before the move); otherwise at the next run.</li>
  * </ol>
+ *
+ * <p><b>Why nothing GC deletes can become referenced</b> (docs/ARCHITECTURE.md, "GC safety"). Only
+ * an upload's (or compaction's own) pack append makes a chunk row point into a pack, and every
+ * append pins its pack in {@link PackStore} until those rows are committed or abandoned; the open
+ * pack counts as pinned. A pack is compacted only if it is sealed in the catalog (so it receives
+ * no more appends) and, checked after that read, not pinned; its live chunks are read after that
+ * check, so they include every row that will ever point into it. The unknown-file sweep lists
+ * {@code packs/} first and reads the catalog's pack ids after: a pack's row is committed before
+ * its file is created, so a file the listing saw has a row the later read sees, unless compaction
+ * (this object, synchronized) deleted the row after moving every chunk out. Pinned ids are skipped
+ * there too, as a second line.
  */
 public final class GarbageCollector {
     private static final Logger log = LoggerFactory.getLogger(GarbageCollector.class);
@@ -131,9 +145,13 @@ public final class GarbageCollector {
         }
     }
 
+    /**
+     * Sealed packs and their live bytes, without the pinned ones. The pin check runs after the
+     * catalog read: a pack sealed in that read receives no more appends, so unpinned now means
+     * every row that will ever point into it is committed (compactOne checks again and re-reads).
+     */
     private List<ChunkDao.PackUse> packUse() throws IOException {
-        long open = packs.openPackId();
-        return catalog.read(h -> h.attach(ChunkDao.class).packUse()).stream().filter(u -> u.id() != open).toList();
+        return catalog.read(h -> h.attach(ChunkDao.class).packUse()).stream().filter(u -> !packs.isPinned(u.id())).toList();
     }
 
     private static boolean worthCompacting(long size, long live) {
@@ -151,8 +169,11 @@ public final class GarbageCollector {
                     continue;
                 }
                 try {
-                    copied += compactOne(u.id(), reader);
-                    compacted++;
+                    long bytes = compactOne(u, reader);
+                    if (bytes >= 0) {
+                        copied += bytes;
+                        compacted++;
+                    }
                 } catch (IOException e) {
                     log.error("gc: pack {} not compacted: {}", u.id(), e.getMessage());
                 }
@@ -161,37 +182,63 @@ public final class GarbageCollector {
         return new long[] {compacted, copied};
     }
 
-    private long compactOne(long packId, ChunkReader reader) throws IOException {
+    /**
+     * Copies the live chunks of {@code use}'s pack into the open pack, then moves their rows and
+     * forgets the pack in one fsynced transaction; returns the record bytes copied, or -1 when the
+     * pack turned out pinned or well used after all.
+     */
+    private long compactOne(ChunkDao.PackUse use, ChunkReader reader) throws IOException {
+        long packId = use.id();
+        if (packs.isPinned(packId)) {
+            return -1;
+        }
+        // Read after the pin check: every row that points into this sealed, unpinned pack is committed.
         List<ChunkRef> live = catalog.read(h -> h.attach(ChunkDao.class).inPack(packId));
+        long liveBytes = 0;
+        for (ChunkRef c : live) {
+            liveBytes += PackFormat.RECORD_HEADER_LENGTH + c.storedLength();
+        }
+        if (!worthCompacting(use.size(), liveBytes)) {
+            return -1; // rows committed since the first read fill it after all
+        }
         RecordBatch batch = new RecordBatch(4 << 20);
         List<ChunkRef> inBatch = new ArrayList<>();
         List<Object[]> moves = new ArrayList<>(); // digest, new pack, new offset
+        List<Long> pinned = new ArrayList<>(); // the packs our copies went to, pinned until the moves commit
         long copied = 0;
-        for (ChunkRef c : live) {
-            if (!batch.fits(c.storedLength())) {
-                copied += flush(batch, inBatch, moves);
+        try {
+            for (ChunkRef c : live) {
+                if (!batch.fits(c.storedLength())) {
+                    copied += flush(batch, inBatch, moves, pinned);
+                }
+                reader.copyTo(batch, c.digest(), c.packId(), c.offset(), c.storedLength(), c.rawLength());
+                inBatch.add(c);
             }
-            reader.copyTo(batch, c.digest(), c.packId(), c.offset(), c.storedLength(), c.rawLength());
-            inBatch.add(c);
+            copied += flush(batch, inBatch, moves, pinned);
+            packs.sync(); // the copies are durable before the catalog points at them
+            // Durable (synchronous=FULL) before the old file can be unlinked by deleteUnknownPacks: at NORMAL
+            // a power loss could undo the moves while the unlink stays, and the rows would name a deleted file.
+            catalog.writeDurably(h -> {
+                ChunkDao chunks = h.attach(ChunkDao.class);
+                for (Object[] m : moves) {
+                    chunks.move((byte[]) m[0], packId, (Long) m[1], (Long) m[2]);
+                }
+                h.attach(PackDao.class).delete(packId);
+                return null;
+            });
+        } finally {
+            pinned.forEach(packs::release);
         }
-        copied += flush(batch, inBatch, moves);
-        packs.sync(); // the copies are durable before the catalog points at them
-        catalog.write(h -> {
-            ChunkDao chunks = h.attach(ChunkDao.class);
-            for (Object[] m : moves) {
-                chunks.move((byte[]) m[0], packId, (Long) m[1], (Long) m[2]);
-            }
-            h.attach(PackDao.class).delete(packId);
-            return null;
-        });
         return copied;
     }
 
-    private long flush(RecordBatch batch, List<ChunkRef> inBatch, List<Object[]> moves) throws IOException {
+    private long flush(RecordBatch batch, List<ChunkRef> inBatch, List<Object[]> moves, List<Long> pinned)
+            throws IOException {
         if (batch.count() == 0) {
             return 0;
         }
         PackStore.Placement at = packs.append(batch);
+        pinned.add(at.packId());
         for (int i = 0; i < batch.count(); i++) {
             moves.add(new Object[] {inBatch.get(i).digest(), at.packId(), at.baseOffset() + batch.offset(i)});
         }
@@ -201,19 +248,28 @@ public final class GarbageCollector {
         return bytes;
     }
 
-    /** Deletes pack files the catalog does not know, if no restore runs; returns {deleted, bytes, left}. */
+    /**
+     * Deletes pack files the catalog does not know, if no restore runs; returns {deleted, bytes, left}.
+     * The directory is listed before the catalog is read (see the class comment): a pack created
+     * meanwhile either is not listed, or has its row already committed when the ids are read.
+     */
     private long[] deleteUnknownPacks() throws IOException {
-        Set<Long> known = new HashSet<>(catalog.read(h -> h.attach(PackDao.class).ids()));
-        List<Path> unknown = new ArrayList<>();
+        List<Path> files = new ArrayList<>();
+        List<Long> ids = new ArrayList<>();
         try (Stream<Path> walk = Files.walk(ds.root().resolve("packs"))) {
             for (Path p : (Iterable<Path>) walk::iterator) {
                 String name = p.getFileName().toString();
                 if (name.endsWith(".pack")) {
-                    long id = Long.parseUnsignedLong(name.substring(0, name.length() - 5), 16);
-                    if (!known.contains(id)) {
-                        unknown.add(p);
-                    }
+                    files.add(p);
+                    ids.add(Long.parseUnsignedLong(name.substring(0, name.length() - 5), 16));
                 }
+            }
+        }
+        Set<Long> known = new HashSet<>(catalog.read(h -> h.attach(PackDao.class).ids()));
+        List<Path> unknown = new ArrayList<>();
+        for (int i = 0; i < files.size(); i++) {
+            if (!known.contains(ids.get(i)) && !packs.isPinned(ids.get(i))) {
+                unknown.add(files.get(i));
             }
         }
         return readers.whileLocked(inUse -> {

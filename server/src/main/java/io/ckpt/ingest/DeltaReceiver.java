@@ -60,6 +60,9 @@ final class DeltaReceiver {
     private final Set<ByteBuffer> pendingSet = new HashSet<>();
     private long pendingBytes;
 
+    /** One entry per append whose rows are not committed yet: PackStore pins, released in {@link #releasePins}. */
+    private final List<Long> pinned = new ArrayList<>();
+
     private long storedBytes;
     private long newChunks;
     private long receivedChunks;
@@ -195,6 +198,7 @@ final class DeltaReceiver {
                 chunks.sentBy(checkpointId, digests);
                 return null;
             });
+            releasePins(); // the rows are in: GC may judge those packs now (on failure, the session's discard releases)
             newChunks += newDigests.size();
         } finally {
             records.clear();
@@ -212,6 +216,7 @@ final class DeltaReceiver {
         }
         packs.checkReserve();
         PackStore.Placement at = packs.append(records);
+        pinned.add(at.packId());
         for (int r = 0; r < records.count(); r++) {
             packIds.add(at.packId());
             offsets.add(at.baseOffset() + records.offset(r));
@@ -259,6 +264,12 @@ final class DeltaReceiver {
         } finally {
             dedup.unlock();
         }
+    }
+
+    /** Releases the pack pins of this upload's appends (docs/ARCHITECTURE.md, "GC safety"). */
+    void releasePins() {
+        pinned.forEach(packs::release);
+        pinned.clear();
     }
 
     private static List<byte[]> distinct(List<byte[]> digests) {

@@ -85,6 +85,8 @@ public final class IngestSession {
     private final List<Integer> newStored = new ArrayList<>();
     private final List<Integer> newCodec = new ArrayList<>();
     private final List<byte[]> pendingInBatch = new ArrayList<>();
+    /** One entry per append whose rows are not committed yet: PackStore pins, released in {@link #releasePins}. */
+    private final List<Long> pinned = new ArrayList<>();
 
     private final long checkpointId;
     private final String wpar;
@@ -442,6 +444,7 @@ public final class IngestSession {
                 h.attach(PartChunkDao.class).add(pid, seqs, all);
                 return null;
             });
+            releasePins(); // the rows are in: GC may judge those packs now (on failure, discard() releases)
         } finally {
             dedup.unlock();
         }
@@ -482,6 +485,7 @@ public final class IngestSession {
         }
         packs.checkReserve();
         PackStore.Placement at = packs.append(records);
+        pinned.add(at.packId());
         for (int r = 0; r < records.count(); r++) {
             newDigests.add(pendingInBatch.get(r));
             newPacks.add(at.packId());
@@ -563,8 +567,18 @@ public final class IngestSession {
         discard();
     }
 
+    /** Releases the pack pins of this session's appends (docs/ARCHITECTURE.md, "GC safety"). */
+    private void releasePins() {
+        pinned.forEach(packs::release);
+        pinned.clear();
+    }
+
     /** Removes every trace of this upload but the chunks (see {@link #abort()}). */
     private void discard() {
+        releasePins(); // no row of this session points into a pack any more after this
+        if (delta != null) {
+            delta.releasePins();
+        }
         try {
             manifest.close();
         } catch (IOException ignored) {

@@ -21,6 +21,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,7 +31,9 @@ import org.slf4j.LoggerFactory;
  * {@link RetentionPlan} what to keep, and removes the rest from the catalog (with their
  * manifests). Deciding and deleting happen under the lock of {@link ReadersInUse}, so a
  * checkpoint a restore is reading is never removed under it. Every WPAR is planned (and refused,
- * if a plan would remove all of a WPAR without force) before anything is deleted.
+ * if a plan would remove all of a WPAR without force) before anything is deleted. Each WPAR's plan
+ * is made once more inside the transaction that deletes, and only what both plans remove goes, so
+ * a protect or mark that lands after the first plan is never overridden (docs/RETENTION.md).
  */
 public final class Pruner {
     private static final Logger log = LoggerFactory.getLogger(Pruner.class);
@@ -82,6 +85,25 @@ public final class Pruner {
         return out;
     }
 
+    /** A WPAR's checkpoints as the retention rules see them, read on {@code h}. */
+    private static List<Candidate> candidates(org.jdbi.v3.core.Handle h, String wpar, Set<Long> inUse) {
+        LabelDao labels = h.attach(LabelDao.class);
+        List<Candidate> out = new ArrayList<>();
+        for (CheckpointRow r : h.attach(CheckpointDao.class).listAll(wpar)) {
+            out.add(new Candidate(r.id(), Instant.ofEpochMilli(r.takenAt()), r.health(),
+                    new HashSet<>(labels.of(r.id())), r.isProtected(), !r.isComplete(), inUse.contains(r.id())));
+        }
+        return out;
+    }
+
+    /** Runs between planning and deleting; tests put a protect or mark there. */
+    private Runnable betweenPlanAndDelete = () -> {};
+
+    /** For tests: {@code step} runs after every WPAR is planned and before anything is deleted. */
+    void betweenPlanAndDelete(Runnable step) {
+        this.betweenPlanAndDelete = step;
+    }
+
     /** The policy of a prune request: {@code {"keep-daily": 7, "keep-label": ["a,b", "c"], ...}}. */
     public static RetentionPolicy policyOf(JsonNode policy) throws IngestException {
         List<Map.Entry<String, String>> options = new ArrayList<>();
@@ -116,19 +138,12 @@ public final class Pruner {
         return readers.whileLocked(inUse -> {
             List<String> names = new ArrayList<>();
             List<RetentionPlan> plans = new ArrayList<>();
+            List<RetentionPolicy> policies = new ArrayList<>();
             for (String wpar : wpars) {
                 RetentionPolicy wparPolicy = policy != null ? policy : cfg.policyFor(wpar).orElseThrow(() ->
                         new IngestException(ErrorCode.BAD_REQUEST, "no retention policy for WPAR " + wpar
                                 + ": give keep flags, or set retention.default (or a retention.wpars rule) in the server config"));
-                List<Candidate> candidates = catalog.read(h -> {
-                    LabelDao labels = h.attach(LabelDao.class);
-                    List<Candidate> out = new ArrayList<>();
-                    for (CheckpointRow r : h.attach(CheckpointDao.class).listAll(wpar)) {
-                        out.add(new Candidate(r.id(), Instant.ofEpochMilli(r.takenAt()), r.health(),
-                                new HashSet<>(labels.of(r.id())), r.isProtected(), !r.isComplete(), inUse.contains(r.id())));
-                    }
-                    return out;
-                });
+                List<Candidate> candidates = catalog.read(h -> candidates(h, wpar, inUse));
                 RetentionPlan plan = RetentionPlan.compute(candidates, wparPolicy, zone);
                 try {
                     plan.refuseIfRemovesAll(force);
@@ -137,27 +152,49 @@ public final class Pruner {
                 }
                 names.add(wpar);
                 plans.add(plan);
+                policies.add(wparPolicy);
             }
+            betweenPlanAndDelete.run();
             ObjectNode out = JSON.createObjectNode().put("dry_run", dryRun);
             ArrayNode arr = out.putArray("wpars");
             for (int i = 0; i < plans.size(); i++) {
                 RetentionPlan plan = plans.get(i);
-                List<Long> remove = plan.removed().stream().map(d -> d.candidate().id()).toList();
-                if (!dryRun && !remove.isEmpty()) {
+                List<Long> planned = plan.removed().stream().map(d -> d.candidate().id()).toList();
+                List<Long> remove = planned;
+                if (!dryRun && !planned.isEmpty()) {
+                    String wpar = names.get(i);
+                    RetentionPolicy wparPolicy = policies.get(i);
                     // Rows first, all of this WPAR's in one transaction, then the manifests: a crash between
                     // leaves manifests without rows (Recovery deletes them at the next start), never a listed
                     // checkpoint without its manifest. PruneCrashTest kills the server here. The commit is
                     // fsynced: at synchronous=NORMAL a power loss could undo it and keep the unlinks.
-                    catalog.writeDurably(h -> {
+                    // The plan is made again inside the transaction (the catalog has one writer at a time, so
+                    // no protect, mark or commit can land between this read and the deletes), and only what
+                    // both plans remove goes: a protect or mark since the first plan is honoured, and the
+                    // fresh plan's keeps (last known good among them) are a subset of what stays.
+                    remove = catalog.writeDurably(h -> {
+                        RetentionPlan fresh = RetentionPlan.compute(candidates(h, wpar, inUse), wparPolicy, zone);
+                        try {
+                            fresh.refuseIfRemovesAll(force);
+                        } catch (PruneRefusedException e) {
+                            throw new IngestException(ErrorCode.BAD_REQUEST, "WPAR " + wpar + ": " + e.getMessage());
+                        }
+                        Set<Long> stillRemoved = new HashSet<>();
+                        fresh.removed().forEach(d -> stillRemoved.add(d.candidate().id()));
+                        List<Long> ids = planned.stream().filter(stillRemoved::contains).toList();
                         CheckpointDao dao = h.attach(CheckpointDao.class);
-                        remove.forEach(dao::delete);
-                        return null;
+                        ids.forEach(dao::delete);
+                        return ids;
                     });
                     for (long id : remove) {
                         Files.deleteIfExists(ds.manifestPath(id));
                     }
-                    log.info("prune: WPAR {}: removed {} checkpoint(s) {}, kept {}", names.get(i), remove.size(), remove,
-                            plan.kept().size());
+                    if (remove.size() < planned.size()) {
+                        log.warn("prune: WPAR {}: kept {} checkpoint(s) the plan would have removed: protected, marked"
+                                + " or otherwise changed while the prune ran", wpar, planned.size() - remove.size());
+                    }
+                    log.info("prune: WPAR {}: removed {} checkpoint(s) {}, kept {}", wpar, remove.size(), remove,
+                            plan.kept().size() + planned.size() - remove.size());
                 }
                 ObjectNode w = arr.addObject().put("wpar", names.get(i));
                 ArrayNode keep = w.putArray("keep");
@@ -167,7 +204,12 @@ public final class Pruner {
                 }
                 ArrayNode rem = w.putArray("remove");
                 for (Decision d : plan.removed()) {
-                    rem.addObject().put("id", d.candidate().id()).put("taken_at", d.candidate().takenAt().toString());
+                    if (remove.contains(d.candidate().id())) {
+                        rem.addObject().put("id", d.candidate().id()).put("taken_at", d.candidate().takenAt().toString());
+                    } else {
+                        keep.addObject().put("id", d.candidate().id()).put("taken_at", d.candidate().takenAt().toString())
+                                .putArray("reasons").add("changed during prune");
+                    }
                 }
             }
             return out;

@@ -3,16 +3,21 @@ package io.ckpt.server;
 import io.ckpt.catalog.Catalog;
 import io.ckpt.catalog.CheckpointDao;
 import io.ckpt.catalog.ChunkDao;
+import io.ckpt.catalog.ChunkRef;
 import io.ckpt.catalog.PackDao;
 import io.ckpt.store.Datastore;
 import io.ckpt.store.PackScanner;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.stream.Stream;
@@ -28,7 +33,11 @@ import org.slf4j.LoggerFactory;
  *       deletes the rows first and the manifests after, and may have been cut off between;</li>
  *   <li>packs that were open are scanned to their last whole, CRC-clean record (a damaged record
  *       with clean ones after it is skipped, not cut); chunk rows that point past it are
- *       forgotten, the pack is cut there and sealed;</li>
+ *       forgotten, the pack is cut there and sealed. Chunk rows that point at a record that fails
+ *       its check (or at no record start, or at a record of another digest) are forgotten too: an
+ *       upload then stores such a chunk anew instead of deduplicating onto bytes that cannot be
+ *       read, and a complete checkpoint that names it is reported by verify as naming a missing
+ *       chunk, never silently kept;</li>
  *   <li>tmp/ is emptied.</li>
  * </ol>
  * Complete checkpoints are untouched: their chunks were fsynced before they were marked complete,
@@ -61,12 +70,30 @@ final class Recovery {
                 continue;
             }
             // Lenient: a record that fails in the middle is bit rot, not a torn write; the clean ones after
-            // it hold chunks of complete checkpoints and stay (verify names the damaged one).
-            PackScanner.Scan scan = PackScanner.scan(path, packId, null, true);
-            int forgotten = catalog.write(h -> h.attach(ChunkDao.class).forgetFrom(packId, scan.validLength()));
+            // it hold chunks of complete checkpoints and stay. The damaged one's chunk row goes (below), so
+            // that no upload deduplicates onto it and verify names the checkpoints that used it.
+            Map<Long, ByteBuffer> clean = new HashMap<>(); // record offset -> digest, of the CRC-clean records
+            PackScanner.Scan scan = PackScanner.scan(path, packId, (header, offset, codec, raw, stored) ->
+                    clean.put(offset, ByteBuffer.wrap(Arrays.copyOfRange(header, 1, 33))), true);
+            int forgotten = catalog.write(h -> {
+                ChunkDao chunks = h.attach(ChunkDao.class);
+                List<Long> unreadable = new ArrayList<>();
+                for (ChunkRef c : chunks.inPack(packId)) {
+                    ByteBuffer at = clean.get(c.offset());
+                    if (c.offset() < scan.validLength() && (at == null || !at.equals(ByteBuffer.wrap(c.digest())))) {
+                        unreadable.add(c.offset());
+                    }
+                }
+                if (!unreadable.isEmpty()) {
+                    log.error("pack {}: forgetting {} chunk(s) whose record fails its check, at offsets {}", packId,
+                            unreadable.size(), unreadable);
+                    chunks.forgetAt(packId, unreadable);
+                }
+                return unreadable.size() + chunks.forgetFrom(packId, scan.validLength());
+            });
             PackScanner.truncateAndSeal(path, scan.validLength(), scan.records());
             catalog.sealPack(packId, scan.validLength());
-            log.info("pack {} was open at the last stop: kept {} records ({} bytes), forgot {} chunk(s) past them",
+            log.info("pack {} was open at the last stop: kept {} records ({} bytes), forgot {} chunk(s) past them or damaged",
                     packId, scan.records(), scan.validLength(), forgotten);
             if (scan.damaged() > 0) {
                 log.error("pack {}: {} record(s) fail their CRC; run 'ckpt verify --full' to see which checkpoints"

@@ -198,6 +198,17 @@ public final class Datastore {
         fsyncDirectory(to.getParent());
     }
 
+    /**
+     * Creates {@code dir} (and missing parents) and fsyncs its parent, so that the new directory's
+     * entry survives a power loss along with the files later made durable inside it. The parent is
+     * fsynced even when the directory already existed: an earlier process may have created it and
+     * died before anything made its entry durable.
+     */
+    public static void createDirectoryDurably(Path dir) throws IOException {
+        Files.createDirectories(dir);
+        fsyncDirectory(dir.getParent());
+    }
+
     public static void fsyncDirectory(Path dir) throws IOException {
         try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
             ch.force(true);

@@ -32,6 +32,8 @@ public final class PackStore implements AutoCloseable {
     private final PackLedger ledger;
     private final long targetSize;
     private PackWriter current;
+    /** Pack id -> appends into it whose catalog rows are not yet committed (see the class comment). */
+    private final java.util.Map<Long, Integer> pins = new java.util.HashMap<>();
     private boolean closed;
     /** Set when a pack could not be made durable: no checkpoint may commit until a restart checks it. */
     private volatile IOException poisoned;
@@ -60,11 +62,11 @@ public final class PackStore implements AutoCloseable {
         return dedupLock;
     }
 
-    /** The id of the pack being appended to, or 0: garbage collection leaves it alone. */
-    public synchronized long openPackId() {
-        return current == null ? 0 : current.id();
-    }
-
+    /**
+     * Appends {@code batch} to the open pack (rotating it when full) and pins that pack: the caller
+     * must {@link #release} the returned pack id once the rows pointing at these records are
+     * committed or abandoned.
+     */
     public synchronized Placement append(RecordBatch batch) throws IOException {
         if (closed) {
             throw new StoreException.Closed("the server is shutting down; retry the upload when it is back");
@@ -81,7 +83,21 @@ public final class PackStore implements AutoCloseable {
             }
         }
         long base = current.append(batch);
+        pins.merge(current.id(), 1, Integer::sum);
         return new Placement(current.id(), base);
+    }
+
+    /** Releases one pin {@link #append} took on {@code packId}. */
+    public synchronized void release(long packId) {
+        pins.computeIfPresent(packId, (k, n) -> n == 1 ? null : n - 1);
+    }
+
+    /**
+     * Whether garbage collection must leave pack {@code packId} alone: it is the open pack, or an
+     * append into it has not had its catalog rows committed (or abandoned) yet.
+     */
+    public synchronized boolean isPinned(long packId) {
+        return pins.containsKey(packId) || (current != null && current.id() == packId);
     }
 
     /** Makes every record appended so far durable. */

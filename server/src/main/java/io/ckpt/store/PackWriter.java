@@ -32,7 +32,7 @@ final class PackWriter {
     /** Creates the pack file: header written under a temporary name, fsynced, then renamed. */
     static PackWriter create(Datastore ds, long id) throws IOException {
         Path path = ds.packPath(id);
-        Files.createDirectories(path.getParent());
+        Datastore.createDirectoryDurably(path.getParent()); // packs/xx itself must survive a power loss
         Path tmp = ds.tmpDir().resolve(path.getFileName() + ".tmp");
         ByteBuffer header = ByteBuffer.allocate(HEADER_LENGTH);
         header.put(MAGIC).put((byte) VERSION).putLong(id).put(new byte[7]).flip();

@@ -157,6 +157,41 @@ final class RecoveryTest {
     }
 
     @Test
+    void damagedRecordAmidCleanOnesInAnOpenPackIsForgottenAndTheSameBytesAreStoredAgain() throws IOException {
+        byte[] image = SyntheticImage.of(61, 2 * MIB);
+        long first;
+        Location damaged;
+        try (ScratchDatastore store = ScratchDatastore.open(root)) {
+            first = store.upload("web01", T, image).id();
+            long pack = store.catalog().read(h -> h.attach(PackDao.class).open()).get(0);
+            List<Location> rows = chunksIn(store, pack);
+            assertTrue(rows.size() >= 3, "the image spans several chunks: " + rows);
+            damaged = rows.get(rows.size() / 2); // clean records before and after it
+            store.crash();
+        }
+        try (FileChannel ch = FileChannel.open(dir.resolve("ds").resolve(PackFormat.relativePath(damaged.packId())),
+                StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            long at = damaged.offset() + PackFormat.RECORD_HEADER_LENGTH + damaged.storedLength() / 2;
+            java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(1);
+            ch.read(b, at);
+            b.put(0, (byte) (b.get(0) ^ 0x40)).rewind();
+            ch.write(b, at); // bit rot in the payload, offline, while the server is stopped
+        }
+        try (ScratchDatastore store = ScratchDatastore.open(root)) {
+            Recovery.run(store.ds(), store.catalog());
+            assertFalse(chunksIn(store, damaged.packId()).contains(damaged), "the damaged record's chunk row is forgotten");
+            var broken = store.catalog().read(h -> h.attach(io.ckpt.catalog.PartChunkDao.class).partsWithMissingChunks());
+            assertEquals(List.of(new io.ckpt.catalog.PartChunkDao.PartUse(first, "stream")), broken,
+                    "checkpoint " + first + " is reported as naming a missing chunk (verify says so)");
+
+            IngestSession.Committed again = store.upload("web01", T + 1, image);
+            assertTrue(again.newChunks() >= 1, "the forgotten chunk is stored anew, not deduplicated: " + again);
+            assertArrayEquals(image, store.restore(again.id()).get(0).bytes(), "checkpoint " + again.id());
+            assertArrayEquals(image, store.restore(first).get(0).bytes(), "checkpoint " + first + ", whose chunk is back");
+        }
+    }
+
+    @Test
     void openPackWhoseFileIsMissingIsForgottenWithItsChunks() throws IOException {
         long pack;
         try (ScratchDatastore store = ScratchDatastore.open(root)) {
