@@ -139,12 +139,16 @@ final class Uploader implements Runnable {
         }
     }
 
-    private void upload(SpoolEntry e, Settings s) throws IOException {
-        spool.uploading(e.seq());
+    /** Uploads {@code e} if it can still be claimed (not removed, not on the wire elsewhere); false if not. */
+    private boolean upload(SpoolEntry e, Settings s) throws IOException {
+        if (!spool.claim(e)) {
+            return false;
+        }
         try {
             send(e, s);
+            return true;
         } finally {
-            spool.uploading(-1);
+            spool.release(e);
         }
     }
 

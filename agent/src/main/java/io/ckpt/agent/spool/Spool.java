@@ -24,18 +24,28 @@ import org.slf4j.LoggerFactory;
  * and appears under its final name (sequence number and WPAR) only when complete, with its
  * {@code meta.json} written last, so a crash of the agent never leaves a half entry that looks
  * whole. When the spool is over its limits, the oldest entries are dropped, with a warning.
+ *
+ * <p>Removal is the mirror of creation: the entry is first renamed out of the spool to a
+ * {@code .trash-} name (one atomic rename, then an fsync of the spool directory), and only then
+ * deleted file by file. A kill -9 at any point therefore leaves the entry either whole under its
+ * name or under a trash name that {@link #entries} never lists and the next start deletes; never a
+ * partial entry that still reads as whole (issue 20, defect 2). An entry claimed for upload
+ * ({@link #claim}) is never removed by the limits, and a removed entry can no longer be claimed:
+ * both happen under this object's lock, so the uploader cannot pick an entry being removed.
  */
 public final class Spool {
     private static final Logger log = LoggerFactory.getLogger(Spool.class);
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String META = "meta.json";
+    private static final String STAGING = ".staging-";
+    private static final String TRASH = ".trash-";
 
     private final Path dir;
     private final long maxBytes;
     private final int maxEntries;
     private long nextSeq;
-    /** The entry being uploaded: never dropped by the limits while it is on the wire. */
-    private volatile long uploading = -1;
+    /** Entries being uploaded (by sequence): never dropped by the limits while they are on the wire. */
+    private final java.util.Set<Long> uploading = new java.util.HashSet<>();
 
     public Spool(Path dir, long maxBytes, int maxEntries) throws IOException {
         this.dir = dir;
@@ -43,8 +53,9 @@ public final class Spool {
         this.maxEntries = maxEntries;
         Files.createDirectories(dir);
         try (Stream<Path> s = Files.list(dir)) {
-            for (Path p : s.filter(p -> p.getFileName().toString().startsWith(".staging-")).toList()) {
-                deleteTree(p);
+            for (Path p : s.filter(p -> p.getFileName().toString().startsWith(STAGING)
+                    || p.getFileName().toString().startsWith(TRASH)).toList()) {
+                deleteTree(p); // a half-built entry, or one whose removal a crash interrupted
             }
         }
         nextSeq = entries().stream().mapToLong(SpoolEntry::seq).max().orElse(0) + 1;
@@ -102,7 +113,7 @@ public final class Spool {
 
     public synchronized Staging stage(String wpar) throws IOException {
         long seq = nextSeq++;
-        Path staging = dir.resolve(String.format(".staging-%012d-%s", seq, wpar));
+        Path staging = dir.resolve(String.format(STAGING + "%012d-%s", seq, wpar));
         Files.createDirectories(staging.resolve("parts"));
         return new Staging(staging, wpar, seq);
     }
@@ -111,7 +122,7 @@ public final class Spool {
     public synchronized List<SpoolEntry> entries() throws IOException {
         List<SpoolEntry> out = new ArrayList<>();
         try (Stream<Path> s = Files.list(dir)) {
-            for (Path p : s.filter(p -> !p.getFileName().toString().startsWith(".")).sorted().toList()) {
+            for (Path p : s.filter(p -> !p.getFileName().toString().startsWith(".")).sorted().toList()) { // not staging, not trash
                 read(p).ifPresent(out::add);
             }
         }
@@ -124,16 +135,43 @@ public final class Spool {
         return all.isEmpty() ? Optional.empty() : Optional.of(all.get(0));
     }
 
-    /** Marks the entry with sequence {@code seq} as being uploaded (-1: none). */
-    public void uploading(long seq) {
-        uploading = seq;
+    /**
+     * Claims {@code e} for upload: true if it is still in the spool and nobody else uploads it.
+     * A claimed entry is not dropped by the limits until {@link #release}d.
+     */
+    public synchronized boolean claim(SpoolEntry e) {
+        if (!Files.isRegularFile(e.dir().resolve(META)) || uploading.contains(e.seq())) {
+            return false;
+        }
+        uploading.add(e.seq());
+        return true;
     }
 
+    public synchronized void release(SpoolEntry e) {
+        uploading.remove(e.seq());
+    }
+
+    /** Whether {@code e} is claimed for upload right now. */
+    public synchronized boolean claimed(SpoolEntry e) {
+        return uploading.contains(e.seq());
+    }
+
+    /**
+     * Removes {@code e}: renamed out of the spool first (atomic, then the directory is fsynced), so
+     * from that moment on it is gone for every reader and for a restart, then deleted.
+     */
     public synchronized void remove(SpoolEntry e) throws IOException {
-        deleteTree(e.dir());
+        Path trash = dir.resolve(TRASH + e.dir().getFileName());
+        try {
+            Files.move(e.dir(), trash, StandardCopyOption.ATOMIC_MOVE);
+        } catch (java.nio.file.NoSuchFileException gone) {
+            return; // removed already
+        }
+        fsyncDirectory(dir);
+        deleteTree(trash);
     }
 
-    private void enforceLimits(SpoolEntry newest) throws IOException {
+    private synchronized void enforceLimits(SpoolEntry newest) throws IOException {
         List<SpoolEntry> all = entries();
         long bytes = all.stream().mapToLong(SpoolEntry::bytes).sum();
         int count = all.size();
@@ -141,7 +179,7 @@ public final class Spool {
             if ((count <= maxEntries && bytes <= maxBytes) || e.seq() == newest.seq()) {
                 break;
             }
-            if (e.seq() == uploading) {
+            if (uploading.contains(e.seq())) {
                 continue;
             }
             log.warn("spool full ({} checkpoints, {} bytes; limits {} and {}): dropping the oldest, WPAR {} taken at {}",
