@@ -149,6 +149,14 @@ public final class Spool {
 
     public synchronized void release(SpoolEntry e) {
         uploading.remove(e.seq());
+        notifyAll();
+    }
+
+    /** Waits until nobody uploads {@code e} (its claim is released). */
+    public synchronized void awaitRelease(SpoolEntry e) throws InterruptedException {
+        while (uploading.contains(e.seq())) {
+            wait();
+        }
     }
 
     /** Whether {@code e} is claimed for upload right now. */
