@@ -67,8 +67,8 @@ public final class AgentDaemon implements AutoCloseable {
     private volatile Scheduler scheduler;
     private Thread schedulerThread;
     private volatile boolean closed;
-    /** WPARs whose checkpoint runs now: a reload's new scheduler must not start a second one. */
-    private final java.util.Set<String> running = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /** One checkpoint run per WPAR at a time (final included; a reload's new scheduler must not start a second one). */
+    private final RunSlots running = new RunSlots();
     /** WPARs asked for by checkpoint-now: their next run is recorded as kind 'manual'. */
     private final java.util.Set<String> requested = java.util.concurrent.ConcurrentHashMap.newKeySet();
     /** Counted down when close() has finished: checkpoints under way ended, uploader stopped. */
@@ -219,13 +219,23 @@ public final class AgentDaemon implements AutoCloseable {
         switch (type) {
             case "final_checkpoint": {
                 long t0 = System.nanoTime();
-                Instant now = clock.instant();
                 SpoolEntry e;
-                running.add(w.name());
+                java.time.Duration longestRun = w.timeouts().checkpoint().plus(w.timeouts().health().multipliedBy(2))
+                        .plus(w.timeouts().filesystem().multipliedBy(w.filesystems().size())).plusSeconds(30);
+                if (running.busy(w.name())) {
+                    log.info("WPAR {}: the final checkpoint waits for the checkpoint under way to end (at most {} s)",
+                            w.name(), longestRun.toSeconds());
+                }
+                if (!running.take(w.name(), longestRun)) {
+                    throw new IOException("WPAR " + w.name() + ": a checkpoint has been running for more than "
+                            + longestRun.toSeconds() + " s; the final checkpoint was not taken and the WPAR was not stopped");
+                }
+                Instant now = clock.instant(); // after the wait: the final checkpoint is the newest
                 try {
                     e = new CheckpointTaker(spool, config.stateDir().resolve("logs")).take(w, now.toEpochMilli(), "final", true);
+                    owners.put(w.name(), "(moving)"); // stopped: no scheduled run may start once the slot is free
                 } finally {
-                    running.remove(w.name());
+                    running.release(w.name());
                 }
                 double taken = (System.nanoTime() - t0) / 1e9;
                 long id = uploader.uploadNow(e);
@@ -318,14 +328,20 @@ public final class AgentDaemon implements AutoCloseable {
             log.debug("WPAR {}: scheduled checkpoint skipped, {} owns it", wpar, owner);
             return;
         }
-        if (!running.add(wpar)) {
-            log.info("WPAR {}: a checkpoint started before the reload is still running; this one is skipped", wpar);
+        if (!running.tryTake(wpar)) {
+            log.info("WPAR {}: another checkpoint of it (a final one, or one started before a reload) is running; this one is skipped",
+                    wpar);
             return;
         }
         try {
+            owner = owners.get(wpar); // a final checkpoint may have stopped it while this run waited to start
+            if (owner != null && !owner.equals(config.hostId())) {
+                log.debug("WPAR {}: scheduled checkpoint skipped, {} owns it", wpar, owner);
+                return;
+            }
             checkpoint(w, requested.remove(wpar) ? "manual" : "scheduled");
         } finally {
-            running.remove(wpar);
+            running.release(wpar);
         }
     }
 
