@@ -276,10 +276,21 @@ public final class AgentDaemon implements AutoCloseable {
                 io.ckpt.agent.restore.ServerLink.connecting(c.server().toString(), c.hostId(), c.serverAuth().credentials()), stepLogger(w.name()));
         Path target = io.ckpt.agent.restore.RestoreAndStart.defaultTarget(c, w.name());
         Files.createDirectories(target.getParent());
-        io.ckpt.agent.restore.StartResult result = r.run(w, new io.ckpt.agent.restore.CheckpointSelector.Id(id),
-                new io.ckpt.agent.restore.RestoreAndStart.Options(target,
-                        true, new io.ckpt.agent.restore.OwnershipCheck.Confirm(epoch), fallback, healthWait, true));
-        ObjectNode out = JSON.createObjectNode().put("ok", result.started()).put("detail", result.end());
+        io.ckpt.agent.restore.StartResult result;
+        try {
+            result = r.run(w, new io.ckpt.agent.restore.CheckpointSelector.Id(id),
+                    new io.ckpt.agent.restore.RestoreAndStart.Options(target,
+                            true, new io.ckpt.agent.restore.OwnershipCheck.Confirm(epoch), fallback, healthWait, true));
+        } catch (IOException e) {
+            // RestoreAndStart throws only before the restart command runs (selection, restore,
+            // ownership refused, server unreachable): nothing was started.
+            return JSON.createObjectNode().put("ok", false).put("state", "not_started")
+                    .put("detail", "WPAR " + w.name() + " not started: " + e.getMessage());
+        }
+        String end = result.end().isEmpty() && !result.started() ? result.last().error() : result.end();
+        ObjectNode out = JSON.createObjectNode().put("ok", result.started()).put("state", result.state().toString())
+                .put("detail", result.state() == io.ckpt.agent.restore.StartResult.State.UNKNOWN
+                        ? result.last().error() + (end.equals(result.last().error()) ? "" : "; " + end) : end);
         if (!result.attempts().isEmpty()) {
             var last = result.last();
             out.put("checkpoint", last.checkpoint().id());
@@ -454,10 +465,14 @@ public final class AgentDaemon implements AutoCloseable {
         uploader.close();
         jobs.shutdown();
         try {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
             if (!jobs.awaitTermination(30, TimeUnit.SECONDS)) {
                 log.warn("checkpoints still running at stop; their staging is discarded at the next start");
                 jobs.shutdownNow();
             }
+            // A task from the server (a start, say) is finished, or interrupted and its result
+            // (then "unknown" if the restart ran) reported, before the agent exits.
+            controlLoop.awaitTasks(java.time.Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
             uploaderThread.join(10_000);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

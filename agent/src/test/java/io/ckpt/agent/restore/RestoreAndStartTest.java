@@ -153,6 +153,8 @@ class RestoreAndStartTest {
         assertFalse(stop.ok());
         assertTrue(stop.summary().contains("no stop command"), stop.summary());
         assertTrue(r.end().contains("may still be running from checkpoint 2"), r.end());
+        assertEquals(StartResult.State.UNKNOWN, r.state(), "a start that may still run is neither started nor not started");
+        assertEquals(StartResult.Outcome.UNHEALTHY_NOT_STOPPED, r.last().outcome());
         assertEquals("poison\n", Files.readString(run));
     }
 
