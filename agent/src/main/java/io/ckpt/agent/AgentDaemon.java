@@ -81,7 +81,7 @@ public final class AgentDaemon implements AutoCloseable {
         Files.createDirectories(config.stateDir());
         this.state = new AgentState(config.stateDir().resolve("agent-state.json"));
         this.spool = new Spool(config.stateDir().resolve("spool"), config.spool().maxBytes().bytes(),
-                config.spool().maxCheckpoints());
+                config.spool().maxCheckpoints(), config.spool().maxCheckpointsPerWpar(), state::dropped);
         this.uploader = new Uploader(spool, state, () -> {
             AgentConfig c = this.config;
             return new Uploader.Settings(c.server().toString(), c.hostId(), c.upload(), c.serverAuth());

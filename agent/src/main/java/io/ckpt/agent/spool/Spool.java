@@ -23,7 +23,7 @@ import org.slf4j.LoggerFactory;
  * Checkpoints waiting for upload, oldest first. An entry is built in a hidden staging directory
  * and appears under its final name (sequence number and WPAR) only when complete, with its
  * {@code meta.json} written last, so a crash of the agent never leaves a half entry that looks
- * whole. When the spool is over its limits, the oldest entries are dropped, with a warning.
+ * whole. When the spool is over its limits, entries are dropped (see {@link #enforceLimits}), with a warning.
  *
  * <p>Removal is the mirror of creation: the entry is first renamed out of the spool to a
  * {@code .trash-} name (one atomic rename, then an fsync of the spool directory), and only then
@@ -43,14 +43,30 @@ public final class Spool {
     private final Path dir;
     private final long maxBytes;
     private final int maxEntries;
+    private final int maxPerWpar;
+    private final java.util.function.Consumer<Dropped> onDrop;
     private long nextSeq;
     /** Entries being uploaded (by sequence): never dropped by the limits while they are on the wire. */
     private final java.util.Set<Long> uploading = new java.util.HashSet<>();
 
+    /** An entry the limits dropped before it was uploaded; {@code protectedEntry}: a final or the WPAR's newest good one. */
+    public record Dropped(String wpar, long takenAtMillis, String kind, String health, boolean protectedEntry, String reason) {}
+
     public Spool(Path dir, long maxBytes, int maxEntries) throws IOException {
+        this(dir, maxBytes, maxEntries, maxEntries, d -> { });
+    }
+
+    /**
+     * @param maxPerWpar most entries of one WPAR
+     * @param onDrop hears every entry the limits drop (for {@code ckpt status})
+     */
+    public Spool(Path dir, long maxBytes, int maxEntries, int maxPerWpar, java.util.function.Consumer<Dropped> onDrop)
+            throws IOException {
         this.dir = dir;
         this.maxBytes = maxBytes;
         this.maxEntries = maxEntries;
+        this.maxPerWpar = maxPerWpar;
+        this.onDrop = onDrop;
         Files.createDirectories(dir);
         try (Stream<Path> s = Files.list(dir)) {
             for (Path p : s.filter(p -> p.getFileName().toString().startsWith(STAGING)
@@ -179,22 +195,62 @@ public final class Spool {
         deleteTree(trash);
     }
 
+    /**
+     * Drops entries until the spool is within its limits (issue 20, defect 4). A WPAR over its own
+     * limit loses its own entries; over the total, the WPAR with the most entries loses one, so a
+     * WPAR on a frequent schedule cannot push out the others. Within that, ordinary entries go
+     * oldest first; a final checkpoint (the only copy of a stopped WPAR's last state) and each
+     * WPAR's newest good entry go last, and with an ERROR. Never dropped: the entry just committed,
+     * and an entry claimed for upload.
+     */
     private synchronized void enforceLimits(SpoolEntry newest) throws IOException {
-        List<SpoolEntry> all = entries();
-        long bytes = all.stream().mapToLong(SpoolEntry::bytes).sum();
-        int count = all.size();
-        for (SpoolEntry e : all) {
-            if ((count <= maxEntries && bytes <= maxBytes) || e.seq() == newest.seq()) {
-                break;
+        List<SpoolEntry> all = new ArrayList<>(entries());
+        while (true) {
+            long bytes = all.stream().mapToLong(SpoolEntry::bytes).sum();
+            java.util.Map<String, Integer> perWpar = new java.util.HashMap<>();
+            all.forEach(e -> perWpar.merge(e.wpar(), 1, Integer::sum));
+            String overWpar = perWpar.entrySet().stream().filter(x -> x.getValue() > maxPerWpar)
+                    .map(java.util.Map.Entry::getKey).sorted().findFirst().orElse(null);
+            boolean overTotal = all.size() > maxEntries || bytes > maxBytes;
+            if (!overTotal && overWpar == null) {
+                return;
             }
-            if (uploading.contains(e.seq())) {
-                continue;
+            java.util.Set<Long> kept = new java.util.HashSet<>();
+            java.util.Map<String, SpoolEntry> newestGood = new java.util.HashMap<>();
+            for (SpoolEntry e : all) {
+                if ("final".equals(e.kind())) {
+                    kept.add(e.seq());
+                }
+                if ("good".equals(e.health())) {
+                    newestGood.put(e.wpar(), e); // oldest first: the last one put is the newest
+                }
             }
-            log.warn("spool full ({} checkpoints, {} bytes; limits {} and {}): dropping the oldest, WPAR {} taken at {}",
-                    count, bytes, maxEntries, maxBytes, e.wpar(), java.time.Instant.ofEpochMilli(e.takenAtMillis()));
-            remove(e);
-            count--;
-            bytes -= e.bytes();
+            newestGood.values().forEach(e -> kept.add(e.seq()));
+            List<SpoolEntry> candidates = all.stream().filter(e -> e.seq() != newest.seq() && !uploading.contains(e.seq()))
+                    .filter(e -> overWpar == null || e.wpar().equals(overWpar)).toList();
+            List<SpoolEntry> ordinary = candidates.stream().filter(e -> !kept.contains(e.seq())).toList();
+            List<SpoolEntry> pool = ordinary.isEmpty() ? candidates : ordinary;
+            if (pool.isEmpty()) {
+                return; // only the newest entry and entries on the wire are left
+            }
+            java.util.Map<String, Long> poolPerWpar = new java.util.HashMap<>();
+            pool.forEach(e -> poolPerWpar.merge(e.wpar(), 1L, Long::sum));
+            long most = java.util.Collections.max(poolPerWpar.values());
+            SpoolEntry victim = pool.stream().filter(e -> poolPerWpar.get(e.wpar()) == most).findFirst().orElseThrow();
+            boolean isKept = kept.contains(victim.seq());
+            String why = overWpar != null
+                    ? "WPAR " + overWpar + " has " + perWpar.get(overWpar) + " spooled checkpoints, limit " + maxPerWpar
+                    : "spool full (" + all.size() + " checkpoints, " + bytes + " bytes; limits " + maxEntries + " and " + maxBytes + ")";
+            String what = ("final".equals(victim.kind()) ? "its FINAL checkpoint" : isKept ? "its newest GOOD checkpoint"
+                    : "the oldest") + ", WPAR " + victim.wpar() + " taken at " + java.time.Instant.ofEpochMilli(victim.takenAtMillis());
+            if (isKept) {
+                log.error("{}: dropping {} (nothing else is left to drop); it will never reach the server", why, what);
+            } else {
+                log.warn("{}: dropping {}", why, what);
+            }
+            remove(victim);
+            all.remove(victim);
+            onDrop.accept(new Dropped(victim.wpar(), victim.takenAtMillis(), victim.kind(), victim.health(), isKept, why));
         }
     }
 
