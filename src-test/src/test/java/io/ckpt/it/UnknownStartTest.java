@@ -41,7 +41,7 @@ class UnknownStartTest {
             Path configB = nodes.agentConfig(server, "node-b", controlB);
             String b = Files.readString(configB);
             b = b.replaceAll("stop: \\{ command: \"[^\"]*\" \\}", "stop: { command: \"/bin/false {wpar}\" }")
-                    .replaceAll("health: \\{ command: \"[^\"]*\" \\}", "health: { command: \"/bin/false {wpar}\" }");
+                    .replaceAll("health: \\{ command: \"[^\"]*\" \\}", "health: { command: \"/bin/false {wpar}\", wait: 2s }");
             Files.writeString(configB, b);
             assertTrue(b.contains("stop: { command: \"/bin/false") && b.contains("health: { command: \"/bin/false"), b);
             Map<String, String> env = new HashMap<>(toys.env());
