@@ -238,7 +238,16 @@ public final class AgentDaemon implements AutoCloseable {
                     running.release(w.name());
                 }
                 double taken = (System.nanoTime() - t0) / 1e9;
-                long id = uploader.uploadNow(e);
+                long id;
+                try {
+                    id = uploader.uploadNow(e);
+                } catch (IOException up) {
+                    ObjectNode out = StrandedFinal.restart(w, e, spool, config.stateDir().resolve("logs"), up);
+                    if ("running".equals(out.path("wpar_state").asText())) {
+                        owners.put(w.name(), config.hostId()); // it runs here again: scheduled checkpoints resume
+                    }
+                    return out.put("checkpoint_seconds", taken);
+                }
                 owners.put(w.name(), "(moving)");
                 return JSON.createObjectNode().put("ok", true).put("checkpoint", id).put("checkpoint_seconds", taken)
                         .put("upload_seconds", (System.nanoTime() - t0) / 1e9 - taken)
@@ -258,7 +267,8 @@ public final class AgentDaemon implements AutoCloseable {
             case "start":
                 return startTask(w, task.path("checkpoint").asLong(), task.path("epoch").asLong(),
                         task.path("fallback").asBoolean(false),
-                        java.time.Duration.ofSeconds(task.path("health_wait_seconds").asLong(30)));
+                        task.has("health_wait_seconds") ? java.time.Duration.ofSeconds(task.path("health_wait_seconds").asLong())
+                                : w.health().map(h -> h.restartWait()).orElse(java.time.Duration.ZERO));
             default:
                 throw new IllegalArgumentException("unknown task type '" + type + "' (agent older than the server?)");
         }

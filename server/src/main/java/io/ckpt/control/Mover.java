@@ -157,7 +157,28 @@ public final class Mover implements AutoCloseable {
         JsonNode fin = await(source, task("final_checkpoint", wpar).put("epoch", owner.epoch()), stepTimeout);
         r.step("final checkpoint (WPAR stopped)", source, t, ok(fin), detail(fin));
         if (!ok(fin)) {
-            r.root.put("result", "final checkpoint failed on " + source + "; the WPAR stays there, owned by it");
+            // Nothing moved: ownership stays with the source. What runs there depends on how far the
+            // final checkpoint got (issue 20, defect 6): the agent says so in wpar_state.
+            String ws = fin.path("wpar_state").asText("");
+            r.root.put("wpar_state", ws.isEmpty() ? "unknown" : ws);
+            switch (ws) {
+                case "running" -> r.root.put("result", "final checkpoint failed on " + source + " (" + detail(fin) + "); "
+                        + wpar + " was restarted there from it and stays there, owned by it");
+                case "stopped" -> r.root.put("result", "final checkpoint failed on " + source + ": " + wpar + " is STOPPED there,"
+                        + " owned by it (" + detail(fin) + "). Start it there ('ckpt restore --wpar " + wpar
+                        + " --latest --start' on " + source + ") or, once its spooled final checkpoint is uploaded, relocate it");
+                default -> {
+                    if (detail(fin).startsWith("no answer from") || detail(fin).isEmpty()) {
+                        unknown.put(wpar, new Unknown(source, "final checkpoint unanswered: " + detail(fin), java.time.Instant.now()));
+                        r.root.put("result", "final checkpoint on " + source + " did not answer (" + detail(fin) + "): " + wpar
+                                + " may be running or stopped there, state unknown; it stays owned by " + source);
+                    } else {
+                        r.root.put("wpar_state", "not_stopped");
+                        r.root.put("result", "final checkpoint failed on " + source + " (" + detail(fin)
+                                + "); it did not stop the WPAR as far as the agent knows: it stays there, owned by it");
+                    }
+                }
+            }
             return r.done(false);
         }
         known(wpar); // stopped by its final checkpoint: its state is known again
