@@ -226,8 +226,10 @@ public final class Spool {
                 }
             }
             newestGood.values().forEach(e -> kept.add(e.seq()));
-            List<SpoolEntry> candidates = all.stream().filter(e -> e.seq() != newest.seq() && !uploading.contains(e.seq()))
-                    .filter(e -> overWpar == null || e.wpar().equals(overWpar)).toList();
+            List<SpoolEntry> droppable = all.stream().filter(e -> e.seq() != newest.seq() && !uploading.contains(e.seq())).toList();
+            List<SpoolEntry> own = droppable.stream().filter(e -> overWpar == null || e.wpar().equals(overWpar)).toList();
+            // A WPAR over its own limit with nothing droppable left: the total limit may still need a drop elsewhere.
+            List<SpoolEntry> candidates = own.isEmpty() && overTotal ? droppable : own;
             List<SpoolEntry> ordinary = candidates.stream().filter(e -> !kept.contains(e.seq())).toList();
             List<SpoolEntry> pool = ordinary.isEmpty() ? candidates : ordinary;
             if (pool.isEmpty()) {
@@ -238,7 +240,7 @@ public final class Spool {
             long most = java.util.Collections.max(poolPerWpar.values());
             SpoolEntry victim = pool.stream().filter(e -> poolPerWpar.get(e.wpar()) == most).findFirst().orElseThrow();
             boolean isKept = kept.contains(victim.seq());
-            String why = overWpar != null
+            String why = overWpar != null && candidates == own
                     ? "WPAR " + overWpar + " has " + perWpar.get(overWpar) + " spooled checkpoints, limit " + maxPerWpar
                     : "spool full (" + all.size() + " checkpoints, " + bytes + " bytes; limits " + maxEntries + " and " + maxBytes + ")";
             String what = ("final".equals(victim.kind()) ? "its FINAL checkpoint" : isKept ? "its newest GOOD checkpoint"
