@@ -67,8 +67,8 @@ public final class AgentDaemon implements AutoCloseable {
     private volatile Scheduler scheduler;
     private Thread schedulerThread;
     private volatile boolean closed;
-    /** WPARs whose checkpoint runs now: a reload's new scheduler must not start a second one. */
-    private final java.util.Set<String> running = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /** One checkpoint run per WPAR at a time (final included; a reload's new scheduler must not start a second one). */
+    private final RunSlots running = new RunSlots();
     /** WPARs asked for by checkpoint-now: their next run is recorded as kind 'manual'. */
     private final java.util.Set<String> requested = java.util.concurrent.ConcurrentHashMap.newKeySet();
     /** Counted down when close() has finished: checkpoints under way ended, uploader stopped. */
@@ -81,7 +81,7 @@ public final class AgentDaemon implements AutoCloseable {
         Files.createDirectories(config.stateDir());
         this.state = new AgentState(config.stateDir().resolve("agent-state.json"));
         this.spool = new Spool(config.stateDir().resolve("spool"), config.spool().maxBytes().bytes(),
-                config.spool().maxCheckpoints());
+                config.spool().maxCheckpoints(), config.spool().maxCheckpointsPerWpar(), state::dropped);
         this.uploader = new Uploader(spool, state, () -> {
             AgentConfig c = this.config;
             return new Uploader.Settings(c.server().toString(), c.hostId(), c.upload(), c.serverAuth());
@@ -219,16 +219,35 @@ public final class AgentDaemon implements AutoCloseable {
         switch (type) {
             case "final_checkpoint": {
                 long t0 = System.nanoTime();
-                Instant now = clock.instant();
                 SpoolEntry e;
-                running.add(w.name());
+                java.time.Duration longestRun = w.timeouts().checkpoint().plus(w.timeouts().health().multipliedBy(2))
+                        .plus(w.timeouts().filesystem().multipliedBy(w.filesystems().size())).plusSeconds(30);
+                if (running.busy(w.name())) {
+                    log.info("WPAR {}: the final checkpoint waits for the checkpoint under way to end (at most {} s)",
+                            w.name(), longestRun.toSeconds());
+                }
+                if (!running.take(w.name(), longestRun)) {
+                    throw new IOException("WPAR " + w.name() + ": a checkpoint has been running for more than "
+                            + longestRun.toSeconds() + " s; the final checkpoint was not taken and the WPAR was not stopped");
+                }
+                Instant now = clock.instant(); // after the wait: the final checkpoint is the newest
                 try {
                     e = new CheckpointTaker(spool, config.stateDir().resolve("logs")).take(w, now.toEpochMilli(), "final", true);
+                    owners.put(w.name(), "(moving)"); // stopped: no scheduled run may start once the slot is free
                 } finally {
-                    running.remove(w.name());
+                    running.release(w.name());
                 }
                 double taken = (System.nanoTime() - t0) / 1e9;
-                long id = uploader.uploadNow(e);
+                long id;
+                try {
+                    id = uploader.uploadNow(e);
+                } catch (IOException up) {
+                    ObjectNode out = StrandedFinal.restart(w, e, spool, config.stateDir().resolve("logs"), up);
+                    if ("running".equals(out.path("wpar_state").asText())) {
+                        owners.put(w.name(), config.hostId()); // it runs here again: scheduled checkpoints resume
+                    }
+                    return out.put("checkpoint_seconds", taken);
+                }
                 owners.put(w.name(), "(moving)");
                 return JSON.createObjectNode().put("ok", true).put("checkpoint", id).put("checkpoint_seconds", taken)
                         .put("upload_seconds", (System.nanoTime() - t0) / 1e9 - taken)
@@ -248,7 +267,8 @@ public final class AgentDaemon implements AutoCloseable {
             case "start":
                 return startTask(w, task.path("checkpoint").asLong(), task.path("epoch").asLong(),
                         task.path("fallback").asBoolean(false),
-                        java.time.Duration.ofSeconds(task.path("health_wait_seconds").asLong(30)));
+                        task.has("health_wait_seconds") ? java.time.Duration.ofSeconds(task.path("health_wait_seconds").asLong())
+                                : w.health().map(h -> h.restartWait()).orElse(java.time.Duration.ZERO));
             default:
                 throw new IllegalArgumentException("unknown task type '" + type + "' (agent older than the server?)");
         }
@@ -266,10 +286,21 @@ public final class AgentDaemon implements AutoCloseable {
                 io.ckpt.agent.restore.ServerLink.connecting(c.server().toString(), c.hostId(), c.serverAuth().credentials()), stepLogger(w.name()));
         Path target = io.ckpt.agent.restore.RestoreAndStart.defaultTarget(c, w.name());
         Files.createDirectories(target.getParent());
-        io.ckpt.agent.restore.StartResult result = r.run(w, new io.ckpt.agent.restore.CheckpointSelector.Id(id),
-                new io.ckpt.agent.restore.RestoreAndStart.Options(target,
-                        true, new io.ckpt.agent.restore.OwnershipCheck.Confirm(epoch), fallback, healthWait, true));
-        ObjectNode out = JSON.createObjectNode().put("ok", result.started()).put("detail", result.end());
+        io.ckpt.agent.restore.StartResult result;
+        try {
+            result = r.run(w, new io.ckpt.agent.restore.CheckpointSelector.Id(id),
+                    new io.ckpt.agent.restore.RestoreAndStart.Options(target,
+                            true, new io.ckpt.agent.restore.OwnershipCheck.Confirm(epoch), fallback, healthWait, true));
+        } catch (IOException e) {
+            // RestoreAndStart throws only before the restart command runs (selection, restore,
+            // ownership refused, server unreachable): nothing was started.
+            return JSON.createObjectNode().put("ok", false).put("state", "not_started")
+                    .put("detail", "WPAR " + w.name() + " not started: " + e.getMessage());
+        }
+        String end = result.end().isEmpty() && !result.started() ? result.last().error() : result.end();
+        ObjectNode out = JSON.createObjectNode().put("ok", result.started()).put("state", result.state().toString())
+                .put("detail", result.state() == io.ckpt.agent.restore.StartResult.State.UNKNOWN
+                        ? result.last().error() + (end.equals(result.last().error()) ? "" : "; " + end) : end);
         if (!result.attempts().isEmpty()) {
             var last = result.last();
             out.put("checkpoint", last.checkpoint().id());
@@ -318,14 +349,20 @@ public final class AgentDaemon implements AutoCloseable {
             log.debug("WPAR {}: scheduled checkpoint skipped, {} owns it", wpar, owner);
             return;
         }
-        if (!running.add(wpar)) {
-            log.info("WPAR {}: a checkpoint started before the reload is still running; this one is skipped", wpar);
+        if (!running.tryTake(wpar)) {
+            log.info("WPAR {}: another checkpoint of it (a final one, or one started before a reload) is running; this one is skipped",
+                    wpar);
             return;
         }
         try {
+            owner = owners.get(wpar); // a final checkpoint may have stopped it while this run waited to start
+            if (owner != null && !owner.equals(config.hostId())) {
+                log.debug("WPAR {}: scheduled checkpoint skipped, {} owns it", wpar, owner);
+                return;
+            }
             checkpoint(w, requested.remove(wpar) ? "manual" : "scheduled");
         } finally {
-            running.remove(wpar);
+            running.release(wpar);
         }
     }
 
@@ -438,10 +475,14 @@ public final class AgentDaemon implements AutoCloseable {
         uploader.close();
         jobs.shutdown();
         try {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
             if (!jobs.awaitTermination(30, TimeUnit.SECONDS)) {
                 log.warn("checkpoints still running at stop; their staging is discarded at the next start");
                 jobs.shutdownNow();
             }
+            // A task from the server (a start, say) is finished, or interrupted and its result
+            // (then "unknown" if the restart ran) reported, before the agent exits.
+            controlLoop.awaitTasks(java.time.Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
             uploaderThread.join(10_000);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

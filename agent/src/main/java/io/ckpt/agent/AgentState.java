@@ -27,6 +27,8 @@ final class AgentState {
     private final Map<String, Instant> lastRuns = new HashMap<>();
     private final Map<String, RunRecord> last = new HashMap<>();
     private final Map<String, Deque<RunRecord>> failures = new HashMap<>();
+    private final Map<String, Deque<io.ckpt.agent.spool.Spool.Dropped>> drops = new HashMap<>();
+    private final Map<String, Integer> droppedTotal = new HashMap<>();
 
     AgentState(Path file) throws IOException {
         this.file = file;
@@ -66,6 +68,16 @@ final class AgentState {
         }
     }
 
+    /** A spooled checkpoint the spool limits dropped before it reached the server (ckpt status shows the recent ones). */
+    synchronized void dropped(io.ckpt.agent.spool.Spool.Dropped d) {
+        Deque<io.ckpt.agent.spool.Spool.Dropped> q = drops.computeIfAbsent(d.wpar(), k -> new ArrayDeque<>());
+        q.addFirst(d);
+        while (q.size() > RECENT_FAILURES) {
+            q.removeLast();
+        }
+        droppedTotal.merge(d.wpar(), 1, Integer::sum);
+    }
+
     synchronized ObjectNode json(String wpar) {
         ObjectNode o = JSON.createObjectNode();
         RunRecord r = last.get(wpar);
@@ -74,6 +86,12 @@ final class AgentState {
         }
         ArrayNode f = o.putArray("recent_failures");
         failures.getOrDefault(wpar, new ArrayDeque<>()).forEach(x -> f.add(json(x)));
+        o.put("dropped_total", droppedTotal.getOrDefault(wpar, 0));
+        ArrayNode dr = o.putArray("recent_drops");
+        for (io.ckpt.agent.spool.Spool.Dropped d : drops.getOrDefault(wpar, new ArrayDeque<>())) {
+            dr.addObject().put("taken_at", java.time.Instant.ofEpochMilli(d.takenAtMillis()).toString()).put("kind", d.kind())
+                    .put("health", d.health()).put("protected", d.protectedEntry()).put("reason", d.reason());
+        }
         return o;
     }
 

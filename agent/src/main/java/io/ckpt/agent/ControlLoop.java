@@ -109,21 +109,44 @@ final class ControlLoop implements Runnable {
         } catch (Exception e) {
             result = JSON.createObjectNode().put("ok", false).put("detail", e.getMessage() == null
                     ? e.getClass().getSimpleName() : e.getMessage());
+            if (type.equals("start")) {
+                result.put("state", "unknown"); // an unexpected failure: what runs is not known
+            }
         }
         result.put("op", "task_result").put("task", task.path("id").asLong()).put("host", config.get().hostId())
                 .put("seconds", (System.nanoTime() - t0) / 1e9);
         log.info("task {} ({} of WPAR {}) {}: {}", task.path("id").asLong(), type, wpar,
                 result.path("ok").asBoolean() ? "done" : "FAILED", result.path("detail").asText(""));
-        for (int attempt = 0; attempt < 5 && !closed; attempt++) {
+        // Reported even while the agent stops (close() waits for this): a start's result says what runs here.
+        // An interrupted task (the agent stopping) still reports: the flag is set aside while it does.
+        boolean interrupted = Thread.interrupted();
+        try {
+            report(task, type, wpar, result);
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private void report(JsonNode task, String type, String wpar, ObjectNode result) {
+        for (int attempt = 0; attempt < 5; attempt++) {
             AgentConfig c = config.get();
             try (CkptClient client = CkptClient.connect(c.server().toString(), c.hostId(), c.serverAuth().credentials())) {
                 client.request(result);
                 return;
             } catch (IOException e) {
                 log.warn("reporting task {} failed ({}); retrying", task.path("id").asLong(), e.getMessage());
-                sleep(1000);
+                try {
+                    Thread.sleep(1000);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
             }
         }
+        log.error("task {} ({} of WPAR {}) could not be reported to the server: it will count it as unanswered ({})",
+                task.path("id").asLong(), type, wpar, result.path("state").asText(result.path("ok").asBoolean() ? "ok" : "failed"));
     }
 
     private void sleep(long millis) {
@@ -135,12 +158,28 @@ final class ControlLoop implements Runnable {
         }
     }
 
+    /** Stops polling; tasks under way go on ({@link #awaitTasks}). */
     void close() {
         closed = true;
         CkptClient c = current;
         if (c != null) {
             c.close();
         }
+        tasks.shutdown();
+    }
+
+    /**
+     * Waits up to {@code wait} for the tasks under way to end and report; then interrupts them
+     * (a start then reports "unknown" if its restart ran) and gives them 10 s more to report.
+     */
+    void awaitTasks(java.time.Duration wait) throws InterruptedException {
+        if (tasks.awaitTermination(wait.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
+            return;
+        }
+        log.warn("a task from the server is still running at stop: interrupted, its result is reported as it stands");
         tasks.shutdownNow();
+        if (!tasks.awaitTermination(10, java.util.concurrent.TimeUnit.SECONDS)) {
+            log.error("a task from the server did not end after its interruption; the server will count it as unanswered");
+        }
     }
 }

@@ -25,7 +25,9 @@ import org.slf4j.LoggerFactory;
  * is busy, or out of space) is retried with backoff and the entry stays spooled, so nothing is
  * lost and order is kept; every upload carries the entry's key, so a retry after a lost
  * acknowledgement does not store the checkpoint twice. An entry the server refuses as invalid is
- * dropped and recorded as failed.
+ * dropped and recorded as failed. An entry is on the wire at most once at a time: each upload
+ * claims it in the spool first (Spool#claim), and a claimed entry is neither picked again nor
+ * dropped by the spool limits.
  */
 final class Uploader implements Runnable {
     private static final Logger log = LoggerFactory.getLogger(Uploader.class);
@@ -35,8 +37,6 @@ final class Uploader implements Runnable {
     private final Supplier<Settings> settings;
     private final Object wake = new Object();
     private volatile boolean closed;
-    /** Held during each upload, so that {@link #uploadNow} and the uploader thread never send one entry twice. */
-    private final java.util.concurrent.locks.ReentrantLock sending = new java.util.concurrent.locks.ReentrantLock();
     /** Server ids of entries uploaded recently, by spool key (for {@link #uploadNow} when the thread was first). */
     private final Map<String, Long> uploadedIds = java.util.Collections.synchronizedMap(new java.util.LinkedHashMap<>() {
         @Override
@@ -66,33 +66,41 @@ final class Uploader implements Runnable {
         poke();
     }
 
+    /**
+     * The background loop. No lock is held across a sleep (issue 20, defect 3): each upload claims
+     * its one entry in the spool ({@link Spool#claim}) for as long as it is on the wire, and the
+     * backoff after a failure is taken with no claim held, so {@link #uploadNow} for a final
+     * checkpoint never waits for this thread's backoff, nor for its upload of another entry.
+     */
     @Override
     public void run() {
         int failures = 0;
         while (!closed) {
             try {
-                var next = spool.oldest();
-                if (next.isEmpty()) {
+                SpoolEntry next = null;
+                for (SpoolEntry x : spool.entries()) {
+                    if (!spool.claimed(x)) {
+                        next = x; // oldest first, skipping one that uploadNow sends now
+                        break;
+                    }
+                }
+                if (next == null) {
                     failures = 0;
                     sleep(Duration.ofMinutes(1));
                     continue;
                 }
                 Settings s = settings.get();
-                sending.lock();
                 try {
-                    if (spool.entries().stream().noneMatch(x -> x.seq() == next.get().seq())) {
-                        continue; // sent by uploadNow meanwhile
-                    }
-                    upload(next.get(), s);
+                    upload(next, s); // false: removed or claimed meanwhile; look again
                     failures = 0;
+                    continue;
                 } catch (IOException e) {
                     if (!retryable(e)) {
-                        SpoolEntry bad = next.get();
                         log.error("checkpoint of WPAR {} taken at {} refused by the server, dropped from the spool: {}",
-                                bad.wpar(), Instant.ofEpochMilli(bad.takenAtMillis()), e.getMessage());
-                        state.record(new RunRecord(bad.wpar(), Instant.ofEpochMilli(bad.takenAtMillis()), 0, RunRecord.FAILED,
-                                0, 0, bad.health(), "upload refused: " + e.getMessage()));
-                        spool.remove(bad);
+                                next.wpar(), Instant.ofEpochMilli(next.takenAtMillis()), e.getMessage());
+                        state.record(new RunRecord(next.wpar(), Instant.ofEpochMilli(next.takenAtMillis()), 0, RunRecord.FAILED,
+                                0, 0, next.health(), "upload refused: " + e.getMessage()));
+                        spool.remove(next);
                         continue;
                     }
                     failures++;
@@ -101,14 +109,10 @@ final class Uploader implements Runnable {
                         log.warn("server {} unreachable after {} tries ({}); {} checkpoint(s) stay spooled, retrying every {} s",
                                 s.server(), failures, e.getMessage(), spool.entries().size(), s.policy().maxBackoff().toSeconds());
                     } else if (failures <= s.policy().retries()) {
-                        log.info("upload of WPAR {} failed ({}), retry {} in {} s", next.get().wpar(), e.getMessage(),
+                        log.info("upload of WPAR {} failed ({}), retry {} in {} s", next.wpar(), e.getMessage(),
                                 failures, wait.toSeconds());
                     }
-                    sleep(failures > s.policy().retries() ? s.policy().maxBackoff() : wait);
-                } finally {
-                    if (sending.isHeldByCurrentThread()) {
-                        sending.unlock();
-                    }
+                    sleep(failures > s.policy().retries() ? s.policy().maxBackoff() : wait); // no claim held here
                 }
             } catch (IOException | RuntimeException e) {
                 log.error("spool: {}", e.getMessage());
@@ -120,31 +124,45 @@ final class Uploader implements Runnable {
 
     /**
      * Uploads {@code e} now, ahead of older entries (a final checkpoint during a relocation), and
-     * returns its checkpoint id. Failures are thrown, not retried: the caller is waiting.
+     * returns its checkpoint id. It waits for nothing but an upload of this same entry already on
+     * the wire (the thread may have picked it first); then it takes that upload's id, or tries
+     * itself if that upload failed. Failures are thrown, not retried: the caller is waiting.
      */
     long uploadNow(SpoolEntry e) throws IOException {
-        sending.lock();
         try {
-            if (spool.entries().stream().noneMatch(x -> x.seq() == e.seq())) {
+            while (true) {
+                if (upload(e, settings.get())) {
+                    return uploadedIds.get(e.key());
+                }
+                if (spool.claimed(e)) {
+                    spool.awaitRelease(e); // the thread sends it right now: wait for that one upload
+                    continue;
+                }
                 Long id = uploadedIds.get(e.key());
                 if (id == null) {
-                    throw new IOException("checkpoint of WPAR " + e.wpar() + " left the spool without an upload");
+                    throw new IOException("checkpoint of WPAR " + e.wpar() + " taken at "
+                            + Instant.ofEpochMilli(e.takenAtMillis()) + " left the spool without an upload");
                 }
                 return id;
             }
-            upload(e, settings.get());
-            return uploadedIds.get(e.key());
+        } catch (InterruptedException ie) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("upload of the final checkpoint of WPAR " + e.wpar() + " interrupted");
         } finally {
-            sending.unlock();
+            poke();
         }
     }
 
-    private void upload(SpoolEntry e, Settings s) throws IOException {
-        spool.uploading(e.seq());
+    /** Uploads {@code e} if it can still be claimed (not removed, not on the wire elsewhere); false if not. */
+    private boolean upload(SpoolEntry e, Settings s) throws IOException {
+        if (!spool.claim(e)) {
+            return false;
+        }
         try {
             send(e, s);
+            return true;
         } finally {
-            spool.uploading(-1);
+            spool.release(e);
         }
     }
 

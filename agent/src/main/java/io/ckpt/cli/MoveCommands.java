@@ -174,7 +174,7 @@ final class MoveCommands {
             mixinStandardHelpOptions = true,
             usageHelpAutoWidth = true,
             description = {"Lists the hosts the server knows: each agent's last heartbeat (control poll), whether it is live (polled within the lease), the WPARs it owns with their ownership epochs, and the WPARs its config has."},
-            footer = {"", "JSON (--json): {\"hosts\": [{\"host\", \"address\", \"last_heartbeat\", \"seconds_since_heartbeat\", \"live\", \"owns\": [{\"wpar\", \"epoch\"}], \"configured_wpars\": [{\"name\", \"restartable\"}]}], \"unowned_wpars\", \"lease_seconds\"}.", ""})
+            footer = {"", "JSON (--json): {\"hosts\": [{\"host\", \"address\", \"last_heartbeat\", \"seconds_since_heartbeat\", \"live\", \"owns\": [{\"wpar\", \"epoch\", \"state\" (\"unknown\" when it may run there unknown to the server, with \"unknown_on\", \"unknown_since\", \"unknown_reason\")}], \"configured_wpars\": [{\"name\", \"restartable\"}]}], \"unowned_wpars\", \"lease_seconds\"}.", ""})
     static final class Hosts extends ClientCommand {
         @Option(names = "--json", description = "Print JSON for scripts.")
         boolean json;
@@ -191,7 +191,10 @@ final class MoveCommands {
                 StringBuilder owns = new StringBuilder();
                 for (JsonNode o : h.path("owns")) {
                     owns.append(owns.length() == 0 ? "" : ", ").append(o.path("wpar").asText()).append(" (epoch ")
-                            .append(o.path("epoch").asLong()).append(')');
+                            .append(o.path("epoch").asLong())
+                            .append(o.path("state").asText().equals("unknown") ? ", STATE UNKNOWN: may be running on "
+                                    + o.path("unknown_on").asText() + ": " + o.path("unknown_reason").asText() : "")
+                            .append(')');
                 }
                 out.printf("%-16s %-5s %-24s %s%n", h.path("host").asText(), h.path("live").asBoolean() ? "yes" : "NO",
                         h.path("last_heartbeat").asText("never"), owns.length() == 0 ? "-" : owns);

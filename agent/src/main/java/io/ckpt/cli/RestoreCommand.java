@@ -130,9 +130,9 @@ final class RestoreCommand extends ClientCommand {
             + " host's uploads are refused from then on). Only when that host is down or has stopped the WPAR.")
     boolean takeOver;
 
-    @Option(names = "--health-wait", paramLabel = "DURATION", defaultValue = "0s",
-            description = "With --start: repeat the health check every 2 s for this long (30s, 2m) before the WPAR counts"
-                    + " as unhealthy (default: ${DEFAULT-VALUE}, one check).")
+    @Option(names = "--health-wait", paramLabel = "DURATION",
+            description = "With --start: repeat the health check every 2 s for this long (30s, 2m; 0s: one check) before"
+                    + " the WPAR counts as unhealthy (default: the WPAR's health.wait in the agent config, 60s unless set).")
     String healthWait;
 
     @Option(names = "--force", description = "Replace a target directory that is not empty, or a file that exists.")
@@ -185,9 +185,9 @@ final class RestoreCommand extends ClientCommand {
         }
     }
 
-    /** Options that only make sense together; returns --health-wait. */
+    /** Options that only make sense together; returns --health-wait, null when not given. */
     private Duration checkUsage() throws CliException {
-        String startOnly = fallback ? "--fallback" : takeOver ? "--take-over" : !"0s".equals(healthWait) ? "--health-wait" : null;
+        String startOnly = fallback ? "--fallback" : takeOver ? "--take-over" : healthWait != null ? "--health-wait" : null;
         if (!start && startOnly != null) {
             throw new CliException(ExitCode.USAGE, startOnly + " is an option of --start; give --start too");
         }
@@ -203,6 +203,9 @@ final class RestoreCommand extends ClientCommand {
         }
         if (start && "-".equals(to)) {
             throw new CliException(ExitCode.USAGE, "--start restarts from a directory; give --to DIR, or leave --to out");
+        }
+        if (healthWait == null) {
+            return null; // the WPAR's health.wait
         }
         try {
             return DurationSyntax.parse(healthWait);
@@ -307,8 +310,9 @@ final class RestoreCommand extends ClientCommand {
         long begin = System.nanoTime();
         // Into the agent's own restore directory with --force (the PowerHA start script): take the chunks an
         // earlier restore left there and fetch only the rest.
+        Duration healthFor = wait != null ? wait : w.health().map(h -> h.restartWait()).orElse(Duration.ZERO);
         StartResult r = ras.run(w, selector, new RestoreAndStart.Options(target, force,
-                new OwnershipCheck.Claim(takeOver), fallback, wait, force && to == null));
+                new OwnershipCheck.Claim(takeOver), fallback, healthFor, force && to == null));
         StartResult.Attempt last = r.last();
         if (json) {
             ObjectNode o = m.createObjectNode();

@@ -18,7 +18,7 @@ import picocli.CommandLine.Option;
         },
         footer = {
             "",
-            "JSON (--json): the agent's status {host_id, server, server_load, wpars: [{wpar, last_run, next_due, running, queued, spooled, last, recent_failures, lkg}]}; see docs/AGENT.md.",
+            "JSON (--json): the agent's status {host_id, server, server_load, wpars: [{wpar, last_run, next_due, running, queued, spooled, last, recent_failures, dropped_total, recent_drops: [{taken_at, kind, health, protected, reason}], lkg}]}; see docs/AGENT.md.",
             "",
             "Exit status: 0 success, 1 error, 4 no agent answers.",
             ""
@@ -90,6 +90,14 @@ final class StatusCommand extends ClientCommand {
             }
             for (JsonNode f : w.path("recent_failures")) {
                 out.printf("  failed    %s: %s%n", Units.utc(f.path("started_at").asText()), f.path("error").asText());
+            }
+            if (w.path("dropped_total").asInt() > 0) {
+                out.printf("  DROPPED   %d spooled checkpoint(s) never uploaded (spool limits)%n", w.path("dropped_total").asInt());
+            }
+            for (JsonNode d : w.path("recent_drops")) {
+                out.printf("  dropped   %s %s, health %s%s: %s%n", Units.utc(d.path("taken_at").asText()), d.path("kind").asText(),
+                        d.path("health").asText(), d.path("protected").asBoolean() ? " (its LAST " + ("final".equals(
+                        d.path("kind").asText()) ? "final" : "good") + " copy)" : "", d.path("reason").asText());
             }
             out.println();
         }

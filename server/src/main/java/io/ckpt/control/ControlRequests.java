@@ -51,8 +51,10 @@ public final class ControlRequests {
             if (o.ownerHost() == null) {
                 unowned.add(o.name());
             } else {
-                owned.computeIfAbsent(o.ownerHost(), k -> JSON.createArrayNode())
+                ObjectNode w = owned.computeIfAbsent(o.ownerHost(), k -> JSON.createArrayNode())
                         .addObject().put("wpar", o.name()).put("epoch", o.epoch());
+                mover.unknownState(o.name()).ifPresent(u -> w.put("state", "unknown").put("unknown_on", u.host())
+                        .put("unknown_since", u.since().toString()).put("unknown_reason", u.reason()));
             }
         }
         ArrayNode list = root.putArray("hosts");

@@ -34,8 +34,17 @@ import org.slf4j.LoggerFactory;
  * primaries. Each answer is a report of steps with their durations.
  *
  * <p>Nothing is half moved: ownership changes only after the source stopped the WPAR (or is
- * down), and a target that fails to start it hands ownership back to the source, which restarts
- * it from the final checkpoint.
+ * down), and a target that fails to start it (and says that nothing of it runs) hands ownership
+ * back to the source, which restarts it from the final checkpoint.
+ *
+ * <p>Never two copies (issue 20, defect 1): a start task answers {@code state} started,
+ * not_started or unknown (a restart killed by its timeout, an unhealthy start that could not be
+ * stopped, an agent interrupted after the restart); no answer at all (the agent died, the step
+ * timed out) counts as unknown too. While a WPAR's state on a host is unknown the WPAR stays
+ * owned by that host, is not restarted on the source, and is not failed over (manually or
+ * automatically) without {@code force}; {@code ckpt hosts} shows it. A relocation away from it
+ * is allowed: its final checkpoint either stops the WPAR (state known again) or fails (nothing
+ * moves). The unknown states are kept in memory: a server restart forgets them (docs/RELOCATION.md).
  */
 public final class Mover implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Mover.class);
@@ -54,6 +63,23 @@ public final class Mover implements AutoCloseable {
     });
 
     private final io.ckpt.audit.AuditEvents audit; // null: not audited (tests)
+
+    /** A WPAR whose state on {@code host} is unknown: it may run there. */
+    public record Unknown(String host, String reason, java.time.Instant since) {}
+
+    /** WPARs that may run on a host without it being known, by name; cleared by a start or final checkpoint that answers. */
+    private final java.util.Map<String, Unknown> unknown = new java.util.concurrent.ConcurrentHashMap<>();
+    private final java.util.Set<String> warnedUnknown = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    private void known(String wpar) {
+        unknown.remove(wpar);
+        warnedUnknown.remove(wpar);
+    }
+
+    /** Whether {@code wpar} may run on a host without that being known (shown by {@code ckpt hosts}). */
+    public Optional<Unknown> unknownState(String wpar) {
+        return Optional.ofNullable(unknown.get(wpar));
+    }
 
     public Mover(Catalog catalog, Ownership ownership, Hosts hosts, Supplier<Placement> placement) {
         this(catalog, ownership, hosts, placement, null);
@@ -131,9 +157,31 @@ public final class Mover implements AutoCloseable {
         JsonNode fin = await(source, task("final_checkpoint", wpar).put("epoch", owner.epoch()), stepTimeout);
         r.step("final checkpoint (WPAR stopped)", source, t, ok(fin), detail(fin));
         if (!ok(fin)) {
-            r.root.put("result", "final checkpoint failed on " + source + "; the WPAR stays there, owned by it");
+            // Nothing moved: ownership stays with the source. What runs there depends on how far the
+            // final checkpoint got (issue 20, defect 6): the agent says so in wpar_state.
+            String ws = fin.path("wpar_state").asText("");
+            r.root.put("wpar_state", ws.isEmpty() ? "unknown" : ws);
+            switch (ws) {
+                case "running" -> r.root.put("result", "final checkpoint failed on " + source + " (" + detail(fin) + "); "
+                        + wpar + " was restarted there from it and stays there, owned by it");
+                case "stopped" -> r.root.put("result", "final checkpoint failed on " + source + ": " + wpar + " is STOPPED there,"
+                        + " owned by it (" + detail(fin) + "). Start it there ('ckpt restore --wpar " + wpar
+                        + " --latest --start' on " + source + ") or, once its spooled final checkpoint is uploaded, relocate it");
+                default -> {
+                    if (detail(fin).startsWith("no answer from") || detail(fin).isEmpty()) {
+                        unknown.put(wpar, new Unknown(source, "final checkpoint unanswered: " + detail(fin), java.time.Instant.now()));
+                        r.root.put("result", "final checkpoint on " + source + " did not answer (" + detail(fin) + "): " + wpar
+                                + " may be running or stopped there, state unknown; it stays owned by " + source);
+                    } else {
+                        r.root.put("wpar_state", "not_stopped");
+                        r.root.put("result", "final checkpoint failed on " + source + " (" + detail(fin)
+                                + "); it did not stop the WPAR as far as the agent knows: it stays there, owned by it");
+                    }
+                }
+            }
             return r.done(false);
         }
+        known(wpar); // stopped by its final checkpoint: its state is known again
         long checkpointId = fin.path("checkpoint").asLong();
         r.root.put("checkpoint", checkpointId);
         r.root.put("final_checkpoint_seconds", (System.nanoTime() - t) / 1e9);
@@ -147,7 +195,10 @@ public final class Mover implements AutoCloseable {
                 stepTimeout);
         ObjectNode s = r.step("restore and start", target, t, ok(start), detail(start));
         copyTimes(start, s);
+        String state = state(start);
+        r.root.put("state", state);
         if (ok(start)) {
+            known(wpar);
             double downtime = (System.nanoTime() - down) / 1e9;
             r.root.put("downtime_seconds", downtime);
             r.root.put("transfer_seconds", start.path("restore_seconds").asDouble(0));
@@ -158,7 +209,18 @@ public final class Mover implements AutoCloseable {
             log.info("relocation of {} to {} done: down {} s", wpar, target, String.format("%.2f", downtime));
             return r.done(true);
         }
-        // The target could not start it: back to the source, which restarts from the final checkpoint.
+        if (!state.equals("not_started")) {
+            // It may run on the target: starting it on the source could make two copies.
+            unknown.put(wpar, new Unknown(target, detail(start), java.time.Instant.now()));
+            r.root.put("epoch", moved.epoch());
+            r.root.put("result", wpar + ": state on " + target + " unknown (" + detail(start) + "); it may be running there,"
+                    + " so it was not restarted on " + source + " and stays owned by " + target + " (epoch " + moved.epoch()
+                    + "). Check " + target + ": if it runs there, leave it or relocate it; if it does not, 'ckpt failover --from "
+                    + target + " --force' starts it elsewhere");
+            log.error("relocation of {} to {}: {}", wpar, target, r.root.path("result").asText());
+            return r.done(false);
+        }
+        // The target could not start it and nothing of it runs there: back to the source, which restarts from the final checkpoint.
         t = System.nanoTime();
         Ownership.Owner back = ownership.transfer(wpar, source, moved.epoch());
         r.step("ownership back to " + source + " (epoch " + back.epoch() + ")", "server", t, true, null);
@@ -167,6 +229,16 @@ public final class Mover implements AutoCloseable {
                 stepTimeout);
         copyTimes(restart, r.step("restart on the source", source, t, ok(restart), detail(restart)));
         r.root.put("epoch", back.epoch());
+        String backState = state(restart);
+        r.root.put("state", backState);
+        if (ok(restart)) {
+            known(wpar);
+        } else if (!backState.equals("not_started")) {
+            unknown.put(wpar, new Unknown(source, detail(restart), java.time.Instant.now()));
+            r.root.put("result", "target failed; the restart on " + source + " did not answer clearly (" + detail(restart)
+                    + "): " + wpar + " may be running there, state unknown, owned by " + source + " (epoch " + back.epoch() + ")");
+            return r.done(false);
+        }
         r.root.put("result", ok(restart)
                 ? "target failed; " + wpar + " restarted on " + source + " from the final checkpoint"
                 : "target failed and the source could not restart it: " + wpar + " is down, owned by " + source
@@ -201,7 +273,7 @@ public final class Mover implements AutoCloseable {
         for (WparDao.Owner o : owned) {
             ObjectNode m;
             try {
-                m = failoverOne(o, to, point, stepTimeout);
+                m = failoverOne(o, to, point, force, stepTimeout);
             } catch (IOException | RuntimeException e) {
                 m = JSON.createObjectNode().put("wpar", o.name()).put("ok", false).put("result", e.getMessage());
             }
@@ -214,8 +286,18 @@ public final class Mover implements AutoCloseable {
         return root.put("ok", allOk);
     }
 
-    private ObjectNode failoverOne(WparDao.Owner o, String to, String point, Duration stepTimeout) throws IOException {
+    private ObjectNode failoverOne(WparDao.Owner o, String to, String point, boolean force, Duration stepTimeout)
+            throws IOException {
         String wpar = o.name();
+        Unknown u = unknown.get(wpar);
+        if (u != null && !force) {
+            throw new IngestException(ErrorCode.CONFLICT, "WPAR " + wpar + ": its state on " + u.host() + " is unknown since "
+                    + u.since() + " (" + u.reason() + "); it may be running there. Not started elsewhere: check " + u.host()
+                    + ", stop it there if it runs, then give --force");
+        }
+        if (u != null) {
+            log.warn("failover of {} with --force although its state on {} is unknown ({})", wpar, u.host(), u.reason());
+        }
         String target = to != null ? to : chooseTarget(wpar, o.ownerHost())
                 .orElseThrow(() -> new IngestException(ErrorCode.CONFLICT, "no live backup host for " + wpar
                         + " (placement names none live, and no other live agent configures it): give --to"));
@@ -236,8 +318,16 @@ public final class Mover implements AutoCloseable {
                 .put("fallback", true), stepTimeout);
         copyTimes(start, r.step("restore and start", target, t, ok(start), detail(start)));
         r.root.put("epoch", moved.epoch());
+        String state = state(start);
+        r.root.put("state", state);
+        if (ok(start) || state.equals("not_started")) {
+            known(wpar); // known again: runs on the target, or runs nowhere we moved it to
+        } else {
+            unknown.put(wpar, new Unknown(target, detail(start), java.time.Instant.now()));
+        }
         r.root.put("result", ok(start) ? wpar + " runs on " + target
-                : wpar + " is owned by " + target + " but did not start there: " + detail(start));
+                : state.equals("not_started") ? wpar + " is owned by " + target + " but did not start there: " + detail(start)
+                : wpar + " is owned by " + target + "; its state there is unknown (" + detail(start) + "): it may be running");
         return r.done(ok(start));
     }
 
@@ -296,6 +386,14 @@ public final class Mover implements AutoCloseable {
                 if (host == null || hosts.isLive(host) || !hosts.wasSeen(host)) {
                     continue;
                 }
+                Unknown u = unknown.get(o.name());
+                if (u != null) {
+                    if (warnedUnknown.add(o.name())) {
+                        log.error("host {} is silent, but WPAR {} is not failed over automatically: its state on {} is unknown"
+                                + " ({}); check it, then 'ckpt failover --from {} --force'", host, o.name(), u.host(), u.reason(), host);
+                    }
+                    continue;
+                }
                 log.warn("host {} silent for more than {} s: failing over its WPARs", host, p.lease().toSeconds());
                 ObjectNode r;
                 try {
@@ -345,6 +443,18 @@ public final class Mover implements AutoCloseable {
             Thread.currentThread().interrupt();
             return JSON.createObjectNode().put("ok", false).put("detail", "interrupted");
         }
+    }
+
+    /**
+     * What a start task left running: its {@code state}; without one (no answer in time, the agent
+     * gone, an agent too old to say) "unknown" unless it succeeded.
+     */
+    private static String state(JsonNode result) {
+        String s = result.path("state").asText("");
+        if (s.equals("started") || s.equals("not_started") || s.equals("unknown")) {
+            return s;
+        }
+        return ok(result) ? "started" : "unknown";
     }
 
     private static boolean ok(JsonNode result) {

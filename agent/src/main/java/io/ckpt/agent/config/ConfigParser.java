@@ -18,7 +18,7 @@ final class ConfigParser {
     private static final Set<String> TOP = Set.of("server", "host-id", "credentials", "state-dir", "control", "spool",
             "upload", "defaults", "wpars");
     private static final Set<String> SERVER = Set.of("address", "tls-ca", "token-file", "tls-cert");
-    private static final Set<String> SPOOL = Set.of("max-bytes", "max-checkpoints");
+    private static final Set<String> SPOOL = Set.of("max-bytes", "max-checkpoints", "max-checkpoints-per-wpar");
     private static final Set<String> UPLOAD = Set.of("retries", "backoff", "max-backoff", "rate-limit", "mode");
     private static final Set<String> DEFAULTS = Set.of("schedule", "timeouts");
     private static final Set<String> SCHEDULE = Set.of("interval", "cron", "jitter", "skip");
@@ -138,7 +138,9 @@ final class ConfigParser {
         }
         int maxCheckpoints = s.has("max-checkpoints") ? s.get("max-checkpoints").get().integer(1, 100_000)
                 : SpoolLimits.DEFAULT.maxCheckpoints();
-        return new SpoolLimits(maxBytes, maxCheckpoints);
+        int perWpar = s.has("max-checkpoints-per-wpar") ? s.get("max-checkpoints-per-wpar").get().integer(1, 100_000)
+                : maxCheckpoints;
+        return new SpoolLimits(maxBytes, maxCheckpoints, perWpar);
     }
 
     private UploadPolicy upload(Optional<ConfigValue> value) throws ConfigException {

@@ -10,14 +10,28 @@ import java.util.Set;
  * @param command {@code command}, may use {@code {wpar}}
  * @param process {@code process}: a process name that must be running
  * @param when {@code when}: {@code before}, {@code after} (default) or {@code both}
+ * @param restartWait {@code wait}: after a restart (relocation, failover, {@code ckpt restore --start}, PowerHA), how long
+ *     the check is repeated (every 2 s) before the WPAR counts as unhealthy; default {@link #DEFAULT_WAIT}; 0s: one check
  */
-public record HealthCheckConfig(Optional<CommandTemplate> command, Optional<String> process, When when) {
+public record HealthCheckConfig(Optional<CommandTemplate> command, Optional<String> process, When when,
+        java.time.Duration restartWait) {
+    /** A slowly starting application gets a minute before its checkpoint is marked bad (issue 20). */
+    public static final java.time.Duration DEFAULT_WAIT = java.time.Duration.ofSeconds(60);
+
+    /** With the default {@code wait}. */
+    public HealthCheckConfig(Optional<CommandTemplate> command, Optional<String> process, When when) {
+        this(command, process, when, DEFAULT_WAIT);
+    }
+
     /** Placeholders of a health command. */
     public static final Set<String> PLACEHOLDERS = Set.of(CommandTemplate.WPAR);
 
     public HealthCheckConfig {
         if (command.isEmpty() && process.isEmpty()) {
             throw new IllegalArgumentException("a health check needs a command, a process, or both");
+        }
+        if (restartWait.isNegative()) {
+            throw new IllegalArgumentException("wait must not be negative: " + restartWait);
         }
     }
 

@@ -15,7 +15,7 @@ final class WparParser {
     private static final Set<String> SOURCE = Set.of("preset", "command", "path", "paused", "resume-command",
             "final-command");
     private static final Set<String> FILESYSTEM = Set.of("name", "command", "directory");
-    private static final Set<String> HEALTH = Set.of("command", "process", "when");
+    private static final Set<String> HEALTH = Set.of("command", "process", "when", "wait");
     private static final Set<String> RESTART = Set.of("command");
     private static final Set<String> STOP = Set.of("command");
     private static final String NAME_RULE = "use 1 to 64 letters, digits, '_', '.' or '-', starting with a letter or digit";
@@ -183,7 +183,11 @@ final class WparParser {
                 default -> throw w.error("'" + w.text() + "' is not before, after or both");
             };
         }
-        return new HealthCheckConfig(command, process, when);
+        java.time.Duration wait = h.has("wait") ? config.duration(h.get("wait").get()) : HealthCheckConfig.DEFAULT_WAIT;
+        if (wait.compareTo(java.time.Duration.ofHours(1)) > 0) {
+            throw h.get("wait").get().error("at most 1h: " + DurationSyntax.format(wait));
+        }
+        return new HealthCheckConfig(command, process, when, wait);
     }
 
     private static String name(ConfigValue v, String what) throws ConfigException {

@@ -36,7 +36,11 @@ import java.util.Optional;
  * comes up healthy or none is left.
  *
  * <p>A restart command that fails is not marked bad and nothing is stopped: the cause may be this
- * host's (the WPAR already running here, say), and stopping would stop that. Ownership is
+ * host's (the WPAR already running here, say), and stopping would stop that. Each run ends in one
+ * of three states ({@link StartResult#state}): started; not started (the restart ran to its end and
+ * failed, or an unhealthy start was stopped); unknown (a restart killed by its timeout, an unhealthy
+ * start whose stop failed or is missing, an interruption after the restart). An unknown state
+ * ends the run: no fallback, and the server must not start the WPAR elsewhere (Mover). Ownership is
  * claimed once, at the first attempt that restored; later attempts confirm the epoch that claim
  * gave, so a take-over by another host meanwhile stops the fallback. Refusals by the server
  * (ownership, unreachable) end the run with their {@link ClientException}; when ownership is
@@ -176,10 +180,16 @@ public final class RestoreAndStart {
                     CommandTemplate.STATEDIR, target.resolve("state").toString(), CommandTemplate.LOGFILE, logfile.toString())),
                     wpar.timeouts().restart(), logfile);
             report(steps, restarted);
-            if (!restarted.ok()) {
+            if (!restarted.ok() && (restarted.fields().path("timed_out").asBoolean(false)
+                    || Thread.currentThread().isInterrupted())) {
+                // Killed by its timeout, or not waited for to its end: it may have started the WPAR.
+                outcome = Outcome.RESTART_UNKNOWN;
+                error = "restart did not finish (" + restarted.summary() + "): WPAR " + wpar.name()
+                        + " may be running from checkpoint " + cp.id();
+            } else if (!restarted.ok()) {
                 outcome = Outcome.RESTART_FAILED;
                 error = "restart failed: " + restarted.summary();
-                stopped = true; // nothing of ours runs; see the class comment
+                stopped = true; // it ran to its end and failed: nothing of ours runs; see the class comment
             } else if (wpar.health().isEmpty()) {
                 report(steps, new Step("health", Duration.ZERO, true, "not checked: the WPAR has no health check in"
                         + " the agent config (health unknown)", JSON.createObjectNode().put("health", "unknown")));
@@ -188,24 +198,31 @@ public final class RestoreAndStart {
                 HealthCheck.Verdict verdict = health(wpar, options.healthWait(), steps);
                 if (verdict.good()) {
                     outcome = Outcome.HEALTHY;
+                } else if (Thread.currentThread().isInterrupted()) {
+                    // The agent is stopping: the health wait was cut short, so the checkpoint is not
+                    // known to be bad and the WPAR not known to be down. Mark nothing, stop nothing.
+                    outcome = Outcome.INTERRUPTED;
+                    error = "interrupted after the restart, before the WPAR was healthy: WPAR " + wpar.name()
+                            + " may be running from checkpoint " + cp.id();
                 } else {
-                    outcome = Outcome.UNHEALTHY;
-                    error = "not healthy after the restart: " + verdict.reason();
                     markBad(cp, verdict, steps);
                     stopped = stop(wpar, cp, logfile, steps);
+                    outcome = stopped ? Outcome.UNHEALTHY : Outcome.UNHEALTHY_NOT_STOPPED;
+                    error = "not healthy after the restart: " + verdict.reason()
+                            + (stopped ? "" : "; the stop failed, so WPAR " + wpar.name() + " may still be running");
                 }
             }
             attempts.add(new Attempt(number, cp, steps, outcome, error));
             if (outcome.started()) {
                 return new StartResult(wpar.name(), target, attempts, Optional.of(owner), "");
             }
-            if (!options.fallback()) {
-                return new StartResult(wpar.name(), target, attempts, Optional.of(owner), "no fallback asked for");
-            }
             if (!stopped) {
                 return new StartResult(wpar.name(), target, attempts, Optional.of(owner), "not falling back: WPAR "
                         + wpar.name() + " may still be running from checkpoint " + cp.id()
                         + ", and a restart beside it would fail");
+            }
+            if (!options.fallback()) {
+                return new StartResult(wpar.name(), target, attempts, Optional.of(owner), "no fallback asked for");
             }
             next = new CheckpointSelector.GoodOlderThan(cp.id());
         }

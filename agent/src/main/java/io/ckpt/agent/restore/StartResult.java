@@ -38,36 +38,72 @@ public record StartResult(String wpar, Path target, List<Attempt> attempts, Opti
 
     /** Whether the WPAR came up from the last attempt's checkpoint: healthy, or not checked for lack of a health check. */
     public boolean started() {
-        return last().outcome().started();
+        return last().outcome().state() == State.STARTED;
+    }
+
+    /**
+     * What this host knows of the WPAR after the run (issue 20, defect 1): it runs, nothing of it
+     * runs, or it may run (a restart killed by its timeout, an unhealthy start whose stop failed,
+     * a run interrupted after the restart). Only {@link State#NOT_STARTED} lets a mover start it
+     * elsewhere.
+     */
+    public State state() {
+        return last().outcome().state();
+    }
+
+    /** What a start leaves running on this host; the task result's {@code state}. */
+    public enum State {
+        STARTED("started"), NOT_STARTED("not_started"), UNKNOWN("unknown");
+
+        private final String text;
+
+        State(String text) {
+            this.text = text;
+        }
+
+        @Override
+        public String toString() {
+            return text;
+        }
     }
 
     public Attempt last() {
         return attempts.get(attempts.size() - 1);
     }
 
-    /** How an attempt ended. */
+    /** How an attempt ended, and what it leaves running. */
     public enum Outcome {
         /** Restarted and the health check passed. */
-        HEALTHY("healthy", true),
+        HEALTHY("healthy", State.STARTED),
         /** Restarted; the WPAR has no health check, so its health is unknown. */
-        STARTED_UNCHECKED("started", true),
-        /** Restarted, but the health check failed: the checkpoint was marked bad. */
-        UNHEALTHY("unhealthy", false),
-        /** The restart command failed (not marked bad: the cause may be this host's, not the checkpoint's). */
-        RESTART_FAILED("restart-failed", false),
+        STARTED_UNCHECKED("started", State.STARTED),
+        /** Restarted, but the health check failed: the checkpoint was marked bad and the WPAR stopped. */
+        UNHEALTHY("unhealthy", State.NOT_STARTED),
+        /** Restarted, the health check failed, and the stop failed or there is none: it may still run. */
+        UNHEALTHY_NOT_STOPPED("unhealthy-not-stopped", State.UNKNOWN),
+        /** The restart command ran and exited non-zero (not marked bad: the cause may be this host's). */
+        RESTART_FAILED("restart-failed", State.NOT_STARTED),
+        /** The restart command was killed by its timeout, or could not be waited for: what it started is not known. */
+        RESTART_UNKNOWN("restart-unknown", State.UNKNOWN),
+        /** Interrupted (the agent stopping) after the restart, before the health was known: nothing marked, nothing stopped. */
+        INTERRUPTED("interrupted", State.UNKNOWN),
         /** The checkpoint could not be restored (damaged, or holds no state directory). */
-        RESTORE_FAILED("restore-failed", false);
+        RESTORE_FAILED("restore-failed", State.NOT_STARTED);
 
         private final String text;
-        private final boolean started;
+        private final State state;
 
-        Outcome(String text, boolean started) {
+        Outcome(String text, State state) {
             this.text = text;
-            this.started = started;
+            this.state = state;
         }
 
         public boolean started() {
-            return started;
+            return state == State.STARTED;
+        }
+
+        public State state() {
+            return state;
         }
 
         @Override
@@ -122,6 +158,7 @@ public record StartResult(String wpar, Path target, List<Attempt> attempts, Opti
         o.put("wpar", wpar);
         o.put("to", target.toString());
         o.put("started", started());
+        o.put("state", state().toString());
         o.put("end", end);
         owner.ifPresent(w -> {
             ObjectNode n = o.putObject("owner");

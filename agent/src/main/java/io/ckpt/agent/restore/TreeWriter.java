@@ -53,6 +53,10 @@ public final class TreeWriter implements CkptClient.RestoreReceiver {
     private PartInfo part;
     private FileChannel file;
     private long written;
+    /** Parts the checkpoint has, from the header (-1: not told), and parts received whole. */
+    private int expectedParts = -1;
+    private int receivedParts;
+    private long checkpointId;
 
     /**
      * @param target the directory to create (tree) or the file to write (single file), as {@link #destination}
@@ -127,7 +131,9 @@ public final class TreeWriter implements CkptClient.RestoreReceiver {
 
     @Override
     public void header(JsonNode checkpoint) {
-        // The command printed what it restores before asking.
+        // The command printed what it restores before asking; kept here: how many parts must arrive.
+        expectedParts = checkpoint.path("parts").asInt(-1);
+        checkpointId = checkpoint.path("id").asLong(0);
     }
 
     @Override
@@ -188,10 +194,15 @@ public final class TreeWriter implements CkptClient.RestoreReceiver {
             Files.setLastModifiedTime(dest, FileTime.fromMillis(part.mtimeMillis()));
         }
         part = null;
+        receivedParts++;
     }
 
     /** Creates the links, sets directory modes and times, and moves the result to its target. */
     public void finish() throws IOException {
+        if (expectedParts >= 0 && receivedParts != expectedParts) {
+            throw new RestoreException(RestoreException.Kind.DAMAGED, "restore of checkpoint " + checkpointId + " ended after "
+                    + receivedParts + " of the " + expectedParts + " parts it has; nothing was restored");
+        }
         if (!singleFile) {
             for (PartInfo l : links) {
                 Path dest = resolve(l.name());
@@ -217,7 +228,13 @@ public final class TreeWriter implements CkptClient.RestoreReceiver {
             }
         }
         if (!singleFile) {
-            fsync(staging);
+            // Every directory, not only the top one: a file's name is durable only once the
+            // directory holding it is fsynced, and the rename below makes the tree the restore.
+            try (Stream<Path> walk = Files.walk(staging)) {
+                for (Path d : walk.filter(p -> Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)).toList()) {
+                    fsync(d);
+                }
+            }
         }
         if (Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS)) {
             if (isEmpty(target)) {

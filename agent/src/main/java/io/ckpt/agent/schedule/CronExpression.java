@@ -21,7 +21,10 @@ import java.util.Locale;
  * ({@code @annually}) are accepted. Expressions that can never match (such as {@code 0 0 31 2 *}) are rejected.
  *
  * <p>Times are local to the zone given to {@link #nextAfter}: a local time skipped by a daylight-saving jump runs at
- * the same offset after the jump; a local time that occurs twice runs once, at its first occurrence.
+ * the same offset after the jump. A local time that occurs twice (the autumn change) follows Vixie cron's cron(8):
+ * a job at a particular time (neither its minute nor its hour field starts with {@code *}) runs once, at the first
+ * occurrence; a job with a wildcard there ({@code @hourly}, {@code *}{@code /20 * * * *}) runs on the wall clock,
+ * so in both occurrences: an hourly job runs every real hour, with no two-hour gap.
  */
 public final class CronExpression {
     private static final List<String> FIELD_NAMES = List.of("minute", "hour", "day-of-month", "month", "day-of-week");
@@ -37,6 +40,8 @@ public final class CronExpression {
     private final BitSet months;
     private final BitSet daysOfWeek;
     private final boolean eitherDay;
+    /** Minute or hour field starts with '*': runs in both occurrences of a repeated local time (Vixie cron). */
+    private final boolean wallClock;
 
     private CronExpression(String text, String[] fields) {
         this.text = text;
@@ -51,6 +56,7 @@ public final class CronExpression {
         }
         this.daysOfWeek = dow;
         this.eitherDay = !fields[2].startsWith("*") && !fields[4].startsWith("*");
+        this.wallClock = fields[0].startsWith("*") || fields[1].startsWith("*");
     }
 
     /** Parses {@code text}; the {@link IllegalArgumentException} names the field and value that are wrong. */
@@ -83,6 +89,30 @@ public final class CronExpression {
 
     /** The first matching minute strictly after {@code after}, as an instant, with local times taken in {@code zone}. */
     public Instant nextAfter(Instant after, ZoneId zone) {
+        Instant first = firstOccurrenceAfter(after, zone);
+        if (!wallClock) {
+            return first;
+        }
+        // The second occurrence of a repeated local hour comes after its first one in time but not in
+        // wall-clock order: look for a match there, between 'after' and the first-occurrence answer.
+        java.time.zone.ZoneOffsetTransition tr = zone.getRules().nextTransition(after.minus(java.time.Duration.ofHours(3)));
+        while (tr != null && tr.getInstant().isBefore(first)) {
+            if (tr.isOverlap()) {
+                Instant repeatEnd = tr.getInstant().plus(tr.getDuration().negated());
+                for (LocalDateTime t = tr.getDateTimeAfter(); t.isBefore(tr.getDateTimeBefore()); t = t.plusMinutes(1)) {
+                    Instant later = t.atOffset(tr.getOffsetAfter()).toInstant();
+                    if (later.isAfter(after) && later.isBefore(first) && later.isBefore(repeatEnd) && matches(t)) {
+                        return later;
+                    }
+                }
+            }
+            tr = zone.getRules().nextTransition(tr.getInstant());
+        }
+        return first;
+    }
+
+    /** The first matching local minute after {@code after}, each local time taken at its first occurrence. */
+    private Instant firstOccurrenceAfter(Instant after, ZoneId zone) {
         LocalDateTime t = LocalDateTime.ofInstant(after, zone).truncatedTo(ChronoUnit.MINUTES).plusMinutes(1);
         LocalDate limit = t.toLocalDate().plusYears(SEARCH_YEARS);
         while (t.toLocalDate().isBefore(limit)) {

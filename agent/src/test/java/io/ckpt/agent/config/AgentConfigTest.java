@@ -178,6 +178,26 @@ class AgentConfigTest {
                 b.timeouts());
     }
 
+    /**
+     * How long a restart's health check is repeated (issue 20): a minute unless the WPAR says, so a
+     * slowly starting application does not get a good checkpoint marked bad after one early check.
+     */
+    @Test
+    void healthWaitIsAMinuteByDefaultAndSetPerWpar() throws Exception {
+        AgentConfig c = parse("""
+                state-dir: /s
+                wpars:
+                  - name: a
+                    source: { preset: aix }
+                    health: { process: httpd }
+                  - name: b
+                    source: { preset: aix }
+                    health: { process: httpd, wait: 5m }
+                """);
+        assertEquals(Duration.ofSeconds(60), c.wpars().get(0).health().orElseThrow().restartWait());
+        assertEquals(Duration.ofMinutes(5), c.wpars().get(1).health().orElseThrow().restartWait());
+    }
+
     @Test
     void emptyValuesCountAsLeftOut() throws Exception {
         AgentConfig c = parse("server:\ncredentials:\nstate-dir: /s\nspool: ~\nwpars: [{name: a, source: {preset: aix}, health: }]\n");

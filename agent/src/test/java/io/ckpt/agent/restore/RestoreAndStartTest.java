@@ -153,7 +153,32 @@ class RestoreAndStartTest {
         assertFalse(stop.ok());
         assertTrue(stop.summary().contains("no stop command"), stop.summary());
         assertTrue(r.end().contains("may still be running from checkpoint 2"), r.end());
+        assertEquals(StartResult.State.UNKNOWN, r.state(), "a start that may still run is neither started nor not started");
+        assertEquals(StartResult.Outcome.UNHEALTHY_NOT_STOPPED, r.last().outcome());
         assertEquals("poison\n", Files.readString(run));
+    }
+
+    /** A restart killed by its timeout may have started the WPAR (issue 20): unknown, no fallback, nothing marked. */
+    @Test
+    void restartKilledByItsTimeoutIsUnknownAndNothingElseIsTried() throws Exception {
+        server.add(1, "good", "ok");
+        server.add(2, "good", "ok");
+        WparConfig w = AgentConfig.parse("agent.yaml", """
+                state-dir: %s
+                host-id: node-a
+                wpars:
+                  - name: web01
+                    source: { preset: command, command: "true {statedir}" }
+                    restart: { command: "sleep 30" }
+                    timeouts: { restart: 1s }
+                """.formatted(dir.resolve("agent")), HostEnvironment.of(null, "node-a")).wpar("web01").orElseThrow();
+        StartResult r = run(w, new CheckpointSelector.Latest(), true);
+
+        assertEquals(1, r.attempts().size(), "no fallback after a restart that may have worked");
+        assertEquals(StartResult.Outcome.RESTART_UNKNOWN, r.last().outcome());
+        assertEquals(StartResult.State.UNKNOWN, r.state());
+        assertTrue(r.last().error().contains("may be running from checkpoint 2"), r.last().error());
+        assertTrue(server.requests("mark").isEmpty(), "nothing marked");
     }
 
     @Test

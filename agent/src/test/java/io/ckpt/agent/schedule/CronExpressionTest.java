@@ -9,6 +9,7 @@ import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class CronExpressionTest {
@@ -99,6 +100,33 @@ class CronExpressionTest {
         Instant first = c.nextAfter(Instant.parse("2025-10-25T23:00:00Z"), paris);
         assertEquals(Instant.parse("2025-10-26T00:30:00Z"), first);
         assertEquals(Instant.parse("2025-10-27T01:30:00Z"), c.nextAfter(first, paris));
+    }
+
+    /**
+     * Vixie cron (cron(8)): "if the time has moved backwards by less than 3 hours, those jobs that
+     * fall into the repeated time will not be re-run. Only jobs that run at a particular time (not
+     * specified as @hourly, nor with '*' in the hour or minute specifier) are affected. Jobs which
+     * are specified with wildcards are run based on the new time immediately." So an hourly job
+     * runs in both occurrences of the repeated hour: every real hour, no two-hour gap.
+     */
+    @Test
+    void hourlyJobRunsInBothOccurrencesOfTheRepeatedHourAsVixieCronDoes() {
+        ZoneId paris = ZoneId.of("Europe/Paris");
+        // 2025-10-26: 02:00 CEST (00:00Z), then 02:00 CET again (01:00Z), then 03:00 CET (02:00Z).
+        for (String hourly : List.of("0 * * * *", "@hourly")) {
+            CronExpression c = CronExpression.parse(hourly);
+            Instant t = Instant.parse("2025-10-25T23:30:00Z");
+            List<Instant> runs = new java.util.ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                t = c.nextAfter(t, paris);
+                runs.add(t);
+            }
+            assertEquals(List.of(Instant.parse("2025-10-26T00:00:00Z"), Instant.parse("2025-10-26T01:00:00Z"),
+                    Instant.parse("2025-10-26T02:00:00Z"), Instant.parse("2025-10-26T03:00:00Z")), runs, hourly);
+        }
+        // Every 20 minutes: the repeated hour's three slots run twice too.
+        CronExpression every20 = CronExpression.parse("*/20 * * * *");
+        assertEquals(Instant.parse("2025-10-26T01:00:00Z"), every20.nextAfter(Instant.parse("2025-10-26T00:40:00Z"), paris));
     }
 
     @Test

@@ -178,4 +178,27 @@ class ScheduleTest {
         assertEquals("22:00-24:00", SkipWindow.parse("22:00-24:00").toString());
         assertEquals("09:00-17:30", SkipWindow.parse("9:00 - 17:30").toString());
     }
+
+    /**
+     * An hourly cron schedule across the autumn change (issue 20): one run per real hour, the
+     * repeated hour included (Vixie cron's rule for wildcard jobs); a daily job at a time in the
+     * repeated hour runs once (its rule for jobs at a particular time).
+     */
+    @Test
+    void hourlyCronRunsEveryRealHourAcrossTheAutumnChangeAndADailyOneOnce() {
+        ZoneId paris = ZoneId.of("Europe/Paris");
+        Schedule hourly = new Schedule(new Cadence.Cron(CronExpression.parse("0 * * * *")), Duration.ZERO, List.of(), paris);
+        Instant last = at("2025-10-25T23:00:00Z");
+        List<Instant> runs = new java.util.ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            last = hourly.nextAfter(last, last);
+            runs.add(last);
+        }
+        assertEquals(List.of(at("2025-10-26T00:00:00Z"), at("2025-10-26T01:00:00Z"), at("2025-10-26T02:00:00Z")), runs);
+
+        Schedule daily = new Schedule(new Cadence.Cron(CronExpression.parse("30 2 * * *")), Duration.ZERO, List.of(), paris);
+        Instant first = daily.nextAfter(at("2025-10-25T12:00:00Z"), at("2025-10-25T12:00:00Z"));
+        assertEquals(at("2025-10-26T00:30:00Z"), first);
+        assertEquals(at("2025-10-27T01:30:00Z"), daily.nextAfter(first, first));
+    }
 }

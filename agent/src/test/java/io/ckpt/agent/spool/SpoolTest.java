@@ -14,11 +14,78 @@ import org.junit.jupiter.api.io.TempDir;
 
 class SpoolTest {
     private static SpoolEntry add(Spool spool, String wpar, long takenAt, int bytes) throws IOException {
+        return add(spool, wpar, takenAt, bytes, "scheduled", "good");
+    }
+
+    private static SpoolEntry add(Spool spool, String wpar, long takenAt, int bytes, String kind, String health)
+            throws IOException {
         Spool.Staging s = spool.stage(wpar);
         Files.createDirectories(s.parts().resolve("state"));
         Files.write(s.parts().resolve("state/mem.img"), new byte[bytes]);
-        return s.commit(takenAt, "scheduled", "good", "", List.of());
+        return s.commit(takenAt, kind, health, "", List.of());
     }
+
+    private static List<String> names(Spool spool) throws IOException {
+        return spool.entries().stream().map(e -> e.wpar() + "@" + e.takenAtMillis() + ":" + e.kind() + ":" + e.health()).toList();
+    }
+
+    /**
+     * An outage (issue 20, defect 4): web01 checkpoints often, db01 was stopped by a final
+     * checkpoint and app01 has one good one. web01 filling the spool must not push out db01's
+     * final checkpoint (the only copy of its last state) nor app01's only good checkpoint: the
+     * WPAR with the most entries pays.
+     */
+    @Test
+    void aFrequentWparNeverPushesOutAnotherWparsFinalOrOnlyGoodCheckpoint(@TempDir Path dir) throws IOException {
+        Spool spool = new Spool(dir, 1 << 30, 4);
+        add(spool, "app01", 1, 10, "scheduled", "good");
+        add(spool, "db01", 2, 10, "final", "good");
+        for (int t = 3; t <= 12; t++) {
+            add(spool, "web01", t, 10);
+        }
+        assertEquals(List.of("app01@1:scheduled:good", "db01@2:final:good", "web01@11:scheduled:good",
+                "web01@12:scheduled:good"), names(spool));
+    }
+
+    /** A WPAR over its own limit loses its own oldest entries; the others are untouched; each drop is told. */
+    @Test
+    void aWparOverItsOwnLimitLosesOnlyItsOwnEntriesAndEachDropIsReported(@TempDir Path dir) throws IOException {
+        List<Spool.Dropped> dropped = new java.util.ArrayList<>();
+        Spool spool = new Spool(dir, 1 << 30, 100, 2, dropped::add);
+        add(spool, "db01", 1, 10, "scheduled", "bad");
+        for (int t = 2; t <= 5; t++) {
+            add(spool, "web01", t, 10, "scheduled", "bad");
+        }
+        assertEquals(List.of("db01@1:scheduled:bad", "web01@4:scheduled:bad", "web01@5:scheduled:bad"), names(spool));
+        assertEquals(List.of(2L, 3L), dropped.stream().map(Spool.Dropped::takenAtMillis).toList());
+        assertTrue(dropped.get(0).reason().contains("WPAR web01 has 3 spooled checkpoints, limit 2"), dropped.get(0).reason());
+        assertFalse(dropped.get(0).protectedEntry());
+    }
+
+    /** When only protected entries are left, the oldest of them goes, and the drop says so. */
+    @Test
+    void aFinalCheckpointIsDroppedOnlyWhenNothingElseIsLeftAndThatIsReported(@TempDir Path dir) throws IOException {
+        List<Spool.Dropped> dropped = new java.util.ArrayList<>();
+        Spool spool = new Spool(dir, 1 << 30, 2, 2, dropped::add);
+        add(spool, "db01", 1, 10, "final", "good");
+        add(spool, "web01", 2, 10, "final", "good");
+        add(spool, "app01", 3, 10, "final", "good");
+        assertEquals(List.of("web01@2:final:good", "app01@3:final:good"), names(spool));
+        assertEquals(1, dropped.size());
+        assertTrue(dropped.get(0).protectedEntry() && dropped.get(0).kind().equals("final"), dropped.toString());
+    }
+
+    /** Within one WPAR, its newest good checkpoint goes last: bad ones after it go first. */
+    @Test
+    void theNewestGoodCheckpointOfAWparIsDroppedLast(@TempDir Path dir) throws IOException {
+        Spool spool = new Spool(dir, 1 << 30, 3);
+        add(spool, "app01", 1, 10, "scheduled", "good");
+        add(spool, "app01", 2, 10, "scheduled", "bad");
+        add(spool, "app01", 3, 10, "scheduled", "bad");
+        add(spool, "app01", 4, 10, "scheduled", "bad");
+        assertEquals(List.of("app01@1:scheduled:good", "app01@3:scheduled:bad", "app01@4:scheduled:bad"), names(spool));
+    }
+
 
     @Test
     void entriesComeBackOldestFirstWithTheirMetadataAndADistinctKeyEach(@TempDir Path dir) throws IOException {
