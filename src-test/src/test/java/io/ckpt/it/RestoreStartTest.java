@@ -222,7 +222,7 @@ class RestoreStartTest extends SharedServer {
                       - { name: data, directory: %s }
                     restart: { command: "%s {statedir} {logfile} {wpar}" }
                     stop: { command: "%s {wpar}" }
-                    health: { command: "%s {wpar}" }
+                    health: { command: "%s {wpar}", wait: 4s }
                 """.formatted(server.address(), host, dir.resolve("state-" + host), wpar, toys.command("chkptwpar"),
                 toys.command("resumewpar"), toys.root(wpar).resolve("data"), restart, toys.command("stopwpar"), health));
     }
