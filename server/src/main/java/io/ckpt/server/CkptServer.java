@@ -189,7 +189,7 @@ public final class CkptServer implements AutoCloseable {
                 listener = new ServerBootstrap()
                         .group(boss, io)
                         .channel(NioServerSocketChannel.class)
-                        .childHandler(new ServerInitializer(ctx))
+                        .childHandler(new ServerInitializer(ctx, cfg.fair().maxConnections()))
                         .bind(cfg.listen())
                         .syncUninterruptibly()
                         .channel();

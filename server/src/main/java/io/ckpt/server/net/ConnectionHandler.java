@@ -559,6 +559,9 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         principal = p;
         tenant = p.tenant();
         welcomed = true;
+        // Full-size frames from now on; bytes the small decoder still holds pass to the new one.
+        ctx.pipeline().replace(ServerInitializer.FRAME_DECODER, ServerInitializer.FRAME_DECODER,
+                new io.ckpt.protocol.codec.FrameDecoder(server.maxFrame()));
         handshakeDeadline.cancel(false);
         version = chosen;
         host = p.name();
@@ -894,6 +897,12 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (!welcomed && cause instanceof io.netty.handler.codec.TooLongFrameException) {
+            fail(new IngestException(ErrorCode.BAD_REQUEST, "a frame before HELLO may be at most "
+                    + (ServerInitializer.HELLO_MAX_FRAME >> 10) + " KiB (" + cause.getMessage()
+                    + "): the first frame must be HELLO; connection dropped"));
+            return;
+        }
         if (cause instanceof IOException && !(cause instanceof StoreException)) {
             log.info("connection from {}: {}", peer(), cause.getMessage());
             ctx.close();
