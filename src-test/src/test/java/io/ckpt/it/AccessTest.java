@@ -235,6 +235,48 @@ class AccessTest {
         assertTrue(list(admin, null).stream().anyMatch(c -> c.path("wpar").asText().equals("a1")), "admin sees all");
     }
 
+    @Test
+    void theHttpApiAnswersAHostOrReadOnlyTokenOnlyItsTenant() throws Exception {
+        for (String viewer : List.of("viewerB", "nodeB")) {
+            JsonNode wpars = api(viewer, "wpars");
+            assertEquals(200, wpars.path("status").asInt(), wpars::toString);
+            assertFalse(wpars.toString().contains("\"a1\""), viewer + ": " + wpars);
+            assertTrue(wpars.toString().contains("\"b1\""), viewer + ": " + wpars);
+            JsonNode checkpoints = api(viewer, "checkpoints");
+            assertFalse(checkpoints.toString().contains("\"a1\""), viewer + ": " + checkpoints);
+            assertEquals(404, api(viewer, "checkpoints/" + a1).path("status").asInt(), "as if it did not exist");
+            assertEquals(404, api(viewer, "checkpoints?wpar=a1").path("status").asInt());
+            assertFalse(api(viewer, "hosts").toString().contains("\"a1\""), viewer + " sees no owner of a1");
+        }
+        JsonNode own = api("viewerA", "checkpoints/" + a1);
+        assertEquals(200, own.path("status").asInt(), own::toString);
+        assertTrue(api(null, "checkpoints").toString().contains("\"a1\""), "admin (no token, loopback) sees all");
+    }
+
+    /** GET /api/v1/PATH over HTTPS with {@code name}'s bearer token (null: none); {"status", "body"}. */
+    static JsonNode api(String name, String path) throws Exception {
+        java.security.KeyStore trust = java.security.KeyStore.getInstance("PKCS12");
+        trust.load(null, null);
+        try (InputStream in = Files.newInputStream(ca)) {
+            trust.setCertificateEntry("ca", java.security.cert.CertificateFactory.getInstance("X.509").generateCertificate(in));
+        }
+        javax.net.ssl.TrustManagerFactory tmf = javax.net.ssl.TrustManagerFactory.getInstance(
+                javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+        tmf.init(trust);
+        javax.net.ssl.SSLContext ssl = javax.net.ssl.SSLContext.getInstance("TLS");
+        ssl.init(null, tmf.getTrustManagers(), null);
+        java.net.http.HttpRequest.Builder get = java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create("https://127.0.0.1:" + server.httpPort() + "/api/v1/" + path));
+        if (name != null) {
+            get.header("Authorization", "Bearer " + Files.readString(tokens.get(name)).strip());
+        }
+        var res = java.net.http.HttpClient.newBuilder().sslContext(ssl).build()
+                .send(get.build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+        ObjectNode out = req().put("status", res.statusCode());
+        out.set("body", JSON.readTree(res.body()));
+        return out;
+    }
+
     static List<JsonNode> list(Path token, String wpar) throws IOException {
         try (CkptClient c = client(token)) {
             List<JsonNode> out = new java.util.ArrayList<>();
