@@ -216,17 +216,21 @@ public final class Access {
         requireScope(p, wpar, true, "upload");
     }
 
-    /** Checks a RESTORE_REQUEST: checkpoint data, so never for read-only. */
-    public void restore(Principal p, long checkpointId) throws IOException {
+    /** The checkpoint a RESTORE_REQUEST names, as {@link #target} finds it (its real WPAR, for checks and the audit). */
+    public Target checkpoint(long checkpointId) throws IOException {
+        return target(JsonNodeFactory.instance.objectNode().put("op", "show").put("id", checkpointId));
+    }
+
+    /** Checks a RESTORE_REQUEST of {@code t} ({@link #checkpoint}): checkpoint data, so never for read-only. */
+    public void restore(Principal p, Target t) throws IOException {
         if (!p.authenticated() || p.role() == Role.ADMIN) {
             return;
         }
-        Target t = target(JsonNodeFactory.instance.objectNode().put("op", "show").put("id", checkpointId));
         if (t.tenant() != null && !t.tenant().equals(p.tenant())) {
-            throw absent("restore", checkpointId);
+            throw absent("restore", t.checkpointId());
         }
         requireNotReadOnly(p, "restore");
-        requireScope(p, t.tenant() == null ? null : t.wpar(), false, "restore checkpoint " + checkpointId + " of");
+        requireScope(p, t.tenant() == null ? null : t.wpar(), false, "restore checkpoint " + t.checkpointId() + " of");
     }
 
     /** Whether {@code host} owns {@code wpar} or is named for it in placement; unowned counts when {@code unownedOk}. */

@@ -178,7 +178,22 @@ class AccessTest {
             assertEquals(ErrorCode.REFUSED, e.code(), e::toString);
             assertTrue(e.getMessage().contains("a1"), "names the real WPAR: " + e.getMessage());
         }
+        try (CkptClient nodeA2 = client(tokens.get("nodeA2"))) {
+            ClientException e = org.junit.jupiter.api.Assertions.assertThrows(ClientException.class,
+                    () -> nodeA2.restore(a1, new CkptClient.RestoreReceiver() {
+                        public void header(JsonNode checkpoint) { }
+
+                        public void beginPart(PartInfo part) { }
+
+                        public void data(java.nio.ByteBuffer bytes) { }
+
+                        public void endPart(long length, byte[] sha256) { }
+                    }));
+            assertEquals(ErrorCode.REFUSED, e.code(), e::toString);
+        }
         try (CkptClient c = client(admin)) {
+            JsonNode restores = c.request(req().put("op", "audit").put("action", "restore.started").put("actor", "nodeA2"));
+            assertEquals("a1", restores.path("events").path(0).path("wpar").asText(), "a refused restore names a1: " + restores);
             JsonNode events = c.request(req().put("op", "audit").put("action", "mark-bad").put("actor", "nodeA2"));
             boolean found = false;
             for (JsonNode ev : events.path("events")) {

@@ -674,8 +674,11 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         server.readers().acquire(id); // before reading the row: prune then either sees it in use or removed it already
         server.fairness().priority().restoreStarted();
         CheckpointRow cp = null;
+        String wpar = null;
         try {
-            server.security().access().restore(principal, id);
+            Access.Target target = server.security().access().checkpoint(id);
+            wpar = target.tenant() == null ? null : target.wpar(); // the real WPAR, for the audit of a refusal too
+            server.security().access().restore(principal, target);
             cp = server.restorer().checkpoint(id);
             var header = new com.fasterxml.jackson.databind.node.ObjectNode(CatalogQueries.mapper().getNodeFactory());
             header.set("checkpoint", CatalogQueries.checkpointJson(cp,
@@ -695,7 +698,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
             server.metrics().restoreFailed();
             boolean gone = t instanceof ClosedChannelException;
             server.audit().log().record(actor(), cp == null ? "restore.started" : "restore.finished",
-                    cp == null ? null : cp.wpar(), id, gone ? io.ckpt.audit.AuditLog.Outcome.FAILED
+                    cp == null ? wpar : cp.wpar(), id, gone ? io.ckpt.audit.AuditLog.Outcome.FAILED
                             : io.ckpt.audit.AuditEvents.outcomeOf(codeOf(t)),
                     io.ckpt.audit.AuditLog.details().put("error", gone ? "the client disconnected" : messageOf(t)));
             if (gone) {
