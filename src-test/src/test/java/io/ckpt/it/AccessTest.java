@@ -240,10 +240,17 @@ class AccessTest {
             for (JsonNode c : all) {
                 assertTrue(c.path("wpar").asText().startsWith("b"), viewer + " sees only tenant tb: " + c);
             }
-            Cli.Result show = as(viewer).run("show", Long.toString(a1)).assertExit(3);
-            assertFalse(show.stdout().contains("image.img"), show::toString);
-            Cli.Result list = as(viewer).run("list", "--wpar", "a1").assertExit(3);
-            assertTrue(list.stderr().contains("unknown WPAR 'a1'"), "as if a1 did not exist: " + list);
+            try (CkptClient c = client(tokens.get(viewer))) {
+                ClientException show = org.junit.jupiter.api.Assertions.assertThrows(ClientException.class,
+                        () -> c.request(req().put("op", "show").put("id", a1)));
+                assertEquals("no checkpoint with id " + a1, show.getMessage(), "as if a1 did not exist");
+                for (ObjectNode byName : List.of(req().put("op", "list").put("wpar", "a1"),
+                        req().put("op", "select").put("wpar", "a1").put("last_known_good", true))) {
+                    ClientException e = org.junit.jupiter.api.Assertions.assertThrows(ClientException.class,
+                            () -> c.request(byName));
+                    assertTrue(e.getMessage().contains("unknown WPAR 'a1'"), "as if a1 did not exist: " + e.getMessage());
+                }
+            }
         }
         assertFalse(list(tokens.get("viewerA"), "a1").isEmpty(), "tenant ta sees a1");
         assertTrue(list(admin, null).stream().anyMatch(c -> c.path("wpar").asText().equals("b1")), "admin sees all");
