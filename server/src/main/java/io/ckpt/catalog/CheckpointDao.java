@@ -27,6 +27,18 @@ public interface CheckpointDao {
     @SqlUpdate("UPDATE checkpoints SET tenant = :tenant WHERE id = :id")
     int setTenant(@Bind("id") long id, @Bind("tenant") String tenant);
 
+    /** The tenant a checkpoint belongs to (docs/SECURITY.md, "Tenants"): who may see it. */
+    @SqlQuery("SELECT tenant FROM checkpoints WHERE id = ?")
+    Optional<String> tenantOf(long id);
+
+    /** The ids of every checkpoint (any state) of {@code tenant}. */
+    @SqlQuery("SELECT id FROM checkpoints WHERE tenant = ?")
+    List<Long> idsOf(String tenant);
+
+    /** Whether WPAR {@code wpar} has a checkpoint (any state) of {@code tenant}: it is then that tenant's to see. */
+    @SqlQuery("SELECT EXISTS (SELECT 1 FROM checkpoints WHERE wpar = ? AND tenant = ?)")
+    boolean hasTenant(String wpar, String tenant);
+
     @SqlUpdate("UPDATE checkpoints SET protected = :protected WHERE id = :id")
     int setProtected(@Bind("id") long id, @Bind("protected") boolean isProtected);
 

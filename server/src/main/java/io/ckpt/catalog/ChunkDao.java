@@ -43,8 +43,9 @@ public interface ChunkDao {
     }
 
     /**
-     * The dedup scope of a delta upload (docs/PROTOCOL.md, "Dedup scope"): which of {@code digests}
-     * a complete checkpoint of {@code tenant} uses, or upload {@code checkpointId} sent itself. When
+     * The dedup scope of an upload (docs/PROTOCOL.md, "Dedup scope"): which of {@code digests}
+     * a complete checkpoint of {@code tenant} uses, or upload {@code checkpointId} sent or listed
+     * itself (a delta upload only lists chunks already in scope, so for it that adds nothing). When
      * no checkpoint of another tenant exists, that is every chunk the table holds, found without the
      * join. One statement per call, the list padded as in {@link #existing}.
      */
@@ -71,7 +72,7 @@ public interface ChunkDao {
             SELECT k.digest, k.raw_length AS raw FROM chunks k WHERE k.digest IN (<digests>) AND (
               EXISTS (SELECT 1 FROM upload_chunks u WHERE u.digest = k.digest AND u.checkpoint_id = :cp)
               OR EXISTS (SELECT 1 FROM part_chunks pc JOIN parts p ON p.id = pc.part_id JOIN checkpoints c ON c.id = p.checkpoint_id
-                         WHERE pc.digest = k.digest AND c.state = 'complete' AND c.tenant = :tenant))""")
+                         WHERE pc.digest = k.digest AND ((c.state = 'complete' AND c.tenant = :tenant) OR c.id = :cp)))""")
     @org.jdbi.v3.sqlobject.config.RegisterConstructorMapper(Stored.class)
     List<Stored> usedByTenantOrSentIn(@BindList("digests") List<byte[]> digests, @Bind("tenant") String tenant,
             @Bind("cp") long checkpointId);

@@ -174,8 +174,13 @@ final class DeltaReceiver {
             List<Integer> codec = new ArrayList<>();
             List<Long> packIds = new ArrayList<>();
             List<Long> offsets = new ArrayList<>();
+            Set<ByteBuffer> foreign = newToTenant(stored);
             for (Frame.ChunkData d : pending) {
                 if (stored.contains(ByteBuffer.wrap(d.digest()))) {
+                    if (foreign.contains(ByteBuffer.wrap(d.digest()))) {
+                        newChunks++; // new to this tenant, though stored already: counted as if stored now
+                        storedBytes += PackFormat.RECORD_HEADER_LENGTH + d.payload().length;
+                    }
                     continue;
                 }
                 int c = d.codec() == Frame.ChunkData.CODEC_LZ4 ? PackFormat.CODEC_LZ4 : PackFormat.CODEC_NONE;
@@ -207,6 +212,26 @@ final class DeltaReceiver {
         pending.clear();
         pendingSet.clear();
         pendingBytes = 0;
+    }
+
+    /**
+     * Which of the {@code stored} digests are outside this tenant's dedup scope (no complete
+     * checkpoint of the tenant uses them, nor did this upload send or list them): the client sent
+     * their bytes because the scope lacks them, and they count as new to it, so new_chunks and
+     * stored_bytes say nothing of other tenants' data (docs/SECURITY.md, "Tenants"). Read before
+     * this flush records them as sent (which would put them in scope), under the dedup lock.
+     */
+    private Set<ByteBuffer> newToTenant(Set<ByteBuffer> stored) throws IOException {
+        Set<ByteBuffer> foreign = new HashSet<>(stored);
+        if (stored.isEmpty() || !catalog.read(h -> h.attach(ChunkDao.class).otherTenants(tenant))) {
+            return Set.of();
+        }
+        List<byte[]> digests = new ArrayList<>(stored.size());
+        stored.forEach(b -> digests.add(b.array()));
+        for (ChunkDao.Stored c : catalog.read(h -> h.attach(ChunkDao.class).inScope(digests, tenant, checkpointId))) {
+            foreign.remove(ByteBuffer.wrap(c.digest()));
+        }
+        return foreign;
     }
 
     /** Appends the record batch to a pack (one write) and notes where each record landed. */

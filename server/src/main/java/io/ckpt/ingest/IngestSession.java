@@ -105,6 +105,8 @@ public final class IngestSession {
     private DeltaReceiver delta;
     /** The owner and epoch this upload began under: its commit is refused (FENCED) if they changed. */
     private io.ckpt.control.Ownership.UploadEpoch began;
+    /** The uploading connection's tenant: new_chunks and stored_bytes count what is new to it. */
+    private String tenant = DEFAULT_TENANT;
 
     private long partId;
     private int partSeq = -1;
@@ -217,6 +219,7 @@ public final class IngestSession {
             }
             IngestSession s = new IngestSession(ds, catalog, packs, params, id, wpar, takenAt, tmp, ch, mw, attrs, deltaMode);
             s.began = began[0];
+            s.tenant = tenant;
             if (deltaMode) {
                 s.delta = new DeltaReceiver(catalog, packs, id, tenant);
             }
@@ -425,6 +428,7 @@ public final class IngestSession {
             for (byte[] d : existing) {
                 known.add(ByteBuffer.wrap(d));
             }
+            countNewToTenant(existing, all);
             for (int i = 0; i < batchCount; i++) {
                 if (known.add(ByteBuffer.wrap(all.get(i)))) {
                     storeChunk(i, all.get(i));
@@ -458,6 +462,38 @@ public final class IngestSession {
         newStored.clear();
         newCodec.clear();
         batchCount = 0;
+    }
+
+    /**
+     * Counts as new (in new_chunks and stored_bytes) the chunks of this batch that the datastore
+     * holds but that are outside this tenant's dedup scope: a tenant is told what is new to it, as
+     * if it were alone, and learns nothing of other tenants' data (docs/SECURITY.md, "Tenants").
+     * Each counts the record it would have taken had it been stored now (same codec rule as
+     * {@link #storeChunk}), so a copy of another tenant's bytes reads exactly as fresh data. A chunk
+     * counted here lands in this upload's chunk list in this batch, so a later batch finds it in
+     * scope ({@link ChunkDao#inScope} counts this checkpoint's own lists) and does not count it
+     * again. Runs under the dedup lock with the existence check; reads only, so a kill -9 at any
+     * point leaves nothing behind (the counts die with the uncommitted upload).
+     */
+    private void countNewToTenant(List<byte[]> existing, List<byte[]> all) throws IOException {
+        if (existing.isEmpty() || !catalog.read(h -> h.attach(ChunkDao.class).otherTenants(tenant))) {
+            return; // no other tenant: every stored chunk is this tenant's, or garbage of no one's
+        }
+        Set<ByteBuffer> foreign = new HashSet<>(2 * existing.size());
+        for (byte[] d : existing) {
+            foreign.add(ByteBuffer.wrap(d));
+        }
+        for (ChunkDao.Stored c : catalog.read(h -> h.attach(ChunkDao.class).inScope(existing, tenant, checkpointId))) {
+            foreign.remove(ByteBuffer.wrap(c.digest()));
+        }
+        for (int i = 0; i < batchCount && !foreign.isEmpty(); i++) {
+            if (foreign.remove(ByteBuffer.wrap(all.get(i)))) {
+                int len = chunkLen[i];
+                int clen = lz4.compress(buf, chunkOff[i], len, compressed, 0, compressed.length);
+                newChunkCount++;
+                storedBytes += PackFormat.RECORD_HEADER_LENGTH + (clen <= len - (len >> 4) ? clen : len);
+            }
+        }
     }
 
     /** Compresses chunk {@code i} when that saves at least 1/16 of it, and adds it to the record batch. */

@@ -98,7 +98,20 @@ public final class CatalogQueries {
         }
     }
 
+    /** The request ops {@link #handle} answers (every one is in {@code io.ckpt.security.Access.REQUESTS}). */
+    public static final java.util.Set<String> OPS = java.util.Set.of("list", "show", "select", "mark", "protect",
+            "prune", "owner", "chunk_list", "claim", "confirm", "verify", "gc", "alerts");
+
+    /** Answers a request with every tenant's checkpoints in sight (admin, the status page). */
     public String handle(String requestJson) throws IOException {
+        return handle(requestJson, null);
+    }
+
+    /**
+     * Answers a request as a credential of {@code tenant} sees the catalog: list, show and select
+     * answer only that tenant's checkpoints, as if no other existed (null: every tenant's).
+     */
+    public String handle(String requestJson, String tenant) throws IOException {
         JsonNode req;
         try {
             req = JSON.readTree(requestJson);
@@ -107,11 +120,17 @@ public final class CatalogQueries {
         } catch (IOException e) {
             throw new IngestException(ErrorCode.BAD_REQUEST, "request is not JSON: " + e.getMessage());
         }
+        return handle(req, tenant);
+    }
+
+    /** Like {@link #handle(String, String)}, for a request already parsed. */
+    public String handle(JsonNode req, String tenant) throws IOException {
+        TenantView view = new TenantView(tenant);
         String op = req.path("op").asText("");
         ObjectNode out = switch (op) {
-            case "list" -> list(text(req, "wpar"), req.path("all").asBoolean(false));
-            case "show" -> show(requiredId(req));
-            case "select" -> select(req);
+            case "list" -> list(text(req, "wpar"), req.path("all").asBoolean(false), view);
+            case "show" -> show(requiredId(req), view);
+            case "select" -> select(req, view);
             case "mark" -> mark(requiredId(req), text(req, "health"), text(req, "reason"));
             case "protect" -> protect(requiredId(req), req.path("protected").asBoolean(true));
             case "prune" -> prune(req);
@@ -210,7 +229,7 @@ public final class CatalogQueries {
         return v;
     }
 
-    private ObjectNode list(String wpar, boolean all) throws IOException {
+    private ObjectNode list(String wpar, boolean all, TenantView view) throws IOException {
         ObjectNode out = JSON.createObjectNode();
         ArrayNode arr = out.putArray("checkpoints");
         catalog.read(h -> {
@@ -218,9 +237,12 @@ public final class CatalogQueries {
             if (wpar != null && !h.attach(WparDao.class).exists(wpar)) {
                 throw new NotFoundException("unknown WPAR '" + wpar + "': no checkpoint was ever uploaded for it");
             }
-            List<CheckpointRow> rows = wpar == null
+            if (wpar != null && !view.seesWpar(h, wpar)) {
+                throw new NotFoundException("unknown WPAR '" + wpar + "': no checkpoint was ever uploaded for it");
+            }
+            List<CheckpointRow> rows = view.filter(h, wpar == null
                     ? (all ? dao.listAll() : dao.listComplete())
-                    : (all ? dao.listAll(wpar) : dao.listComplete(wpar));
+                    : (all ? dao.listAll(wpar) : dao.listComplete(wpar)));
             LabelDao labels = h.attach(LabelDao.class);
             java.util.Set<Long> lkg = Selection.lastKnownGoodIds(rows);
             for (CheckpointRow r : rows) {
@@ -231,9 +253,9 @@ public final class CatalogQueries {
         return out;
     }
 
-    private ObjectNode show(long id) throws IOException {
+    private ObjectNode show(long id, TenantView view) throws IOException {
         return catalog.read(h -> {
-            CheckpointRow r = h.attach(CheckpointDao.class).find(id)
+            CheckpointRow r = h.attach(CheckpointDao.class).find(id).filter(c -> view.sees(h, c.id()))
                     .orElseThrow(() -> new NotFoundException("no checkpoint with id " + id));
             ObjectNode out = JSON.createObjectNode();
             out.set("checkpoint", checkpointJson(r, h.attach(LabelDao.class).of(id)));
@@ -255,12 +277,12 @@ public final class CatalogQueries {
         });
     }
 
-    private ObjectNode select(JsonNode req) throws IOException {
+    private ObjectNode select(JsonNode req, TenantView view) throws IOException {
         String wpar = text(req, "wpar");
         CheckpointRow chosen;
         if (req.hasNonNull("id")) {
             long id = requiredId(req);
-            chosen = catalog.read(h -> h.attach(CheckpointDao.class).find(id))
+            chosen = catalog.read(h -> h.attach(CheckpointDao.class).find(id).filter(c -> view.sees(h, c.id())))
                     .filter(CheckpointRow::isComplete)
                     .orElseThrow(() -> new NotFoundException("no complete checkpoint with id " + id));
             if (wpar != null && !wpar.equals(chosen.wpar())) {
@@ -271,10 +293,10 @@ public final class CatalogQueries {
                 throw new IngestException(ErrorCode.BAD_REQUEST, "select needs a WPAR or an id");
             }
             List<CheckpointRow> all = catalog.read(h -> {
-                if (!h.attach(WparDao.class).exists(wpar)) {
+                if (!h.attach(WparDao.class).exists(wpar) || !view.seesWpar(h, wpar)) {
                     throw new NotFoundException("unknown WPAR '" + wpar + "': no checkpoint was ever uploaded for it");
                 }
-                return h.attach(CheckpointDao.class).listComplete(wpar);
+                return view.filter(h, h.attach(CheckpointDao.class).listComplete(wpar));
             });
             String older = "";
             List<CheckpointRow> rows = all;
@@ -284,7 +306,7 @@ public final class CatalogQueries {
                     throw new IngestException(ErrorCode.BAD_REQUEST, "select needs a numeric 'older_than_id'");
                 }
                 long refId = n.asLong();
-                CheckpointRow ref = catalog.read(h -> h.attach(CheckpointDao.class).find(refId))
+                CheckpointRow ref = catalog.read(h -> h.attach(CheckpointDao.class).find(refId).filter(c -> view.sees(h, c.id())))
                         .orElseThrow(() -> new NotFoundException("no checkpoint with id " + refId));
                 if (!wpar.equals(ref.wpar())) {
                     throw new NotFoundException("checkpoint " + refId + " belongs to WPAR '" + ref.wpar() + "', not '" + wpar + "'");

@@ -101,9 +101,13 @@ public final class Credentials {
         return catalog.read(h -> h.attach(CredentialDao.class).all());
     }
 
-    /** Revokes {@code name}'s credential; false when it has none, or it is already revoked. */
+    /**
+     * Revokes {@code name}'s credential; false when it has none, or it is already revoked. The
+     * commit is fsynced (synchronous=FULL, as a checkpoint's commit) before the answer: a revocation
+     * that was acknowledged survives a power loss, so a revoked token cannot come back.
+     */
     public boolean revoke(String name) throws IOException {
-        boolean done = catalog.write(h -> h.attach(CredentialDao.class).revoke(System.currentTimeMillis(), name)) > 0;
+        boolean done = catalog.writeDurably(h -> h.attach(CredentialDao.class).revoke(System.currentTimeMillis(), name)) > 0;
         reload();
         return done;
     }

@@ -191,7 +191,7 @@ public final class CkptServer implements AutoCloseable {
                 listener = new ServerBootstrap()
                         .group(boss, io)
                         .channel(NioServerSocketChannel.class)
-                        .childHandler(new ServerInitializer(ctx))
+                        .childHandler(new ServerInitializer(ctx, cfg.fair().maxConnections()))
                         .bind(cfg.listen())
                         .syncUninterruptibly()
                         .channel();
@@ -201,7 +201,7 @@ public final class CkptServer implements AutoCloseable {
                     java.util.function.Predicate<String> bearer = cfg.http().getAddress().isLoopbackAddress()
                             || !security.required() ? null : t -> credentials.byToken(t).isPresent();
                     http = HttpListener.bind(boss, io, cfg.http(), metrics, new StatusApi(catalog, queries, control, pruner,
-                            config::get, jobs, usage, metrics, Clock.systemUTC()), usage,
+                            config::get, jobs, usage, metrics, Clock.systemUTC(), credentials::byToken, security.access()), usage,
                             security.tls().orElse(null), bearer);
                 }
             } catch (Exception e) {

@@ -72,10 +72,19 @@ public record ServerConfig(Path datastore, Path catalog, InetSocketAddress liste
     /**
      * Fair under load: {@code --upload-queue} (uploads that may wait for a slot), {@code --upload-wait}
      * (how long one may wait), {@code --ingest-share} (percent of its time an ingest worker works while a
-     * restore runs), {@code --host-upload-rate} (bytes per second read from one host; 0 for no limit).
+     * restore runs), {@code --host-upload-rate} (bytes per second read from one host; 0 for no limit),
+     * {@code --max-connections} (client connections open at once).
      */
-    public record Fair(int uploadQueue, java.time.Duration uploadWait, int ingestShare, long hostUploadRate) {
-        public static final Fair DEFAULT = new Fair(256, java.time.Duration.ofMinutes(5), 20, 0);
+    public record Fair(int uploadQueue, java.time.Duration uploadWait, int ingestShare, long hostUploadRate,
+            int maxConnections) {
+        /** Most open connections (--max-connections): one more is refused at once. */
+        public static final int DEFAULT_MAX_CONNECTIONS = 1024;
+        public static final Fair DEFAULT = new Fair(256, java.time.Duration.ofMinutes(5), 20, 0, DEFAULT_MAX_CONNECTIONS);
+
+        /** With the default connection cap. */
+        public Fair(int uploadQueue, java.time.Duration uploadWait, int ingestShare, long hostUploadRate) {
+            this(uploadQueue, uploadWait, ingestShare, hostUploadRate, DEFAULT_MAX_CONNECTIONS);
+        }
 
         public Fair {
             if (uploadQueue < 0 || uploadQueue > 100_000) {
@@ -87,6 +96,9 @@ public record ServerConfig(Path datastore, Path catalog, InetSocketAddress liste
             }
             if (ingestShare < 1 || ingestShare > 100) {
                 throw new IllegalArgumentException("--ingest-share must be 1 to 100 (percent): " + ingestShare);
+            }
+            if (maxConnections < 1 || maxConnections > 1_000_000) {
+                throw new IllegalArgumentException("--max-connections must be 1 to 1000000: " + maxConnections);
             }
             if (hostUploadRate != 0 && hostUploadRate < (64 << 10)) {
                 // Below that, one 1 MiB DATA frame would keep a socket unread for longer than 16 s.

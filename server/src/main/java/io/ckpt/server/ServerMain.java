@@ -99,6 +99,12 @@ public final class ServerMain implements Callable<Integer> {
                     + " together), e.g. 100MiB/s or 512KiB/s; the socket is read no faster (default: ${DEFAULT-VALUE}).")
     String hostUploadRate;
 
+    @Option(names = "--max-connections", paramLabel = "N", defaultValue = "1024",
+            description = "Most client connections open at once (agents, CLI, restores; each holds a socket, buffers and"
+                    + " a HELLO timer). One more is refused at once with 'server busy' and a log line"
+                    + " (default: ${DEFAULT-VALUE}).")
+    int maxConnections;
+
     @Option(names = "--pack-size", paramLabel = "MiB", defaultValue = "256",
             description = "Size at which a pack file is sealed and a new one begun, in MiB (default: ${DEFAULT-VALUE}).")
     int packSizeMiB;
@@ -166,7 +172,8 @@ public final class ServerMain implements Callable<Integer> {
                     retention, ServerConfig.parseHttp(http), transport(), handshakeTimeout, frameTimeout,
                     new ServerConfig.Fair(uploadQueue,
                             java.time.Duration.ofSeconds(uploadWait), ingestShare,
-                            io.ckpt.server.net.HostRateLimiter.parse("--host-upload-rate", hostUploadRate)),
+                            io.ckpt.server.net.HostRateLimiter.parse("--host-upload-rate", hostUploadRate),
+                            maxConnections),
                     protocolMax, ServerConfig.parseTenants(tenants)));
         } catch (IllegalArgumentException e) {
             System.err.println("ckpt server: " + e.getMessage());

@@ -13,6 +13,9 @@ import io.ckpt.protocol.ErrorCode;
 import io.ckpt.query.CatalogQueries;
 import io.ckpt.retention.Pruner;
 import io.ckpt.retention.RetentionConfig;
+import io.ckpt.security.Access;
+import io.ckpt.security.Principal;
+import io.ckpt.security.Role;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Instant;
@@ -40,9 +43,27 @@ public final class StatusApi {
     private final UsageHistory usage;
     private final ServerMetrics metrics;
     private final Clock clock;
+    /** Who holds a bearer token (empty: nobody); null when the server has no credentials. */
+    private final java.util.function.Function<String, java.util.Optional<Principal>> bearers;
+    private final Access access;
 
+    /** Answers every request with the whole datastore (a server without credentials). */
     public StatusApi(Catalog catalog, CatalogQueries queries, ControlRequests control, Pruner pruner,
             Supplier<RetentionConfig> config, Jobs jobs, UsageHistory usage, ServerMetrics metrics, Clock clock) {
+        this(catalog, queries, control, pruner, config, jobs, usage, metrics, clock, null, null);
+    }
+
+    /**
+     * With credentials: a request that carries the bearer token of a host or read-only credential
+     * is answered as that credential sees the catalog, its own tenant's WPARs and checkpoints only
+     * (docs/SECURITY.md, "Tenants"), as the protocol's list, show and hosts are; admin, and a
+     * request without a token (allowed on loopback only), see everything.
+     */
+    public StatusApi(Catalog catalog, CatalogQueries queries, ControlRequests control, Pruner pruner,
+            Supplier<RetentionConfig> config, Jobs jobs, UsageHistory usage, ServerMetrics metrics, Clock clock,
+            java.util.function.Function<String, java.util.Optional<Principal>> bearers, Access access) {
+        this.bearers = bearers;
+        this.access = access;
         this.catalog = catalog;
         this.queries = queries;
         this.control = control;
@@ -56,16 +77,40 @@ public final class StatusApi {
 
     /** Answers {@code GET /api/v1/<path>} with the query parameters {@code params}; never throws. */
     public Answer get(String path, Map<String, List<String>> params) {
+        return get(path, params, "");
+    }
+
+    /**
+     * Like {@link #get(String, Map)}, for the holder of bearer token {@code token} ("" for none):
+     * a host or read-only credential sees its tenant only; jobs, whose details name any tenant's
+     * WPARs, are for admin.
+     */
+    public Answer get(String path, Map<String, List<String>> params, String token) {
+        Principal p = token.isEmpty() || bearers == null ? null : bearers.apply(token).orElse(null);
+        Principal viewer = p == null || p.role() == Role.ADMIN ? null : p;
+        String tenant = viewer == null ? null : viewer.tenant();
         try {
             String json = switch (path) {
-                case "wpars" -> JSON.writeValueAsString(wpars());
+                case "wpars" -> JSON.writeValueAsString(wpars(viewer));
                 case "checkpoints" -> {
                     ObjectNode req = JSON.createObjectNode().put("op", "list").put("all", flag(params, "all"));
                     req.put("wpar", param(params, "wpar"));
-                    yield queries.handle(JSON.writeValueAsString(req));
+                    if (viewer != null && req.hasNonNull("wpar") && !access.sees(viewer, req.get("wpar").asText())) {
+                        throw new NotFoundException("unknown WPAR '" + req.get("wpar").asText()
+                                + "': no checkpoint was ever uploaded for it");
+                    }
+                    yield queries.handle(req, tenant);
                 }
-                case "hosts" -> JSON.writeValueAsString(control.handle(JSON.createObjectNode().put("op", "hosts")));
-                case "jobs" -> JSON.writeValueAsString(jobs.json());
+                case "hosts" -> {
+                    ObjectNode hosts = control.handle(JSON.createObjectNode().put("op", "hosts"));
+                    yield JSON.writeValueAsString(viewer == null ? hosts : access.hostsSeenBy(viewer, hosts));
+                }
+                case "jobs" -> {
+                    if (viewer != null) {
+                        throw new NotFoundException("/api/v1/jobs is for admin credentials: job details name every tenant's WPARs");
+                    }
+                    yield JSON.writeValueAsString(jobs.json());
+                }
                 case "alerts" -> queries.handle("{\"op\":\"alerts\"}");
                 case "usage" -> JSON.writeValueAsString(usage.json());
                 case "load" -> JSON.writeValueAsString(metrics.load());
@@ -75,7 +120,7 @@ public final class StatusApi {
                         if (!id.matches("[0-9]{1,18}")) {
                             throw new IngestException(ErrorCode.BAD_REQUEST, "'" + id + "' is not a checkpoint id");
                         }
-                        yield queries.handle("{\"op\":\"show\",\"id\":" + id + "}");
+                        yield queries.handle("{\"op\":\"show\",\"id\":" + id + "}", tenant);
                     }
                     throw new NotFoundException("no API resource /api/v1/" + path + " (see docs/API.md)");
                 }
@@ -101,12 +146,20 @@ public final class StatusApi {
      * known good checkpoints, ages, last upload error, and what retention would remove next.
      */
     ObjectNode wpars() throws IOException {
+        return wpars(null);
+    }
+
+    /** Like {@link #wpars()}, only the WPARs {@code viewer} may see (null: all). */
+    ObjectNode wpars(Principal viewer) throws IOException {
         long now = clock.millis();
         RetentionConfig cfg = config.get();
         Map<String, ServerMetrics.LastError> errors = metrics.lastErrors();
         ObjectNode root = JSON.createObjectNode();
         ArrayNode arr = root.putArray("wpars");
         for (WparStatus w : WparStatus.read(catalog)) {
+            if (viewer != null && !access.sees(viewer, w.name())) {
+                continue;
+            }
             ObjectNode o = arr.addObject().put("wpar", w.name());
             o.put("owner", w.owner());
             o.put("epoch", w.epoch());

@@ -99,8 +99,7 @@ class CredentialsTest {
         for (String op : CredentialRequests.OPS) {
             assertEquals(Access.Need.ADMIN, Access.REQUESTS.get(op), op);
         }
-        for (String op : List.of("list", "show", "select", "mark", "protect", "prune", "owner", "chunk_list", "claim",
-                "confirm", "verify", "gc", "alerts", "poll", "task_result", "fetch")) {
+        for (String op : io.ckpt.query.CatalogQueries.OPS) {
             assertTrue(Access.REQUESTS.containsKey(op), op);
         }
     }

@@ -42,11 +42,13 @@ class DeltaUploadTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     ServerProcess server;
+    Path datastore;
     Cli ckpt;
 
     @BeforeAll
     void startServer(@TempDir Path classDir) throws IOException {
-        server = ServerProcess.on(classDir.resolve("datastore"))
+        datastore = classDir.resolve("datastore");
+        server = ServerProcess.on(datastore)
                 .args("--tenant", "alpha-host=alpha", "--tenant", "beta-host=beta").start();
         ckpt = Cli.against(server);
     }
@@ -151,7 +153,9 @@ class DeltaUploadTest {
         }
         assertNothingOf("beta01");
 
-        // Sent for real, the same chunk is accepted, and stored once for both tenants.
+        // Sent for real, the same chunk is accepted, and stored once for both tenants; beta is told it
+        // is new, as it is to beta (docs/SECURITY.md, "Tenants": sizes are per tenant).
+        long packBytes = packBytes();
         try (RawConnection c = RawConnection.open(server.port(), "beta-host", 1, 2)) {
             begin(c, "beta02");
             c.send(new Frame.PartBegin(new PartInfo("own.img", PartType.FILE, 0600, 0, "")));
@@ -162,11 +166,19 @@ class DeltaUploadTest {
             Frame.UploadCommitted done = assertInstanceOf(Frame.UploadCommitted.class, c.receive(WAIT));
             JsonNode j = JSON.readTree(done.json());
             assertEquals(n, j.path("logical_bytes").asLong(), j::toString);
-            assertEquals(0, j.path("new_chunks").asLong(), "stored by alpha already: " + j);
-            assertEquals(0, j.path("stored_bytes").asLong(), j::toString);
+            assertEquals(1, j.path("new_chunks").asLong(), "new to beta, though alpha stored it: " + j);
+            assertEquals(n + 46, j.path("stored_bytes").asLong(), "the record it would take: " + j);
+            assertEquals(packBytes, packBytes(), "stored once for both tenants");
             Path restored = dir.resolve("beta.img");
             ckpt.run("restore", "--wpar", "beta02", "--id", j.path("id").asText(), "--to", restored.toString()).assertOk();
             assertEquals(HEX.formatHex(digest), Sha256.of(restored));
+        }
+    }
+
+    /** The bytes of every pack file in the datastore. */
+    private long packBytes() throws IOException {
+        try (var files = Files.walk(datastore.resolve("packs"))) {
+            return files.filter(Files::isRegularFile).mapToLong(f -> f.toFile().length()).sum();
         }
     }
 

@@ -76,10 +76,11 @@ final class HttpHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                 return;
             }
         }
+        String token = bearerToken(req); // read now: the request is released when this method returns
         try {
             routes.workers().execute(() -> {
                 try {
-                    answer(ctx, keepAlive, head, path, uri);
+                    answer(ctx, keepAlive, head, path, uri, token);
                 } catch (RuntimeException | IOException e) {
                     log.error("GET {} from {} failed", path, ctx.channel().remoteAddress(), e);
                     send(ctx, false, head, HttpResponseStatus.INTERNAL_SERVER_ERROR, "text/plain; charset=utf-8",
@@ -92,13 +93,19 @@ final class HttpHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         }
     }
 
-    private void answer(ChannelHandlerContext ctx, boolean keepAlive, boolean head, String path, QueryStringDecoder uri)
-            throws IOException {
+    /** The request's bearer token, "" for none. */
+    private static String bearerToken(FullHttpRequest req) {
+        String auth = req.headers().get(HttpHeaderNames.AUTHORIZATION, "");
+        return auth.regionMatches(true, 0, "Bearer ", 0, 7) ? auth.substring(7).strip() : "";
+    }
+
+    private void answer(ChannelHandlerContext ctx, boolean keepAlive, boolean head, String path, QueryStringDecoder uri,
+            String token) throws IOException {
         if (path.equals("/metrics")) {
             send(ctx, keepAlive, head, HttpResponseStatus.OK, PROMETHEUS_TEXT,
                     routes.metrics().scrape().getBytes(StandardCharsets.UTF_8));
         } else if (path.startsWith("/api/v1/")) {
-            StatusApi.Answer a = routes.api().get(path.substring("/api/v1/".length()), uri.parameters());
+            StatusApi.Answer a = routes.api().get(path.substring("/api/v1/".length()), uri.parameters(), token);
             send(ctx, keepAlive, head, HttpResponseStatus.valueOf(a.status()), JSON,
                     (a.json() + "\n").getBytes(StandardCharsets.UTF_8));
         } else {

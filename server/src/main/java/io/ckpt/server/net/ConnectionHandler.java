@@ -9,6 +9,7 @@ import io.ckpt.protocol.ErrorCode;
 import io.ckpt.protocol.Frame;
 import io.ckpt.protocol.ProtocolVersion;
 import io.ckpt.query.CatalogQueries;
+import io.ckpt.security.Access;
 import io.ckpt.security.Principal;
 import io.ckpt.security.Role;
 import io.ckpt.store.StoreException;
@@ -37,6 +38,9 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     static final long HIGH_WATER = 16L << 20;
     static final long LOW_WATER = 4L << 20;
     private static final String ABORTED_BY_CLIENT = "aborted by the client: ";
+    /** The request ops this handler answers itself (the cases of {@link #request}); the rest go to their handlers. */
+    static final java.util.Set<String> OWN_OPS = java.util.Set.of("poll", "upload_notices", "load", "task_result",
+            "audit", "fetch");
 
     private final ServerContext server;
     private final Object writable = new Object();
@@ -260,111 +264,151 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
                 }
             });
         } else if (frame instanceof Frame.Request r) {
-            com.fasterxml.jackson.databind.JsonNode req = parseQuietly(r.json());
-            String op = req.path("op").asText("");
-            if (op.equals("poll")) {
+            request(r);
+        } else if (frame instanceof Frame.RestoreRequest r) {
+            server.restoreWorkers().execute(() -> restore(r.checkpointId()));
+        } else {
+            fail(new IngestException(ErrorCode.BAD_REQUEST, "unexpected " + frame.getClass().getSimpleName() + " frame"));
+        }
+    }
+
+    /**
+     * Dispatches one REQUEST. An op that is not in {@link Access#REQUESTS} is not dispatched at
+     * all, so no handler answers an op the access table does not list. Every other request is
+     * authorised by {@link Access} against the object it touches, as the catalog knows it, before
+     * its handler runs; handler and audit then read the request as authorised ({@link Access.Target}:
+     * the checkpoint's real WPAR, not the client's word).
+     */
+    private void request(Frame.Request r) {
+        com.fasterxml.jackson.databind.JsonNode req = parseQuietly(r.json());
+        String op = req.path("op").asText("");
+        Access access = server.security().access();
+        if (!req.isMissingNode() && !Access.REQUESTS.containsKey(op)) {
+            reply(new IngestException(ErrorCode.BAD_REQUEST, "unknown request op '" + op + "'"));
+            return;
+        }
+        switch (op) {
+            case "poll" -> {
                 try {
-                    server.security().access().request(principal, req); // no catalog read for poll
+                    access.request(principal, access.target(req)); // no catalog read for poll
                     server.hosts().poll(req.path("host").asText(host), req, peer(),
                             json -> ctx.writeAndFlush(new Frame.Response(json)));
                 } catch (Throwable t) {
                     reply(t);
                 }
-                return;
             }
-            if (op.equals("upload_notices")) {
+            case "upload_notices" -> {
                 notices = true;
                 ctx.writeAndFlush(new Frame.Response("{\"upload_notices\":true}"));
-                return;
             }
-            if (op.equals("load")) {
-                ctx.writeAndFlush(new Frame.Response(server.fairness().json().toString()));
-                return;
-            }
-            if (op.equals("task_result")) {
+            case "load" -> ctx.writeAndFlush(new Frame.Response(server.fairness().json().toString()));
+            case "task_result" -> {
                 try {
-                    server.security().access().request(principal, req); // nor for task_result
+                    access.request(principal, access.target(req)); // nor for task_result
                 } catch (Throwable t) {
                     reply(t);
                     return;
                 }
                 server.hosts().result(req.path("host").asText(host), req);
                 ctx.writeAndFlush(new Frame.Response("{\"ok\":true}"));
-                return;
             }
-            if (op.equals("audit")) {
-                server.requestWorkers().execute(() -> {
-                    try {
-                        server.security().access().request(principal, req); // not in Access.REQUESTS: admin only
-                        var filter = io.ckpt.audit.AuditReader.Filter.of(req);
-                        ctx.writeAndFlush(new Frame.Response(CatalogQueries.toJson(server.audit().log().query(filter))));
-                    } catch (Throwable t) {
-                        reply(t);
-                    }
-                });
-                return;
-            }
-            if (op.equals("fetch")) {
-                server.restoreWorkers().execute(() -> {
-                    try {
-                        server.security().access().request(principal, req);
-                    } catch (Throwable t) {
-                        reply(t);
-                        return;
-                    }
-                    fetch(req);
-                });
-                return;
-            }
-            if (io.ckpt.security.CredentialRequests.OPS.contains(op)) {
-                server.requestWorkers().execute(() -> {
-                    String change = op.equals("host_add") ? "add" : op.equals("host_revoke") ? "revoke" : null;
-                    try {
-                        server.security().access().request(principal, req);
-                        var answer = server.credentialRequests().handle(req, name -> disconnect(server.channels(), name));
-                        if (change != null) {
-                            server.audit().hostCredentials(actor(), change, req.path("host").asText(""), null, null);
-                        }
-                        ctx.writeAndFlush(new Frame.Response(CatalogQueries.toJson(answer)));
-                    } catch (Throwable t) {
-                        if (change != null) {
-                            server.audit().hostCredentials(actor(), change, req.path("host").asText(""), messageOf(t), null);
-                        }
-                        reply(t);
-                    }
-                });
-                return;
-            }
-            if (io.ckpt.control.ControlRequests.OPS.contains(op)) {
-                server.restoreWorkers().execute(() -> {
-                    try {
-                        server.security().access().request(principal, req);
-                        var answer = server.control().handle(req);
-                        server.audit().request(actor(), req, answer, null, null);
-                        ctx.writeAndFlush(new Frame.Response(CatalogQueries.toJson(answer)));
-                    } catch (Throwable t) {
-                        server.audit().request(actor(), req, null, codeOf(t), messageOf(t));
-                        reply(t);
-                    }
-                });
-                return;
-            }
-            (CatalogQueries.isLong(r.json()) ? server.restoreWorkers() : server.requestWorkers()).execute(() -> {
+            case "audit" -> server.requestWorkers().execute(() -> {
                 try {
-                    server.security().access().request(principal, req);
-                    String answer = server.queries().handle(r.json());
-                    server.audit().request(actor(), req, parseQuietly(answer), null, null);
-                    ctx.writeAndFlush(new Frame.Response(answer));
+                    access.request(principal, access.target(req)); // admin only
+                    var filter = io.ckpt.audit.AuditReader.Filter.of(req);
+                    ctx.writeAndFlush(new Frame.Response(CatalogQueries.toJson(server.audit().log().query(filter))));
                 } catch (Throwable t) {
-                    server.audit().request(actor(), req, null, codeOf(t), messageOf(t));
                     reply(t);
                 }
             });
-        } else if (frame instanceof Frame.RestoreRequest r) {
-            server.restoreWorkers().execute(() -> restore(r.checkpointId()));
-        } else {
-            fail(new IngestException(ErrorCode.BAD_REQUEST, "unexpected " + frame.getClass().getSimpleName() + " frame"));
+            case "fetch" -> server.restoreWorkers().execute(() -> {
+                Access.Target target;
+                try {
+                    target = access.target(req);
+                    access.request(principal, target);
+                } catch (Throwable t) {
+                    reply(t);
+                    return;
+                }
+                fetch(target.request());
+            });
+            default -> {
+                if (io.ckpt.security.CredentialRequests.OPS.contains(op)) {
+                    credentialRequest(req, op);
+                } else if (io.ckpt.control.ControlRequests.OPS.contains(op)) {
+                    controlRequest(req, op);
+                } else {
+                    query(r, req);
+                }
+            }
         }
+    }
+
+    private void credentialRequest(com.fasterxml.jackson.databind.JsonNode req, String op) {
+        Access access = server.security().access();
+        server.requestWorkers().execute(() -> {
+            String change = op.equals("host_add") ? "add" : op.equals("host_revoke") ? "revoke" : null;
+            try {
+                access.request(principal, access.target(req));
+                var answer = server.credentialRequests().handle(req, name -> disconnect(server.channels(), name));
+                if (change != null) {
+                    server.audit().hostCredentials(actor(), change, req.path("host").asText(""), null, null);
+                }
+                ctx.writeAndFlush(new Frame.Response(CatalogQueries.toJson(answer)));
+            } catch (Throwable t) {
+                if (change != null) {
+                    server.audit().hostCredentials(actor(), change, req.path("host").asText(""), messageOf(t), null);
+                }
+                reply(t);
+            }
+        });
+    }
+
+    private void controlRequest(com.fasterxml.jackson.databind.JsonNode req, String op) {
+        Access access = server.security().access();
+        server.restoreWorkers().execute(() -> {
+            com.fasterxml.jackson.databind.JsonNode named = req;
+            try {
+                Access.Target target = access.target(req);
+                named = target.request();
+                access.request(principal, target);
+                var answer = server.control().handle(named);
+                if (op.equals("hosts")) {
+                    answer = access.hostsSeenBy(principal, answer);
+                }
+                server.audit().request(actor(), named, answer, null, null);
+                ctx.writeAndFlush(new Frame.Response(CatalogQueries.toJson(answer)));
+            } catch (Throwable t) {
+                server.audit().request(actor(), named, null, codeOf(t), messageOf(t));
+                reply(t);
+            }
+        });
+    }
+
+    /** A catalog query ({@link CatalogQueries}), seen through the principal's tenant. */
+    private void query(Frame.Request r, com.fasterxml.jackson.databind.JsonNode req) {
+        Access access = server.security().access();
+        (CatalogQueries.isLong(r.json()) ? server.restoreWorkers() : server.requestWorkers()).execute(() -> {
+            com.fasterxml.jackson.databind.JsonNode named = req;
+            try {
+                Access.Target target = access.target(req);
+                named = target.request();
+                access.request(principal, target);
+                String answer = named == req ? server.queries().handle(r.json(), seenTenant())
+                        : server.queries().handle(named, seenTenant());
+                server.audit().request(actor(), named, parseQuietly(answer), null, null);
+                ctx.writeAndFlush(new Frame.Response(answer));
+            } catch (Throwable t) {
+                server.audit().request(actor(), named, null, codeOf(t), messageOf(t));
+                reply(t);
+            }
+        });
+    }
+
+    /** The tenant whose checkpoints this connection's queries see; null: all (admin, or an open local server). */
+    private String seenTenant() {
+        Principal p = principal;
+        return p == null || !p.authenticated() || p.role() == Role.ADMIN ? null : p.tenant();
     }
 
     /**
@@ -525,6 +569,9 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         principal = p;
         tenant = p.tenant();
         welcomed = true;
+        // Full-size frames from now on; bytes the small decoder still holds pass to the new one.
+        ctx.pipeline().replace(ServerInitializer.FRAME_DECODER, ServerInitializer.FRAME_DECODER,
+                new io.ckpt.protocol.codec.FrameDecoder(server.maxFrame()));
         handshakeDeadline.cancel(false);
         version = chosen;
         host = p.name();
@@ -641,8 +688,11 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         server.readers().acquire(id); // before reading the row: prune then either sees it in use or removed it already
         server.fairness().priority().restoreStarted();
         CheckpointRow cp = null;
+        String wpar = null;
         try {
-            server.security().access().restore(principal, id);
+            Access.Target target = server.security().access().checkpoint(id);
+            wpar = target.tenant() == null ? null : target.wpar(); // the real WPAR, for the audit of a refusal too
+            server.security().access().restore(principal, target);
             cp = server.restorer().checkpoint(id);
             var header = new com.fasterxml.jackson.databind.node.ObjectNode(CatalogQueries.mapper().getNodeFactory());
             header.set("checkpoint", CatalogQueries.checkpointJson(cp,
@@ -662,7 +712,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
             server.metrics().restoreFailed();
             boolean gone = t instanceof ClosedChannelException;
             server.audit().log().record(actor(), cp == null ? "restore.started" : "restore.finished",
-                    cp == null ? null : cp.wpar(), id, gone ? io.ckpt.audit.AuditLog.Outcome.FAILED
+                    cp == null ? wpar : cp.wpar(), id, gone ? io.ckpt.audit.AuditLog.Outcome.FAILED
                             : io.ckpt.audit.AuditEvents.outcomeOf(codeOf(t)),
                     io.ckpt.audit.AuditLog.details().put("error", gone ? "the client disconnected" : messageOf(t)));
             if (gone) {
@@ -864,6 +914,12 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (!welcomed && cause instanceof io.netty.handler.codec.TooLongFrameException) {
+            fail(new IngestException(ErrorCode.BAD_REQUEST, "a frame before HELLO may be at most "
+                    + (ServerInitializer.HELLO_MAX_FRAME >> 10) + " KiB (" + cause.getMessage()
+                    + "): the first frame must be HELLO; connection dropped"));
+            return;
+        }
         if (cause instanceof IOException && !(cause instanceof StoreException)) {
             log.info("connection from {}: {}", peer(), cause.getMessage());
             ctx.close();

@@ -37,8 +37,8 @@ final class FrameDeadlineHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         ctx.fireChannelRead(msg);
-        if (decoder == null) {
-            decoder = ctx.pipeline().get(FrameDecoder.class);
+        if (decoder == null || ctx.pipeline().context(decoder) == null) {
+            decoder = ctx.pipeline().get(FrameDecoder.class); // the handshake put a full-size decoder in its place
         }
         if (decoder == null || !decoder.midFrame()) {
             cancel();
