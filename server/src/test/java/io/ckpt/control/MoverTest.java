@@ -117,7 +117,9 @@ final class MoverTest {
         start(Placement.NONE);
         FakeAgent a = agent(A, t -> t.path("type").asText().equals("final_checkpoint")
                 ? ok(true).put("checkpoint", checkpoint) : ok(true));
-        FakeAgent b = agent("nodeB", t -> ok(!t.path("type").asText().equals("start")));
+        // The agent says the restart failed and nothing runs (state not_started, issue 20): only then may the WPAR go back.
+        FakeAgent b = agent("nodeB", t -> t.path("type").asText().equals("start")
+                ? ok(false).put("state", "not_started") : ok(true));
         awaitLive(A, "nodeB");
 
         ObjectNode r = mover.relocate("web01", "nodeB", Duration.ofSeconds(10));
@@ -130,6 +132,23 @@ final class MoverTest {
         List<String> steps = new ArrayList<>();
         r.path("steps").forEach(s -> steps.add(s.path("step").asText()));
         assertTrue(steps.get(steps.size() - 1).equals("restart on the source"), steps::toString);
+    }
+
+    @Test
+    void failedStartThatDoesNotSayWhatRunsKeepsTheWparOnTheTarget() throws Exception {
+        start(Placement.NONE);
+        FakeAgent a = agent(A, t -> t.path("type").asText().equals("final_checkpoint")
+                ? ok(true).put("checkpoint", checkpoint) : ok(true));
+        FakeAgent b = agent("nodeB", t -> ok(!t.path("type").asText().equals("start"))); // an agent too old to send state
+
+        awaitLive(A, "nodeB");
+        ObjectNode r = mover.relocate("web01", "nodeB", Duration.ofSeconds(10));
+
+        assertFalse(r.path("ok").asBoolean(), r::toString);
+        assertEquals("unknown", r.path("state").asText(), r::toString);
+        assertEquals(new WparDao.Owner("web01", "nodeB", 2), owner(), "stays with nodeB: it may run there");
+        assertEquals(List.of("final_checkpoint"), a.seen, "never restarted on the source");
+        assertEquals(List.of("prestage", "start"), b.seen);
     }
 
     @Test
