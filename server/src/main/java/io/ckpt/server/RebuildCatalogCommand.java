@@ -124,6 +124,8 @@ final class RebuildCatalogCommand implements Callable<Integer> {
             o.put("checkpoints", r.checkpoints);
             var skipped = o.putArray("skipped_checkpoints");
             r.skippedCheckpoints.forEach(skipped::add);
+            var uncommitted = o.putArray("uncommitted_checkpoints");
+            r.uncommittedCheckpoints.forEach(uncommitted::add);
             o.put("journal_events", r.journalEvents);
             o.put("journal_events_for_removed_checkpoints", r.journalEventsForRemovedCheckpoints);
             o.put("journal_damaged_lines", r.journalDamagedLines);
@@ -144,6 +146,9 @@ final class RebuildCatalogCommand implements Callable<Integer> {
         }
         for (String c : r.skippedCheckpoints) {
             System.out.println("LEFT OUT: " + c);
+        }
+        for (String c : r.uncommittedCheckpoints) {
+            System.out.println("NOT COMMITTED: " + c);
         }
         if (r.journalDamagedLines > 0) {
             System.out.println("journal: " + r.journalDamagedLines + " line(s) damaged or not understood, skipped");

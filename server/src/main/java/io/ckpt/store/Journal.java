@@ -18,8 +18,11 @@ import java.util.List;
 
 /**
  * The datastore's record of catalog state that changes after a checkpoint's manifest is written:
- * health marks, protection, WPAR ownership. With the packs and the manifests it is enough to
- * rebuild a lost catalog ({@code ckpt server rebuild-catalog}) that says what the lost one said.
+ * each checkpoint's commit, health marks, protection, WPAR ownership. With the packs and the
+ * manifests it is enough to rebuild a lost catalog ({@code ckpt server rebuild-catalog}) that says
+ * what the lost one said, and no more: a manifest is renamed into place before the commit
+ * transaction, so only a {@code commit} event tells a committed checkpoint from an upload cut off
+ * (or fenced, or aborted) between the two (docs/FORMAT.md, "Journal").
  *
  * <p>One event per line ({@link CrcLine}), appended and fsynced before the
  * catalog transaction that makes the same change commits. A torn last line (a crash during the
@@ -55,6 +58,26 @@ public final class Journal implements AutoCloseable {
     public static ObjectNode owner(String wpar, String host, long epoch, long at) {
         return event("owner", at).put("wpar", wpar).put("host", host).put("epoch", epoch);
     }
+
+    /**
+     * Checkpoint {@code checkpointId} of {@code wpar} committed: appended inside the commit
+     * transaction, after the fence check and before the transaction commits.
+     */
+    public static ObjectNode commit(long checkpointId, String wpar, long at) {
+        return event("commit", at).put("id", checkpointId).put("wpar", wpar);
+    }
+
+    /**
+     * From checkpoint id {@code from} on, every commit is journaled: a rebuild takes in a manifest
+     * with an id at or above the lowest such {@code from} only if a {@code commit} event names it.
+     * Appended at every server start, before it listens.
+     */
+    public static ObjectNode commitsJournaled(long from, long at) {
+        return event(COMMITS_JOURNALED, at).put("from", from);
+    }
+
+    /** The op of {@link #commitsJournaled}. */
+    public static final String COMMITS_JOURNALED = "commits_journaled";
 
     /** The next checkpoint id must be above {@code id} (written when the journal is compacted). */
     public static ObjectNode idsAbove(long id, long at) {
