@@ -3,9 +3,7 @@ package io.ckpt.store;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
@@ -122,29 +120,54 @@ public final class Journal implements AutoCloseable {
     /** The events in file order, and how many lines were skipped as damaged. */
     public record Contents(List<JsonNode> events, int damagedLines) {}
 
-    /** Reads every intact event; a missing journal reads as empty. */
+    /**
+     * Reads every intact event; a missing journal reads as empty. A line that is not UTF-8 (bit
+     * rot, a torn multi-byte character) is damaged like one whose CRC does not match: counted and
+     * skipped, and the lines after it still read.
+     */
     public static Contents read(Path file) throws IOException {
         List<JsonNode> events = new ArrayList<>();
         int damaged = 0;
-        try (BufferedReader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            String line;
-            while ((line = in.readLine()) != null) {
-                JsonNode event = parse(line);
-                if (event == null) {
-                    damaged++;
-                } else {
-                    events.add(event);
+        try (java.io.InputStream in = new java.io.BufferedInputStream(Files.newInputStream(file))) {
+            java.io.ByteArrayOutputStream line = new java.io.ByteArrayOutputStream(256);
+            for (int b = in.read(); ; b = in.read()) {
+                if (b == '\n' || (b < 0 && line.size() > 0)) {
+                    JsonNode event = parse(decode(line.toByteArray()));
+                    if (event == null) {
+                        damaged++;
+                    } else {
+                        events.add(event);
+                    }
+                    line.reset();
+                } else if (b >= 0) {
+                    line.write(b);
+                }
+                if (b < 0) {
+                    break;
                 }
             }
         } catch (NoSuchFileException e) {
             return new Contents(List.of(), 0);
-        } catch (UncheckedIOException e) {
-            throw e.getCause();
         }
         return new Contents(events, damaged);
     }
 
+    /** The line as text, or null when it is not UTF-8. */
+    private static String decode(byte[] line) {
+        try {
+            return StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(line)).toString();
+        } catch (java.nio.charset.CharacterCodingException e) {
+            return null;
+        }
+    }
+
     private static JsonNode parse(String line) {
+        if (line == null) {
+            return null;
+        }
+        if (line.endsWith("\r")) {
+            line = line.substring(0, line.length() - 1); // as BufferedReader.readLine read a CRLF line
+        }
         JsonNode n = CrcLine.decode(line);
         return n != null && n.hasNonNull("op") ? n : null;
     }
