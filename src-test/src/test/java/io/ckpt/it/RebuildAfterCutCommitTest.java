@@ -22,6 +22,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -36,6 +37,7 @@ import org.junit.jupiter.api.io.TempDir;
  * server fsyncs the pack, writes and renames the manifest, and blocks on the lock at its commit
  * transaction; the test sees the manifest appear and kills the server there.
  */
+@Tag("slow") // several server and client JVMs: run by .ci/run after the default suite
 class RebuildAfterCutCommitTest {
     private static final Duration WAIT = Duration.ofSeconds(20);
     private static final ObjectMapper JSON = new ObjectMapper();
