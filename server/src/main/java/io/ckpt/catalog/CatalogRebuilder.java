@@ -190,7 +190,14 @@ public final class CatalogRebuilder {
      * uploads that did not complete) or one a rebuild left out or set aside.
      */
     public static void markCommitsJournaled(Datastore ds, Catalog catalog) throws IOException {
-        ds.journal().append(commitsJournaledMark(ds, catalog));
+        try {
+            ds.journal().append(commitsJournaledMark(ds, catalog));
+        } catch (IOException e) {
+            // Not fatal (a server on a full disk must still start, for restores): commits are journaled all the same,
+            // and a rebuild then goes by an earlier mark, or takes every manifest in as before marks existed.
+            org.slf4j.LoggerFactory.getLogger(CatalogRebuilder.class).warn("could not journal that commits are"
+                    + " journaled from here on ({}); rebuild-catalog goes by the previous mark", e.getMessage());
+        }
     }
 
     private static com.fasterxml.jackson.databind.node.ObjectNode commitsJournaledMark(Datastore ds, Catalog catalog)
