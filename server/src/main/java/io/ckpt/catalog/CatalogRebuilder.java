@@ -191,6 +191,8 @@ public final class CatalogRebuilder {
      */
     public static void markCommitsJournaled(Datastore ds, Catalog catalog) throws IOException {
         try {
+            // Recovery's unlinks of uncommitted uploads' manifests durable first: none may come back below the mark.
+            io.ckpt.store.Datastore.fsyncDirectory(ds.root().resolve("manifests"));
             ds.journal().append(commitsJournaledMark(ds, catalog));
         } catch (IOException e) {
             // Not fatal (a server on a full disk must still start, for restores): commits are journaled all the same,
