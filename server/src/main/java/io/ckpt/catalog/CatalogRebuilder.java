@@ -36,6 +36,18 @@ import org.jdbi.v3.core.statement.PreparedBatch;
  * complete. Such a checkpoint is reported and its manifest moved to manifests/left-out/, so that
  * a second rebuild after the damage is repaired (a pack copied back from a backup) takes it in.
  *
+ * <p>Invariant: <em>a manifest becomes a complete checkpoint only if the upload that wrote it
+ * committed</em>. A commit renames its manifest into manifests/ and then runs the catalog
+ * transaction that marks the checkpoint complete (and may refuse it: FENCED); a kill -9 between
+ * the two, or before a refused commit has removed its manifest, leaves a manifest of an upload
+ * that never completed. The commit transaction journals a {@code commit} event before it
+ * commits ({@link Journal#commit}), and every server start journals {@code commits_journaled}
+ * with an id above every checkpoint it knows of ({@link #markCommitsJournaled}): a manifest with an
+ * id at or above the lowest such mark is taken in only when a {@code commit} event names it, and
+ * is otherwise moved to manifests/uncommitted/ (kept, never read again by a rebuild). Ids below
+ * that mark were given before commits were journaled, or before a start whose recovery removed
+ * every manifest of an upload that had not completed; they are taken in as before.
+ *
  * <p>Runs offline, with the datastore locked by the caller and the new catalog empty.
  */
 public final class CatalogRebuilder {
@@ -44,6 +56,8 @@ public final class CatalogRebuilder {
     private static final int BATCH = 4096;
     /** Where manifests of checkpoints left out of a rebuilt catalog are kept, under manifests/. */
     public static final String LEFT_OUT = "left-out";
+    /** Where manifests of uploads that never committed are kept, under manifests/. */
+    public static final String UNCOMMITTED = "uncommitted";
 
     private final Datastore ds;
     private final Catalog catalog;
@@ -58,6 +72,8 @@ public final class CatalogRebuilder {
         public long damagedRecords;
         public int checkpoints;
         public final List<String> skippedCheckpoints = new ArrayList<>();
+        /** Manifests of uploads that never committed: set aside, not damage. */
+        public final List<String> uncommittedCheckpoints = new ArrayList<>();
         public int journalEvents;
         public int journalEventsForRemovedCheckpoints;
         public int journalDamagedLines;
@@ -77,8 +93,9 @@ public final class CatalogRebuilder {
     public Report run() throws IOException {
         Report report = new Report();
         scanPacks(report);
-        readManifests(report);
-        replayJournal(report);
+        Journal.Contents journal = Journal.read(ds.journalPath());
+        readManifests(report, Commits.of(journal));
+        replayJournal(report, journal);
         return report;
     }
 
@@ -144,7 +161,67 @@ public final class CatalogRebuilder {
 
     // --- manifests --------------------------------------------------------------------------
 
-    private void readManifests(Report report) throws IOException {
+    /** What the journal says about commits: the ids it names, and from which id on it names every one. */
+    private record Commits(Set<Long> ids, long journaledFrom) {
+        static Commits of(Journal.Contents journal) {
+            Set<Long> ids = new HashSet<>();
+            long from = Long.MAX_VALUE; // no mark: a journal from before commits were journaled
+            for (JsonNode e : journal.events()) {
+                String op = e.path("op").asText();
+                if (op.equals("commit") && e.path("id").canConvertToLong()) {
+                    ids.add(e.path("id").asLong());
+                } else if (op.equals(Journal.COMMITS_JOURNALED) && e.path("from").canConvertToLong()) {
+                    from = Math.min(from, e.path("from").asLong());
+                }
+            }
+            return new Commits(ids, from);
+        }
+
+        boolean committed(long id) {
+            return id < journaledFrom || ids.contains(id);
+        }
+    }
+
+    /**
+     * Journals, at server start after recovery and before the server listens, that every commit
+     * from now on is journaled: from an id above both the highest the catalog gave and the highest
+     * manifest on disk (a catalog older than its datastore leaves those for a rebuild). Every
+     * manifest below that id is then a committed checkpoint's (recovery has just removed those of
+     * uploads that did not complete) or one a rebuild left out or set aside.
+     */
+    public static void markCommitsJournaled(Datastore ds, Catalog catalog) throws IOException {
+        try {
+            // Recovery's unlinks of uncommitted uploads' manifests durable first: none may come back below the mark.
+            io.ckpt.store.Datastore.fsyncDirectory(ds.root().resolve("manifests"));
+            ds.journal().append(commitsJournaledMark(ds, catalog));
+        } catch (IOException e) {
+            // Not fatal (a server on a full disk must still start, for restores): commits are journaled all the same,
+            // and a rebuild then goes by an earlier mark, or takes every manifest in as before marks existed.
+            org.slf4j.LoggerFactory.getLogger(CatalogRebuilder.class).warn("could not journal that commits are"
+                    + " journaled from here on ({}); rebuild-catalog goes by the previous mark", e.getMessage());
+        }
+    }
+
+    private static com.fasterxml.jackson.databind.node.ObjectNode commitsJournaledMark(Datastore ds, Catalog catalog)
+            throws IOException {
+        long highest = catalog.read(h -> h.attach(CheckpointDao.class).highestIdAssigned());
+        Path dir = ds.root().resolve("manifests");
+        for (Path d : new Path[] {dir, dir.resolve(LEFT_OUT), dir.resolve(UNCOMMITTED)}) {
+            if (Files.isDirectory(d)) {
+                try (Stream<Path> list = Files.list(d)) {
+                    for (Path p : (Iterable<Path>) list::iterator) {
+                        Matcher m = MANIFEST_NAME.matcher(p.getFileName().toString());
+                        if (m.matches()) {
+                            highest = Math.max(highest, Long.parseUnsignedLong(m.group(1), 16));
+                        }
+                    }
+                }
+            }
+        }
+        return Journal.commitsJournaled(highest + 1, System.currentTimeMillis());
+    }
+
+    private void readManifests(Report report, Commits commits) throws IOException {
         Path dir = ds.root().resolve("manifests");
         Path leftOut = dir.resolve(LEFT_OUT);
         List<Path> files = new ArrayList<>();
@@ -162,6 +239,18 @@ public final class CatalogRebuilder {
             m.matches();
             long id = Long.parseUnsignedLong(m.group(1), 16);
             report.nextCheckpointIdAbove = Math.max(report.nextCheckpointIdAbove, id);
+            if (!commits.committed(id)) {
+                // Renamed into place by a commit that then did not complete (kill -9, FENCED, a failed
+                // transaction): never acknowledged, never listed. Kept aside, not deleted, in case the journal
+                // line naming its commit was lost to damage (then the report says so too).
+                Path aside = dir.resolve(UNCOMMITTED).resolve(file.getFileName());
+                Files.createDirectories(aside.getParent());
+                io.ckpt.store.Datastore.moveDurably(file, aside);
+                report.uncommittedCheckpoints.add("checkpoint " + id + ": its upload never committed (no commit event in"
+                        + " the journal for an id at or above " + commits.journaledFrom() + "); not in the new catalog,"
+                        + " its manifest kept at " + aside);
+                continue;
+            }
             try {
                 catalog.write(h -> {
                     addCheckpoint(h, id, file);
@@ -319,6 +408,24 @@ public final class CatalogRebuilder {
      * long; replaying it yields what replaying the long one did.
      */
     public static List<com.fasterxml.jackson.databind.node.ObjectNode> journalSnapshot(Catalog catalog) throws IOException {
+        return journalSnapshot(catalog, null);
+    }
+
+    /**
+     * The snapshot, for a compaction at start (after recovery), with a {@code commits_journaled}
+     * mark above every checkpoint and manifest there is: the commit events it replaces named only
+     * checkpoints that are complete now (recovery removed the others' manifests).
+     */
+    public static List<com.fasterxml.jackson.databind.node.ObjectNode> journalSnapshot(Catalog catalog, Datastore ds)
+            throws IOException {
+        List<com.fasterxml.jackson.databind.node.ObjectNode> out = snapshot(catalog);
+        if (ds != null) {
+            out.add(commitsJournaledMark(ds, catalog));
+        }
+        return out;
+    }
+
+    private static List<com.fasterxml.jackson.databind.node.ObjectNode> snapshot(Catalog catalog) throws IOException {
         return catalog.read(h -> {
             List<com.fasterxml.jackson.databind.node.ObjectNode> out = new ArrayList<>();
             long now = System.currentTimeMillis();
@@ -340,8 +447,7 @@ public final class CatalogRebuilder {
         });
     }
 
-    private void replayJournal(Report report) throws IOException {
-        Journal.Contents journal = Journal.read(ds.journalPath());
+    private void replayJournal(Report report, Journal.Contents journal) throws IOException {
         report.journalDamagedLines = journal.damagedLines();
         progress.accept("replaying " + journal.events().size() + " journal event(s)");
         Set<Long> present = new HashSet<>(catalog.read(h ->
@@ -371,7 +477,7 @@ public final class CatalogRebuilder {
                         h.execute("UPDATE wpars SET owner_host = ?, epoch = ? WHERE name = ?",
                                 e.path("host").asText(), e.path("epoch").asLong(), wpar);
                     }
-                    case "ids_above" -> { } // counted above
+                    case "ids_above", "commit", Journal.COMMITS_JOURNALED -> { } // ids counted above; commits read before
                     default -> report.journalDamagedLines++; // written by a newer ckpt: not understood
                 }
             }

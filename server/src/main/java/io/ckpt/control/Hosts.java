@@ -47,7 +47,15 @@ public final class Hosts implements AutoCloseable {
     private final Map<Long, CompletableFuture<JsonNode>> results = new ConcurrentHashMap<>();
     /** The host each pending task was queued for: only it may report the task's end. */
     private final Map<Long, String> resultHosts = new ConcurrentHashMap<>();
-    private final AtomicLong taskIds = new AtomicLong();
+    /**
+     * Task ids, from a random start in each server run: an agent reports a task's end even after the
+     * server restarted (its report is retried; a final checkpoint can outlast a restart), and that
+     * report must find no task, not the new run's task that counting from 1 again would give the same
+     * number (a final checkpoint of another WPAR, whose future it would end with the wrong checkpoint).
+     * Two runs' ids overlap with a chance of about (tasks of both runs) / 2^52. Ids stay below 2^53,
+     * exact in JSON readers that hold numbers as doubles.
+     */
+    private final AtomicLong taskIds = new AtomicLong(new java.security.SecureRandom().nextLong(1L << 52));
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "poll-timer");
         t.setDaemon(true);

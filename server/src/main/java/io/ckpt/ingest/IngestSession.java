@@ -573,6 +573,12 @@ public final class IngestSession {
                 io.ckpt.control.Ownership.checkCommit(h, began, checkpointId);
                 int n = h.attach(CheckpointDao.class).markComplete(checkpointId,
                         logicalBytes, storedBytes, chunkCount, newChunkCount, parts, now);
+                if (n == 1) {
+                    // Journaled before this transaction commits, as every journaled change: rebuild-catalog takes a
+                    // manifest in only with this event, so an upload killed between the manifest's rename above and
+                    // this commit (or fenced, or aborted there) never comes back as complete (docs/FORMAT.md).
+                    ds.journal().append(io.ckpt.store.Journal.commit(checkpointId, wpar, now));
+                }
                 if (delta != null) {
                     h.attach(ChunkDao.class).forgetSent(checkpointId); // the chunk lists hold what is used now
                 }

@@ -120,9 +120,12 @@ public final class CkptServer implements AutoCloseable {
             Recovery.run(ds, catalog);
             if (ds.journal().size() > JOURNAL_COMPACT_BYTES) {
                 long before = ds.journal().size();
-                ds.journal().rewrite(CatalogRebuilder.journalSnapshot(catalog));
+                ds.journal().rewrite(CatalogRebuilder.journalSnapshot(catalog, ds));
                 log.info("journal compacted from {} to {} bytes", before, ds.journal().size());
             }
+            // From here on every commit is journaled; rebuild-catalog needs that to tell a committed checkpoint's
+            // manifest from one an upload cut off before its commit transaction left behind (CatalogRebuilder).
+            CatalogRebuilder.markCommitsJournaled(ds, catalog);
             // Before any thread starts: a server that may not start (an open non-loopback address) stops here.
             var config = new java.util.concurrent.atomic.AtomicReference<>(cfg.retention());
             SecurityDir securityDir = SecurityDir.of(ds.root());

@@ -59,10 +59,11 @@ final class RebuildCatalogCommand implements Callable<Integer> {
         try {
             return run();
         } catch (StoreException e) {
-            System.err.println("ckpt server rebuild-catalog: " + e.getMessage());
+            System.err.println("ckpt server rebuild-catalog: " + e.getMessage() + NOTHING_WRITTEN);
             return 1;
         } catch (IOException | RuntimeException e) {
-            System.err.println("ckpt server rebuild-catalog: " + e.getClass().getSimpleName() + ": " + e.getMessage());
+            System.err.println("ckpt server rebuild-catalog: " + e.getClass().getSimpleName() + ": " + e.getMessage()
+                    + NOTHING_WRITTEN);
             return 1;
         }
     }
@@ -80,18 +81,44 @@ final class RebuildCatalogCommand implements Callable<Integer> {
             String aside = moveAside(file);
             long start = System.nanoTime();
             CatalogRebuilder.Report r;
-            try (Catalog c = Catalog.open(file, ds.id())) {
+            // Built under another name and renamed into place only when whole: a rebuild cut off (an error, a kill,
+            // a full disk) leaves no catalog, so the server refuses to start ("catalog is new, but the datastore holds
+            // packs") instead of running on one that lacks checkpoints, ownership and health marks, whose chunks gc
+            // would then take for garbage. Every step of a rebuild can be run again.
+            Path building = file.resolveSibling(file.getFileName() + BUILDING);
+            for (String suffix : new String[] {"", "-wal", "-shm", "-journal"}) {
+                Files.deleteIfExists(building.resolveSibling(building.getFileName() + suffix));
+            }
+            try (Catalog c = Catalog.open(building, ds.id())) {
                 r = new CatalogRebuilder(ds, c, m -> {
                     if (!json) {
                         System.err.println("ckpt server rebuild-catalog: " + m);
                     }
                 }).run();
+                // Everything into the database file itself, so that the file alone is the catalog when renamed.
+                c.jdbi().useHandle(h -> h.execute("PRAGMA wal_checkpoint(TRUNCATE)"));
             }
+            Path wal = building.resolveSibling(building.getFileName() + "-wal");
+            if (Files.exists(wal) && Files.size(wal) > 0) {
+                throw new StoreException("rebuilt catalog " + building + " still has a write-ahead log after closing;"
+                        + " not moved into place (run the rebuild again)");
+            }
+            Files.deleteIfExists(wal);
+            Files.deleteIfExists(building.resolveSibling(building.getFileName() + "-shm"));
+            try (var ch = java.nio.channels.FileChannel.open(building, java.nio.file.StandardOpenOption.WRITE)) {
+                ch.force(true);
+            }
+            Datastore.moveDurably(building, file);
             long millis = (System.nanoTime() - start) / 1_000_000;
             print(file, aside, r, millis);
             return r.clean() ? 0 : 5;
         }
     }
+
+    /** The suffix of the catalog a rebuild is writing, until it is whole. */
+    static final String BUILDING = ".rebuilding";
+    private static final String NOTHING_WRITTEN = "; no new catalog was put in place (the server does"
+            + " not start on a datastore with packs and no catalog): repair the cause and run rebuild-catalog again";
 
     /** Moves an existing catalog and its WAL files aside; returns the new name, or null when there was none. */
     private static String moveAside(Path file) throws IOException {
@@ -124,6 +151,8 @@ final class RebuildCatalogCommand implements Callable<Integer> {
             o.put("checkpoints", r.checkpoints);
             var skipped = o.putArray("skipped_checkpoints");
             r.skippedCheckpoints.forEach(skipped::add);
+            var uncommitted = o.putArray("uncommitted_checkpoints");
+            r.uncommittedCheckpoints.forEach(uncommitted::add);
             o.put("journal_events", r.journalEvents);
             o.put("journal_events_for_removed_checkpoints", r.journalEventsForRemovedCheckpoints);
             o.put("journal_damaged_lines", r.journalDamagedLines);
@@ -144,6 +173,9 @@ final class RebuildCatalogCommand implements Callable<Integer> {
         }
         for (String c : r.skippedCheckpoints) {
             System.out.println("LEFT OUT: " + c);
+        }
+        for (String c : r.uncommittedCheckpoints) {
+            System.out.println("NOT COMMITTED: " + c);
         }
         if (r.journalDamagedLines > 0) {
             System.out.println("journal: " + r.journalDamagedLines + " line(s) damaged or not understood, skipped");

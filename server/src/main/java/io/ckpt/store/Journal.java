@@ -3,9 +3,7 @@ package io.ckpt.store;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
@@ -18,8 +16,11 @@ import java.util.List;
 
 /**
  * The datastore's record of catalog state that changes after a checkpoint's manifest is written:
- * health marks, protection, WPAR ownership. With the packs and the manifests it is enough to
- * rebuild a lost catalog ({@code ckpt server rebuild-catalog}) that says what the lost one said.
+ * each checkpoint's commit, health marks, protection, WPAR ownership. With the packs and the
+ * manifests it is enough to rebuild a lost catalog ({@code ckpt server rebuild-catalog}) that says
+ * what the lost one said, and no more: a manifest is renamed into place before the commit
+ * transaction, so only a {@code commit} event tells a committed checkpoint from an upload cut off
+ * (or fenced, or aborted) between the two (docs/FORMAT.md, "Journal").
  *
  * <p>One event per line ({@link CrcLine}), appended and fsynced before the
  * catalog transaction that makes the same change commits. A torn last line (a crash during the
@@ -55,6 +56,26 @@ public final class Journal implements AutoCloseable {
     public static ObjectNode owner(String wpar, String host, long epoch, long at) {
         return event("owner", at).put("wpar", wpar).put("host", host).put("epoch", epoch);
     }
+
+    /**
+     * Checkpoint {@code checkpointId} of {@code wpar} committed: appended inside the commit
+     * transaction, after the fence check and before the transaction commits.
+     */
+    public static ObjectNode commit(long checkpointId, String wpar, long at) {
+        return event("commit", at).put("id", checkpointId).put("wpar", wpar);
+    }
+
+    /**
+     * From checkpoint id {@code from} on, every commit is journaled: a rebuild takes in a manifest
+     * with an id at or above the lowest such {@code from} only if a {@code commit} event names it.
+     * Appended at every server start, before it listens.
+     */
+    public static ObjectNode commitsJournaled(long from, long at) {
+        return event(COMMITS_JOURNALED, at).put("from", from);
+    }
+
+    /** The op of {@link #commitsJournaled}. */
+    public static final String COMMITS_JOURNALED = "commits_journaled";
 
     /** The next checkpoint id must be above {@code id} (written when the journal is compacted). */
     public static ObjectNode idsAbove(long id, long at) {
@@ -99,29 +120,54 @@ public final class Journal implements AutoCloseable {
     /** The events in file order, and how many lines were skipped as damaged. */
     public record Contents(List<JsonNode> events, int damagedLines) {}
 
-    /** Reads every intact event; a missing journal reads as empty. */
+    /**
+     * Reads every intact event; a missing journal reads as empty. A line that is not UTF-8 (bit
+     * rot, a torn multi-byte character) is damaged like one whose CRC does not match: counted and
+     * skipped, and the lines after it still read.
+     */
     public static Contents read(Path file) throws IOException {
         List<JsonNode> events = new ArrayList<>();
         int damaged = 0;
-        try (BufferedReader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            String line;
-            while ((line = in.readLine()) != null) {
-                JsonNode event = parse(line);
-                if (event == null) {
-                    damaged++;
-                } else {
-                    events.add(event);
+        try (java.io.InputStream in = new java.io.BufferedInputStream(Files.newInputStream(file))) {
+            java.io.ByteArrayOutputStream line = new java.io.ByteArrayOutputStream(256);
+            for (int b = in.read(); ; b = in.read()) {
+                if (b == '\n' || (b < 0 && line.size() > 0)) {
+                    JsonNode event = parse(decode(line.toByteArray()));
+                    if (event == null) {
+                        damaged++;
+                    } else {
+                        events.add(event);
+                    }
+                    line.reset();
+                } else if (b >= 0) {
+                    line.write(b);
+                }
+                if (b < 0) {
+                    break;
                 }
             }
         } catch (NoSuchFileException e) {
             return new Contents(List.of(), 0);
-        } catch (UncheckedIOException e) {
-            throw e.getCause();
         }
         return new Contents(events, damaged);
     }
 
+    /** The line as text, or null when it is not UTF-8. */
+    private static String decode(byte[] line) {
+        try {
+            return StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(line)).toString();
+        } catch (java.nio.charset.CharacterCodingException e) {
+            return null;
+        }
+    }
+
     private static JsonNode parse(String line) {
+        if (line == null) {
+            return null;
+        }
+        if (line.endsWith("\r")) {
+            line = line.substring(0, line.length() - 1); // as BufferedReader.readLine read a CRLF line
+        }
         JsonNode n = CrcLine.decode(line);
         return n != null && n.hasNonNull("op") ? n : null;
     }

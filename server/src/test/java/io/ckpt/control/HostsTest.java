@@ -28,4 +28,27 @@ class HostsTest {
             assertEquals(true, f.get().path("ok").asBoolean());
         }
     }
+
+    /**
+     * An agent reports a task's end after the server restarted (it retries its report, and a final
+     * checkpoint outlasts a restart): the report must not end a task of the new server's that
+     * happens to carry the same number, such as the final checkpoint of another WPAR.
+     */
+    @Test
+    void aReportOfATaskFromBeforeARestartDoesNotEndANewTask() throws Exception {
+        long oldId;
+        try (Hosts before = new Hosts(Duration.ofSeconds(30))) {
+            ObjectNode task = JSON.createObjectNode().put("type", "final_checkpoint").put("wpar", "web01");
+            before.submit("node1", task);
+            oldId = task.path("id").asLong();
+        }
+        try (Hosts after = new Hosts(Duration.ofSeconds(30))) {
+            ObjectNode task = JSON.createObjectNode().put("type", "final_checkpoint").put("wpar", "db01");
+            CompletableFuture<com.fasterxml.jackson.databind.JsonNode> f = after.submit("node1", task);
+            after.result("node1", JSON.createObjectNode().put("op", "task_result").put("task", oldId).put("ok", true)
+                    .put("checkpoint", 7));
+            assertFalse(f.isDone(), "task " + oldId + " of the server before the restart (web01) ended task "
+                    + task.path("id").asLong() + " (db01)");
+        }
+    }
 }

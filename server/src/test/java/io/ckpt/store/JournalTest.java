@@ -94,4 +94,25 @@ final class JournalTest {
         assertEquals(List.of("health", "ids_above", "protect"), c.events().stream().map(e -> e.path("op").asText()).toList());
         assertTrue(Files.notExists(file().resolveSibling(Journal.FILE + ".tmp")));
     }
+
+    /**
+     * Bit rot (or a torn write of a multi-byte character) can leave bytes that are not UTF-8: that
+     * line is damaged like any other, and the lines around it still read (a rebuild needs them).
+     */
+    @Test
+    void aLineThatIsNotUtf8IsSkippedAndCountedAndTheOthersRead() throws IOException {
+        try (Journal j = new Journal(file())) {
+            j.append(Journal.health(1, "bad", "d\u00e9j\u00e0 vu", 1));
+            j.append(Journal.protect(2, true, 2));
+            j.append(Journal.commit(3, "w1", 3));
+        }
+        byte[] all = Files.readAllBytes(file());
+        int e = new String(all, StandardCharsets.ISO_8859_1).indexOf("\u00c3\u00a9"); // the first byte of "\u00e9" in UTF-8
+        assertTrue(e > 0);
+        all[e] = (byte) 0xff; // no UTF-8 sequence starts with 0xff
+        Files.write(file(), all);
+        Journal.Contents c = Journal.read(file());
+        assertEquals(List.of("protect", "commit"), c.events().stream().map(x -> x.path("op").asText()).toList());
+        assertEquals(1, c.damagedLines());
+    }
 }
