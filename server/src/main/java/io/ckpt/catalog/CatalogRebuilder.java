@@ -74,6 +74,8 @@ public final class CatalogRebuilder {
         public final List<String> skippedCheckpoints = new ArrayList<>();
         /** Manifests of uploads that never committed: set aside, not damage. */
         public final List<String> uncommittedCheckpoints = new ArrayList<>();
+        /** Manifests of checkpoints a cut-off prune had removed (journaled): deleted now. */
+        public int prunedManifests;
         public int journalEvents;
         public int journalEventsForRemovedCheckpoints;
         public int journalDamagedLines;
@@ -162,9 +164,10 @@ public final class CatalogRebuilder {
     // --- manifests --------------------------------------------------------------------------
 
     /** What the journal says about commits: the ids it names, and from which id on it names every one. */
-    private record Commits(Set<Long> ids, long journaledFrom) {
+    private record Commits(Set<Long> ids, long journaledFrom, Set<Long> removed) {
         static Commits of(Journal.Contents journal) {
             Set<Long> ids = new HashSet<>();
+            Set<Long> removed = new HashSet<>();
             long from = Long.MAX_VALUE; // no mark: a journal from before commits were journaled
             for (JsonNode e : journal.events()) {
                 String op = e.path("op").asText();
@@ -172,9 +175,11 @@ public final class CatalogRebuilder {
                     ids.add(e.path("id").asLong());
                 } else if (op.equals(Journal.COMMITS_JOURNALED) && e.path("from").canConvertToLong()) {
                     from = Math.min(from, e.path("from").asLong());
+                } else if (op.equals(Journal.REMOVED)) {
+                    e.path("ids").forEach(id -> removed.add(id.asLong()));
                 }
             }
-            return new Commits(ids, from);
+            return new Commits(ids, from, removed);
         }
 
         boolean committed(long id) {
@@ -239,6 +244,12 @@ public final class CatalogRebuilder {
             m.matches();
             long id = Long.parseUnsignedLong(m.group(1), 16);
             report.nextCheckpointIdAbove = Math.max(report.nextCheckpointIdAbove, id);
+            if (commits.removed().contains(id)) {
+                // Pruned: its rows were deleted and journaled, the unlink was cut off. Finish the prune.
+                Files.delete(file);
+                report.prunedManifests++;
+                continue;
+            }
             if (!commits.committed(id)) {
                 // Renamed into place by a commit that then did not complete (kill -9, FENCED, a failed
                 // transaction): never acknowledged, never listed. Kept aside, not deleted, in case the journal
@@ -477,7 +488,7 @@ public final class CatalogRebuilder {
                         h.execute("UPDATE wpars SET owner_host = ?, epoch = ? WHERE name = ?",
                                 e.path("host").asText(), e.path("epoch").asLong(), wpar);
                     }
-                    case "ids_above", "commit", Journal.COMMITS_JOURNALED -> { } // ids counted above; commits read before
+                    case "ids_above", "commit", Journal.COMMITS_JOURNALED, Journal.REMOVED -> { } // read before
                     default -> report.journalDamagedLines++; // written by a newer ckpt: not understood
                 }
             }

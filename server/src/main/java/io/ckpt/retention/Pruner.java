@@ -13,6 +13,7 @@ import io.ckpt.ingest.IngestException;
 import io.ckpt.protocol.ErrorCode;
 import io.ckpt.restore.ReadersInUse;
 import io.ckpt.store.Datastore;
+import io.ckpt.store.Journal;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.time.Instant;
@@ -186,6 +187,10 @@ public final class Pruner {
                         ids.forEach(dao::delete);
                         return ids;
                     });
+                    if (!remove.isEmpty()) {
+                        // Journaled before the unlinks: a rebuild after a cut-off prune must not bring these back.
+                        ds.journal().append(Journal.removed(remove, System.currentTimeMillis()));
+                    }
                     for (long id : remove) {
                         Files.deleteIfExists(ds.manifestPath(id));
                     }

@@ -153,6 +153,7 @@ final class RebuildCatalogCommand implements Callable<Integer> {
             r.skippedCheckpoints.forEach(skipped::add);
             var uncommitted = o.putArray("uncommitted_checkpoints");
             r.uncommittedCheckpoints.forEach(uncommitted::add);
+            o.put("pruned_manifests_deleted", r.prunedManifests);
             o.put("journal_events", r.journalEvents);
             o.put("journal_events_for_removed_checkpoints", r.journalEventsForRemovedCheckpoints);
             o.put("journal_damaged_lines", r.journalDamagedLines);
@@ -173,6 +174,9 @@ final class RebuildCatalogCommand implements Callable<Integer> {
         }
         for (String c : r.skippedCheckpoints) {
             System.out.println("LEFT OUT: " + c);
+        }
+        if (r.prunedManifests > 0) {
+            System.out.println(r.prunedManifests + " manifest(s) of checkpoints a cut-off prune had removed, deleted now");
         }
         for (String c : r.uncommittedCheckpoints) {
             System.out.println("NOT COMMITTED: " + c);

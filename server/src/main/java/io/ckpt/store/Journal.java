@@ -74,6 +74,22 @@ public final class Journal implements AutoCloseable {
         return event(COMMITS_JOURNALED, at).put("from", from);
     }
 
+    /**
+     * Checkpoints {@code ids} removed by a prune: appended after the transaction that deleted their
+     * rows committed and before their manifests are unlinked, so that a rebuild after a cut-off
+     * prune does not bring them back. (A kill before this line leaves manifests without rows:
+     * the next start's recovery deletes them; a rebuild before that start brings them back, the
+     * harmless direction.)
+     */
+    public static ObjectNode removed(java.util.Collection<Long> ids, long at) {
+        ObjectNode e = event(REMOVED, at);
+        ids.forEach(e.putArray("ids")::add);
+        return e;
+    }
+
+    /** The op of {@link #removed}. */
+    public static final String REMOVED = "removed";
+
     /** The op of {@link #commitsJournaled}. */
     public static final String COMMITS_JOURNALED = "commits_journaled";
 

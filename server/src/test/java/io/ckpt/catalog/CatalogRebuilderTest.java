@@ -61,6 +61,25 @@ final class CatalogRebuilderTest {
         assertEquals(List.of(), r.uncommittedCheckpoints);
     }
 
+    @Test
+    void aCheckpointPrunedBeforeTheUnlinkOfItsManifestWasCutOffStaysRemoved() throws IOException {
+        long[] ids = threeCheckpoints(true);
+        Path manifest = dir.resolve("ds/manifests").resolve(String.format("%016x.manifest", ids[0]));
+        byte[] kept = Files.readAllBytes(manifest);
+        try (ScratchDatastore s = ScratchDatastore.open(dir.resolve("ds"))) {
+            new io.ckpt.retention.Pruner(s.catalog(), s.ds(), new io.ckpt.restore.ReadersInUse(),
+                    io.ckpt.retention.RetentionConfig.NONE).prune("w1", io.ckpt.retention.RetentionPolicy.of("keep-last", "2"),
+                    false, false);
+        }
+        Files.write(manifest, kept); // the prune was killed after its rows went and before the unlink of this manifest
+
+        CatalogRebuilder.Report r = rebuild();
+        assertEquals(2, r.checkpoints, "checkpoint " + ids[0] + " was pruned and does not come back");
+        assertEquals(1, r.prunedManifests);
+        assertTrue(Files.notExists(manifest), "the rebuild finished the prune");
+        assertTrue(r.clean());
+    }
+
     /** Three committed checkpoints, with the start's mark before them when {@code marked}. */
     private long[] threeCheckpoints(boolean marked) throws IOException {
         try (ScratchDatastore s = ScratchDatastore.open(dir.resolve("ds"))) {
