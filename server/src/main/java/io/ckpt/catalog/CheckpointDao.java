@@ -59,6 +59,10 @@ public interface CheckpointDao {
     @SqlUpdate("DELETE FROM checkpoints WHERE id = ?")
     int delete(long id);
 
+    /** Removes an upload that did not complete; a complete checkpoint is never touched (0 returned). */
+    @SqlUpdate("DELETE FROM checkpoints WHERE id = ? AND state <> 'complete'")
+    int deleteUnlessComplete(long id);
+
     @SqlQuery("SELECT * FROM checkpoints WHERE id = ?")
     Optional<CheckpointRow> find(long id);
 

@@ -626,16 +626,25 @@ public final class IngestSession {
         } catch (IOException ignored) {
             // being discarded
         }
+        // The row first, and never a complete one: should a commit's transaction have reached the disk although it
+        // reported a failure, the checkpoint stays whole (row and manifest). The manifest goes only once no row is left.
+        boolean rowGone;
         try {
-            Files.deleteIfExists(manifestTmp);
-            Files.deleteIfExists(ds.manifestPath(checkpointId));
-        } catch (IOException ignored) {
-            // tmp/ is emptied at the next start, and a manifest without a complete checkpoint is ignored
+            rowGone = catalog.write(h -> {
+                CheckpointDao dao = h.attach(CheckpointDao.class);
+                dao.deleteUnlessComplete(checkpointId);
+                return dao.find(checkpointId).isEmpty();
+            });
+        } catch (IOException e) {
+            rowGone = false; // recovery at the next start removes incomplete checkpoints and their manifests
         }
         try {
-            catalog.write(h -> h.attach(CheckpointDao.class).delete(checkpointId));
+            Files.deleteIfExists(manifestTmp);
+            if (rowGone) {
+                Files.deleteIfExists(ds.manifestPath(checkpointId));
+            }
         } catch (IOException ignored) {
-            // recovery at the next start removes incomplete checkpoints
+            // tmp/ is emptied at the next start, and a manifest without a complete checkpoint is ignored
         }
     }
 }
