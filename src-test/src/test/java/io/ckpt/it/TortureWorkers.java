@@ -46,6 +46,7 @@ final class TortureWorkers {
     final Queue<Fault> faults = new ConcurrentLinkedQueue<>();
     final List<Worker> workers = new ArrayList<>();
     volatile boolean stopping;
+    private java.util.concurrent.CountDownLatch connected;
     /** GC answers of this round: packs compacted, summed. */
     final java.util.concurrent.atomic.AtomicLong packsCompacted = new java.util.concurrent.atomic.AtomicLong();
 
@@ -73,7 +74,11 @@ final class TortureWorkers {
         @Override
         public final void run() {
             try {
-                client = CkptClient.connect(address, name);
+                try {
+                    client = CkptClient.connect(address, name);
+                } finally {
+                    connected.countDown();
+                }
                 while (!stopping) {
                     try {
                         step();
@@ -86,7 +91,7 @@ final class TortureWorkers {
                         client = CkptClient.connect(address, name);
                     }
                     doing = "idle";
-                    Thread.sleep(rnd.nextInt(60));
+                    Thread.sleep(pauseMillis());
                 }
             } catch (IOException | InterruptedException e) {
                 // the server was killed under it
@@ -108,22 +113,32 @@ final class TortureWorkers {
         }
 
         abstract void step() throws IOException, InterruptedException;
+
+        /** The pause between two steps. */
+        long pauseMillis() {
+            return rnd.nextInt(60);
+        }
     }
 
-    void addUploader(int index, long seed) {
-        workers.add(new Uploader(index, seed));
+    /** {@code fresh}: half the uploads are new data (no shared base), so packs fill and rotate fast. */
+    void addUploader(int index, long seed, boolean fresh) {
+        workers.add(new Uploader(index, seed, fresh));
     }
 
     void addRestorer(long seed) {
         workers.add(new Restorer(seed));
     }
 
-    void addMaintenance(long seed) {
-        workers.add(new Maintenance(seed));
+    /** {@code gcOnly}: gc back to back, nothing else. */
+    void addMaintenance(long seed, boolean gcOnly) {
+        workers.add(new Maintenance(seed, gcOnly));
     }
 
-    void start() {
+    /** Starts the workers and returns once each has connected (or failed to), within {@code millis}. */
+    void start(long millis) throws InterruptedException {
+        connected = new java.util.concurrent.CountDownLatch(workers.size());
         workers.forEach(w -> w.thread.start());
+        connected.await(millis, java.util.concurrent.TimeUnit.MILLISECONDS);
     }
 
     /** Waits for every worker to end (after the kill) and says which did not. */
@@ -141,16 +156,19 @@ final class TortureWorkers {
     /** Uploads to its own two WPARs as host torture-up-N (so delta uploads predict from its previous ones). */
     final class Uploader extends Worker {
         private final int index;
+        private final boolean fresh;
 
-        Uploader(int index, long seed) {
+        Uploader(int index, long seed, boolean fresh) {
             super("torture-up-" + index, seed);
             this.index = index;
+            this.fresh = fresh;
         }
 
         @Override
         void step() throws IOException {
             long bytes = (64 + rnd.nextInt(449)) * (long) MemoryImage.PAGE;
-            MemoryImage image = MemoryImage.ofSize(9100 + rnd.nextInt(BASES), bytes);
+            long base = fresh && rnd.nextBoolean() ? rnd.nextLong() : 9100 + rnd.nextInt(BASES);
+            MemoryImage image = MemoryImage.ofSize(base, bytes);
             if (rnd.nextInt(4) != 0) {
                 image = image.mutate(0.02 + 0.3 * rnd.nextDouble(), rnd.nextLong());
             }
@@ -227,13 +245,25 @@ final class TortureWorkers {
 
     /** gc, prune (keep-last 1 to 3 of one WPAR) and protect, one at a time, as one admin would. */
     final class Maintenance extends Worker {
-        Maintenance(long seed) {
+        private final boolean gcOnly;
+
+        Maintenance(long seed, boolean gcOnly) {
             super("torture-admin", seed);
+            this.gcOnly = gcOnly;
         }
 
         @Override
         void step() throws IOException {
-            int dice = rnd.nextInt(10);
+            int dice = gcOnly ? 0 : rnd.nextInt(10);
+            step(dice);
+        }
+
+        @Override
+        long pauseMillis() {
+            return gcOnly ? 0 : super.pauseMillis();
+        }
+
+        private void step(int dice) throws IOException {
             if (dice < 4) {
                 doing = "gc";
                 JsonNode r = client.request(JSON.createObjectNode().put("op", "gc").put("dry_run", false), 120_000);
