@@ -47,6 +47,8 @@ final class TortureWorkers {
     final List<Worker> workers = new ArrayList<>();
     volatile boolean stopping;
     private java.util.concurrent.CountDownLatch connected;
+    /** Whether the admin client sent a prune this round. */
+    volatile boolean pruneSent;
     /** GC answers of this round: packs compacted, summed. */
     final java.util.concurrent.atomic.AtomicLong packsCompacted = new java.util.concurrent.atomic.AtomicLong();
 
@@ -275,6 +277,7 @@ final class TortureWorkers {
                 }
                 int keep = 1 + rnd.nextInt(3);
                 doing = "prune";
+                pruneSent = true;
                 TortureModel.PendingPrune p = model.pruneSent(some.wpar);
                 ObjectNode req = JSON.createObjectNode().put("op", "prune").put("wpar", some.wpar).put("dry_run", false)
                         .put("force", false);
