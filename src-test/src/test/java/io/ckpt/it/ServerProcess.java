@@ -25,6 +25,8 @@ final class ServerProcess implements AutoCloseable {
     static final Duration STOP_TIMEOUT = Duration.ofSeconds(20);
     private static final Pattern LISTENING = Pattern.compile("(?<!http )listening on 127\\.0\\.0\\.1:(\\d+)");
     private static final Pattern HTTP_LISTENING = Pattern.compile("http listening on 127\\.0\\.0\\.1:(\\d+)");
+    /** The last line of the thread dump a JVM prints on SIGQUIT. */
+    private static final Pattern DUMP_END = Pattern.compile("JNI global refs: .*\n");
     private static final Set<Process> LIVE = ConcurrentHashMap.newKeySet();
 
     static {
@@ -245,6 +247,17 @@ final class ServerProcess implements AutoCloseable {
     int terminate() {
         process.toHandle().destroy(); // not Process.destroy(): that also closes our end of its log pipe
         return awaitExit(STOP_TIMEOUT).exitCode();
+    }
+
+    /**
+     * SIGQUIT: the JVM prints every thread's stack into the log (and goes on running); returns that
+     * dump, or "" when it did not end within {@code timeout}. What the server does at this instant.
+     */
+    String threadDump(Duration timeout) throws IOException, InterruptedException {
+        int mark = logMark();
+        new ProcessBuilder("kill", "-QUIT", Long.toString(pid())).inheritIO().start().waitFor();
+        Matcher m = awaitLogOrNull(mark, DUMP_END, timeout);
+        return m == null ? "" : log().substring(mark, m.end());
     }
 
     /** SIGKILL: the server gets no chance to clean up. */
