@@ -237,7 +237,7 @@ public final class GarbageCollector {
         if (batch.count() == 0) {
             return 0;
         }
-        PackStore.Placement at = packs.append(batch);
+        PackStore.Placement at = packs.appendUsingReserve(batch); // GC may use the reserve: that is what it is kept for
         pinned.add(at.packId());
         for (int i = 0; i < batch.count(); i++) {
             moves.add(new Object[] {inBatch.get(i).digest(), at.packId(), at.baseOffset() + batch.offset(i)});
