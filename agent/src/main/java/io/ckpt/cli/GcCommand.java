@@ -12,7 +12,9 @@ import picocli.CommandLine.Option;
         description = {
             "Reclaims space: forgets the chunks no checkpoint uses any more (after prune, or left by broken uploads), copies the live chunks of packs that are mostly dead into new packs, and deletes the old pack files. Runs beside uploads and restores: an upload never loses a chunk it has just deduplicated against, and a pack file a running restore may read is deleted only by a later run.",
             "",
-            "--dry-run reports what a run would forget and compact, changing nothing."
+            "--dry-run reports what a run would forget and compact, changing nothing.",
+            "",
+            "A run that could not compact a pack it should have (too little free space for the pack's live chunks, or a read or write error) does all the rest, then fails with one line naming each such pack, why, and what the run did: exit 6 when space is short (free space, or keep --reserve at least half of --pack-size), 1 otherwise."
         },
         footer = {
             "",
@@ -22,7 +24,7 @@ import picocli.CommandLine.Option;
             "  ckpt prune --keep-daily 7 && ckpt gc",
             "  ckpt gc --dry-run",
             "",
-            "Exit status: 0 success, 1 error, 4 server unreachable, 6 disk full, 7 refused (not an admin), 9 not authenticated.",
+            "Exit status: 0 success, 1 error (a pack not compacted for another reason), 4 server unreachable, 6 disk full (a pack not compacted for lack of space), 7 refused (not an admin), 9 not authenticated.",
             ""
         })
 final class GcCommand extends ClientCommand {

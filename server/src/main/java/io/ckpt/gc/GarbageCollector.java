@@ -12,6 +12,7 @@ import io.ckpt.store.Datastore;
 import io.ckpt.store.PackFormat;
 import io.ckpt.store.PackStore;
 import io.ckpt.store.RecordBatch;
+import io.ckpt.store.StoreException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -40,8 +41,10 @@ import org.slf4j.LoggerFactory;
  *   <li><b>Compact.</b> A sealed pack whose live records fill less than half of it has them copied
  *       (CRC-checked) into the open pack; once that pack is fsynced, one transaction, itself
  *       fsynced (synchronous=FULL), points the chunks at their copies and forgets the old pack. The
- *       old file is unlinked only after that commit: a power loss cannot roll the rows back onto a
- *       deleted file. Chunks are named by digest and chunk lists hold digests, so an upload that
+ *       old file is unlinked only after that commit (at once, if no restore or verify runs, so that
+ *       the next compaction can use its space): a power loss cannot roll the rows back onto a
+ *       deleted file. Wholly dead packs go first, then the ones with most dead bytes; see
+ *       {@link #compact} for how this makes progress on a disk filled to its reserve. Chunks are named by digest and chunk lists hold digests, so an upload that
  *       deduplicates against a chunk being moved is unaffected (the sweep, which does delete rows,
  *       is the only step that needs the dedup lock).</li>
  *   <li><b>Delete.</b> Pack files the catalog no longer knows are deleted while no restore is
@@ -102,16 +105,32 @@ public final class GarbageCollector {
         }
         log.info("gc: started");
         long[] swept = sweep();
-        long[] compacted = compact();
+        List<String> failures = new ArrayList<>();
+        boolean shortOfSpace = false;
+        long[] compacted = compact(failures);
         long[] deleted = deleteUnknownPacks();
+        long packsDeleted = compacted[2] + deleted[0];
+        long bytesFreed = compacted[3] + deleted[1];
+        long waiting = compacted[4] + deleted[2];
         out.put("chunks_removed", swept[0]).put("bytes_removed", swept[1])
                 .put("packs_compacted", compacted[0]).put("bytes_rewritten", compacted[1])
-                .put("packs_deleted", deleted[0]).put("bytes_freed", deleted[1])
-                .put("packs_waiting_for_restores", deleted[2])
+                .put("packs_deleted", packsDeleted).put("bytes_freed", bytesFreed)
+                .put("packs_waiting_for_restores", waiting)
                 .put("duration_ms", (System.nanoTime() - start) / 1_000_000);
-        log.info("gc: {} unused chunks forgotten ({} bytes), {} packs compacted ({} bytes copied), {} pack files deleted"
-                + " ({} bytes freed){}", swept[0], swept[1], compacted[0], compacted[1], deleted[0], deleted[1],
-                deleted[2] > 0 ? ", " + deleted[2] + " left for the next run (restores running)" : "");
+        String summary = String.format("%d unused chunks forgotten (%d bytes), %d packs compacted (%d bytes copied),"
+                + " %d pack files deleted (%d bytes freed)%s", swept[0], swept[1], compacted[0], compacted[1],
+                packsDeleted, bytesFreed, waiting > 0 ? ", " + waiting + " left for the next run (restores running)" : "");
+        if (!failures.isEmpty()) {
+            // The client must see it (exit status), not only the log: a GC that could not compact
+            // leaves the disk as full as it was. What was done is in the message too.
+            String message = "gc incomplete: " + String.join("; ", failures) + " (this run: " + summary + ")";
+            log.error("gc: {}", message);
+            for (String f : failures) {
+                shortOfSpace |= f.contains(NO_SPACE_MARK);
+            }
+            throw shortOfSpace ? new StoreException.NoSpace(message, null) : new StoreException(message);
+        }
+        log.info("gc: {}", summary);
         return out;
     }
 
@@ -159,27 +178,111 @@ public final class GarbageCollector {
         return live < data * COMPACT_BELOW;
     }
 
-    /** Returns {packs compacted, record bytes copied}. */
-    private long[] compact() throws IOException {
-        long compacted = 0;
-        long copied = 0;
-        try (ChunkReader reader = new ChunkReader(ds)) {
-            for (ChunkDao.PackUse u : packUse()) {
-                if (!worthCompacting(u.size(), u.live())) {
-                    continue;
-                }
-                try {
-                    long bytes = compactOne(u, reader);
-                    if (bytes >= 0) {
-                        copied += bytes;
-                        compacted++;
-                    }
-                } catch (IOException e) {
-                    log.error("gc: pack {} not compacted: {}", u.id(), e.getMessage());
-                }
+    /**
+     * Compacts the sealed packs worth it, those that free the most first, each deleted as soon as
+     * its moves are durable, so that the space it held serves the next one. Returns {packs compacted,
+     * record bytes copied, pack files deleted, bytes freed, files left for the next run}; each pack
+     * that could not be compacted adds a line to {@code failures}.
+     *
+     * <p><b>Progress on a full disk</b> (issue 21). Copying a pack's live records needs that much
+     * free space before the old file can go, so: (1) packs with no live record are dropped first,
+     * which needs no space at all (one durable transaction, then the unlink); (2) the others are
+     * taken by dead bytes, most first, and one is started only if its live bytes (plus
+     * {@link #SPACE_MARGIN} for a pack rotation and the catalog) fit in the free space now, the
+     * reserve included: uploads are refused at the reserve precisely so that GC can use it
+     * ({@link PackStore#appendUsingReserve}); (3) each old pack is unlinked right after its moves
+     * commit, and packs skipped for space are tried again while a pass frees something. The unit
+     * is one pack: a sealed pack is immutable (ARCHITECTURE.md, property 4), so its space comes
+     * back only when all of it goes; cutting a pack in place (truncation, hole punching) would give
+     * that up, and hole punching is not portable. A reserve of at least half a pack (a pack is
+     * compacted when under half of it is live) therefore lets GC compact any such pack on a disk
+     * filled to the reserve (docs/OPERATIONS.md); a pack that does not fit is a failure reported
+     * to the client, naming the pack and the space it needs.
+     */
+    private long[] compact(List<String> failures) throws IOException {
+        long[] totals = new long[5];
+        List<ChunkDao.PackUse> todo = new ArrayList<>();
+        for (ChunkDao.PackUse u : packUse()) {
+            if (worthCompacting(u.size(), u.live())) {
+                todo.add(u);
             }
         }
-        return new long[] {compacted, copied};
+        // Wholly dead first (they need no space), then by dead bytes, most first.
+        todo.sort(java.util.Comparator.comparing((ChunkDao.PackUse u) -> u.live() > 0)
+                .thenComparing(u -> -(u.size() - u.live())));
+        Map<Long, String> tooBig = new java.util.LinkedHashMap<>();
+        try (ChunkReader reader = new ChunkReader(ds)) {
+            boolean progress = true;
+            while (progress && !todo.isEmpty()) {
+                progress = false;
+                List<ChunkDao.PackUse> skipped = new ArrayList<>();
+                for (ChunkDao.PackUse u : todo) {
+                    long free = usableSpace();
+                    if (u.live() > 0 && u.live() + SPACE_MARGIN > free) {
+                        tooBig.put(u.id(), "pack " + u.id() + " not compacted: its live chunks (" + mib(u.live())
+                                + ") need " + mib(u.live() + SPACE_MARGIN) + " free and only " + mib(free) + " is free on"
+                                + " the datastore's file system; " + NO_SPACE_MARK + " (free space, or raise --reserve to at"
+                                + " least half of --pack-size so that GC can always compact, then run gc again)");
+                        skipped.add(u);
+                        continue;
+                    }
+                    tooBig.remove(u.id());
+                    try {
+                        long bytes = compactOne(u, reader);
+                        if (bytes < 0) {
+                            continue;
+                        }
+                        totals[0]++;
+                        totals[1] += bytes;
+                        long freed = deleteNow(u.id());
+                        if (freed >= 0) {
+                            totals[2]++;
+                            totals[3] += freed;
+                            progress |= freed > 0;
+                        } else {
+                            totals[4]++;
+                        }
+                    } catch (IOException e) {
+                        String why = StoreException.classify(e, "") instanceof StoreException.NoSpace ? " " + NO_SPACE_MARK : "";
+                        failures.add("pack " + u.id() + " not compacted: " + e.getMessage() + why);
+                    }
+                }
+                todo = skipped;
+            }
+        }
+        failures.addAll(tooBig.values());
+        return totals;
+    }
+
+    /** Marks a failure for lack of space, so that the client gets the disk-full status (exit 6). */
+    private static final String NO_SPACE_MARK = "disk full";
+    /** Free space a compaction needs beyond its pack's live bytes: a pack rotation and the catalog's writes. */
+    static final long SPACE_MARGIN = 2L << 20;
+
+    private long usableSpace() throws IOException {
+        return Files.getFileStore(ds.root().resolve("packs")).getUsableSpace();
+    }
+
+    private static String mib(long bytes) {
+        return String.format("%.1f MiB", bytes / 1048576.0);
+    }
+
+    /**
+     * Unlinks a pack compaction has just forgotten (its row deleted in a committed, fsynced
+     * transaction), unless a restore or verify is registered (it may hold a location read before
+     * the move; then the delete step of a later run removes it). Returns the bytes freed, or -1 when
+     * left for later.
+     */
+    private long deleteNow(long packId) throws IOException {
+        Path p = ds.packPath(packId);
+        return readers.whileLocked(inUse -> {
+            if (!inUse.isEmpty()) {
+                return -1L;
+            }
+            long bytes = Files.exists(p) ? Files.size(p) : 0;
+            Files.deleteIfExists(p);
+            return bytes;
+        });
     }
 
     /**
@@ -237,7 +340,7 @@ public final class GarbageCollector {
         if (batch.count() == 0) {
             return 0;
         }
-        PackStore.Placement at = packs.append(batch);
+        PackStore.Placement at = packs.appendUsingReserve(batch); // GC may use the reserve: that is what it is kept for
         pinned.add(at.packId());
         for (int i = 0; i < batch.count(); i++) {
             moves.add(new Object[] {inBatch.get(i).digest(), at.packId(), at.baseOffset() + batch.offset(i)});

@@ -51,7 +51,10 @@ public final class PackStore implements AutoCloseable {
         this.reserve = reserve;
     }
 
-    /** For uploads: fails with NoSpace when the disk is down to its reserve. GC and restore never ask. */
+    /**
+     * For uploads: fails with NoSpace when the disk is down to its reserve. An early refusal (at
+     * the start of an upload, before a batch is built); {@link #append} checks again, exactly.
+     */
     public void checkReserve() throws IOException {
         if (reserve != null) {
             reserve.check();
@@ -63,11 +66,29 @@ public final class PackStore implements AutoCloseable {
     }
 
     /**
-     * Appends {@code batch} to the open pack (rotating it when full) and pins that pack: the caller
-     * must {@link #release} the returned pack id once the rows pointing at these records are
-     * committed or abandoned.
+     * Appends an upload's {@code batch} to the open pack (rotating it when full) and pins that pack:
+     * the caller must {@link #release} the returned pack id once the rows pointing at these records
+     * are committed or abandoned. Fails with NoSpace, writing nothing, when the batch would take free
+     * space below the reserve: the file system is asked now, under this monitor, so concurrent
+     * uploads cannot pass the check together and overshoot it (a new pack's 32-byte header aside).
      */
     public synchronized Placement append(RecordBatch batch) throws IOException {
+        if (reserve != null) {
+            reserve.check(batch.bytes());
+        }
+        return appendUnchecked(batch);
+    }
+
+    /**
+     * Like {@link #append} but allowed to use the reserve: for garbage collection, whose compaction
+     * must be able to write when uploads have filled the disk to the reserve (that is what the
+     * reserve is kept for). GC checks the free space itself before it starts copying a pack.
+     */
+    public synchronized Placement appendUsingReserve(RecordBatch batch) throws IOException {
+        return appendUnchecked(batch);
+    }
+
+    private Placement appendUnchecked(RecordBatch batch) throws IOException {
         if (closed) {
             throw new StoreException.Closed("the server is shutting down; retry the upload when it is back");
         }
