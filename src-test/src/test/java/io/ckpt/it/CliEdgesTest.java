@@ -1,0 +1,56 @@
+package io.ckpt.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.ckpt.agent.net.CkptClient;
+import io.ckpt.agent.net.ClientException;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The client at its edges (issue 21): names too long for a frame, hostile names on a terminal,
+ * arguments out of range, an empty datastore, a file it may not read.
+ */
+class CliEdgesTest extends SharedServer {
+    /** Long enough that a frame cannot carry it (a frame string holds at most 65,535 bytes). */
+    private static final String HUGE = "w".repeat(65_536);
+    /** A guard against a hang, not a timing assertion: every case here answers in seconds. */
+    private static final Duration HANG = Duration.ofSeconds(60);
+
+    @Test
+    void restoreAtATimePastAnyRepresentableOneIsBadUsage(@TempDir Path dir) throws IOException {
+        Path img = Files.writeString(dir.resolve("img"), "state\n");
+        ckpt.run("push", "--wpar", "web01", img.toString()).assertOk();
+        for (String at : List.of("+999999999-01-01T00:00:00Z", "-999999999-01-01T00:00:00Z")) {
+            Cli.Result r = ckpt.run("restore", "--wpar", "web01", "--at", at, "--to", dir.resolve("out").toString())
+                    .assertExit(2);
+            PushRestoreTest.assertOneLine(r);
+            assertTrue(r.stderr().contains("--at") && !r.stderr().contains("overflow"), r::toString);
+        }
+        Cli.Result r = ckpt.run("push", "--wpar", "web01", "--taken-at", "+999999999-01-01T00:00:00Z", "-")
+                .assertExit(2);
+        assertTrue(r.stderr().contains("--taken-at"), r::toString);
+    }
+
+    private static void assertNoControlCharacters(Cli.Result r) {
+        for (String s : List.of(r.stdout(), r.stderr())) {
+            s.codePoints().filter(c -> c != '\n' && (c < 0x20 || (c >= 0x7f && c < 0xa0) || c == 0x202e)).findFirst()
+                    .ifPresent(c -> {
+                        throw new AssertionError("raw control character U+" + Integer.toHexString(c) + " in " + r);
+                    });
+        }
+    }
+}
