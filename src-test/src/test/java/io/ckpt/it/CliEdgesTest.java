@@ -45,6 +45,16 @@ class CliEdgesTest extends SharedServer {
         assertTrue(r.stderr().contains("--taken-at"), r::toString);
     }
 
+    @Test
+    void pruneOnAnEmptyDatastoreSaysItHoldsNoWpar(@TempDir Path dir) throws IOException {
+        try (ServerProcess empty = ServerProcess.start(dir.resolve("datastore"))) {
+            Cli.Result r = Cli.against(empty).run("prune", "--keep-last", "1").assertExit(3);
+            PushRestoreTest.assertOneLine(r);
+            assertFalse(r.stderr().contains("null"), r::toString);
+            assertTrue(r.stderr().contains("no WPAR"), r::toString);
+        }
+    }
+
     private static void assertNoControlCharacters(Cli.Result r) {
         for (String s : List.of(r.stdout(), r.stderr())) {
             s.codePoints().filter(c -> c != '\n' && (c < 0x20 || (c >= 0x7f && c < 0xa0) || c == 0x202e)).findFirst()
