@@ -55,6 +55,31 @@ class CliEdgesTest extends SharedServer {
         }
     }
 
+    @Test
+    void anUnreadableFileInAPushedTreeSaysPermissionDeniedAndThatNothingWasStored(@TempDir Path dir) throws Exception {
+        Path tree = Files.createDirectories(dir.resolve("tree"));
+        Files.writeString(tree.resolve("readable"), "a");
+        Path secret = Files.writeString(tree.resolve("secret"), "b");
+        Files.setPosixFilePermissions(secret, PosixFilePermissions.fromString("---------"));
+
+        // root reads any file; without CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH it meets the mode like anyone.
+        List<String> cmd = new ArrayList<>();
+        if ("root".equals(System.getProperty("user.name"))) {
+            cmd.addAll(List.of("setpriv", "--inh-caps=-all", "--bounding-set=-dac_override,-dac_read_search"));
+        }
+        cmd.addAll(List.of(Cli.javaBinary(), "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
+                "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", "-cp", ChildClasspath.get(), "io.ckpt.cli.CkptMain",
+                "push", "--server", server.address(), "--wpar", "unreadable01", tree.toString()));
+        Process p = new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        p.getOutputStream().close();
+        String stderr = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        int exit = p.waitFor();
+        assertEquals(1, exit, stderr);
+        assertTrue(stderr.contains(secret.toString()) && stderr.contains("permission denied")
+                && stderr.contains("nothing stored"), stderr);
+        ckpt.run("list", "--wpar", "unreadable01").assertExit(3); // unknown WPAR: no checkpoint of it was ever stored
+    }
+
     private static void assertNoControlCharacters(Cli.Result r) {
         for (String s : List.of(r.stdout(), r.stderr())) {
             s.codePoints().filter(c -> c != '\n' && (c < 0x20 || (c >= 0x7f && c < 0xa0) || c == 0x202e)).findFirst()
