@@ -31,6 +31,44 @@ class CliEdgesTest extends SharedServer {
     private static final Duration HANG = Duration.ofSeconds(60);
 
     @Test
+    void pushWithANameTooLongForTheServerExitsTwoNamingTheOptionAndItsLimit(@TempDir Path dir) throws IOException {
+        Path img = Files.writeString(dir.resolve("img"), "state\n");
+        List<List<String>> cases = List.of(
+                List.of("--wpar", HUGE, "64"),
+                List.of("--wpar", "web01", "--label", "note=" + HUGE, "256"),
+                List.of("--wpar", "web01", "--kind", HUGE, "32"),
+                List.of("--wpar", "web01", "--key", HUGE, "128"),
+                List.of("--wpar", "web01", "--host-id", HUGE, "256"));
+        for (List<String> c : cases) {
+            List<String> args = new ArrayList<>(List.of("push"));
+            args.addAll(c.subList(0, c.size() - 1));
+            args.add(img.toString());
+            String option = c.get(c.size() - 3);
+            String limit = c.get(c.size() - 1);
+            Cli.Result r = ckpt.command(args.toArray(String[]::new)).timeout(HANG).run().assertExit(2);
+            PushRestoreTest.assertOneLine(r);
+            assertTrue(r.stderr().contains(option) && r.stderr().contains(limit),
+                    () -> "names " + option + " and its limit " + limit + ": " + r);
+            assertTrue(r.stderr().length() < 400, () -> "does not echo the whole name: " + r);
+        }
+    }
+
+    @Test
+    void aFrameTheEncoderRefusesFailsTheRequestAtOnceWithTheCause() {
+        // The CLI checks lengths first; the library must still not hang when a write fails.
+        ClientException hello = assertTimeoutPreemptively(HANG,
+                () -> assertThrows(ClientException.class, () -> CkptClient.connect(server.address(), HUGE)));
+        assertTrue(hello.getMessage().contains("65535"), hello::getMessage);
+
+        ClientException begin = assertTimeoutPreemptively(HANG, () -> {
+            try (CkptClient c = CkptClient.connect(server.address(), "edge-host")) {
+                return assertThrows(ClientException.class, () -> c.beginUpload(HUGE, 0, "manual", List.of()));
+            }
+        });
+        assertTrue(begin.getMessage().contains("65535") && begin.getMessage().contains("upload start"), begin::getMessage);
+    }
+
+    @Test
     void restoreAtATimePastAnyRepresentableOneIsBadUsage(@TempDir Path dir) throws IOException {
         Path img = Files.writeString(dir.resolve("img"), "state\n");
         ckpt.run("push", "--wpar", "web01", img.toString()).assertOk();
