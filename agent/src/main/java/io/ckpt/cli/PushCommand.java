@@ -98,7 +98,7 @@ final class PushCommand extends ClientCommand {
         List<PartSource> entries;
         try {
             entries = "-".equals(path) ? List.of() : PartSource.scan(Path.of(path), "",
-                    p -> err.println("ckpt: warning: skipping " + p + ": not a regular file, directory or symbolic link"));
+                    p -> err.println("ckpt: warning: skipping " + TerminalText.of(p.toString()) + ": not a regular file, directory or symbolic link"));
         } catch (NoSuchFileException e) {
             throw new CliException(ExitCode.NOT_FOUND, "no such file or directory: " + path);
         }

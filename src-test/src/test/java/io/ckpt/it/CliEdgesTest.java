@@ -69,6 +69,41 @@ class CliEdgesTest extends SharedServer {
     }
 
     @Test
+    void controlCharactersInNamesAreEscapedInEveryTextOutput(@TempDir Path dir) throws IOException {
+        Path tree = Files.createDirectories(dir.resolve("tree"));
+        Files.writeString(tree.resolve("clear\u001b[2Jscreen"), "a");
+        Files.writeString(tree.resolve("two\nlines"), "b");
+        String host = "node\u001b]0;pwned\u0007\nforged-line";
+        String label = "note=\u009b31mred\u202e";
+        JsonNode pushed = ckpt.run("push", "--wpar", "hostile01", "--host-id", host, "--label", label, "--json",
+                tree.toString()).assertOk().json();
+        long id = pushed.path("id").asLong();
+
+        Cli.Result show = ckpt.run("show", Long.toString(id)).assertOk();
+        assertNoControlCharacters(show);
+        assertTrue(show.stdout().contains("clear\\x1b[2Jscreen") && show.stdout().contains("two\\nlines"), show::toString);
+        assertTrue(show.stdout().contains("node\\x1b]0;pwned\\x07\\nforged-line"), show::toString);
+        assertTrue(show.stdout().contains("\\x9b31mred\\u202e"), show::toString);
+
+        Cli.Result list = ckpt.run("list", "--wpar", "hostile01").assertOk();
+        assertNoControlCharacters(list);
+        assertTrue(list.stdout().contains("\\x9b31mred"), list::toString);
+
+        Cli.Result audit = ckpt.run("audit", "--wpar", "hostile01").assertOk();
+        assertNoControlCharacters(audit);
+        assertEquals(1, audit.stdout().lines().filter(l -> l.contains("upload.committed")).count(), audit::toString);
+        assertFalse(audit.stdout().lines().anyMatch(l -> l.startsWith("forged-line")), audit::toString);
+
+        Cli.Result hosts = ckpt.run("hosts").assertOk();
+        assertNoControlCharacters(hosts);
+
+        // An error that quotes a name quotes it escaped too.
+        Cli.Result bad = ckpt.run("restore", "--wpar", "bad\u001b[2Jname", "--latest", "--to", dir.resolve("out").toString());
+        assertTrue(bad.exitCode() != 0 && bad.stderr().contains("bad\\x1b[2Jname"), bad::toString);
+        assertNoControlCharacters(bad);
+    }
+
+    @Test
     void restoreAtATimePastAnyRepresentableOneIsBadUsage(@TempDir Path dir) throws IOException {
         Path img = Files.writeString(dir.resolve("img"), "state\n");
         ckpt.run("push", "--wpar", "web01", img.toString()).assertOk();
