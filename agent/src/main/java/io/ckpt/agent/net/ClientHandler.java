@@ -63,9 +63,19 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
 
     /**
      * Called when a write fails: the waiting caller gets {@code cause} as its next item instead of
-     * an answer that will not come, and a sender blocked on a full socket wakes up.
+     * an answer that will not come (a frame the encoder refused), and a sender blocked on a full
+     * socket wakes up. A write that failed because the connection broke is left to
+     * {@link #channelInactive}, so that it still reads as a lost connection.
      */
     void writeFailed(String what, Throwable cause) {
+        if (cause instanceof java.io.IOException) {
+            // The connection broke (reset, closed): channelInactive queues CLOSED and the caller
+            // reports a lost connection (exit 4) with this cause, as for any other drop.
+            if (failure == null) {
+                failure = cause;
+            }
+            return;
+        }
         inbound.add(new WriteFailure(what, cause));
         synchronized (writable) {
             writable.notifyAll();
