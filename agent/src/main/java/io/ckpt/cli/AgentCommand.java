@@ -137,7 +137,7 @@ final class AgentCommand implements Callable<Integer> {
         @Override
         int answer(JsonNode res) {
             if (!json) {
-                System.err.println("WPAR " + wpar + ": " + res.path("detail").asText());
+                System.err.println("WPAR " + wpar + ": " + TerminalText.of(res.path("detail")));
                 System.out.println(res.path("checkpoint").asLong());
             }
             return res.path("ok").asBoolean() ? ExitCode.OK : ExitCode.ERROR;

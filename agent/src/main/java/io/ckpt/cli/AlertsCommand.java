@@ -49,7 +49,7 @@ final class AlertsCommand extends ClientCommand {
         } else {
             for (JsonNode a : alerts) {
                 out.printf("%s %s since %s: %s%n", a.path("severity").asText().toUpperCase(Locale.ROOT),
-                        a.path("key").asText(), a.path("since").asText(), a.path("message").asText());
+                        TerminalText.of(a.path("key")), a.path("since").asText(), TerminalText.of(a.path("message")));
             }
         }
         return alerts.isEmpty() ? ExitCode.OK : ExitCode.ERROR;

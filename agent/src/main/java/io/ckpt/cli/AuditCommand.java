@@ -92,27 +92,27 @@ final class AuditCommand extends ClientCommand {
             out.println(m.writeValueAsString(answer));
         } else {
             for (JsonNode e : answer.path("events")) {
-                StringBuilder line = new StringBuilder(e.path("time").asText()).append(' ').append(e.path("actor").asText())
-                        .append(' ').append(e.path("action").asText());
+                StringBuilder line = new StringBuilder(TerminalText.of(e.path("time"))).append(' ')
+                        .append(TerminalText.of(e.path("actor"))).append(' ').append(TerminalText.of(e.path("action")));
                 if (e.has("wpar")) {
-                    line.append(" wpar=").append(e.path("wpar").asText());
+                    line.append(" wpar=").append(TerminalText.of(e.path("wpar")));
                 }
                 if (e.has("checkpoint")) {
                     line.append(" checkpoint=").append(e.path("checkpoint").asLong());
                 }
-                line.append(' ').append(e.path("outcome").asText());
+                line.append(' ').append(TerminalText.of(e.path("outcome")));
                 if (e.has("details")) {
-                    line.append(' ').append(m.writeValueAsString(e.get("details")));
+                    line.append(' ').append(TerminalText.json(m.writeValueAsString(e.get("details"))));
                 }
                 out.println(line);
             }
         }
         for (JsonNode t : answer.path("torn_lines")) {
-            err.println("ckpt: audit log " + t.path("file").asText() + " line " + t.path("line").asLong()
+            err.println("ckpt: audit log " + TerminalText.of(t.path("file")) + " line " + t.path("line").asLong()
                     + " is torn (cut short by a crash); skipped");
         }
         for (JsonNode d : answer.path("damaged_lines")) {
-            err.println("ckpt: audit log " + d.path("file").asText() + " line " + d.path("line").asLong()
+            err.println("ckpt: audit log " + TerminalText.of(d.path("file")) + " line " + d.path("line").asLong()
                     + " is damaged (CRC mismatch: changed after it was written, by disk damage or tampering); skipped");
         }
         return answer.path("damaged_lines").isEmpty() ? ExitCode.OK : ExitCode.CORRUPT;

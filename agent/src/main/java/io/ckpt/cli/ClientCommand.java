@@ -32,7 +32,7 @@ abstract class ClientCommand implements Callable<Integer> {
                 e.printStackTrace(err);
             }
             String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-            err.println("ckpt: " + m);
+            err.println("ckpt: " + TerminalText.of(m));
             return ExitCode.of(e);
         }
     }

@@ -3,6 +3,7 @@ package io.ckpt.cli;
 import io.ckpt.agent.net.CkptClient;
 import java.io.IOException;
 import io.ckpt.agent.net.ClientCredentials;
+import io.ckpt.protocol.NameLimits;
 import java.net.InetAddress;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
@@ -72,15 +73,29 @@ final class ClientOptions {
         return env != null && !env.isBlank() ? env : DEFAULT_SERVER;
     }
 
-    String hostId() {
+    /** --host-id, else the hostname; refused (exit 2) when longer than the server accepts. */
+    String hostId() throws CliException {
         if (hostId != null) {
-            return hostId;
+            return checkLength("--host-id", hostId, NameLimits.MAX_HOST);
         }
         try {
             return InetAddress.getLocalHost().getHostName();
         } catch (IOException e) {
             return "unknown";
         }
+    }
+
+    /**
+     * {@code value} when it is at most {@code max} characters long, else a usage error naming the
+     * option and the limit: the server would refuse it, and past 65,535 bytes it does not even fit
+     * in a frame. Only the length is checked here; the server judges the characters.
+     */
+    static String checkLength(String option, String value, int max) throws CliException {
+        if (value != null && value.length() > max) {
+            throw new CliException(ExitCode.USAGE, option + " is " + value.length() + " characters long; the server"
+                    + " accepts at most " + max);
+        }
+        return value;
     }
 
     CkptClient connect() throws IOException {

@@ -118,8 +118,8 @@ final class HostCommands implements Runnable {
                 out.println(JSON.writeValueAsString(res));
                 return ExitCode.OK;
             }
-            out.println("host " + res.path("host").asText() + ": role " + res.path("role").asText() + ", tenant "
-                    + res.path("tenant").asText());
+            out.println("host " + TerminalText.of(res.path("host")) + ": role " + TerminalText.of(res.path("role")) + ", tenant "
+                    + TerminalText.of(res.path("tenant")));
             out.println("token (shown only now" + (tokenOut != null ? "; also in " + tokenOut : "") + "):");
             out.println("  " + token);
             if (cert != null) {
@@ -171,7 +171,7 @@ final class HostCommands implements Runnable {
             String fmt = "%-24s  %-9s  %-12s  %-5s  %-4s  %-20s  %s%n";
             out.printf(fmt, "HOST", "ROLE", "TENANT", "TOKEN", "CERT", "CREATED (UTC)", "REVOKED (UTC)");
             for (JsonNode h : res.path("hosts")) {
-                out.printf(fmt, h.path("host").asText(), h.path("role").asText(), h.path("tenant").asText(),
+                out.printf(fmt, TerminalText.of(h.path("host")), TerminalText.of(h.path("role")), TerminalText.of(h.path("tenant")),
                         h.path("token").asBoolean() ? "yes" : "no", h.path("cert_sha256").isNull() ? "no" : "yes",
                         Units.utc(h.path("created_at").asText()),
                         h.path("revoked_at").isNull() ? "-" : Units.utc(h.path("revoked_at").asText()));

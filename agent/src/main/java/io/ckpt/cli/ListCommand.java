@@ -49,15 +49,15 @@ final class ListCommand extends ClientCommand {
         }
         JsonNode cps = res.path("checkpoints");
         if (cps.isEmpty()) {
-            err.println(wpar == null ? "no checkpoints" : "no checkpoints for WPAR " + wpar);
+            err.println(wpar == null ? "no checkpoints" : "no checkpoints for WPAR " + TerminalText.of(wpar));
             return ExitCode.OK;
         }
         String fmt = "%8s  %-16s  %-20s  %-9s  %-8s  %11s  %11s  %s%n";
         out.printf(fmt, "ID", "WPAR", "TAKEN AT (UTC)", "STATE", "HEALTH", "LOGICAL", "STORED", "LABELS");
         for (JsonNode c : cps) {
             StringBuilder labels = new StringBuilder();
-            c.path("labels").forEach(l -> labels.append(labels.length() == 0 ? "" : ",").append(l.asText()));
-            out.printf(fmt, c.path("id").asText(), c.path("wpar").asText(), Units.utc(c.path("taken_at").asText()),
+            c.path("labels").forEach(l -> labels.append(labels.length() == 0 ? "" : ",").append(TerminalText.of(l)));
+            out.printf(fmt, c.path("id").asText(), TerminalText.of(c.path("wpar")), Units.utc(c.path("taken_at").asText()),
                     c.path("state").asText(), c.path("health").asText() + (c.path("lkg").asBoolean() ? " *" : ""),
                     Units.bytes(c.path("logical_bytes").asLong()),
                     Units.bytes(c.path("stored_bytes").asLong()), labels);

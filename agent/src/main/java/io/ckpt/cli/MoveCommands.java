@@ -32,9 +32,9 @@ final class MoveCommands {
 
         /** Prints one move's steps, each with its duration, then its result and downtime. */
         void print(JsonNode r) {
-            out.printf("%s: %s -> %s%n", r.path("wpar").asText(), r.path("from").asText(), r.path("to").asText());
+            out.printf("%s: %s -> %s%n", TerminalText.of(r.path("wpar")), TerminalText.of(r.path("from")), TerminalText.of(r.path("to")));
             for (JsonNode s : r.path("steps")) {
-                out.printf("  %-40s %-10s %7.2f s  %s%s%n", s.path("step").asText(), s.path("host").asText(),
+                out.printf("  %-40s %-10s %7.2f s  %s%s%n", TerminalText.of(s.path("step")), TerminalText.of(s.path("host")),
                         s.path("seconds").asDouble(), s.path("ok").asBoolean() ? "ok" : "FAILED",
                         s.has("detail") ? "  " + s.path("detail").asText() : "");
             }
@@ -45,7 +45,7 @@ final class MoveCommands {
                                         r.path("transfer_seconds").asDouble(), Units.bytes(r.path("fetched_bytes").asLong()),
                                         Units.bytes(r.path("reused_bytes").asLong())) : "");
             }
-            out.println("  " + (r.path("ok").asBoolean() ? "" : "FAILED: ") + r.path("result").asText());
+            out.println("  " + (r.path("ok").asBoolean() ? "" : "FAILED: ") + TerminalText.of(r.path("result")));
         }
 
         int finish(JsonNode r) throws java.io.IOException {
@@ -137,7 +137,7 @@ final class MoveCommands {
             JsonNode r = move(req);
             if (!json) {
                 if (r.has("result")) {
-                    out.println(r.path("result").asText());
+                    out.println(TerminalText.of(r.path("result")));
                 }
                 for (JsonNode w : r.path("wpars")) {
                     print(w);
@@ -193,10 +193,10 @@ final class MoveCommands {
                     owns.append(owns.length() == 0 ? "" : ", ").append(o.path("wpar").asText()).append(" (epoch ")
                             .append(o.path("epoch").asLong())
                             .append(o.path("state").asText().equals("unknown") ? ", STATE UNKNOWN: may be running on "
-                                    + o.path("unknown_on").asText() + ": " + o.path("unknown_reason").asText() : "")
+                                    + TerminalText.of(o.path("unknown_on")) + ": " + TerminalText.of(o.path("unknown_reason")) : "")
                             .append(')');
                 }
-                out.printf("%-16s %-5s %-24s %s%n", h.path("host").asText(), h.path("live").asBoolean() ? "yes" : "NO",
+                out.printf("%-16s %-5s %-24s %s%n", TerminalText.of(h.path("host")), h.path("live").asBoolean() ? "yes" : "NO",
                         h.path("last_heartbeat").asText("never"), owns.length() == 0 ? "-" : owns);
             }
             return ExitCode.OK;

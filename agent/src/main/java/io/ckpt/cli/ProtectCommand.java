@@ -24,7 +24,7 @@ abstract class ProtectCommand extends ClientCommand {
             out.println(m.writeValueAsString(res));
         } else {
             JsonNode cp = res.path("checkpoint");
-            err.printf("checkpoint %d of WPAR %s (taken at %s) %s%n", cp.path("id").asLong(), cp.path("wpar").asText(),
+            err.printf("checkpoint %d of WPAR %s (taken at %s) %s%n", cp.path("id").asLong(), TerminalText.of(cp.path("wpar")),
                     Units.utc(cp.path("taken_at").asText()), protect() ? "protected: prune never removes it"
                             : "no longer protected: retention applies to it again");
         }

@@ -123,7 +123,7 @@ final class PruneCommand extends ClientCommand {
         }
         int removed = 0;
         for (JsonNode w : res.path("wpars")) {
-            out.printf("%s: keep %d, %s %d%n", w.path("wpar").asText(), w.path("keep").size(),
+            out.printf("%s: keep %d, %s %d%n", TerminalText.of(w.path("wpar")), w.path("keep").size(),
                     dryRun ? "would remove" : "removed", w.path("remove").size());
             for (JsonNode k : w.path("keep")) {
                 List<String> reasons = new ArrayList<>();

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.ckpt.agent.net.CkptClient;
 import io.ckpt.agent.upload.CheckpointSender;
 import io.ckpt.agent.upload.PartSource;
+import io.ckpt.protocol.NameLimits;
 import io.ckpt.protocol.PartInfo;
 import io.ckpt.protocol.PartType;
 import java.io.IOException;
@@ -92,11 +93,12 @@ final class PushCommand extends ClientCommand {
 
     @Override
     int run() throws Exception {
+        checkNames();
         long taken = parseTakenAt();
         List<PartSource> entries;
         try {
             entries = "-".equals(path) ? List.of() : PartSource.scan(Path.of(path), "",
-                    p -> err.println("ckpt: warning: skipping " + p + ": not a regular file, directory or symbolic link"));
+                    p -> err.println("ckpt: warning: skipping " + TerminalText.of(p.toString()) + ": not a regular file, directory or symbolic link"));
         } catch (NoSuchFileException e) {
             throw new CliException(ExitCode.NOT_FOUND, "no such file or directory: " + path);
         }
@@ -162,6 +164,20 @@ final class PushCommand extends ClientCommand {
             out.println(result.path("id").asLong());
         }
         return ExitCode.OK;
+    }
+
+    /** Refuses names longer than the server accepts before anything is read or sent (exit 2). */
+    private void checkNames() throws CliException {
+        ClientOptions.checkLength("--wpar", wpar, NameLimits.MAX_WPAR);
+        ClientOptions.checkLength("--kind", kind, NameLimits.MAX_KIND);
+        ClientOptions.checkLength("--key", key, NameLimits.MAX_UPLOAD_KEY);
+        if (labels.size() > NameLimits.MAX_LABELS) {
+            throw new CliException(ExitCode.USAGE, labels.size() + " --label options; the server accepts at most "
+                    + NameLimits.MAX_LABELS);
+        }
+        for (String l : labels) {
+            ClientOptions.checkLength("--label", l, NameLimits.MAX_LABEL_LENGTH);
+        }
     }
 
     private long parseTakenAt() throws CliException {

@@ -39,13 +39,15 @@ final class ShowCommand extends ClientCommand {
         }
         JsonNode cp = res.path("checkpoint");
         out.printf("checkpoint   %d%n", cp.path("id").asLong());
-        out.printf("wpar         %s%n", cp.path("wpar").asText());
+        out.printf("wpar         %s%n", TerminalText.of(cp.path("wpar")));
         out.printf("taken at     %s%n", Units.utc(cp.path("taken_at").asText()));
-        out.printf("kind         %s%n", cp.path("kind").asText());
+        out.printf("kind         %s%n", TerminalText.of(cp.path("kind")));
         out.printf("state        %s%n", cp.path("state").asText());
         out.printf("health       %s%n", cp.path("health").asText());
-        out.printf("host         %s%n", cp.path("host").asText());
-        out.printf("labels       %s%n", cp.path("labels").toString());
+        out.printf("host         %s%n", TerminalText.of(cp.path("host")));
+        StringBuilder labels = new StringBuilder();
+        cp.path("labels").forEach(l -> labels.append(labels.length() == 0 ? "" : ", ").append(TerminalText.of(l)));
+        out.printf("labels       %s%n", labels);
         out.printf("logical      %s (%d bytes)%n", Units.bytes(cp.path("logical_bytes").asLong()), cp.path("logical_bytes").asLong());
         out.printf("stored       %s new (%d of %d chunks new)%n", Units.bytes(cp.path("stored_bytes").asLong()),
                 cp.path("new_chunks").asLong(), cp.path("chunks").asLong());
@@ -53,7 +55,7 @@ final class ShowCommand extends ClientCommand {
         String fmt = "  %-9s  %4s  %11s  %7s  %s%n";
         out.printf(fmt, "TYPE", "MODE", "SIZE", "CHUNKS", "NAME");
         for (JsonNode p : res.path("parts")) {
-            String name = p.path("name").asText() + (p.has("target") ? " -> " + p.path("target").asText() : "");
+            String name = TerminalText.of(p.path("name")) + (p.has("target") ? " -> " + TerminalText.of(p.path("target")) : "");
             out.printf(fmt, p.path("type").asText(), p.path("mode").asText(), Units.bytes(p.path("size").asLong()),
                     p.path("chunks").asText(), name);
         }

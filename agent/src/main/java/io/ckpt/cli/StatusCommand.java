@@ -60,14 +60,14 @@ final class StatusCommand extends ClientCommand {
             out.println(m.writeValueAsString(status));
             return ExitCode.OK;
         }
-        out.printf("agent %s, server %s%n", status.path("host_id").asText(), server);
+        out.printf("agent %s, server %s%n", TerminalText.of(status.path("host_id")), server);
         if (load != null) {
             out.println(loadLine(load));
         }
         out.println();
         for (JsonNode w : status.path("wpars")) {
             JsonNode last = w.path("last");
-            out.printf("%s%n", w.path("wpar").asText());
+            out.printf("%s%n", TerminalText.of(w.path("wpar")));
             if (last.isMissingNode()) {
                 out.printf("  last      none yet%n");
             } else {
@@ -89,15 +89,15 @@ final class StatusCommand extends ClientCommand {
                 out.printf("  LKG       none%n");
             }
             for (JsonNode f : w.path("recent_failures")) {
-                out.printf("  failed    %s: %s%n", Units.utc(f.path("started_at").asText()), f.path("error").asText());
+                out.printf("  failed    %s: %s%n", Units.utc(f.path("started_at").asText()), TerminalText.of(f.path("error")));
             }
             if (w.path("dropped_total").asInt() > 0) {
                 out.printf("  DROPPED   %d spooled checkpoint(s) never uploaded (spool limits)%n", w.path("dropped_total").asInt());
             }
             for (JsonNode d : w.path("recent_drops")) {
-                out.printf("  dropped   %s %s, health %s%s: %s%n", Units.utc(d.path("taken_at").asText()), d.path("kind").asText(),
+                out.printf("  dropped   %s %s, health %s%s: %s%n", Units.utc(d.path("taken_at").asText()), TerminalText.of(d.path("kind")),
                         d.path("health").asText(), d.path("protected").asBoolean() ? " (its LAST " + ("final".equals(
-                        d.path("kind").asText()) ? "final" : "good") + " copy)" : "", d.path("reason").asText());
+                        d.path("kind").asText()) ? "final" : "good") + " copy)" : "", TerminalText.of(d.path("reason")));
             }
             out.println();
         }

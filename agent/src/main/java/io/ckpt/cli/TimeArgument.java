@@ -41,8 +41,25 @@ final class TimeArgument {
         return parse(option, s, Clock.systemDefaultZone());
     }
 
-    /** Parses {@code s}: relative forms count from {@code clock}'s now, local times are in its zone. */
+    /** The earliest time accepted: 0001-01-01T00:00:00Z. */
+    static final Instant MIN = Instant.parse("0001-01-01T00:00:00Z");
+    /** The latest time accepted: 9999-12-31T23:59:59.999Z (the server counts in epoch milliseconds). */
+    static final Instant MAX = Instant.parse("9999-12-31T23:59:59.999Z");
+
+    /**
+     * Parses {@code s}: relative forms count from {@code clock}'s now, local times are in its zone.
+     * A time outside {@link #MIN}..{@link #MAX} is a usage error, not something for the server to
+     * overflow on.
+     */
     static Instant parse(String option, String s, Clock clock) throws CliException {
+        Instant t = parseAny(option, s, clock);
+        if (t.isBefore(MIN) || t.isAfter(MAX)) {
+            throw bad(option, s, "give a time between " + MIN + " and " + MAX);
+        }
+        return t;
+    }
+
+    private static Instant parseAny(String option, String s, Clock clock) throws CliException {
         String text = s.strip();
         if (text.equalsIgnoreCase("now")) {
             return clock.instant();

@@ -54,15 +54,15 @@ final class VerifyCommand extends ClientCommand {
                     res.path("packs_checked").asLong(), full ? " with SHA-256" : "", res.path("damaged_chunks").asLong(),
                     Units.duration(res.path("duration_ms").asLong() * 1_000_000));
             for (JsonNode c : res.path("damaged_checkpoints")) {
-                out.printf("checkpoint %d of WPAR %s taken at %s:%n", c.path("id").asLong(), c.path("wpar").asText(),
+                out.printf("checkpoint %d of WPAR %s taken at %s:%n", c.path("id").asLong(), TerminalText.of(c.path("wpar")),
                         Units.utc(c.path("taken_at").asText()));
                 for (JsonNode p : c.path("parts")) {
-                    out.printf("  part %s%s%n", p.path("name").asText(),
-                            p.path("problems").isEmpty() ? "" : ": " + p.path("problems").get(0).asText());
+                    out.printf("  part %s%s%n", TerminalText.of(p.path("name")),
+                            p.path("problems").isEmpty() ? "" : ": " + TerminalText.of(p.path("problems").get(0)));
                 }
             }
             for (JsonNode p : res.path("chunk_problems")) {
-                out.printf("  chunk %s: %s%n", p.path("digest").asText().substring(0, 16), p.path("problem").asText());
+                out.printf("  chunk %s: %s%n", p.path("digest").asText().substring(0, 16), TerminalText.of(p.path("problem")));
             }
         }
         return ok ? ExitCode.OK : ExitCode.CORRUPT;

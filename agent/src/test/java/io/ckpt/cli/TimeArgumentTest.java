@@ -107,4 +107,17 @@ class TimeArgumentTest {
                     && m.contains("2026-11-26T14:00:00Z"), m);
         }
     }
+
+    @Test
+    void aTimeOutsideYears1To9999IsABadArgumentNotAnOverflow() throws CliException {
+        String now = "2026-11-26T10:00:00Z";
+        assertAt("9999-12-31T23:59:59.999Z", now, "9999-12-31T23:59:59.999Z");
+        assertAt("0001-01-01T00:00:00Z", now, "0001-01-01T00:00:00Z");
+        for (String far : new String[] {"+999999999-01-01T00:00:00Z", "-999999999-01-01T00:00:00Z", "+10000-01-01T00:00:00Z",
+                "1000000d ago"}) {
+            CliException e = assertThrows(CliException.class, () -> at(now, far), far);
+            assertEquals(ExitCode.USAGE, e.exitCode());
+            assertTrue(e.getMessage().contains("between 0001-01-01T00:00:00Z and 9999-12-31T23:59:59.999Z"), e::getMessage);
+        }
+    }
 }

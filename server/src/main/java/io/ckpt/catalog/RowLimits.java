@@ -9,10 +9,10 @@ import java.util.List;
  * megabyte "WPAR name" to every list and JSON answer.
  */
 final class RowLimits {
-    static final int MAX_WPAR = 64;
-    static final int MAX_KIND = 32;
-    static final int MAX_HOST = 256;
-    static final int MAX_UPLOAD_KEY = 128;
+    static final int MAX_WPAR = io.ckpt.protocol.NameLimits.MAX_WPAR;
+    static final int MAX_KIND = io.ckpt.protocol.NameLimits.MAX_KIND;
+    static final int MAX_HOST = io.ckpt.protocol.NameLimits.MAX_HOST;
+    static final int MAX_UPLOAD_KEY = io.ckpt.protocol.NameLimits.MAX_UPLOAD_KEY;
     static final int MAX_REASON = 4096;
 
     private RowLimits() {}

@@ -1,15 +1,16 @@
 package io.ckpt.ingest;
 
 import io.ckpt.protocol.ErrorCode;
+import io.ckpt.protocol.NameLimits;
 import java.util.List;
 import java.util.regex.Pattern;
 
 /** What the server accepts as a WPAR name and as labels. */
 public final class Names {
-    private static final Pattern WPAR = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
-    private static final Pattern KIND = Pattern.compile("[a-z][a-z0-9-]{0,31}");
-    public static final int MAX_LABELS = 64;
-    public static final int MAX_LABEL_LENGTH = 256;
+    private static final Pattern WPAR = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0," + (NameLimits.MAX_WPAR - 1) + "}");
+    private static final Pattern KIND = Pattern.compile("[a-z][a-z0-9-]{0," + (NameLimits.MAX_KIND - 1) + "}");
+    public static final int MAX_LABELS = NameLimits.MAX_LABELS;
+    public static final int MAX_LABEL_LENGTH = NameLimits.MAX_LABEL_LENGTH;
 
     private Names() {}
 
@@ -45,7 +46,7 @@ public final class Names {
     }
 
     public static void checkUploadKey(String key) throws IngestException {
-        if (key.length() > 128 || key.chars().anyMatch(c -> c <= 0x20 || c >= 0x7f)) {
+        if (key.length() > NameLimits.MAX_UPLOAD_KEY || key.chars().anyMatch(c -> c <= 0x20 || c >= 0x7f)) {
             throw new IngestException(ErrorCode.BAD_REQUEST, "invalid upload key: up to 128 printable ASCII characters");
         }
     }

@@ -134,7 +134,8 @@ public final class Pruner {
         List<String> wpars = catalog.read(h -> h.attach(WparDao.class).names()).stream()
                 .filter(w -> glob.matcher(w).matches()).toList();
         if (wpars.isEmpty()) {
-            throw new io.ckpt.catalog.NotFoundException("no WPAR matches '" + wparGlob + "'");
+            throw new io.ckpt.catalog.NotFoundException(wparGlob == null ? "the datastore holds no WPAR yet: nothing to prune"
+                    : "no WPAR matches '" + wparGlob + "'");
         }
         return readers.whileLocked(inUse -> {
             List<String> names = new ArrayList<>();

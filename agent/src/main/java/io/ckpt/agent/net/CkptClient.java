@@ -146,7 +146,7 @@ public final class CkptClient implements AutoCloseable {
             // With a client certificate the token only unlocks its key store and never leaves this host.
             byte[] auth = credentials.token() == null || credentials.clientKeyStore() != null ? new byte[0]
                     : credentials.token().getBytes(java.nio.charset.StandardCharsets.UTF_8);
-            ch.writeAndFlush(new Frame.Hello(ProtocolVersion.MIN, offeredMax(), "ckpt-cli/0.1.0", hostId, auth));
+            c.write(new Frame.Hello(ProtocolVersion.MIN, offeredMax(), "ckpt-cli/0.1.0", hostId, auth), "handshake");
             Frame reply = c.expect(Frame.class, "handshake");
             if (!(reply instanceof Frame.Welcome w)) {
                 throw new ClientException(ErrorCode.BAD_REQUEST, "unexpected reply to the handshake: " + reply);
@@ -187,7 +187,7 @@ public final class CkptClient implements AutoCloseable {
 
     /** Like {@link #request(JsonNode)}, for requests that may run longer (a relocation). */
     public JsonNode request(JsonNode request, long timeoutMillis) throws IOException {
-        channel.writeAndFlush(new Frame.Request(JSON.writeValueAsString(request)));
+        write(new Frame.Request(JSON.writeValueAsString(request)), "request " + request.path("op").asText());
         Frame.Response r = expect(Frame.Response.class, "request " + request.path("op").asText(), timeoutMillis);
         return JSON.readTree(r.json());
     }
@@ -229,7 +229,7 @@ public final class CkptClient implements AutoCloseable {
 
     public Begun beginUpload(Frame.UploadBegin begin) throws IOException {
         if (uploadWait != null) {
-            channel.writeAndFlush(new Frame.Request("{\"op\":\"upload_notices\"}"));
+            write(new Frame.Request("{\"op\":\"upload_notices\"}"), "request upload_notices");
             Frame ack = expect(Frame.class, "request upload_notices");
             if (ack instanceof Frame.Error e && e.code() == ErrorCode.BAD_REQUEST) {
                 uploadWait = null; // a server from before waiting turns: it says nothing while an upload waits
@@ -237,7 +237,7 @@ public final class CkptClient implements AutoCloseable {
                 throw unexpected(ack, "request upload_notices");
             }
         }
-        channel.writeAndFlush(begin);
+        write(begin, "upload start");
         Frame f = expect(Frame.class, "upload start");
         while (f instanceof Frame.Response r && uploadWait != null) {
             JsonNode notice = JSON.readTree(r.json()).path("upload_queued");
@@ -366,7 +366,7 @@ public final class CkptClient implements AutoCloseable {
 
     public void abort(String reason) {
         if (channel.isActive()) {
-            channel.writeAndFlush(new Frame.UploadAbort(reason));
+            write(new Frame.UploadAbort(reason), "upload abort");
         }
     }
 
@@ -382,7 +382,7 @@ public final class CkptClient implements AutoCloseable {
     }
 
     public void restore(long checkpointId, RestoreReceiver r) throws IOException {
-        channel.writeAndFlush(new Frame.RestoreRequest(checkpointId));
+        write(new Frame.RestoreRequest(checkpointId), "restore of checkpoint " + checkpointId);
         Frame.Response header = expect(Frame.Response.class, "restore");
         r.header(JSON.readTree(header.json()).path("checkpoint"));
         while (true) {
@@ -410,7 +410,7 @@ public final class CkptClient implements AutoCloseable {
      * as a stream that ends at the server's RESTORE_END. Read it to its end before the next call.
      */
     public java.io.InputStream fetch(JsonNode request) throws IOException {
-        channel.writeAndFlush(new Frame.Request(JSON.writeValueAsString(request)));
+        write(new Frame.Request(JSON.writeValueAsString(request)), "fetch");
         expect(Frame.Response.class, "fetch");
         return new java.io.InputStream() {
             private Frame.Data current;
@@ -491,7 +491,20 @@ public final class CkptClient implements AutoCloseable {
             }
             throw lost("upload");
         }
-        channel.writeAndFlush(f);
+        write(f, "upload");
+    }
+
+    /**
+     * Writes and flushes {@code f}; a write that fails (a frame the encoder refuses, a closed
+     * socket) puts its cause in the inbound queue, so that the request waiting for an answer fails
+     * at once with it instead of waiting for an answer that cannot come.
+     */
+    private void write(Frame f, String what) {
+        channel.writeAndFlush(f).addListener(done -> {
+            if (!done.isSuccess()) {
+                handler.writeFailed(what, done.cause());
+            }
+        });
     }
 
     private <T extends Frame> T expect(Class<T> type, String what) throws IOException {
@@ -523,6 +536,9 @@ public final class CkptClient implements AutoCloseable {
         if (o == ClientHandler.CLOSED) {
             return lost(what);
         }
+        if (o instanceof ClientHandler.WriteFailure w) {
+            return w.exception(server);
+        }
         return new ClientException(ErrorCode.BAD_REQUEST, "unexpected " + o.getClass().getSimpleName() + " frame during " + what);
     }
 
@@ -531,6 +547,9 @@ public final class CkptClient implements AutoCloseable {
         for (Object o = handler.poll(); o != null && o != ClientHandler.CLOSED; o = handler.poll()) {
             if (o instanceof Frame.Error e) {
                 return new ClientException(e.code(), e.message());
+            }
+            if (o instanceof ClientHandler.WriteFailure w) {
+                return w.exception(server);
             }
             ReferenceCountUtil.release(o);
         }

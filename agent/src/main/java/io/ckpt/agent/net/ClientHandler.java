@@ -1,5 +1,6 @@
 package io.ckpt.agent.net;
 
+import io.ckpt.protocol.ErrorCode;
 import io.ckpt.protocol.Frame;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -46,7 +47,42 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
-    /** The next frame, or {@link #CLOSED}; waits at most {@code timeoutMillis}, returns null on timeout. */
+    /** A write that failed: what was being sent, and why. */
+    record WriteFailure(String what, Throwable cause) {
+        /** The failure as the caller reports it, naming what was sent and the root cause. */
+        ClientException exception(String server) {
+            Throwable root = cause;
+            while (root.getCause() != null && root.getCause() != root) {
+                root = root.getCause();
+            }
+            String why = root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
+            return new ClientException(ErrorCode.INTERNAL, "could not send the " + what + " to the ckpt server at "
+                    + server + ": " + why);
+        }
+    }
+
+    /**
+     * Called when a write fails: the waiting caller gets {@code cause} as its next item instead of
+     * an answer that will not come (a frame the encoder refused), and a sender blocked on a full
+     * socket wakes up. A write that failed because the connection broke is left to
+     * {@link #channelInactive}, so that it still reads as a lost connection.
+     */
+    void writeFailed(String what, Throwable cause) {
+        if (cause instanceof java.io.IOException) {
+            // The connection broke (reset, closed): channelInactive queues CLOSED and the caller
+            // reports a lost connection (exit 4) with this cause, as for any other drop.
+            if (failure == null) {
+                failure = cause;
+            }
+            return;
+        }
+        inbound.add(new WriteFailure(what, cause));
+        synchronized (writable) {
+            writable.notifyAll();
+        }
+    }
+
+    /** The next frame, a {@link WriteFailure}, or {@link #CLOSED}; waits at most {@code timeoutMillis}, returns null on timeout. */
     Object next(long timeoutMillis) throws InterruptedException {
         Object o = inbound.poll(timeoutMillis, TimeUnit.MILLISECONDS);
         if (inbound.size() < LOW && ctx != null && !ctx.channel().config().isAutoRead()) {
@@ -72,7 +108,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
     void awaitWritable() throws InterruptedException {
         synchronized (writable) {
             while (ctx != null && ctx.channel().isActive() && !ctx.channel().isWritable()
-                    && !(inbound.peek() instanceof Frame.Error)) {
+                    && !(inbound.peek() instanceof Frame.Error) && !(inbound.peek() instanceof WriteFailure)) {
                 writable.wait(1000);
             }
         }

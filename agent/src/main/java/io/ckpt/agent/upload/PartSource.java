@@ -4,6 +4,8 @@ import io.ckpt.protocol.PartInfo;
 import io.ckpt.protocol.PartType;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
@@ -17,9 +19,24 @@ import java.util.stream.Stream;
 /** One part to send, with where its bytes come from (a file, or nothing for directories and links). */
 public record PartSource(PartInfo info, Path file, long size) {
 
-    /** Opens the part's bytes; only for FILE parts. */
+    /**
+     * Opens the part's bytes; only for FILE parts. A file this process may not read fails the
+     * whole upload (a checkpoint with a file missing is not the WPAR's state), and says so.
+     */
     public InputStream open() throws IOException {
-        return Files.newInputStream(file);
+        try {
+            return Files.newInputStream(file);
+        } catch (AccessDeniedException e) {
+            throw denied(file, e);
+        }
+    }
+
+    /** NIO's message for EACCES is the bare path: say what happened and that the checkpoint is not stored. */
+    private static AccessDeniedException denied(Path p, AccessDeniedException cause) {
+        AccessDeniedException e = new AccessDeniedException(p.toString(), null,
+                "permission denied; nothing stored (a checkpoint needs every file: make it readable, or leave it out of the tree)");
+        e.initCause(cause);
+        return e;
     }
 
     /**
@@ -37,6 +54,9 @@ public record PartSource(PartInfo info, Path file, long size) {
             throw new NoSuchFileException(root.toString(), null, "no such file or directory");
         }
         if (attrs.isRegularFile()) {
+            if (!Files.isReadable(root)) {
+                throw denied(root, new AccessDeniedException(root.toString()));
+            }
             return List.of(new PartSource(new PartInfo(prefix + root.getFileName(), PartType.FILE, FileModes.read(root),
                     attrs.lastModifiedTime().toMillis(), ""), root, attrs.size()));
         }
@@ -52,22 +72,47 @@ public record PartSource(PartInfo info, Path file, long size) {
         List<Path> paths;
         try (Stream<Path> walk = Files.walk(root)) {
             paths = walk.filter(p -> !p.equals(root)).sorted().toList();
+        } catch (UncheckedIOException e) {
+            // A directory that cannot be listed: the walk reports it wrapped.
+            if (e.getCause() instanceof AccessDeniedException a) {
+                throw denied(Path.of(a.getFile()), a);
+            }
+            throw e.getCause();
         }
         for (Path p : paths) {
-            String name = prefix + root.relativize(p).toString().replace(p.getFileSystem().getSeparator(), "/");
-            BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-            long mtime = a.lastModifiedTime().toMillis();
-            if (a.isSymbolicLink()) {
-                parts.add(new PartSource(new PartInfo(name, PartType.SYMLINK, 0777, mtime,
-                        Files.readSymbolicLink(p).toString()), p, 0));
-            } else if (a.isDirectory()) {
-                parts.add(new PartSource(new PartInfo(name, PartType.DIRECTORY, FileModes.read(p), mtime, ""), p, 0));
-            } else if (a.isRegularFile()) {
-                parts.add(new PartSource(new PartInfo(name, PartType.FILE, FileModes.read(p), mtime, ""), p, a.size()));
-            } else {
-                skipped.accept(p);
+            PartSource part;
+            try {
+                part = part(p, prefix + root.relativize(p).toString().replace(p.getFileSystem().getSeparator(), "/"), skipped);
+            } catch (AccessDeniedException e) {
+                throw denied(Path.of(e.getFile()), e);
+            }
+            if (part != null) {
+                parts.add(part);
             }
         }
         return parts;
+    }
+
+    /**
+     * The part for {@code p} under {@code name}, or null when it is skipped. A regular file this
+     * process may not read is refused here, before anything is sent, rather than mid-upload.
+     */
+    private static PartSource part(Path p, String name, Consumer<Path> skipped) throws IOException {
+        BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        long mtime = a.lastModifiedTime().toMillis();
+        if (a.isSymbolicLink()) {
+            return new PartSource(new PartInfo(name, PartType.SYMLINK, 0777, mtime, Files.readSymbolicLink(p).toString()), p, 0);
+        }
+        if (a.isDirectory()) {
+            return new PartSource(new PartInfo(name, PartType.DIRECTORY, FileModes.read(p), mtime, ""), p, 0);
+        }
+        if (a.isRegularFile()) {
+            if (!Files.isReadable(p)) {
+                throw new AccessDeniedException(p.toString());
+            }
+            return new PartSource(new PartInfo(name, PartType.FILE, FileModes.read(p), mtime, ""), p, a.size());
+        }
+        skipped.accept(p);
+        return null;
     }
 }

@@ -14,7 +14,7 @@ record Options(CheckpointSeries.Spec spec, List<String> tools, Path dir, Path ro
                                [--limit-seconds S] [--server-java-opts 'OPTS']
               --size           default: 5 checkpoints of 256 MiB memory + 64 MiB tar; small: 3 of 16 + 4 MiB
               --dir            corpus cache and scratch (default: $CKPT_BENCH_DIR, else the temp directory)
-              --out, --md      results (default: ./macro-results.json and ./macro-results.md)
+              --out, --md      results (bench/macro: bench/results/macro-results.json and .md, ignored by git)
               --limit-seconds  measuring time per machine limit (default 2)
               --server-java-opts  JVM options for the ckpt server (default: none, the JVM's defaults)""";
 
