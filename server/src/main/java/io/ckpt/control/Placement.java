@@ -58,7 +58,7 @@ public record Placement(List<Rule> rules, Duration lease, boolean automaticFailo
                 if (backups.contains(primary)) {
                     throw new InvalidPolicyException(at + ": host " + primary + " is both primary and backup");
                 }
-                rules.add(new Rule(glob, io.ckpt.ingest.Names.wparGlob(glob), primary, List.copyOf(backups)));
+                rules.add(new Rule(glob, io.ckpt.catalog.Names.wparGlob(glob), primary, List.copyOf(backups)));
             }
         }
         Duration lease = DEFAULT_LEASE;

@@ -142,7 +142,7 @@ public record RetentionConfig(ZoneId zone, Optional<RetentionPolicy> defaultPoli
                     throw new InvalidPolicyException(at + ": needs both 'match' (a WPAR glob) and 'policy'");
                 }
                 String glob = item.get("match").asText();
-                rules.add(new Rule(glob, io.ckpt.ingest.Names.wparGlob(glob), policy(item.get("policy"), at + ".policy")));
+                rules.add(new Rule(glob, io.ckpt.catalog.Names.wparGlob(glob), policy(item.get("policy"), at + ".policy")));
             }
         }
         JsonNode sched = root.path("schedule");

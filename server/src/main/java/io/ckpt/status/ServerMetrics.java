@@ -3,6 +3,7 @@ package io.ckpt.status;
 import io.ckpt.alert.Alerts;
 import io.ckpt.catalog.Catalog;
 import io.ckpt.control.Hosts;
+import io.ckpt.jobs.Jobs;
 import io.ckpt.store.FreeSpaceReserve;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;

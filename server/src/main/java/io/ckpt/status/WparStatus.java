@@ -2,7 +2,7 @@ package io.ckpt.status;
 
 import io.ckpt.catalog.CheckpointRow;
 import io.ckpt.catalog.WparDao;
-import io.ckpt.query.Selection;
+import io.ckpt.restore.Selection;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;

@@ -186,7 +186,7 @@ public final class Verifier {
             broken.computeIfAbsent(u.checkpointId(), k -> new TreeMap<>())
                     .computeIfAbsent(u.partName(), k -> new ArrayList<>()).add("a chunk it names is missing from the catalog");
         }
-        Pattern glob = io.ckpt.ingest.Names.wparGlob(wparGlob);
+        Pattern glob = io.ckpt.catalog.Names.wparGlob(wparGlob);
         ObjectNode out = JSON.createObjectNode();
         out.put("full", full);
         out.put("share_percent", sharePercent);
