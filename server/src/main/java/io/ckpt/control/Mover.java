@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.ckpt.audit.AuditEvents;
 import io.ckpt.catalog.Catalog;
 import io.ckpt.catalog.CheckpointDao;
 import io.ckpt.catalog.CheckpointRow;
@@ -62,7 +63,7 @@ public final class Mover implements AutoCloseable {
         return t;
     });
 
-    private final io.ckpt.audit.AuditEvents audit; // null: not audited (tests)
+    private final AuditEvents audit; // null: not audited (tests)
 
     /** A WPAR whose state on {@code host} is unknown: it may run there. */
     public record Unknown(String host, String reason, java.time.Instant since) {}
@@ -87,7 +88,7 @@ public final class Mover implements AutoCloseable {
 
     /** With {@code audit}, which records each automatic failover. */
     public Mover(Catalog catalog, Ownership ownership, Hosts hosts, Supplier<Placement> placement,
-            io.ckpt.audit.AuditEvents audit) {
+            AuditEvents audit) {
         this.audit = audit;
         this.catalog = catalog;
         this.ownership = ownership;

@@ -1,6 +1,7 @@
 package io.ckpt.control;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.ckpt.catalog.Names;
 import io.ckpt.retention.InvalidPolicyException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -58,7 +59,7 @@ public record Placement(List<Rule> rules, Duration lease, boolean automaticFailo
                 if (backups.contains(primary)) {
                     throw new InvalidPolicyException(at + ": host " + primary + " is both primary and backup");
                 }
-                rules.add(new Rule(glob, io.ckpt.catalog.Names.wparGlob(glob), primary, List.copyOf(backups)));
+                rules.add(new Rule(glob, Names.wparGlob(glob), primary, List.copyOf(backups)));
             }
         }
         Duration lease = DEFAULT_LEASE;

@@ -16,7 +16,9 @@ import io.ckpt.chunk.ContentDefinedChunker;
 import io.ckpt.manifest.CheckpointHeader;
 import io.ckpt.manifest.ManifestWriter;
 import io.ckpt.protocol.ErrorCode;
+import io.ckpt.protocol.Frame;
 import io.ckpt.protocol.PartInfo;
+import io.ckpt.protocol.PartType;
 import io.ckpt.protocol.RequestRefusedException;
 import io.ckpt.store.Datastore;
 import io.ckpt.store.PackFormat;
@@ -257,19 +259,19 @@ public final class IngestSession {
     }
 
     /** Delta mode: which of the queried digests the client must send (bit set: missing). */
-    public java.util.BitSet missing(io.ckpt.protocol.Frame.ChunkQuery q) throws IOException {
+    public java.util.BitSet missing(Frame.ChunkQuery q) throws IOException {
         requireDelta("CHUNK_QUERY");
         return delta.missing(q);
     }
 
     /** Delta mode: a chunk's bytes, proven against its digest before they are kept. */
-    public void chunkData(io.ckpt.protocol.Frame.ChunkData d) throws IOException {
+    public void chunkData(Frame.ChunkData d) throws IOException {
         requireDelta("CHUNK_DATA");
         delta.chunk(d);
     }
 
     /** Delta mode: the open part's next chunks; each digest must be in scope. */
-    public void chunkRefs(io.ckpt.protocol.Frame.ChunkRefs r) throws IOException {
+    public void chunkRefs(Frame.ChunkRefs r) throws IOException {
         requireDelta("CHUNK_REFS");
         if (state != State.IN_PART) {
             throw new RequestRefusedException(ErrorCode.BAD_REQUEST, "CHUNK_REFS outside a part");
@@ -310,7 +312,7 @@ public final class IngestSession {
                         + "', which is not a directory (a symbolic link or file)");
             }
         }
-        if (info.type() != io.ckpt.protocol.PartType.DIRECTORY) {
+        if (info.type() != PartType.DIRECTORY) {
             leafNames.add(info.name());
         }
         int seq = ++partSeq;

@@ -8,6 +8,8 @@ import io.ckpt.catalog.Catalog;
 import io.ckpt.catalog.CheckpointDao;
 import io.ckpt.catalog.CheckpointRow;
 import io.ckpt.catalog.LabelDao;
+import io.ckpt.catalog.Names;
+import io.ckpt.catalog.NotFoundException;
 import io.ckpt.catalog.WparDao;
 import io.ckpt.protocol.ErrorCode;
 import io.ckpt.protocol.RequestRefusedException;
@@ -129,11 +131,11 @@ public final class Pruner {
     public ObjectNode prune(String wparGlob, RetentionPolicy policy, boolean dryRun, boolean force) throws IOException {
         RetentionConfig cfg = config;
         ZoneId zone = cfg.zone();
-        Pattern glob = io.ckpt.catalog.Names.wparGlob(wparGlob);
+        Pattern glob = Names.wparGlob(wparGlob);
         List<String> wpars = catalog.read(h -> h.attach(WparDao.class).names()).stream()
                 .filter(w -> glob.matcher(w).matches()).toList();
         if (wpars.isEmpty()) {
-            throw new io.ckpt.catalog.NotFoundException("no WPAR matches '" + wparGlob + "'");
+            throw new NotFoundException("no WPAR matches '" + wparGlob + "'");
         }
         return readers.whileLocked(inUse -> {
             List<String> names = new ArrayList<>();

@@ -8,6 +8,7 @@ import io.ckpt.catalog.Catalog;
 import io.ckpt.catalog.CheckpointRow;
 import io.ckpt.catalog.NotFoundException;
 import io.ckpt.control.ControlRequests;
+import io.ckpt.control.Placement;
 import io.ckpt.jobs.Jobs;
 import io.ckpt.protocol.ErrorCode;
 import io.ckpt.protocol.RequestRefusedException;
@@ -165,7 +166,7 @@ public final class StatusApi {
             o.put("owner", w.owner());
             o.put("epoch", w.epoch());
             var rule = cfg.placement().ruleFor(w.name());
-            o.put("primary", rule.map(io.ckpt.control.Placement.Rule::primary).orElse(null));
+            o.put("primary", rule.map(Placement.Rule::primary).orElse(null));
             ArrayNode backups = o.putArray("backups");
             rule.ifPresent(r -> r.backups().forEach(backups::add));
             o.put("checkpoints", w.complete()).put("uploading", w.uploading());
