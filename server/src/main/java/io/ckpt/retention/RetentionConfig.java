@@ -153,7 +153,16 @@ public record RetentionConfig(ZoneId zone, Optional<RetentionPolicy> defaultPoli
         }
         return new RetentionConfig(zone, def, List.copyOf(rules), every(sched, "prune"), every(sched, "gc"),
                 every(sched, "verify"), share(sched.path("verify-share")), full(sched.path("verify-full")),
-                Placement.parse(root.path("placement"), root.path("failover")));
+                placement(root));
+    }
+
+    /** The {@code placement} and {@code failover} sections, control's, their errors reported as this file's. */
+    private static Placement placement(JsonNode root) {
+        try {
+            return Placement.parse(root.path("placement"), root.path("failover"));
+        } catch (Placement.InvalidPlacementException e) {
+            throw new InvalidPolicyException(e.getMessage());
+        }
     }
 
     private static RetentionPolicy policy(JsonNode node, String at) {
