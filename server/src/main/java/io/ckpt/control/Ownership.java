@@ -15,7 +15,8 @@ import java.util.Optional;
  * Which host owns each WPAR, and its ownership epoch: the fence that keeps a host that was cut
  * off from overwriting history or starting a second copy once the WPAR has moved.
  *
- * <p>The first host to upload a WPAR's checkpoint claims it (epoch 1). Ownership then moves only
+ * <p>The first host to upload a WPAR's checkpoint claims it (epoch 1), inside the transaction that
+ * registers the upload ({@link UploadFence#checkUpload}). Ownership then moves only
  * by an explicit act: a relocation or failover, or {@code ckpt restore --start --take-over} on
  * another host, each raising the epoch by one. Uploads from any other host are refused. Every
  * change is journaled (before the catalog), so {@code rebuild-catalog} keeps it.
