@@ -3,7 +3,7 @@ package io.ckpt.protocol;
 /**
  * The longest names the server accepts, in characters: the client checks them before sending (a
  * name past a frame's 65,535-byte string would not even encode) and the server enforces them
- * (io.ckpt.ingest.Names at ingest, io.ckpt.catalog.RowLimits on rows read back).
+ * (io.ckpt.catalog.Names at ingest, io.ckpt.catalog.RowLimits on rows read back).
  */
 public final class NameLimits {
     /** A WPAR name: 1 to 64 letters, digits, '_', '.' or '-'. */

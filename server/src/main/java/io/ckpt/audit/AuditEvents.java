@@ -4,8 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.ckpt.audit.AuditLog.Outcome;
+import io.ckpt.jobs.Jobs;
 import io.ckpt.protocol.ErrorCode;
-import io.ckpt.status.Jobs;
 
 /**
  * Which requests and jobs are audited, and what their events say. Queries (list, show, select,

@@ -1,6 +1,5 @@
 package io.ckpt.catalog;
 
-import io.ckpt.ingest.Names;
 import java.util.List;
 
 /**

@@ -6,8 +6,8 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.ckpt.catalog.Catalog;
 import io.ckpt.catalog.WparDao;
-import io.ckpt.ingest.IngestException;
 import io.ckpt.protocol.ErrorCode;
+import io.ckpt.protocol.RequestRefusedException;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.Map;
@@ -39,7 +39,7 @@ public final class ControlRequests {
             case "failover" -> mover.failover(required(req, "from"), req.hasNonNull("to") ? req.get("to").asText() : null,
                     req.path("point").asText("lkg"), req.path("force").asBoolean(false), step);
             case "rebalance" -> mover.rebalance(step);
-            default -> throw new IngestException(ErrorCode.BAD_REQUEST, "unknown control op '" + op + "'");
+            default -> throw new RequestRefusedException(ErrorCode.BAD_REQUEST, "unknown control op '" + op + "'");
         };
     }
 
@@ -71,9 +71,9 @@ public final class ControlRequests {
         return root;
     }
 
-    private static String required(JsonNode req, String field) throws IngestException {
+    private static String required(JsonNode req, String field) throws RequestRefusedException {
         if (!req.hasNonNull(field) || req.get(field).asText().isEmpty()) {
-            throw new IngestException(ErrorCode.BAD_REQUEST, "request '" + req.path("op").asText() + "' needs '" + field + "'");
+            throw new RequestRefusedException(ErrorCode.BAD_REQUEST, "request '" + req.path("op").asText() + "' needs '" + field + "'");
         }
         return req.get(field).asText();
     }

@@ -4,8 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.ckpt.ingest.IngestException;
 import io.ckpt.protocol.ErrorCode;
+import io.ckpt.protocol.RequestRefusedException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
@@ -94,9 +94,9 @@ public final class Hosts implements AutoCloseable {
      * A poll from {@code host}: records the heartbeat, then answers through {@code reply} at once
      * when tasks are queued, else when one is queued or {@code wait_ms} (at most 10 s) has passed.
      */
-    public void poll(String host, JsonNode req, String address, Consumer<String> reply) throws IngestException {
+    public void poll(String host, JsonNode req, String address, Consumer<String> reply) throws RequestRefusedException {
         if (host == null || host.isEmpty()) {
-            throw new IngestException(ErrorCode.BAD_REQUEST, "poll needs the agent's host id (HELLO or 'host')");
+            throw new RequestRefusedException(ErrorCode.BAD_REQUEST, "poll needs the agent's host id (HELLO or 'host')");
         }
         long wait = Math.max(0, Math.min(MAX_WAIT_MILLIS, req.path("wait_ms").asLong(MAX_WAIT_MILLIS)));
         Host h = hosts.computeIfAbsent(host, Host::new);

@@ -4,14 +4,15 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.ckpt.audit.AuditEvents;
 import io.ckpt.catalog.Catalog;
 import io.ckpt.catalog.CheckpointDao;
 import io.ckpt.catalog.CheckpointRow;
 import io.ckpt.catalog.NotFoundException;
 import io.ckpt.catalog.WparDao;
-import io.ckpt.ingest.IngestException;
 import io.ckpt.protocol.ErrorCode;
-import io.ckpt.query.Selection;
+import io.ckpt.protocol.RequestRefusedException;
+import io.ckpt.restore.Selection;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -62,7 +63,7 @@ public final class Mover implements AutoCloseable {
         return t;
     });
 
-    private final io.ckpt.audit.AuditEvents audit; // null: not audited (tests)
+    private final AuditEvents audit; // null: not audited (tests)
 
     /** A WPAR whose state on {@code host} is unknown: it may run there. */
     public record Unknown(String host, String reason, java.time.Instant since) {}
@@ -87,7 +88,7 @@ public final class Mover implements AutoCloseable {
 
     /** With {@code audit}, which records each automatic failover. */
     public Mover(Catalog catalog, Ownership ownership, Hosts hosts, Supplier<Placement> placement,
-            io.ckpt.audit.AuditEvents audit) {
+            AuditEvents audit) {
         this.audit = audit;
         this.catalog = catalog;
         this.ownership = ownership;
@@ -129,10 +130,10 @@ public final class Mover implements AutoCloseable {
         WparDao.Owner owner = ownership.owner(wpar).orElseThrow(() -> new NotFoundException("unknown WPAR '" + wpar + "'"));
         String source = owner.ownerHost();
         if (source == null) {
-            throw new IngestException(ErrorCode.CONFLICT, "WPAR " + wpar + " has no owning host yet (no agent uploaded it)");
+            throw new RequestRefusedException(ErrorCode.CONFLICT, "WPAR " + wpar + " has no owning host yet (no agent uploaded it)");
         }
         if (source.equals(target)) {
-            throw new IngestException(ErrorCode.CONFLICT, "WPAR " + wpar + " already runs on " + target);
+            throw new RequestRefusedException(ErrorCode.CONFLICT, "WPAR " + wpar + " already runs on " + target);
         }
         requireLive(source, "source", "if it is down, use 'ckpt failover --from " + source + "'");
         requireLive(target, "target", "start the agent there");
@@ -259,10 +260,10 @@ public final class Mover implements AutoCloseable {
      */
     public ObjectNode failover(String from, String to, String point, boolean force, Duration stepTimeout) throws IOException {
         if (!"lkg".equals(point) && !"latest".equals(point)) {
-            throw new IngestException(ErrorCode.BAD_REQUEST, "failover point must be lkg or latest, not '" + point + "'");
+            throw new RequestRefusedException(ErrorCode.BAD_REQUEST, "failover point must be lkg or latest, not '" + point + "'");
         }
         if (hosts.isLive(from) && !force) {
-            throw new IngestException(ErrorCode.CONFLICT, "host " + from + " is live (its agent polled within "
+            throw new RequestRefusedException(ErrorCode.CONFLICT, "host " + from + " is live (its agent polled within "
                     + hosts.lease().toSeconds() + " s): relocate its WPARs instead, or give --force if it is hung");
         }
         List<WparDao.Owner> owned = catalog.read(h -> h.attach(WparDao.class).owners()).stream()
@@ -291,7 +292,7 @@ public final class Mover implements AutoCloseable {
         String wpar = o.name();
         Unknown u = unknown.get(wpar);
         if (u != null && !force) {
-            throw new IngestException(ErrorCode.CONFLICT, "WPAR " + wpar + ": its state on " + u.host() + " is unknown since "
+            throw new RequestRefusedException(ErrorCode.CONFLICT, "WPAR " + wpar + ": its state on " + u.host() + " is unknown since "
                     + u.since() + " (" + u.reason() + "); it may be running there. Not started elsewhere: check " + u.host()
                     + ", stop it there if it runs, then give --force");
         }
@@ -299,7 +300,7 @@ public final class Mover implements AutoCloseable {
             log.warn("failover of {} with --force although its state on {} is unknown ({})", wpar, u.host(), u.reason());
         }
         String target = to != null ? to : chooseTarget(wpar, o.ownerHost())
-                .orElseThrow(() -> new IngestException(ErrorCode.CONFLICT, "no live backup host for " + wpar
+                .orElseThrow(() -> new RequestRefusedException(ErrorCode.CONFLICT, "no live backup host for " + wpar
                         + " (placement names none live, and no other live agent configures it): give --to"));
         requireLive(target, "target", "start the agent there");
         List<CheckpointRow> rows = catalog.read(h -> h.attach(CheckpointDao.class).listComplete(wpar));
@@ -417,9 +418,9 @@ public final class Mover implements AutoCloseable {
 
     // --- helpers ----------------------------------------------------------------------------
 
-    private void requireLive(String host, String role, String hint) throws IngestException {
+    private void requireLive(String host, String role, String hint) throws RequestRefusedException {
         if (!hosts.isLive(host)) {
-            throw new IngestException(ErrorCode.CONFLICT, role + " host " + host + " has no live agent (no poll within "
+            throw new RequestRefusedException(ErrorCode.CONFLICT, role + " host " + host + " has no live agent (no poll within "
                     + hosts.lease().toSeconds() + " s): " + hint);
         }
     }

@@ -1,28 +1,31 @@
 package io.ckpt.control;
 
 import io.ckpt.catalog.Catalog;
+import io.ckpt.catalog.NotFoundException;
+import io.ckpt.catalog.UploadFence;
 import io.ckpt.catalog.WparDao;
-import io.ckpt.ingest.IngestException;
 import io.ckpt.ingest.OpenUploads;
 import io.ckpt.protocol.ErrorCode;
+import io.ckpt.protocol.RequestRefusedException;
 import io.ckpt.store.Journal;
 import java.io.IOException;
-import java.util.Objects;
 import java.util.Optional;
-import org.jdbi.v3.core.Handle;
 
 /**
  * Which host owns each WPAR, and its ownership epoch: the fence that keeps a host that was cut
  * off from overwriting history or starting a second copy once the WPAR has moved.
  *
- * <p>The first host to upload a WPAR's checkpoint claims it (epoch 1). Ownership then moves only
+ * <p>The first host to upload a WPAR's checkpoint claims it (epoch 1), inside the transaction that
+ * registers the upload ({@link UploadFence#checkUpload}). Ownership then moves only
  * by an explicit act: a relocation or failover, or {@code ckpt restore --start --take-over} on
  * another host, each raising the epoch by one. Uploads from any other host are refused. Every
  * change is journaled (before the catalog), so {@code rebuild-catalog} keeps it.
  *
  * <p>Fencing invariant (docs/ARCHITECTURE.md, docs/RELOCATION.md): <em>a checkpoint becomes
  * complete only if, in the committing transaction, its uploader is the WPAR's owner at the epoch
- * it began under</em> ({@link #checkUpload} records that epoch, {@link #checkCommit} compares).
+ * it began under</em>. {@link UploadFence#checkUpload} records that epoch in the transaction that
+ * registers an upload and {@link UploadFence#checkCommit} compares in the one that completes it:
+ * those checks live in the catalog, under ingest, so that ingest does not call up into control.
  * It holds under concurrency because every catalog write, the commit's and a move's alike, runs
  * alone under the catalog's write lock: a move commits either before the commit transaction
  * (which then reads the new epoch and refuses) or after it (the checkpoint was committed by the
@@ -51,66 +54,9 @@ public final class Ownership {
     /** The result of a claim or transfer. */
     public record Owner(String wpar, String host, long epoch, String previousHost, boolean changed) {}
 
-    /**
-     * What an upload began under: the uploading {@code host} ("" for an anonymous client), the
-     * WPAR's {@code owner} then (null when nobody owned it) and its {@code epoch}. When the upload
-     * itself claimed an unowned WPAR, this is the claim ({@code owner} = {@code host}, the new
-     * epoch); an anonymous upload of an unowned WPAR began under "nobody at epoch N", so any claim
-     * in the meantime, by a take-over or by another host's first upload, fences it.
-     */
-    public record UploadEpoch(String wpar, String host, String owner, long epoch) {
-        /** The uploader, for messages. */
-        public String who() {
-            return host.isEmpty() ? "an unnamed client" : "host " + host;
-        }
-    }
-
     /** The current owner, if any host has claimed the WPAR. */
     public Optional<WparDao.Owner> owner(String wpar) throws IOException {
         return catalog.read(h -> h.attach(WparDao.class).owner(wpar));
-    }
-
-    /**
-     * Called inside the catalog transaction that registers an upload: an unowned WPAR is claimed
-     * by the uploading host, one owned by another host refuses the upload. An empty host (an
-     * anonymous client) claims nothing and may upload only to an unowned WPAR. Returns what the
-     * upload began under, for {@link #checkCommit}.
-     */
-    public static UploadEpoch checkUpload(Handle h, Journal journal, String wpar, String host, long now) throws IOException {
-        WparDao dao = h.attach(WparDao.class);
-        WparDao.Owner o = dao.owner(wpar).orElseThrow();
-        if (o.ownerHost() == null) {
-            if (!host.isEmpty()) {
-                long epoch = o.epoch() + 1;
-                journal.append(Journal.owner(wpar, host, epoch, now));
-                dao.setOwner(host, epoch, wpar);
-                return new UploadEpoch(wpar, host, host, epoch);
-            }
-            return new UploadEpoch(wpar, host, null, o.epoch());
-        }
-        if (!o.ownerHost().equals(host)) {
-            throw new IngestException(ErrorCode.FENCED, fenced(wpar, o, host.isEmpty() ? "an unnamed client" : "host " + host,
-                    "may not upload to it"));
-        }
-        return new UploadEpoch(wpar, host, host, o.epoch());
-    }
-
-    /**
-     * Called inside the transaction that marks checkpoint {@code checkpointId} complete: refuses
-     * (FENCED) unless the WPAR's owner and epoch are still those the upload {@code began} under.
-     * This is the fence; see the invariant in the class comment.
-     */
-    public static void checkCommit(Handle h, UploadEpoch began, long checkpointId) throws IOException {
-        WparDao.Owner now = h.attach(WparDao.class).owner(began.wpar())
-                .orElse(new WparDao.Owner(began.wpar(), null, -1));
-        if (!Objects.equals(now.ownerHost(), began.owner()) || now.epoch() != began.epoch()) {
-            throw new IngestException(ErrorCode.FENCED, "checkpoint " + checkpointId + " of WPAR " + began.wpar()
-                    + " not committed: " + began.who() + " began it under epoch " + began.epoch() + " (owner "
-                    + (began.owner() == null ? "none" : began.owner()) + "), the WPAR is now owned by "
-                    + (now.ownerHost() == null ? "nobody" : now.ownerHost()) + " at epoch " + now.epoch()
-                    + " (fenced: ownership moved by a relocation, failover or take-over during the upload);"
-                    + " the upload is discarded");
-        }
     }
 
     /**
@@ -120,17 +66,17 @@ public final class Ownership {
      */
     public Owner claim(String wpar, String host, boolean takeOver) throws IOException {
         if (host == null || host.isEmpty()) {
-            throw new IngestException(ErrorCode.BAD_REQUEST, "claim needs a host");
+            throw new RequestRefusedException(ErrorCode.BAD_REQUEST, "claim needs a host");
         }
         return reported(catalog.write(h -> {
             WparDao dao = h.attach(WparDao.class);
-            WparDao.Owner o = dao.owner(wpar).orElseThrow(() -> new io.ckpt.catalog.NotFoundException(
+            WparDao.Owner o = dao.owner(wpar).orElseThrow(() -> new NotFoundException(
                     "unknown WPAR '" + wpar + "': no checkpoint was ever uploaded for it"));
             if (host.equals(o.ownerHost())) {
                 return new Owner(wpar, host, o.epoch(), host, false);
             }
             if (o.ownerHost() != null && !takeOver) {
-                throw new IngestException(ErrorCode.REFUSED, fenced(wpar, o, "host " + host,
+                throw new RequestRefusedException(ErrorCode.REFUSED, UploadFence.fenced(wpar, o, "host " + host,
                         "may not start it: refusing a second copy; if " + o.ownerHost()
                                 + " is really down or has stopped it, take over (ckpt restore --start --take-over, or ckpt failover)"));
             }
@@ -145,10 +91,10 @@ public final class Ownership {
     public Owner transfer(String wpar, String host, long expectedEpoch) throws IOException {
         return reported(catalog.write(h -> {
             WparDao dao = h.attach(WparDao.class);
-            WparDao.Owner o = dao.owner(wpar).orElseThrow(() -> new io.ckpt.catalog.NotFoundException(
+            WparDao.Owner o = dao.owner(wpar).orElseThrow(() -> new NotFoundException(
                     "unknown WPAR '" + wpar + "'"));
             if (o.epoch() != expectedEpoch) {
-                throw new IngestException(ErrorCode.CONFLICT, "WPAR " + wpar + " changed owner meanwhile (now "
+                throw new RequestRefusedException(ErrorCode.CONFLICT, "WPAR " + wpar + " changed owner meanwhile (now "
                         + o.ownerHost() + ", epoch " + o.epoch() + ", expected epoch " + expectedEpoch + ")");
             }
             long epoch = o.epoch() + 1;
@@ -171,15 +117,10 @@ public final class Ownership {
 
     /** Checks that {@code host} owns {@code wpar} at {@code epoch} (an agent about to start it). */
     public void confirm(String wpar, String host, long epoch) throws IOException {
-        WparDao.Owner o = owner(wpar).orElseThrow(() -> new io.ckpt.catalog.NotFoundException("unknown WPAR '" + wpar + "'"));
+        WparDao.Owner o = owner(wpar).orElseThrow(() -> new NotFoundException("unknown WPAR '" + wpar + "'"));
         if (!host.equals(o.ownerHost()) || o.epoch() != epoch) {
-            throw new IngestException(ErrorCode.FENCED, fenced(wpar, o, "host " + host + " (epoch " + epoch + ")",
+            throw new RequestRefusedException(ErrorCode.FENCED, UploadFence.fenced(wpar, o, "host " + host + " (epoch " + epoch + ")",
                     "may not start it"));
         }
-    }
-
-    private static String fenced(String wpar, WparDao.Owner o, String who, String what) {
-        return "WPAR " + wpar + " is owned by " + o.ownerHost() + " (epoch " + o.epoch() + "); " + who + " " + what
-                + " (fenced: ownership moved by a relocation, failover or take-over)";
     }
 }

@@ -1,7 +1,7 @@
 package io.ckpt.control;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.ckpt.retention.InvalidPolicyException;
+import io.ckpt.catalog.Names;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,26 +25,36 @@ public record Placement(List<Rule> rules, Duration lease, boolean automaticFailo
         return rules.stream().filter(r -> r.pattern().matcher(wpar).matches()).findFirst();
     }
 
+    /**
+     * A {@code placement} or {@code failover} section that cannot be used; the message names the
+     * key. The policy file's reader ({@code retention.RetentionConfig}) reports it as its own.
+     */
+    public static final class InvalidPlacementException extends IllegalArgumentException {
+        public InvalidPlacementException(String message) {
+            super(message);
+        }
+    }
+
     /** Parses the {@code placement} and {@code failover} sections (either may be missing). */
     public static Placement parse(JsonNode placement, JsonNode failover) {
         List<Rule> rules = new ArrayList<>();
         if (!placement.isMissingNode() && !placement.isNull()) {
             if (!placement.isArray()) {
-                throw new InvalidPolicyException("placement: a list of {match, primary, backup}");
+                throw new InvalidPlacementException("placement: a list of {match, primary, backup}");
             }
             for (int i = 0; i < placement.size(); i++) {
                 String at = "placement[" + i + "]";
                 JsonNode item = placement.get(i);
                 if (!item.isObject()) {
-                    throw new InvalidPolicyException(at + ": a mapping with match, primary and backup");
+                    throw new InvalidPlacementException(at + ": a mapping with match, primary and backup");
                 }
                 item.fieldNames().forEachRemaining(k -> {
                     if (!Set.of("match", "primary", "backup").contains(k)) {
-                        throw new InvalidPolicyException(at + "." + k + ": unknown key (expected one of: backup, match, primary)");
+                        throw new InvalidPlacementException(at + "." + k + ": unknown key (expected one of: backup, match, primary)");
                     }
                 });
                 if (!item.hasNonNull("match") || !item.hasNonNull("primary")) {
-                    throw new InvalidPolicyException(at + ": needs 'match' (a WPAR glob) and 'primary' (a host id)");
+                    throw new InvalidPlacementException(at + ": needs 'match' (a WPAR glob) and 'primary' (a host id)");
                 }
                 List<String> backups = new ArrayList<>();
                 JsonNode b = item.path("backup");
@@ -56,20 +66,20 @@ public record Placement(List<Rule> rules, Duration lease, boolean automaticFailo
                 String glob = item.get("match").asText();
                 String primary = item.get("primary").asText();
                 if (backups.contains(primary)) {
-                    throw new InvalidPolicyException(at + ": host " + primary + " is both primary and backup");
+                    throw new InvalidPlacementException(at + ": host " + primary + " is both primary and backup");
                 }
-                rules.add(new Rule(glob, io.ckpt.ingest.Names.wparGlob(glob), primary, List.copyOf(backups)));
+                rules.add(new Rule(glob, Names.wparGlob(glob), primary, List.copyOf(backups)));
             }
         }
         Duration lease = DEFAULT_LEASE;
         boolean automatic = false;
         if (!failover.isMissingNode() && !failover.isNull()) {
             if (!failover.isObject()) {
-                throw new InvalidPolicyException("failover: a mapping with lease and automatic");
+                throw new InvalidPlacementException("failover: a mapping with lease and automatic");
             }
             failover.fieldNames().forEachRemaining(k -> {
                 if (!Set.of("lease", "automatic").contains(k)) {
-                    throw new InvalidPolicyException("failover." + k + ": unknown key (expected one of: automatic, lease)");
+                    throw new InvalidPlacementException("failover." + k + ": unknown key (expected one of: automatic, lease)");
                 }
             });
             if (failover.has("lease")) {
@@ -78,7 +88,7 @@ public record Placement(List<Rule> rules, Duration lease, boolean automaticFailo
             JsonNode a = failover.path("automatic");
             if (!a.isMissingNode()) {
                 if (!a.isBoolean()) {
-                    throw new InvalidPolicyException("failover.automatic: '" + a.asText() + "' is not true or false");
+                    throw new InvalidPlacementException("failover.automatic: '" + a.asText() + "' is not true or false");
                 }
                 automatic = a.asBoolean();
             }
@@ -89,7 +99,7 @@ public record Placement(List<Rule> rules, Duration lease, boolean automaticFailo
     private static Duration parseSeconds(String s, String key) {
         var m = Pattern.compile("(\\d+)(s|m|h)").matcher(s.trim());
         if (!m.matches() || Long.parseLong(m.group(1)) == 0) {
-            throw new InvalidPolicyException(key + ": '" + s + "' is not a duration (use 30s, 2m, 1h)");
+            throw new InvalidPlacementException(key + ": '" + s + "' is not a duration (use 30s, 2m, 1h)");
         }
         long n = Long.parseLong(m.group(1));
         return switch (m.group(2)) {

@@ -6,6 +6,7 @@ import io.ckpt.catalog.PartChunkDao;
 import io.ckpt.chunk.ChunkDigest;
 import io.ckpt.protocol.ErrorCode;
 import io.ckpt.protocol.Frame;
+import io.ckpt.protocol.RequestRefusedException;
 import io.ckpt.store.PackFormat;
 import io.ckpt.store.PackStore;
 import io.ckpt.store.RecordBatch;
@@ -121,11 +122,11 @@ final class DeltaReceiver {
             try {
                 n = LZ4.decompress(d.payload(), 0, d.payload().length, raw, 0, len);
             } catch (LZ4Exception e) {
-                throw new IngestException(ErrorCode.CORRUPT, "chunk " + HEX.formatHex(d.digest())
+                throw new RequestRefusedException(ErrorCode.CORRUPT, "chunk " + HEX.formatHex(d.digest())
                         + ": LZ4 payload does not decompress (" + e.getMessage() + "); upload refused");
             }
             if (n != len) {
-                throw new IngestException(ErrorCode.CORRUPT, "chunk " + HEX.formatHex(d.digest()) + ": LZ4 payload gives "
+                throw new RequestRefusedException(ErrorCode.CORRUPT, "chunk " + HEX.formatHex(d.digest()) + ": LZ4 payload gives "
                         + n + " bytes != " + len + " announced; upload refused");
             }
             bytes = raw;
@@ -135,7 +136,7 @@ final class DeltaReceiver {
         sha.update(bytes, 0, len);
         byte[] actual = sha.digest();
         if (!Arrays.equals(actual, d.digest())) {
-            throw new IngestException(ErrorCode.CORRUPT, "chunk " + HEX.formatHex(d.digest())
+            throw new RequestRefusedException(ErrorCode.CORRUPT, "chunk " + HEX.formatHex(d.digest())
                     + ": SHA-256 of its data is " + HEX.formatHex(actual) + " != its digest; upload refused");
         }
         receivedChunks++;
@@ -273,12 +274,12 @@ final class DeltaReceiver {
                 for (int i = 0; i < n; i++) {
                     Integer raw = present.get(ByteBuffer.wrap(all.get(i)));
                     if (raw == null) {
-                        throw new IngestException(ErrorCode.REFUSED, "part '" + partName + "', chunk " + (fromSeq + i)
+                        throw new RequestRefusedException(ErrorCode.REFUSED, "part '" + partName + "', chunk " + (fromSeq + i)
                                 + ": digest " + HEX.formatHex(all.get(i)) + " was not sent in this upload and no"
                                 + " complete checkpoint of tenant '" + tenant + "' uses it; upload refused (send the chunk)");
                     }
                     if (raw != refs.lengths()[i]) {
-                        throw new IngestException(ErrorCode.CORRUPT, "part '" + partName + "', chunk " + (fromSeq + i)
+                        throw new RequestRefusedException(ErrorCode.CORRUPT, "part '" + partName + "', chunk " + (fromSeq + i)
                                 + ": length " + refs.lengths()[i] + " != " + raw + " stored for digest "
                                 + HEX.formatHex(all.get(i)) + "; upload refused");
                     }

@@ -4,8 +4,11 @@ import io.ckpt.catalog.Catalog;
 import io.ckpt.catalog.CheckpointDao;
 import io.ckpt.catalog.ChunkDao;
 import io.ckpt.catalog.LabelDao;
+import io.ckpt.catalog.Names;
 import io.ckpt.catalog.PartChunkDao;
 import io.ckpt.catalog.PartDao;
+import io.ckpt.catalog.UploadFence.UploadEpoch;
+import io.ckpt.catalog.UploadFence;
 import io.ckpt.catalog.WparDao;
 import io.ckpt.chunk.ChunkDigest;
 import io.ckpt.chunk.ChunkerParams;
@@ -13,7 +16,10 @@ import io.ckpt.chunk.ContentDefinedChunker;
 import io.ckpt.manifest.CheckpointHeader;
 import io.ckpt.manifest.ManifestWriter;
 import io.ckpt.protocol.ErrorCode;
+import io.ckpt.protocol.Frame;
 import io.ckpt.protocol.PartInfo;
+import io.ckpt.protocol.PartType;
+import io.ckpt.protocol.RequestRefusedException;
 import io.ckpt.store.Datastore;
 import io.ckpt.store.PackFormat;
 import io.ckpt.store.PackStore;
@@ -104,7 +110,7 @@ public final class IngestSession {
     /** Null in stream mode. */
     private DeltaReceiver delta;
     /** The owner and epoch this upload began under: its commit is refused (FENCED) if they changed. */
-    private io.ckpt.control.Ownership.UploadEpoch began;
+    private UploadEpoch began;
     /** The uploading connection's tenant: new_chunks and stored_bytes count what is new to it. */
     private String tenant = DEFAULT_TENANT;
 
@@ -179,13 +185,13 @@ public final class IngestSession {
         packs.checkReserve();
         long now = System.currentTimeMillis();
         String dbKey = key.isEmpty() ? null : key;
-        var began = new io.ckpt.control.Ownership.UploadEpoch[1];
+        var began = new UploadEpoch[1];
         long id = catalog.write(h -> {
             h.attach(WparDao.class).ensure(wpar, now);
-            began[0] = io.ckpt.control.Ownership.checkUpload(h, ds.journal(), wpar, host, now);
+            began[0] = UploadFence.checkUpload(h, ds.journal(), wpar, host, now);
             CheckpointDao dao = h.attach(CheckpointDao.class);
             if (dbKey != null && dao.findByKey(wpar, dbKey).isPresent()) {
-                throw new IngestException(ErrorCode.CONFLICT, "an upload with key '" + key + "' for WPAR " + wpar
+                throw new RequestRefusedException(ErrorCode.CONFLICT, "an upload with key '" + key + "' for WPAR " + wpar
                         + " is already in progress; retry when it has ended");
             }
             long cp = dao.create(wpar, takenAt, kind, host, now, dbKey, health, healthReason);
@@ -242,8 +248,8 @@ public final class IngestSession {
         return wpar;
     }
 
-    /** The owner and epoch this upload began under (see {@link io.ckpt.control.Ownership#checkCommit}). */
-    public io.ckpt.control.Ownership.UploadEpoch began() {
+    /** The owner and epoch this upload began under (see {@link UploadFence#checkCommit}). */
+    public UploadEpoch began() {
         return began;
     }
 
@@ -253,25 +259,25 @@ public final class IngestSession {
     }
 
     /** Delta mode: which of the queried digests the client must send (bit set: missing). */
-    public java.util.BitSet missing(io.ckpt.protocol.Frame.ChunkQuery q) throws IOException {
+    public java.util.BitSet missing(Frame.ChunkQuery q) throws IOException {
         requireDelta("CHUNK_QUERY");
         return delta.missing(q);
     }
 
     /** Delta mode: a chunk's bytes, proven against its digest before they are kept. */
-    public void chunkData(io.ckpt.protocol.Frame.ChunkData d) throws IOException {
+    public void chunkData(Frame.ChunkData d) throws IOException {
         requireDelta("CHUNK_DATA");
         delta.chunk(d);
     }
 
     /** Delta mode: the open part's next chunks; each digest must be in scope. */
-    public void chunkRefs(io.ckpt.protocol.Frame.ChunkRefs r) throws IOException {
+    public void chunkRefs(Frame.ChunkRefs r) throws IOException {
         requireDelta("CHUNK_REFS");
         if (state != State.IN_PART) {
-            throw new IngestException(ErrorCode.BAD_REQUEST, "CHUNK_REFS outside a part");
+            throw new RequestRefusedException(ErrorCode.BAD_REQUEST, "CHUNK_REFS outside a part");
         }
         if (!part.type().hasData()) {
-            throw new IngestException(ErrorCode.BAD_REQUEST, "CHUNK_REFS for " + part.type() + " part '" + part.name() + "'");
+            throw new RequestRefusedException(ErrorCode.BAD_REQUEST, "CHUNK_REFS for " + part.type() + " part '" + part.name() + "'");
         }
         delta.refs(r, partId, chunkSeq, part.name());
         for (int i = 0; i < r.count(); i++) {
@@ -282,31 +288,31 @@ public final class IngestSession {
         chunkCount += r.count();
     }
 
-    private void requireDelta(String frame) throws IngestException {
+    private void requireDelta(String frame) throws RequestRefusedException {
         if (delta == null) {
-            throw new IngestException(ErrorCode.BAD_REQUEST, frame + " in a stream-mode upload (UPLOAD_BEGIN mode 0)");
+            throw new RequestRefusedException(ErrorCode.BAD_REQUEST, frame + " in a stream-mode upload (UPLOAD_BEGIN mode 0)");
         }
         if (state == State.DONE) {
-            throw new IngestException(ErrorCode.BAD_REQUEST, frame + " after the upload ended");
+            throw new RequestRefusedException(ErrorCode.BAD_REQUEST, frame + " after the upload ended");
         }
     }
 
     public void beginPart(PartInfo info) throws IOException {
         if (state != State.OPEN) {
-            throw new IngestException(ErrorCode.BAD_REQUEST, "part '" + info.name() + "' begun "
+            throw new RequestRefusedException(ErrorCode.BAD_REQUEST, "part '" + info.name() + "' begun "
                     + (state == State.IN_PART ? "before part '" + part.name() + "' ended" : "after commit"));
         }
         if (!partNames.add(info.name())) {
-            throw new IngestException(ErrorCode.BAD_REQUEST, "part '" + info.name() + "' sent twice");
+            throw new RequestRefusedException(ErrorCode.BAD_REQUEST, "part '" + info.name() + "' sent twice");
         }
         for (int slash = info.name().indexOf('/'); slash > 0; slash = info.name().indexOf('/', slash + 1)) {
             String parent = info.name().substring(0, slash);
             if (leafNames.contains(parent)) {
-                throw new IngestException(ErrorCode.BAD_REQUEST, "part '" + info.name() + "' lies under '" + parent
+                throw new RequestRefusedException(ErrorCode.BAD_REQUEST, "part '" + info.name() + "' lies under '" + parent
                         + "', which is not a directory (a symbolic link or file)");
             }
         }
-        if (info.type() != io.ckpt.protocol.PartType.DIRECTORY) {
+        if (info.type() != PartType.DIRECTORY) {
             leafNames.add(info.name());
         }
         int seq = ++partSeq;
@@ -323,13 +329,13 @@ public final class IngestSession {
     /** Takes the bytes of {@code data} (the caller keeps ownership of the buffer). */
     public void data(ByteBuf data) throws IOException {
         if (delta != null) {
-            throw new IngestException(ErrorCode.BAD_REQUEST, "DATA frame in a delta upload (send CHUNK_DATA and CHUNK_REFS)");
+            throw new RequestRefusedException(ErrorCode.BAD_REQUEST, "DATA frame in a delta upload (send CHUNK_DATA and CHUNK_REFS)");
         }
         if (state != State.IN_PART) {
-            throw new IngestException(ErrorCode.BAD_REQUEST, "data outside a part");
+            throw new RequestRefusedException(ErrorCode.BAD_REQUEST, "data outside a part");
         }
         if (!part.type().hasData()) {
-            throw new IngestException(ErrorCode.BAD_REQUEST, "data for " + part.type() + " part '" + part.name() + "'");
+            throw new RequestRefusedException(ErrorCode.BAD_REQUEST, "data for " + part.type() + " part '" + part.name() + "'");
         }
         while (data.isReadable()) {
             int n = Math.min(data.readableBytes(), buf.length - bufLen);
@@ -345,18 +351,18 @@ public final class IngestSession {
 
     public void endPart(long length, byte[] sha256) throws IOException {
         if (state != State.IN_PART) {
-            throw new IngestException(ErrorCode.BAD_REQUEST, "part end outside a part");
+            throw new RequestRefusedException(ErrorCode.BAD_REQUEST, "part end outside a part");
         }
         byte[] actual;
         if (delta != null) {
             // The client's claim: the chunks are proven, their order and lengths checked; every restore
             // recomputes the part's SHA-256 over them and refuses a mismatch (docs/PROTOCOL.md).
             if (length != partLength) {
-                throw new IngestException(ErrorCode.CORRUPT, "part '" + part.name() + "': its chunk lengths add up to "
+                throw new RequestRefusedException(ErrorCode.CORRUPT, "part '" + part.name() + "': its chunk lengths add up to "
                         + partLength + " bytes != " + length + " announced by the client");
             }
             if (sha256.length != 32) {
-                throw new IngestException(ErrorCode.BAD_REQUEST, "part '" + part.name() + "': SHA-256 of " + sha256.length + " bytes");
+                throw new RequestRefusedException(ErrorCode.BAD_REQUEST, "part '" + part.name() + "': SHA-256 of " + sha256.length + " bytes");
             }
             actual = sha256.clone();
         } else {
@@ -364,11 +370,11 @@ public final class IngestSession {
             actual = partSha.digest();
         }
         if (length != partLength) {
-            throw new IngestException(ErrorCode.CORRUPT, "part '" + part.name() + "': received " + partLength
+            throw new RequestRefusedException(ErrorCode.CORRUPT, "part '" + part.name() + "': received " + partLength
                     + " bytes != " + length + " announced by the client (connection damaged?)");
         }
         if (!Arrays.equals(actual, sha256)) {
-            throw new IngestException(ErrorCode.CORRUPT, "part '" + part.name()
+            throw new RequestRefusedException(ErrorCode.CORRUPT, "part '" + part.name()
                     + "': SHA-256 of the received bytes does not match the client's (data damaged in transit)");
         }
         long id = partId;
@@ -543,7 +549,7 @@ public final class IngestSession {
      */
     public Committed commit() throws IOException {
         if (state != State.OPEN) {
-            throw new IngestException(ErrorCode.BAD_REQUEST, state == State.IN_PART
+            throw new RequestRefusedException(ErrorCode.BAD_REQUEST, state == State.IN_PART
                     ? "commit before part '" + part.name() + "' ended" : "commit of a finished upload");
         }
         state = State.DONE;
@@ -570,7 +576,7 @@ public final class IngestSession {
             int updated = catalog.writeDurably(h -> {
                 // The fence: a checkpoint becomes complete only if, in this very transaction, its uploader is
                 // the WPAR's owner at the epoch it began under (Ownership, docs/ARCHITECTURE.md, invariant 2).
-                io.ckpt.control.Ownership.checkCommit(h, began, checkpointId);
+                UploadFence.checkCommit(h, began, checkpointId);
                 int n = h.attach(CheckpointDao.class).markComplete(checkpointId,
                         logicalBytes, storedBytes, chunkCount, newChunkCount, parts, now);
                 if (n == 1) {
@@ -585,7 +591,7 @@ public final class IngestSession {
                 return n;
             });
             if (updated != 1) {
-                throw new IngestException(ErrorCode.CONFLICT, "checkpoint " + checkpointId + " was removed during its upload");
+                throw new RequestRefusedException(ErrorCode.CONFLICT, "checkpoint " + checkpointId + " was removed during its upload");
             }
             visible = true;
             return new Committed(checkpointId, wpar, takenAt, logicalBytes, storedBytes, chunkCount, newChunkCount,

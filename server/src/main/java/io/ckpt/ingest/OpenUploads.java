@@ -1,6 +1,7 @@
 package io.ckpt.ingest;
 
-import io.ckpt.control.Ownership;
+import io.ckpt.catalog.UploadFence.UploadEpoch;
+import io.ckpt.catalog.UploadFence;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
@@ -13,13 +14,13 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The uploads in progress, by WPAR, each with the owner and epoch it began under, so that moving a
- * WPAR ({@link Ownership#claim}, {@link Ownership#transfer}: take-over, failover, relocation,
+ * WPAR ({@code control.Ownership.claim}, {@code transfer}: take-over, failover, relocation,
  * rebalance) ends the old owner's uploads of it at once: each is told FENCED and discarded.
  *
  * <p>This registry only ends fenced uploads early; it is not what keeps them out of history. The
- * check that does is in the commit transaction ({@link Ownership#checkCommit}): a checkpoint
+ * check that does is in the commit transaction ({@link UploadFence#checkCommit}): a checkpoint
  * becomes complete only if, in the committing transaction, its uploader is the WPAR's owner at
- * the epoch it began under. A move this registry does not hear of (an {@link Ownership} built
+ * the epoch it began under. A move this registry does not hear of (an {@code Ownership} built
  * without it; a host's first upload claiming a WPAR while a client without a host id uploads to
  * it, a claim made inside {@code IngestSession.begin}) costs only the bytes uploaded until that
  * commit is refused. An upload registered a moment after a move it began before is not missed:
@@ -40,10 +41,10 @@ public final class OpenUploads {
     /** One open upload: close it when the upload ends (committed, aborted or failed). */
     public final class Entry implements AutoCloseable {
         private final long checkpointId;
-        private final Ownership.UploadEpoch began;
+        private final UploadEpoch began;
         private final Consumer<String> onFenced;
 
-        private Entry(long checkpointId, Ownership.UploadEpoch began, Consumer<String> onFenced) {
+        private Entry(long checkpointId, UploadEpoch began, Consumer<String> onFenced) {
             this.checkpointId = checkpointId;
             this.began = began;
             this.onFenced = onFenced;
@@ -65,7 +66,7 @@ public final class OpenUploads {
      * onFenced} hears why, once, if its WPAR moves before the entry is closed (at once, when it
      * already has).
      */
-    public Entry open(long checkpointId, Ownership.UploadEpoch began, Consumer<String> onFenced) {
+    public Entry open(long checkpointId, UploadEpoch began, Consumer<String> onFenced) {
         Entry e = new Entry(checkpointId, began, onFenced);
         Moved m;
         synchronized (this) {
@@ -80,7 +81,7 @@ public final class OpenUploads {
     }
 
     /**
-     * Called by {@link Ownership} after the transaction that gave {@code wpar} to {@code owner} at
+     * Called by {@code control.Ownership} after the transaction that gave {@code wpar} to {@code owner} at
      * {@code epoch} committed: every upload of it begun under an older epoch is ended (told
      * FENCED) and forgotten here. Returns how many.
      */
@@ -128,7 +129,7 @@ public final class OpenUploads {
     }
 
     private static String message(Entry e, String owner, long epoch) {
-        Ownership.UploadEpoch b = e.began;
+        UploadEpoch b = e.began;
         return "upload of checkpoint " + e.checkpointId + " of WPAR " + b.wpar() + " by " + b.who()
                 + " fenced: the WPAR moved to " + owner + " at epoch " + epoch + " while it ran (begun under epoch "
                 + b.epoch() + "); the upload is discarded";

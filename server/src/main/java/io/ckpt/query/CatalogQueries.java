@@ -12,9 +12,10 @@ import io.ckpt.catalog.NotFoundException;
 import io.ckpt.catalog.PartDao;
 import io.ckpt.catalog.PartRow;
 import io.ckpt.catalog.WparDao;
-import io.ckpt.ingest.IngestException;
 import io.ckpt.protocol.ErrorCode;
 import io.ckpt.protocol.PartInfo;
+import io.ckpt.protocol.RequestRefusedException;
+import io.ckpt.restore.Selection;
 import io.ckpt.store.Journal;
 import java.io.IOException;
 import java.time.Instant;
@@ -51,7 +52,7 @@ public final class CatalogQueries {
     private final io.ckpt.verify.Verifier verifier;
     private final io.ckpt.gc.GarbageCollector gc;
     private final io.ckpt.alert.Alerts alerts;
-    private final io.ckpt.status.Jobs jobs;
+    private final io.ckpt.jobs.Jobs jobs;
 
     public CatalogQueries(Catalog catalog, Journal journal) {
         this(catalog, journal, null, null, null);
@@ -64,20 +65,20 @@ public final class CatalogQueries {
 
     public CatalogQueries(Catalog catalog, Journal journal, io.ckpt.retention.Pruner pruner,
             io.ckpt.verify.Verifier verifier, io.ckpt.gc.GarbageCollector gc, io.ckpt.alert.Alerts alerts) {
-        this(catalog, journal, pruner, verifier, gc, alerts, new io.ckpt.status.Jobs());
+        this(catalog, journal, pruner, verifier, gc, alerts, new io.ckpt.jobs.Jobs());
     }
 
     /** With {@code jobs}, which records every prune, gc and verify asked for (not dry runs). */
     public CatalogQueries(Catalog catalog, Journal journal, io.ckpt.retention.Pruner pruner,
             io.ckpt.verify.Verifier verifier, io.ckpt.gc.GarbageCollector gc, io.ckpt.alert.Alerts alerts,
-            io.ckpt.status.Jobs jobs) {
+            io.ckpt.jobs.Jobs jobs) {
         this(catalog, journal, pruner, verifier, gc, alerts, jobs, new io.ckpt.control.Ownership(catalog, journal));
     }
 
     /** With the server's {@code ownership}: a {@code claim} here ends the old owner's uploads (OpenUploads). */
     public CatalogQueries(Catalog catalog, Journal journal, io.ckpt.retention.Pruner pruner,
             io.ckpt.verify.Verifier verifier, io.ckpt.gc.GarbageCollector gc, io.ckpt.alert.Alerts alerts,
-            io.ckpt.status.Jobs jobs, io.ckpt.control.Ownership ownership) {
+            io.ckpt.jobs.Jobs jobs, io.ckpt.control.Ownership ownership) {
         this.jobs = jobs;
         this.alerts = alerts;
         this.catalog = catalog;
@@ -116,9 +117,9 @@ public final class CatalogQueries {
         try {
             req = JSON.readTree(requestJson);
         } catch (com.fasterxml.jackson.core.exc.StreamConstraintsException e) {
-            throw new IngestException(ErrorCode.BAD_REQUEST, "request refused: " + e.getOriginalMessage());
+            throw new RequestRefusedException(ErrorCode.BAD_REQUEST, "request refused: " + e.getOriginalMessage());
         } catch (IOException e) {
-            throw new IngestException(ErrorCode.BAD_REQUEST, "request is not JSON: " + e.getMessage());
+            throw new RequestRefusedException(ErrorCode.BAD_REQUEST, "request is not JSON: " + e.getMessage());
         }
         return handle(req, tenant);
     }
@@ -149,22 +150,22 @@ public final class CatalogQueries {
             }
             case "verify" -> {
                 if (verifier == null) {
-                    throw new IngestException(ErrorCode.BAD_REQUEST, "verify is not available on this server");
+                    throw new RequestRefusedException(ErrorCode.BAD_REQUEST, "verify is not available on this server");
                 }
                 String wpar = text(req, "wpar");
                 boolean full = req.path("full").asBoolean(false);
                 yield jobs.run("verify", (full ? "--full " : "") + (wpar == null ? "" : wpar).trim(),
-                        io.ckpt.status.Jobs.Trigger.REQUEST, () -> verifier.verify(wpar, full));
+                        io.ckpt.jobs.Jobs.Trigger.REQUEST, () -> verifier.verify(wpar, full));
             }
             case "gc" -> {
                 if (gc == null) {
-                    throw new IngestException(ErrorCode.BAD_REQUEST, "gc is not available on this server");
+                    throw new RequestRefusedException(ErrorCode.BAD_REQUEST, "gc is not available on this server");
                 }
                 boolean dryRun = req.path("dry_run").asBoolean(false);
-                yield dryRun ? gc.collect(true) : jobs.run("gc", "", io.ckpt.status.Jobs.Trigger.REQUEST, () -> gc.collect(false));
+                yield dryRun ? gc.collect(true) : jobs.run("gc", "", io.ckpt.jobs.Jobs.Trigger.REQUEST, () -> gc.collect(false));
             }
             case "alerts" -> alertsJson();
-            default -> throw new IngestException(ErrorCode.BAD_REQUEST, "unknown request op '" + op + "'");
+            default -> throw new RequestRefusedException(ErrorCode.BAD_REQUEST, "unknown request op '" + op + "'");
         };
         return JSON.writeValueAsString(out);
     }
@@ -221,10 +222,10 @@ public final class CatalogQueries {
         return n.put("epoch", o.epoch());
     }
 
-    private static String requiredText(JsonNode req, String field) throws IngestException {
+    private static String requiredText(JsonNode req, String field) throws RequestRefusedException {
         String v = text(req, field);
         if (v == null || v.isEmpty()) {
-            throw new IngestException(ErrorCode.BAD_REQUEST, "request '" + req.path("op").asText() + "' needs '" + field + "'");
+            throw new RequestRefusedException(ErrorCode.BAD_REQUEST, "request '" + req.path("op").asText() + "' needs '" + field + "'");
         }
         return v;
     }
@@ -290,7 +291,7 @@ public final class CatalogQueries {
             }
         } else {
             if (wpar == null) {
-                throw new IngestException(ErrorCode.BAD_REQUEST, "select needs a WPAR or an id");
+                throw new RequestRefusedException(ErrorCode.BAD_REQUEST, "select needs a WPAR or an id");
             }
             List<CheckpointRow> all = catalog.read(h -> {
                 if (!h.attach(WparDao.class).exists(wpar) || !view.seesWpar(h, wpar)) {
@@ -303,7 +304,7 @@ public final class CatalogQueries {
             if (req.hasNonNull("older_than_id")) {
                 JsonNode n = req.get("older_than_id");
                 if (!n.canConvertToLong()) {
-                    throw new IngestException(ErrorCode.BAD_REQUEST, "select needs a numeric 'older_than_id'");
+                    throw new RequestRefusedException(ErrorCode.BAD_REQUEST, "select needs a numeric 'older_than_id'");
                 }
                 long refId = n.asLong();
                 CheckpointRow ref = catalog.read(h -> h.attach(CheckpointDao.class).find(refId).filter(c -> view.sees(h, c.id())))
@@ -345,9 +346,9 @@ public final class CatalogQueries {
     private ObjectNode mark(long id, String health, String reason) throws IOException {
         String r = reason == null ? "" : reason;
         if (!"good".equals(health) && !"bad".equals(health) && !"unknown".equals(health)) {
-            throw new IngestException(ErrorCode.BAD_REQUEST, "mark needs health good, bad or unknown, not '" + health + "'");
+            throw new RequestRefusedException(ErrorCode.BAD_REQUEST, "mark needs health good, bad or unknown, not '" + health + "'");
         }
-        io.ckpt.ingest.Names.checkHealth(health, r);
+        io.ckpt.catalog.Names.checkHealth(health, r);
         CheckpointRow row = catalog.write(h -> {
             CheckpointDao dao = h.attach(CheckpointDao.class);
             dao.find(id).filter(CheckpointRow::isComplete)
@@ -364,7 +365,7 @@ public final class CatalogQueries {
 
     private ObjectNode prune(JsonNode req) throws IOException {
         if (pruner == null) {
-            throw new IngestException(ErrorCode.BAD_REQUEST, "prune is not available on this server");
+            throw new RequestRefusedException(ErrorCode.BAD_REQUEST, "prune is not available on this server");
         }
         io.ckpt.retention.RetentionPolicy policy = req.hasNonNull("policy")
                 ? io.ckpt.retention.Pruner.policyOf(req.get("policy")) : null; // null: the configured policies
@@ -374,7 +375,7 @@ public final class CatalogQueries {
             return pruner.prune(wpar, policy, true, force);
         }
         return jobs.run("prune", (wpar == null ? "*" : wpar) + (policy == null ? " (configured policies)" : " (keep flags)"),
-                io.ckpt.status.Jobs.Trigger.REQUEST, () -> pruner.prune(wpar, policy, false, force));
+                io.ckpt.jobs.Jobs.Trigger.REQUEST, () -> pruner.prune(wpar, policy, false, force));
     }
 
     /** Protects a checkpoint from retention (or lifts the protection) and returns it. */
@@ -433,19 +434,19 @@ public final class CatalogQueries {
         return n == null || n.isNull() ? null : n.asText();
     }
 
-    private static long requiredId(JsonNode req) throws IngestException {
+    private static long requiredId(JsonNode req) throws RequestRefusedException {
         JsonNode n = req.get("id");
         if (n == null || !n.canConvertToLong()) {
-            throw new IngestException(ErrorCode.BAD_REQUEST, "request needs a numeric 'id'");
+            throw new RequestRefusedException(ErrorCode.BAD_REQUEST, "request needs a numeric 'id'");
         }
         return n.asLong();
     }
 
-    private static long instant(String s) throws IngestException {
+    private static long instant(String s) throws RequestRefusedException {
         try {
             return Instant.parse(s).toEpochMilli();
         } catch (DateTimeParseException e) {
-            throw new IngestException(ErrorCode.BAD_REQUEST, "'" + s + "' is not an ISO-8601 instant");
+            throw new RequestRefusedException(ErrorCode.BAD_REQUEST, "'" + s + "' is not an ISO-8601 instant");
         }
     }
 }

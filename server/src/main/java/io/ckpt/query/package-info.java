@@ -1,5 +1,5 @@
 /**
- * Answers the protocol's JSON requests (list, show, select) from the catalog, and selects the
- * checkpoint a restore means ({@code --id}, {@code --latest}, {@code --at}) with pure functions.
+ * Answers the protocol's JSON requests (list, show, select) from the catalog; which checkpoint a
+ * select means ({@code --id}, {@code --latest}, {@code --at}) is {@code io.ckpt.restore.Selection}'s.
  */
 package io.ckpt.query;

@@ -307,7 +307,7 @@ public final class Restorer {
         try (ChunkReader reader = new ChunkReader(ds); Frames frames = new Frames(sink)) {
             for (long[] r : ranges) {
                 if (r.length != 2 || r[0] < 0 || r[1] <= r[0] || r[1] > part.chunkCount() || r[0] < last) {
-                    throw new io.ckpt.ingest.IngestException(io.ckpt.protocol.ErrorCode.BAD_REQUEST, "fetch: range "
+                    throw new io.ckpt.protocol.RequestRefusedException(io.ckpt.protocol.ErrorCode.BAD_REQUEST, "fetch: range "
                             + java.util.Arrays.toString(r) + " is not ascending within the part's " + part.chunkCount() + " chunks");
                 }
                 last = r[1];

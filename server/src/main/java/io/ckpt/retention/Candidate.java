@@ -58,7 +58,7 @@ public record Candidate(long id, Instant takenAt, String health, Set<String> lab
 
     /**
      * Newest first: later {@code takenAt} first, and at the same instant the higher id first (the
-     * order {@code io.ckpt.query.Selection} uses for "newer").
+     * order {@code io.ckpt.restore.Selection} uses for "newer").
      */
     static final Comparator<Candidate> NEWEST_FIRST =
             Comparator.comparing(Candidate::takenAt).thenComparingLong(Candidate::id).reversed();

@@ -8,9 +8,11 @@ import io.ckpt.catalog.Catalog;
 import io.ckpt.catalog.CheckpointDao;
 import io.ckpt.catalog.CheckpointRow;
 import io.ckpt.catalog.LabelDao;
+import io.ckpt.catalog.Names;
+import io.ckpt.catalog.NotFoundException;
 import io.ckpt.catalog.WparDao;
-import io.ckpt.ingest.IngestException;
 import io.ckpt.protocol.ErrorCode;
+import io.ckpt.protocol.RequestRefusedException;
 import io.ckpt.restore.ReadersInUse;
 import io.ckpt.store.Datastore;
 import io.ckpt.store.Journal;
@@ -78,7 +80,7 @@ public final class Pruner {
                     log.info("scheduled prune: WPAR {}: {} checkpoint(s) removed", wpar, removed);
                 }
                 r.path("wpars").forEach(all::add);
-            } catch (IngestException e) {
+            } catch (RequestRefusedException e) {
                 log.warn("scheduled prune skipped: {}", e.getMessage());
                 all.addObject().put("wpar", wpar).put("skipped", e.getMessage());
             }
@@ -106,7 +108,7 @@ public final class Pruner {
     }
 
     /** The policy of a prune request: {@code {"keep-daily": 7, "keep-label": ["a,b", "c"], ...}}. */
-    public static RetentionPolicy policyOf(JsonNode policy) throws IngestException {
+    public static RetentionPolicy policyOf(JsonNode policy) throws RequestRefusedException {
         List<Map.Entry<String, String>> options = new ArrayList<>();
         for (var it = policy.fields(); it.hasNext(); ) {
             var f = it.next();
@@ -119,7 +121,7 @@ public final class Pruner {
         try {
             return RetentionPolicy.parse(options);
         } catch (InvalidPolicyException e) {
-            throw new IngestException(ErrorCode.BAD_REQUEST, "invalid retention policy: " + e.getMessage());
+            throw new RequestRefusedException(ErrorCode.BAD_REQUEST, "invalid retention policy: " + e.getMessage());
         }
     }
 
@@ -130,11 +132,11 @@ public final class Pruner {
     public ObjectNode prune(String wparGlob, RetentionPolicy policy, boolean dryRun, boolean force) throws IOException {
         RetentionConfig cfg = config;
         ZoneId zone = cfg.zone();
-        Pattern glob = io.ckpt.ingest.Names.wparGlob(wparGlob);
+        Pattern glob = Names.wparGlob(wparGlob);
         List<String> wpars = catalog.read(h -> h.attach(WparDao.class).names()).stream()
                 .filter(w -> glob.matcher(w).matches()).toList();
         if (wpars.isEmpty()) {
-            throw new io.ckpt.catalog.NotFoundException(wparGlob == null ? "the datastore holds no WPAR yet: nothing to prune"
+            throw new NotFoundException(wparGlob == null ? "the datastore holds no WPAR yet: nothing to prune"
                     : "no WPAR matches '" + wparGlob + "'");
         }
         return readers.whileLocked(inUse -> {
@@ -143,14 +145,14 @@ public final class Pruner {
             List<RetentionPolicy> policies = new ArrayList<>();
             for (String wpar : wpars) {
                 RetentionPolicy wparPolicy = policy != null ? policy : cfg.policyFor(wpar).orElseThrow(() ->
-                        new IngestException(ErrorCode.BAD_REQUEST, "no retention policy for WPAR " + wpar
+                        new RequestRefusedException(ErrorCode.BAD_REQUEST, "no retention policy for WPAR " + wpar
                                 + ": give keep flags, or set retention.default (or a retention.wpars rule) in the server config"));
                 List<Candidate> candidates = catalog.read(h -> candidates(h, wpar, inUse));
                 RetentionPlan plan = RetentionPlan.compute(candidates, wparPolicy, zone);
                 try {
                     plan.refuseIfRemovesAll(force);
                 } catch (PruneRefusedException e) {
-                    throw new IngestException(ErrorCode.BAD_REQUEST, "WPAR " + wpar + ": " + e.getMessage());
+                    throw new RequestRefusedException(ErrorCode.BAD_REQUEST, "WPAR " + wpar + ": " + e.getMessage());
                 }
                 names.add(wpar);
                 plans.add(plan);
@@ -179,7 +181,7 @@ public final class Pruner {
                         try {
                             fresh.refuseIfRemovesAll(force);
                         } catch (PruneRefusedException e) {
-                            throw new IngestException(ErrorCode.BAD_REQUEST, "WPAR " + wpar + ": " + e.getMessage());
+                            throw new RequestRefusedException(ErrorCode.BAD_REQUEST, "WPAR " + wpar + ": " + e.getMessage());
                         }
                         Set<Long> stillRemoved = new HashSet<>();
                         fresh.removed().forEach(d -> stillRemoved.add(d.candidate().id()));

@@ -3,6 +3,8 @@ package io.ckpt.retention;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.ckpt.catalog.Names;
+import io.ckpt.control.Placement;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.DateTimeException;
@@ -26,14 +28,14 @@ import java.util.regex.Pattern;
  */
 public record RetentionConfig(ZoneId zone, Optional<RetentionPolicy> defaultPolicy, List<Rule> rules,
         Optional<Duration> pruneEvery, Optional<Duration> gcEvery, Optional<Duration> verifyEvery,
-        int verifySharePercent, boolean verifyFull, io.ckpt.control.Placement placement) {
+        int verifySharePercent, boolean verifyFull, Placement placement) {
 
     /** A policy for the WPARs whose names match {@code glob}. */
     public record Rule(String glob, Pattern pattern, RetentionPolicy policy) {}
 
     /** No config file: UTC, no policies, nothing scheduled. */
     public static final RetentionConfig NONE = new RetentionConfig(ZoneOffset.UTC, Optional.empty(), List.of(),
-            Optional.empty(), Optional.empty(), Optional.empty(), 100, false, io.ckpt.control.Placement.NONE);
+            Optional.empty(), Optional.empty(), Optional.empty(), 100, false, Placement.NONE);
 
     private static final Set<String> TOP = Set.of("retention", "schedule", "placement", "failover");
     private static final Set<String> RETENTION = Set.of("time-zone", "default", "wpars");
@@ -142,7 +144,7 @@ public record RetentionConfig(ZoneId zone, Optional<RetentionPolicy> defaultPoli
                     throw new InvalidPolicyException(at + ": needs both 'match' (a WPAR glob) and 'policy'");
                 }
                 String glob = item.get("match").asText();
-                rules.add(new Rule(glob, io.ckpt.ingest.Names.wparGlob(glob), policy(item.get("policy"), at + ".policy")));
+                rules.add(new Rule(glob, Names.wparGlob(glob), policy(item.get("policy"), at + ".policy")));
             }
         }
         JsonNode sched = root.path("schedule");
@@ -151,7 +153,16 @@ public record RetentionConfig(ZoneId zone, Optional<RetentionPolicy> defaultPoli
         }
         return new RetentionConfig(zone, def, List.copyOf(rules), every(sched, "prune"), every(sched, "gc"),
                 every(sched, "verify"), share(sched.path("verify-share")), full(sched.path("verify-full")),
-                io.ckpt.control.Placement.parse(root.path("placement"), root.path("failover")));
+                placement(root));
+    }
+
+    /** The {@code placement} and {@code failover} sections, control's, their errors reported as this file's. */
+    private static Placement placement(JsonNode root) {
+        try {
+            return Placement.parse(root.path("placement"), root.path("failover"));
+        } catch (Placement.InvalidPlacementException e) {
+            throw new InvalidPolicyException(e.getMessage());
+        }
     }
 
     private static RetentionPolicy policy(JsonNode node, String at) {

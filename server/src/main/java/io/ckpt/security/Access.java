@@ -8,8 +8,8 @@ import io.ckpt.catalog.CheckpointDao;
 import io.ckpt.catalog.NotFoundException;
 import io.ckpt.catalog.WparDao;
 import io.ckpt.control.Placement;
-import io.ckpt.ingest.IngestException;
 import io.ckpt.protocol.ErrorCode;
+import io.ckpt.protocol.RequestRefusedException;
 import java.io.IOException;
 import java.util.Map;
 import java.util.Optional;
@@ -262,13 +262,13 @@ public final class Access {
         return new NotFoundException(op.equals("show") ? "no checkpoint with id " + id : "no complete checkpoint with id " + id);
     }
 
-    private static void requireNotReadOnly(Principal p, String what) throws IngestException {
+    private static void requireNotReadOnly(Principal p, String what) throws RequestRefusedException {
         if (p.role() == Role.READ_ONLY) {
             throw refused(p, "may not '" + what + "': the read-only role lists and shows, and reads no data");
         }
     }
 
-    private static void requireSelf(Principal p, JsonNode req, String op) throws IngestException {
+    private static void requireSelf(Principal p, JsonNode req, String op) throws RequestRefusedException {
         String host = req.path("host").asText("");
         if (!host.isEmpty() && !host.equals(p.name())) {
             throw refused(p, "may not '" + op + "' as host " + host + ": a credential acts only as its own host"
@@ -276,7 +276,7 @@ public final class Access {
         }
     }
 
-    static IngestException refused(Principal p, String what) {
-        return new IngestException(ErrorCode.REFUSED, p.role().wireName() + " " + p.name() + " " + what);
+    static RequestRefusedException refused(Principal p, String what) {
+        return new RequestRefusedException(ErrorCode.REFUSED, p.role().wireName() + " " + p.name() + " " + what);
     }
 }

@@ -5,8 +5,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.ckpt.catalog.CredentialDao;
-import io.ckpt.ingest.IngestException;
 import io.ckpt.protocol.ErrorCode;
+import io.ckpt.protocol.RequestRefusedException;
 import java.io.IOException;
 import java.security.GeneralSecurityException;
 import java.time.Instant;
@@ -38,7 +38,7 @@ public final class CredentialRequests {
     public ObjectNode handle(JsonNode req, ToIntFunction<String> disconnect) throws IOException {
         String op = req.path("op").asText("");
         if (!dir.exists()) {
-            throw new IngestException(ErrorCode.BAD_REQUEST, "this server has no credentials to manage: run"
+            throw new RequestRefusedException(ErrorCode.BAD_REQUEST, "this server has no credentials to manage: run"
                     + " 'ckpt server init --datastore DIR' with the server stopped, then start it again");
         }
         return switch (op) {
@@ -52,7 +52,7 @@ public final class CredentialRequests {
                 int closed = disconnect.applyAsInt(host);
                 yield JSON.createObjectNode().put("host", host).put("revoked", true).put("connections_closed", closed);
             }
-            default -> throw new IngestException(ErrorCode.BAD_REQUEST, "unknown credential op '" + op + "'");
+            default -> throw new RequestRefusedException(ErrorCode.BAD_REQUEST, "unknown credential op '" + op + "'");
         };
     }
 
@@ -62,7 +62,7 @@ public final class CredentialRequests {
         try {
             role = Role.parse(req.path("role").asText("host"));
         } catch (IllegalArgumentException e) {
-            throw new IngestException(ErrorCode.BAD_REQUEST, e.getMessage());
+            throw new RequestRefusedException(ErrorCode.BAD_REQUEST, e.getMessage());
         }
         String token = null;
         SecurityDir.ClientKeyStore cert = null;
@@ -97,10 +97,10 @@ public final class CredentialRequests {
         return out;
     }
 
-    private static String required(JsonNode req, String field) throws IngestException {
+    private static String required(JsonNode req, String field) throws RequestRefusedException {
         String v = req.path(field).asText("");
         if (v.isEmpty()) {
-            throw new IngestException(ErrorCode.BAD_REQUEST, "request '" + req.path("op").asText() + "' needs '" + field + "'");
+            throw new RequestRefusedException(ErrorCode.BAD_REQUEST, "request '" + req.path("op").asText() + "' needs '" + field + "'");
         }
         return v;
     }

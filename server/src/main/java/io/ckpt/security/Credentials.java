@@ -2,8 +2,8 @@ package io.ckpt.security;
 
 import io.ckpt.catalog.Catalog;
 import io.ckpt.catalog.CredentialDao;
-import io.ckpt.ingest.IngestException;
 import io.ckpt.protocol.ErrorCode;
+import io.ckpt.protocol.RequestRefusedException;
 import java.io.IOException;
 import java.util.HashMap;
 import java.util.List;
@@ -61,19 +61,19 @@ public final class Credentials {
     /** Like {@link #add(String, Role, String, String)}, with the token made by the caller. */
     Added add(String name, Role role, String tenant, String certSha256, String token) throws IOException {
         if (name == null || !NAME.matcher(name).matches()) {
-            throw new IngestException(ErrorCode.BAD_REQUEST, "host name '" + name
+            throw new RequestRefusedException(ErrorCode.BAD_REQUEST, "host name '" + name
                     + "' is not valid (letters, digits, '.', '_', '-'; at most 64; starting with a letter or digit)");
         }
         String t = tenant == null || tenant.isBlank() ? Principal.DEFAULT_TENANT : tenant;
         if (!NAME.matcher(t).matches()) {
-            throw new IngestException(ErrorCode.BAD_REQUEST, "tenant '" + t + "' is not valid (same rules as host names)");
+            throw new RequestRefusedException(ErrorCode.BAD_REQUEST, "tenant '" + t + "' is not valid (same rules as host names)");
         }
         long now = System.currentTimeMillis();
         catalog.write(h -> {
             CredentialDao dao = h.attach(CredentialDao.class);
             Optional<CredentialDao.Row> old = dao.byName(name);
             if (old.isPresent() && !old.get().isRevoked()) {
-                throw new IngestException(ErrorCode.CONFLICT, "host " + name + " already has a credential (role "
+                throw new RequestRefusedException(ErrorCode.CONFLICT, "host " + name + " already has a credential (role "
                         + old.get().role() + "); revoke it first (ckpt host revoke " + name + ")");
             }
             if (old.isPresent()) {

@@ -1,7 +1,7 @@
 package io.ckpt.security;
 
-import io.ckpt.ingest.IngestException;
 import io.ckpt.protocol.ErrorCode;
+import io.ckpt.protocol.RequestRefusedException;
 import io.netty.handler.ssl.SslContext;
 import java.nio.charset.StandardCharsets;
 import java.security.cert.X509Certificate;
@@ -52,23 +52,23 @@ public final class ServerSecurity {
      * gave. HELLO's HOST_ID does not name an authenticated principal: the credential does.
      */
     public Principal authenticate(String helloHostId, byte[] auth, X509Certificate clientCertificate)
-            throws IngestException {
+            throws RequestRefusedException {
         if (clientCertificate != null) {
             Optional<Principal> p = credentials.byCertificate(CertificateAuthority.fingerprint(clientCertificate));
             if (p.isPresent()) {
                 return p.get();
             }
             if (auth.length == 0) {
-                throw new IngestException(ErrorCode.UNAUTHORIZED, "client certificate "
+                throw new RequestRefusedException(ErrorCode.UNAUTHORIZED, "client certificate "
                         + clientCertificate.getSubjectX500Principal().getName() + " is unknown or revoked");
             }
         }
         if (auth.length > 0) {
-            return credentials.byToken(new String(auth, StandardCharsets.UTF_8)).orElseThrow(() -> new IngestException(
+            return credentials.byToken(new String(auth, StandardCharsets.UTF_8)).orElseThrow(() -> new RequestRefusedException(
                     ErrorCode.UNAUTHORIZED, "the token is unknown or revoked (check --token-file, $CKPT_TOKEN)"));
         }
         if (required) {
-            throw new IngestException(ErrorCode.UNAUTHORIZED, "this server requires a credential: give a token"
+            throw new RequestRefusedException(ErrorCode.UNAUTHORIZED, "this server requires a credential: give a token"
                     + " (--token-file FILE, $CKPT_TOKEN; 'ckpt host add' makes one) or a client certificate");
         }
         return Principal.local(helloHostId);

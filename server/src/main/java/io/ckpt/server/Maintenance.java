@@ -2,9 +2,9 @@ package io.ckpt.server;
 
 import io.ckpt.alert.Alerts;
 import io.ckpt.gc.GarbageCollector;
+import io.ckpt.jobs.Jobs;
 import io.ckpt.retention.Pruner;
 import io.ckpt.retention.RetentionConfig;
-import io.ckpt.status.Jobs;
 import io.ckpt.verify.Verifier;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -3,6 +3,8 @@ package io.ckpt.status;
 import io.ckpt.alert.Alerts;
 import io.ckpt.catalog.Catalog;
 import io.ckpt.control.Hosts;
+import io.ckpt.jobs.Jobs;
+import io.ckpt.restore.ReadersInUse;
 import io.ckpt.store.FreeSpaceReserve;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
@@ -257,8 +259,8 @@ public final class ServerMetrics {
      * Restore readers registered now ({@link io.ckpt.restore.ReadersInUse}); a dropped connection must
      * give its reader back, as it gives back its upload slot ({@code ckpt_uploads_active}).
      */
-    public void watchConnections(io.ckpt.restore.ReadersInUse readers) {
-        Gauge.builder("ckpt.restore.readers", readers, io.ckpt.restore.ReadersInUse::count)
+    public void watchConnections(ReadersInUse readers) {
+        Gauge.builder("ckpt.restore.readers", readers, ReadersInUse::count)
                 .description("Readers registered by restores, fetches and verify now").register(registry);
     }
 }

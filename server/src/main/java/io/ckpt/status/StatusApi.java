@@ -8,8 +8,10 @@ import io.ckpt.catalog.Catalog;
 import io.ckpt.catalog.CheckpointRow;
 import io.ckpt.catalog.NotFoundException;
 import io.ckpt.control.ControlRequests;
-import io.ckpt.ingest.IngestException;
+import io.ckpt.control.Placement;
+import io.ckpt.jobs.Jobs;
 import io.ckpt.protocol.ErrorCode;
+import io.ckpt.protocol.RequestRefusedException;
 import io.ckpt.query.CatalogQueries;
 import io.ckpt.retention.Pruner;
 import io.ckpt.retention.RetentionConfig;
@@ -118,7 +120,7 @@ public final class StatusApi {
                     if (path.startsWith("checkpoints/")) {
                         String id = path.substring("checkpoints/".length());
                         if (!id.matches("[0-9]{1,18}")) {
-                            throw new IngestException(ErrorCode.BAD_REQUEST, "'" + id + "' is not a checkpoint id");
+                            throw new RequestRefusedException(ErrorCode.BAD_REQUEST, "'" + id + "' is not a checkpoint id");
                         }
                         yield queries.handle("{\"op\":\"show\",\"id\":" + id + "}", tenant);
                     }
@@ -128,7 +130,7 @@ public final class StatusApi {
             return new Answer(200, json);
         } catch (NotFoundException e) {
             return error(404, e.getMessage());
-        } catch (IngestException e) {
+        } catch (RequestRefusedException e) {
             return error(e.code() == ErrorCode.BAD_REQUEST ? 400 : e.code() == ErrorCode.NOT_FOUND ? 404 : 500,
                     e.getMessage());
         } catch (IOException | RuntimeException e) {
@@ -164,7 +166,7 @@ public final class StatusApi {
             o.put("owner", w.owner());
             o.put("epoch", w.epoch());
             var rule = cfg.placement().ruleFor(w.name());
-            o.put("primary", rule.map(io.ckpt.control.Placement.Rule::primary).orElse(null));
+            o.put("primary", rule.map(Placement.Rule::primary).orElse(null));
             ArrayNode backups = o.putArray("backups");
             rule.ifPresent(r -> r.backups().forEach(backups::add));
             o.put("checkpoints", w.complete()).put("uploading", w.uploading());

@@ -1,6 +1,7 @@
 package io.ckpt.status;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.ckpt.query.CatalogQueries;
 import io.ckpt.store.FreeSpaceReserve;
 import java.time.Clock;
 import java.time.Instant;
@@ -46,7 +47,7 @@ public final class UsageHistory {
 
     /** {@code {"reserve_bytes", "samples": [{"at", "total_bytes", "free_bytes", "used_bytes"}]}}, oldest first. */
     public synchronized ObjectNode json() {
-        ObjectNode root = io.ckpt.query.CatalogQueries.mapper().createObjectNode().put("reserve_bytes", reserve.bytes());
+        ObjectNode root = CatalogQueries.mapper().createObjectNode().put("reserve_bytes", reserve.bytes());
         var arr = root.putArray("samples");
         for (Sample s : samples) {
             arr.addObject().put("at", s.at().toString()).put("total_bytes", s.totalBytes()).put("free_bytes", s.freeBytes())

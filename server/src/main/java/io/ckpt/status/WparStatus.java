@@ -1,8 +1,10 @@
 package io.ckpt.status;
 
+import io.ckpt.catalog.Catalog;
+import io.ckpt.catalog.CheckpointDao;
 import io.ckpt.catalog.CheckpointRow;
 import io.ckpt.catalog.WparDao;
-import io.ckpt.query.Selection;
+import io.ckpt.restore.Selection;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -61,7 +63,7 @@ public record WparStatus(String name, String owner, long epoch, int complete, in
     }
 
     /** Reads the WPARs and their checkpoints (any state) in one catalog read and applies {@link #of}. */
-    public static List<WparStatus> read(io.ckpt.catalog.Catalog catalog) throws java.io.IOException {
-        return catalog.read(h -> of(h.attach(WparDao.class).owners(), h.attach(io.ckpt.catalog.CheckpointDao.class).listAll()));
+    public static List<WparStatus> read(Catalog catalog) throws java.io.IOException {
+        return catalog.read(h -> of(h.attach(WparDao.class).owners(), h.attach(CheckpointDao.class).listAll()));
     }
 }

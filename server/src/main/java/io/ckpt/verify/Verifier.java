@@ -9,9 +9,11 @@ import io.ckpt.catalog.CheckpointRow;
 import io.ckpt.catalog.ChunkDao;
 import io.ckpt.catalog.ChunkRef;
 import io.ckpt.catalog.MetaDao;
+import io.ckpt.catalog.Names;
 import io.ckpt.catalog.PackDao;
 import io.ckpt.catalog.PartChunkDao;
 import io.ckpt.chunk.ChunkDigest;
+import io.ckpt.restore.ReadersInUse;
 import io.ckpt.store.ChunkReader;
 import io.ckpt.store.Datastore;
 import io.ckpt.store.PackFormat;
@@ -49,9 +51,9 @@ public final class Verifier {
 
     private final Catalog catalog;
     private final Datastore ds;
-    private final io.ckpt.restore.ReadersInUse readers;
+    private final ReadersInUse readers;
 
-    public Verifier(Catalog catalog, Datastore ds, io.ckpt.restore.ReadersInUse readers) {
+    public Verifier(Catalog catalog, Datastore ds, ReadersInUse readers) {
         this.catalog = catalog;
         this.ds = ds;
         this.readers = readers;
@@ -72,12 +74,12 @@ public final class Verifier {
     /** Verifies every pack and returns the report (docs/OPERATIONS.md, "Verify"); {@code wparGlob} only filters the report. */
     public ObjectNode verify(String wparGlob, boolean full) throws IOException {
         // Registered as a reader, so that GC keeps the pack files this pass may still open.
-        readers.acquire(io.ckpt.restore.ReadersInUse.WHOLE_DATASTORE);
+        readers.acquire(ReadersInUse.WHOLE_DATASTORE);
         try {
             long total = catalog.read(h -> h.attach(PackDao.class).count());
             return check(wparGlob, full, 100, new Selection(List.of(new PackRange(Long.MIN_VALUE, Long.MAX_VALUE)), total, total, 0));
         } finally {
-            readers.release(io.ckpt.restore.ReadersInUse.WHOLE_DATASTORE);
+            readers.release(ReadersInUse.WHOLE_DATASTORE);
         }
     }
 
@@ -91,7 +93,7 @@ public final class Verifier {
         if (sharePercent == 100) {
             return verify(null, full);
         }
-        readers.acquire(io.ckpt.restore.ReadersInUse.WHOLE_DATASTORE);
+        readers.acquire(ReadersInUse.WHOLE_DATASTORE);
         try {
             long cursor = cursor();
             // One read transaction: one snapshot of the packs table for the counts and the ids.
@@ -105,7 +107,7 @@ public final class Verifier {
             }
             return out;
         } finally {
-            readers.release(io.ckpt.restore.ReadersInUse.WHOLE_DATASTORE);
+            readers.release(ReadersInUse.WHOLE_DATASTORE);
         }
     }
 
@@ -186,7 +188,7 @@ public final class Verifier {
             broken.computeIfAbsent(u.checkpointId(), k -> new TreeMap<>())
                     .computeIfAbsent(u.partName(), k -> new ArrayList<>()).add("a chunk it names is missing from the catalog");
         }
-        Pattern glob = io.ckpt.ingest.Names.wparGlob(wparGlob);
+        Pattern glob = Names.wparGlob(wparGlob);
         ObjectNode out = JSON.createObjectNode();
         out.put("full", full);
         out.put("share_percent", sharePercent);

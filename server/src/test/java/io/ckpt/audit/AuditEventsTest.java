@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.ckpt.jobs.Jobs;
 import io.ckpt.protocol.ErrorCode;
-import io.ckpt.status.Jobs;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;

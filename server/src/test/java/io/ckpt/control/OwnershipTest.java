@@ -5,9 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.ckpt.catalog.Catalog;
+import io.ckpt.catalog.UploadFence;
 import io.ckpt.catalog.WparDao;
-import io.ckpt.ingest.IngestException;
 import io.ckpt.protocol.ErrorCode;
+import io.ckpt.protocol.RequestRefusedException;
 import io.ckpt.store.Journal;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -40,7 +41,7 @@ final class OwnershipTest {
     private void upload(String wpar, String host) throws IOException {
         catalog.write(h -> {
             h.attach(WparDao.class).ensure(wpar, 1);
-            Ownership.checkUpload(h, journal, wpar, host, 1);
+            UploadFence.checkUpload(h, journal, wpar, host, 1);
             return null;
         });
     }
@@ -50,10 +51,10 @@ final class OwnershipTest {
         upload("web01", "nodeA");
         upload("web01", "nodeA");
         assertEquals(new WparDao.Owner("web01", "nodeA", 1), ownership.owner("web01").orElseThrow());
-        IngestException e = assertThrows(IngestException.class, () -> upload("web01", "nodeB"));
+        RequestRefusedException e = assertThrows(RequestRefusedException.class, () -> upload("web01", "nodeB"));
         assertEquals(ErrorCode.FENCED, e.code());
         assertTrue(e.getMessage().contains("owned by nodeA (epoch 1); host nodeB may not upload"), e.getMessage());
-        assertThrows(IngestException.class, () -> upload("web01", ""), "an anonymous client may not write an owned WPAR");
+        assertThrows(RequestRefusedException.class, () -> upload("web01", ""), "an anonymous client may not write an owned WPAR");
     }
 
     @Test
@@ -67,14 +68,14 @@ final class OwnershipTest {
     @Test
     void claimFromAnotherHostNeedsTakeOverAndRaisesTheEpoch() throws IOException {
         upload("web01", "nodeA");
-        IngestException e = assertThrows(IngestException.class, () -> ownership.claim("web01", "nodeB", false));
+        RequestRefusedException e = assertThrows(RequestRefusedException.class, () -> ownership.claim("web01", "nodeB", false));
         assertEquals(ErrorCode.REFUSED, e.code());
         assertTrue(e.getMessage().contains("refusing a second copy"), e.getMessage());
         Ownership.Owner o = ownership.claim("web01", "nodeB", true);
         assertEquals(new Ownership.Owner("web01", "nodeB", 2, "nodeA", true), o);
         assertEquals(new Ownership.Owner("web01", "nodeB", 2, "nodeB", false), ownership.claim("web01", "nodeB", false));
-        assertThrows(IngestException.class, () -> upload("web01", "nodeA"), "the old owner is fenced");
-        assertThrows(IngestException.class, () -> ownership.confirm("web01", "nodeA", 1));
+        assertThrows(RequestRefusedException.class, () -> upload("web01", "nodeA"), "the old owner is fenced");
+        assertThrows(RequestRefusedException.class, () -> ownership.confirm("web01", "nodeA", 1));
         ownership.confirm("web01", "nodeB", 2);
     }
 
@@ -82,7 +83,7 @@ final class OwnershipTest {
     void transferChecksTheEpochItStartedFrom() throws IOException {
         upload("web01", "nodeA");
         assertEquals(2, ownership.transfer("web01", "nodeB", 1).epoch());
-        IngestException e = assertThrows(IngestException.class, () -> ownership.transfer("web01", "nodeC", 1));
+        RequestRefusedException e = assertThrows(RequestRefusedException.class, () -> ownership.transfer("web01", "nodeC", 1));
         assertEquals(ErrorCode.CONFLICT, e.code());
     }
 

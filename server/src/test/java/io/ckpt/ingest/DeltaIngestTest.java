@@ -14,6 +14,7 @@ import io.ckpt.protocol.ErrorCode;
 import io.ckpt.protocol.Frame;
 import io.ckpt.protocol.PartInfo;
 import io.ckpt.protocol.PartType;
+import io.ckpt.protocol.RequestRefusedException;
 import io.ckpt.restore.ReadersInUse;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -165,7 +166,7 @@ final class DeltaIngestTest {
         wrong[0] ^= 1;
         IngestSession s = begin("web01", IngestSession.DEFAULT_TENANT);
         Frame.ChunkData honest = data(image, c);
-        IngestException e = assertThrows(IngestException.class, () -> s.chunkData(
+        RequestRefusedException e = assertThrows(RequestRefusedException.class, () -> s.chunkData(
                 new Frame.ChunkData(wrong, honest.rawLength(), honest.codec(), honest.payload())));
         assertEquals(ErrorCode.CORRUPT, e.code());
         assertTrue(e.getMessage().contains(HEX.formatHex(wrong)) && e.getMessage().contains(HEX.formatHex(c.digest())),
@@ -192,7 +193,7 @@ final class DeltaIngestTest {
         BitSet all = new BitSet();
         all.set(0, chunks.size());
         assertEquals(all, beta.missing(query(chunks)), "alpha's chunks are not in beta's scope");
-        IngestException e = assertThrows(IngestException.class, () -> beta.chunkRefs(refs(chunks.subList(0, 1))));
+        RequestRefusedException e = assertThrows(RequestRefusedException.class, () -> beta.chunkRefs(refs(chunks.subList(0, 1))));
         assertEquals(ErrorCode.REFUSED, e.code());
         assertTrue(e.getMessage().contains(HEX.formatHex(chunks.get(0).digest())) && e.getMessage().contains("'beta'"),
                 e.getMessage());
@@ -215,7 +216,7 @@ final class DeltaIngestTest {
         byte[] image = image(4, 50_000);
         IngestSession s = begin("web01", IngestSession.DEFAULT_TENANT);
         s.beginPart(file("memory.img"));
-        IngestException e = assertThrows(IngestException.class, () -> s.chunkRefs(refs(cut(image))));
+        RequestRefusedException e = assertThrows(RequestRefusedException.class, () -> s.chunkRefs(refs(cut(image))));
         assertEquals(ErrorCode.REFUSED, e.code());
         s.abort();
     }
@@ -227,7 +228,7 @@ final class DeltaIngestTest {
         IngestSession s = begin("web01", IngestSession.DEFAULT_TENANT);
         s.beginPart(file("memory.img"));
         s.chunkData(data(image, c));
-        IngestException e = assertThrows(IngestException.class,
+        RequestRefusedException e = assertThrows(RequestRefusedException.class,
                 () -> s.chunkRefs(new Frame.ChunkRefs(c.digest(), new int[] {c.len() + 1})));
         assertEquals(ErrorCode.CORRUPT, e.code());
         assertTrue(e.getMessage().contains("length " + (c.len() + 1) + " != " + c.len()), e.getMessage());
@@ -244,7 +245,7 @@ final class DeltaIngestTest {
             s.chunkData(data(image, c));
         }
         s.chunkRefs(refs(chunks));
-        IngestException e = assertThrows(IngestException.class,
+        RequestRefusedException e = assertThrows(RequestRefusedException.class,
                 () -> s.endPart(image.length + 1, ChunkDigest.compute(image, 0, image.length).toBytes()));
         assertEquals(ErrorCode.CORRUPT, e.code());
         assertTrue(e.getMessage().contains("add up to " + image.length), e.getMessage());

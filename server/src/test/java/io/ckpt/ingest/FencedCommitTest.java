@@ -14,6 +14,7 @@ import io.ckpt.protocol.ErrorCode;
 import io.ckpt.protocol.Frame;
 import io.ckpt.protocol.PartInfo;
 import io.ckpt.protocol.PartType;
+import io.ckpt.protocol.RequestRefusedException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -80,7 +81,7 @@ final class FencedCommitTest {
 
     private void assertRefusedAndGone(IngestSession s, String... named) throws IOException {
         long id = s.checkpointId();
-        IngestException e = assertThrows(IngestException.class, s::commit, "the commit of a fenced upload");
+        RequestRefusedException e = assertThrows(RequestRefusedException.class, s::commit, "the commit of a fenced upload");
         assertEquals(ErrorCode.FENCED, e.code(), e.getMessage());
         for (String n : named) {
             assertTrue(e.getMessage().contains(n), "names " + n + ": " + e.getMessage());

@@ -25,6 +25,7 @@ import io.ckpt.manifest.ManifestReader;
 import io.ckpt.protocol.ErrorCode;
 import io.ckpt.protocol.PartInfo;
 import io.ckpt.protocol.PartType;
+import io.ckpt.protocol.RequestRefusedException;
 import io.ckpt.restore.MemorySink;
 import io.ckpt.restore.RestoreSink;
 import io.ckpt.restore.Restorer;
@@ -284,7 +285,7 @@ final class IngestSessionTest {
         IngestSession s = store.begin("web01", T);
         s.beginPart(stream("memory.img"));
         feed(s, data);
-        IngestException e = assertThrows(IngestException.class, () -> s.endPart(data.length, wrong));
+        RequestRefusedException e = assertThrows(RequestRefusedException.class, () -> s.endPart(data.length, wrong));
         assertEquals(ErrorCode.CORRUPT, e.code());
         assertTrue(e.getMessage().contains("'memory.img'"), e.getMessage());
         s.abort();
@@ -297,7 +298,7 @@ final class IngestSessionTest {
         IngestSession s = store.begin("web01", T);
         s.beginPart(stream("memory.img"));
         feed(s, data);
-        IngestException e = assertThrows(IngestException.class, () -> s.endPart(data.length + 1, sha256(data)));
+        RequestRefusedException e = assertThrows(RequestRefusedException.class, () -> s.endPart(data.length + 1, sha256(data)));
         assertEquals(ErrorCode.CORRUPT, e.code());
         assertTrue(e.getMessage().contains(Integer.toString(data.length)), e.getMessage());
         assertTrue(e.getMessage().contains(Integer.toString(data.length + 1)), e.getMessage());
@@ -356,7 +357,7 @@ final class IngestSessionTest {
     // --- refused calls ------------------------------------------------------------------------
 
     private static void assertBadRequest(org.junit.jupiter.api.function.Executable call, String expectedText) {
-        IngestException e = assertThrows(IngestException.class, call);
+        RequestRefusedException e = assertThrows(RequestRefusedException.class, call);
         assertEquals(ErrorCode.BAD_REQUEST, e.code(), e.getMessage());
         assertTrue(e.getMessage().contains(expectedText), "'" + e.getMessage() + "' should mention '" + expectedText + "'");
     }

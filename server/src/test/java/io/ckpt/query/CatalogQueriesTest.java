@@ -12,8 +12,8 @@ import io.ckpt.catalog.LabelDao;
 import io.ckpt.catalog.NotFoundException;
 import io.ckpt.catalog.PartDao;
 import io.ckpt.catalog.WparDao;
-import io.ckpt.ingest.IngestException;
 import io.ckpt.protocol.ErrorCode;
+import io.ckpt.protocol.RequestRefusedException;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -274,7 +274,7 @@ final class CatalogQueriesTest {
         for (String bad : new String[] {"not json", "{\"op\":\"drop\"}", "{}", "{\"op\":\"show\"}", "{\"op\":\"show\",\"id\":\"x\"}",
                 "{\"op\":\"select\"}", "{\"op\":\"select\",\"wpar\":\"web01\",\"at\":\"yesterday\"}",
                 "{\"op\":\"select\",\"wpar\":\"web01\",\"older_than_id\":\"x\"}"}) {
-            IngestException e = assertThrows(IngestException.class, () -> ask(bad), bad);
+            RequestRefusedException e = assertThrows(RequestRefusedException.class, () -> ask(bad), bad);
             assertEquals(ErrorCode.BAD_REQUEST, e.code(), bad);
         }
     }
@@ -288,7 +288,7 @@ final class CatalogQueriesTest {
     @Test
     void requestNestedDeeperThanTheLimitIsRefusedWithTheLimitNamed() {
         String deep = "{\"op\":\"list\",\"x\":" + "[".repeat(40) + "]".repeat(40) + "}";
-        io.ckpt.ingest.IngestException e = assertThrows(io.ckpt.ingest.IngestException.class, () -> ask(deep));
+        io.ckpt.protocol.RequestRefusedException e = assertThrows(io.ckpt.protocol.RequestRefusedException.class, () -> ask(deep));
         assertEquals(io.ckpt.protocol.ErrorCode.BAD_REQUEST, e.code());
         assertTrue(e.getMessage().startsWith("request refused: Document nesting depth (17) exceeds the maximum allowed (16"),
                 e.getMessage());
@@ -297,14 +297,14 @@ final class CatalogQueriesTest {
     @Test
     void requestWithAStringPastTheLimitIsRefused() {
         String big = "{\"op\":\"list\",\"wpar\":\"" + "w".repeat(1_100_000) + "\"}";
-        io.ckpt.ingest.IngestException e = assertThrows(io.ckpt.ingest.IngestException.class, () -> ask(big));
+        io.ckpt.protocol.RequestRefusedException e = assertThrows(io.ckpt.protocol.RequestRefusedException.class, () -> ask(big));
         assertTrue(e.getMessage().startsWith("request refused: String value length"), e.getMessage());
         assertTrue(e.getMessage().contains("exceeds the maximum allowed (1048576"), e.getMessage());
     }
 
     @Test
     void requestWithANumberOfAHundredDigitsIsRefused() {
-        io.ckpt.ingest.IngestException e = assertThrows(io.ckpt.ingest.IngestException.class,
+        io.ckpt.protocol.RequestRefusedException e = assertThrows(io.ckpt.protocol.RequestRefusedException.class,
                 () -> ask("{\"op\":\"show\",\"id\":" + "9".repeat(100) + "}"));
         assertTrue(e.getMessage().startsWith("request refused: Number value length"), e.getMessage());
     }

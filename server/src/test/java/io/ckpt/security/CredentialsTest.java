@@ -10,8 +10,8 @@ import io.ckpt.catalog.Catalog;
 import io.ckpt.catalog.CredentialDao;
 import io.ckpt.catalog.WparDao;
 import io.ckpt.control.Placement;
-import io.ckpt.ingest.IngestException;
 import io.ckpt.protocol.ErrorCode;
+import io.ckpt.protocol.RequestRefusedException;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -34,7 +34,7 @@ class CredentialsTest {
             assertFalse(catalog.read(h -> h.createQuery("SELECT * FROM credentials").mapToMap().list()).toString()
                     .contains(a.token().substring(5)), "the token itself is nowhere in the catalog");
 
-            IngestException dup = assertThrows(IngestException.class, () -> creds.add("node1", Role.ADMIN, null, null));
+            RequestRefusedException dup = assertThrows(RequestRefusedException.class, () -> creds.add("node1", Role.ADMIN, null, null));
             assertEquals(ErrorCode.CONFLICT, dup.code());
 
             assertTrue(creds.revoke("node1"));
@@ -45,7 +45,7 @@ class CredentialsTest {
             Credentials.Added again = creds.add("node1", Role.READ_ONLY, "t2", null);
             assertEquals(new Principal("node1", Role.READ_ONLY, "t2", true), creds.byToken(again.token()).orElseThrow());
             assertTrue(creds.byToken(a.token()).isEmpty(), "the old token stays dead");
-            assertThrows(IngestException.class, () -> creds.add("bad name", Role.HOST, null, null));
+            assertThrows(RequestRefusedException.class, () -> creds.add("bad name", Role.HOST, null, null));
         }
     }
 
@@ -69,22 +69,22 @@ class CredentialsTest {
 
             access.upload(node1, "app1");
             access.upload(node2, "brand-new"); // nobody owns it: the first upload claims it
-            assertEquals(ErrorCode.REFUSED, assertThrows(IngestException.class, () -> access.upload(node2, "app1")).code());
+            assertEquals(ErrorCode.REFUSED, assertThrows(RequestRefusedException.class, () -> access.upload(node2, "app1")).code());
             assertTrue(access.inScope("node2", "db1", false), "node2 backs db1 up");
             assertFalse(access.inScope("node2", "app1", false));
-            assertThrows(IngestException.class, () -> access.upload(viewer, "brand-new"));
+            assertThrows(RequestRefusedException.class, () -> access.upload(viewer, "brand-new"));
             access.upload(admin, "app1");
 
             access.request(viewer, JSON.readTree("{\"op\": \"list\"}"));
             for (String op : List.of("prune", "gc", "relocate", "host_add", "protect", "something-new")) {
-                assertThrows(IngestException.class, () -> access.request(node1, JSON.readTree("{\"op\": \"" + op + "\"}")), op);
+                assertThrows(RequestRefusedException.class, () -> access.request(node1, JSON.readTree("{\"op\": \"" + op + "\"}")), op);
                 access.request(admin, JSON.readTree("{\"op\": \"" + op + "\"}"));
             }
-            assertThrows(IngestException.class, () -> access.request(node1, JSON.readTree("{\"op\": \"poll\", \"host\": \"node2\"}")),
+            assertThrows(RequestRefusedException.class, () -> access.request(node1, JSON.readTree("{\"op\": \"poll\", \"host\": \"node2\"}")),
                     "a host polls only as itself");
             access.request(node1, JSON.readTree("{\"op\": \"poll\", \"host\": \"node1\"}"));
-            assertThrows(IngestException.class, () -> access.request(viewer, JSON.readTree("{\"op\": \"poll\"}")));
-            assertThrows(IngestException.class, () -> access.request(node2, JSON.readTree(
+            assertThrows(RequestRefusedException.class, () -> access.request(viewer, JSON.readTree("{\"op\": \"poll\"}")));
+            assertThrows(RequestRefusedException.class, () -> access.request(node2, JSON.readTree(
                     "{\"op\": \"claim\", \"wpar\": \"app1\", \"host\": \"node2\"}")));
             access.request(node2, JSON.readTree("{\"op\": \"claim\", \"wpar\": \"db1\", \"host\": \"node2\"}"));
             access.request(Principal.local("anyone"), JSON.readTree("{\"op\": \"prune\"}")); // open loopback server

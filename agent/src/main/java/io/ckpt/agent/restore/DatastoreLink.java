@@ -1,15 +1,15 @@
 package io.ckpt.agent.restore;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.ckpt.agent.net.ClientException;
 import io.ckpt.agent.net.CkptClient;
+import io.ckpt.agent.net.ClientException;
 import io.ckpt.catalog.Catalog;
 import io.ckpt.catalog.CheckpointRow;
 import io.ckpt.catalog.LabelDao;
 import io.ckpt.catalog.NotFoundException;
-import io.ckpt.ingest.IngestException;
 import io.ckpt.protocol.ErrorCode;
 import io.ckpt.protocol.PartInfo;
+import io.ckpt.protocol.RequestRefusedException;
 import io.ckpt.query.CatalogQueries;
 import io.ckpt.restore.RestoreSink;
 import io.ckpt.restore.Restorer;
@@ -85,7 +85,7 @@ public final class DatastoreLink implements ServerLink, AutoCloseable {
 
     /** The error the server would have answered with (its ConnectionHandler's mapping), as the client sees it. */
     private static IOException asServerWouldSay(Exception e) {
-        ErrorCode code = e instanceof IngestException i ? i.code()
+        ErrorCode code = e instanceof RequestRefusedException i ? i.code()
                 : e instanceof NotFoundException ? ErrorCode.NOT_FOUND
                 : e instanceof StoreException.Corrupt ? ErrorCode.CORRUPT
                 : e instanceof IOException io && StoreException.classify(io, "") instanceof StoreException.NoSpace ? ErrorCode.NO_SPACE

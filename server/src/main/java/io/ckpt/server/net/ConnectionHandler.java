@@ -3,11 +3,11 @@ package io.ckpt.server.net;
 import io.ckpt.catalog.CheckpointRow;
 import io.ckpt.catalog.LabelDao;
 import io.ckpt.catalog.NotFoundException;
-import io.ckpt.ingest.IngestException;
 import io.ckpt.ingest.IngestSession;
 import io.ckpt.protocol.ErrorCode;
 import io.ckpt.protocol.Frame;
 import io.ckpt.protocol.ProtocolVersion;
+import io.ckpt.protocol.RequestRefusedException;
 import io.ckpt.query.CatalogQueries;
 import io.ckpt.security.Access;
 import io.ckpt.security.Principal;
@@ -132,7 +132,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         this.gate = new ReadGate(ctx.channel());
         handshakeDeadline = ctx.executor().schedule(() -> {
             if (!welcomed) {
-                fail(new IngestException(ErrorCode.BAD_REQUEST, "no HELLO within " + server.handshakeTimeoutSeconds()
+                fail(new RequestRefusedException(ErrorCode.BAD_REQUEST, "no HELLO within " + server.handshakeTimeoutSeconds()
                         + " s of connecting (--handshake-timeout): connection dropped"));
             }
         }, server.handshakeTimeoutSeconds(), java.util.concurrent.TimeUnit.SECONDS);
@@ -197,15 +197,15 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
             onWorker(() -> {
                 server.security().access().upload(principal, b.wpar());
                 if (session != null) {
-                    throw new IngestException(ErrorCode.BAD_REQUEST, "upload begun while checkpoint "
+                    throw new RequestRefusedException(ErrorCode.BAD_REQUEST, "upload begun while checkpoint "
                             + session.checkpointId() + " is still uploading");
                 }
                 if (b.mode() == Frame.UploadBegin.MODE_DELTA && !ProtocolVersion.hasDelta(version)) {
-                    throw new IngestException(ErrorCode.BAD_REQUEST, "upload mode 1 (delta) needs protocol version "
+                    throw new RequestRefusedException(ErrorCode.BAD_REQUEST, "upload mode 1 (delta) needs protocol version "
                             + ProtocolVersion.V2 + "; this connection speaks version " + version);
                 }
                 if (b.mode() != Frame.UploadBegin.MODE_STREAM && b.mode() != Frame.UploadBegin.MODE_DELTA) {
-                    throw new IngestException(ErrorCode.BAD_REQUEST, "upload mode " + b.mode()
+                    throw new RequestRefusedException(ErrorCode.BAD_REQUEST, "upload mode " + b.mode()
                             + " is not supported by this server (0 stream, 1 delta)");
                 }
                 if (!b.key().isEmpty()) {
@@ -268,7 +268,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         } else if (frame instanceof Frame.RestoreRequest r) {
             server.restoreWorkers().execute(() -> restore(r.checkpointId()));
         } else {
-            fail(new IngestException(ErrorCode.BAD_REQUEST, "unexpected " + frame.getClass().getSimpleName() + " frame"));
+            fail(new RequestRefusedException(ErrorCode.BAD_REQUEST, "unexpected " + frame.getClass().getSimpleName() + " frame"));
         }
     }
 
@@ -284,7 +284,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         String op = req.path("op").asText("");
         Access access = server.security().access();
         if (!req.isMissingNode() && !Access.REQUESTS.containsKey(op)) {
-            reply(new IngestException(ErrorCode.BAD_REQUEST, "unknown request op '" + op + "'"));
+            reply(new RequestRefusedException(ErrorCode.BAD_REQUEST, "unknown request op '" + op + "'"));
             return;
         }
         switch (op) {
@@ -416,7 +416,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
      * returns false: {@link #slotGranted} starts it later), or throws CONFLICT when the queue is
      * full. Worker thread.
      */
-    private boolean slotOrTurn(Frame.UploadBegin b) throws IngestException {
+    private boolean slotOrTurn(Frame.UploadBegin b) throws RequestRefusedException {
         UploadSlots slots = server.fairness().slots();
         UploadSlots.Ticket ticket = slots.acquire(new UploadSlots.Waiter() {
             @Override
@@ -432,7 +432,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         if (ticket instanceof UploadSlots.Refused r) {
             refusedUpload(b.wpar(), io.ckpt.audit.AuditLog.Outcome.REFUSED,
                     "server busy (--max-uploads " + server.maxUploads() + ", --upload-queue)");
-            throw new IngestException(ErrorCode.CONFLICT, "server busy: " + r.inUse() + " uploads in progress and "
+            throw new RequestRefusedException(ErrorCode.CONFLICT, "server busy: " + r.inUse() + " uploads in progress and "
                     + r.waiting() + " waiting, the most it takes (--max-uploads, --upload-queue); retry later");
         }
         if (ticket instanceof UploadSlots.Queued q) {
@@ -442,7 +442,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
                 if (slots.cancel(q, true)) {
                     refusedUpload(b.wpar(), io.ckpt.audit.AuditLog.Outcome.REFUSED,
                             "server busy: waited " + maxWait / 1000 + " s for an upload slot (--upload-wait)");
-                    fail(new IngestException(ErrorCode.CONFLICT, "server busy: waited " + maxWait / 1000
+                    fail(new RequestRefusedException(ErrorCode.CONFLICT, "server busy: waited " + maxWait / 1000
                             + " s for an upload slot (--upload-wait), " + slots.inUse() + " uploads in progress; retry later"));
                 }
             }, maxWait, java.util.concurrent.TimeUnit.MILLISECONDS);
@@ -491,7 +491,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         IngestSession s = session;
         openUpload = server.uploads().open(s.checkpointId(), s.began(), why -> worker.execute(() -> {
             if (session == s) {
-                fail(new IngestException(ErrorCode.FENCED, why));
+                fail(new RequestRefusedException(ErrorCode.FENCED, why));
             }
         }));
     }
@@ -541,12 +541,12 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     private void handshake(Frame frame) {
         if (!(frame instanceof Frame.Hello hello)) {
             ReferenceCountUtil.release(frame);
-            fail(new IngestException(ErrorCode.BAD_REQUEST, "the first frame must be HELLO"));
+            fail(new RequestRefusedException(ErrorCode.BAD_REQUEST, "the first frame must be HELLO"));
             return;
         }
         int chosen = ProtocolVersion.negotiate(ProtocolVersion.MIN, server.protocolMax(), hello.minVersion(), hello.maxVersion());
         if (chosen < 0) {
-            fail(new IngestException(ErrorCode.UNSUPPORTED_VERSION, "client speaks protocol versions "
+            fail(new RequestRefusedException(ErrorCode.UNSUPPORTED_VERSION, "client speaks protocol versions "
                     + hello.minVersion() + ".." + hello.maxVersion() + ", this server " + ProtocolVersion.MIN + ".."
                     + server.protocolMax() + ": upgrade the older side"));
             return;
@@ -554,11 +554,11 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         Principal p;
         try {
             if (Boolean.TRUE.equals(ctx.channel().attr(TlsDetector.PLAINTEXT).get())) {
-                throw new IngestException(ErrorCode.UNAUTHORIZED, "this server requires TLS: give the client the server's"
+                throw new RequestRefusedException(ErrorCode.UNAUTHORIZED, "this server requires TLS: give the client the server's"
                         + " CA certificate (--tls-ca FILE, $CKPT_TLS_CA, or server.tls-ca in the agent config)");
             }
             p = server.security().authenticate(hello.hostId(), hello.auth(), peerCertificate());
-        } catch (IngestException e) {
+        } catch (RequestRefusedException e) {
             fail(e);
             return;
         }
@@ -635,17 +635,17 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     }
 
     /** The session of a delta upload, for a delta frame; refused on a version 1 connection. */
-    private IngestSession requireDelta(String frame) throws IngestException {
+    private IngestSession requireDelta(String frame) throws RequestRefusedException {
         if (!ProtocolVersion.hasDelta(version)) {
-            throw new IngestException(ErrorCode.BAD_REQUEST, frame + " needs protocol version " + ProtocolVersion.V2
+            throw new RequestRefusedException(ErrorCode.BAD_REQUEST, frame + " needs protocol version " + ProtocolVersion.V2
                     + "; this connection speaks version " + version);
         }
         return requireSession(frame);
     }
 
-    private IngestSession requireSession(String what) throws IngestException {
+    private IngestSession requireSession(String what) throws RequestRefusedException {
         if (session == null) {
-            throw new IngestException(ErrorCode.BAD_REQUEST, what + " without an upload in progress");
+            throw new RequestRefusedException(ErrorCode.BAD_REQUEST, what + " without an upload in progress");
         }
         return session;
     }
@@ -828,7 +828,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         if (t instanceof DecoderException && t.getCause() != null) {
             t = t.getCause();
         }
-        if (t instanceof IngestException e) {
+        if (t instanceof RequestRefusedException e) {
             return e.code();
         }
         if (t instanceof NotFoundException) {
@@ -878,12 +878,12 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
             if (waiting != null) {
                 return; // waiting its turn is not idling: --upload-wait bounds it
             }
-            fail(new IngestException(ErrorCode.CONFLICT, "nothing sent or received for "
+            fail(new RequestRefusedException(ErrorCode.CONFLICT, "nothing sent or received for "
                     + server.idleTimeoutSeconds() + " s: connection dropped"));
             return;
         }
         if (evt instanceof FrameDeadlineHandler.Expired e) {
-            fail(new IngestException(ErrorCode.BAD_REQUEST, "a frame was still incomplete " + e.seconds()
+            fail(new RequestRefusedException(ErrorCode.BAD_REQUEST, "a frame was still incomplete " + e.seconds()
                     + " s after its first byte (--frame-timeout): connection dropped"));
             return;
         }
@@ -915,7 +915,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         if (!welcomed && cause instanceof io.netty.handler.codec.TooLongFrameException) {
-            fail(new IngestException(ErrorCode.BAD_REQUEST, "a frame before HELLO may be at most "
+            fail(new RequestRefusedException(ErrorCode.BAD_REQUEST, "a frame before HELLO may be at most "
                     + (ServerInitializer.HELLO_MAX_FRAME >> 10) + " KiB (" + cause.getMessage()
                     + "): the first frame must be HELLO; connection dropped"));
             return;

@@ -1,11 +1,11 @@
-package io.ckpt.status;
+package io.ckpt.jobs;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.ckpt.query.CatalogQueries;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import java.io.IOException;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -17,13 +17,13 @@ class JobsTest {
     void aRunningJobIsListedFirstThenEndedOnesNewestFirst() throws IOException {
         List<Jobs.Job> told = new ArrayList<>();
         Jobs jobs = new Jobs(Clock.systemUTC(), told::add);
-        jobs.run("gc", "", Jobs.Trigger.REQUEST, () -> CatalogQueries.mapper().createObjectNode().put("bytes_freed", 7));
+        jobs.run("gc", "", Jobs.Trigger.REQUEST, () -> JsonNodeFactory.instance.objectNode().put("bytes_freed", 7));
         jobs.run("prune", "web*", Jobs.Trigger.SCHEDULE, () -> {
             Jobs.Job running = jobs.list().get(0);
             assertEquals("prune", running.kind());
             assertEquals(null, running.ended());
             assertEquals("running", jobs.json().path("jobs").path(0).path("state").asText());
-            return CatalogQueries.mapper().createObjectNode();
+            return JsonNodeFactory.instance.objectNode();
         });
         List<Jobs.Job> list = jobs.list();
         assertEquals(List.of("prune", "gc"), list.stream().map(Jobs.Job::kind).toList());
@@ -50,7 +50,7 @@ class JobsTest {
     void onlyTheLastFiftyEndedJobsAreKept() throws IOException {
         Jobs jobs = new Jobs();
         for (int i = 0; i < Jobs.KEPT + 5; i++) {
-            jobs.run("gc", "", Jobs.Trigger.SCHEDULE, () -> CatalogQueries.mapper().createObjectNode());
+            jobs.run("gc", "", Jobs.Trigger.SCHEDULE, () -> JsonNodeFactory.instance.objectNode());
         }
         assertEquals(Jobs.KEPT, jobs.list().size());
         assertEquals(Jobs.KEPT + 5, jobs.list().get(0).id());

@@ -1,4 +1,4 @@
-package io.ckpt.query;
+package io.ckpt.restore;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 

@@ -1,4 +1,4 @@
-package io.ckpt.query;
+package io.ckpt.restore;
 
 import io.ckpt.catalog.CheckpointRow;
 import java.util.List;

@@ -1,6 +1,7 @@
-package io.ckpt.status;
+package io.ckpt.jobs;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.time.Clock;
@@ -10,6 +11,7 @@ import java.util.ArrayList;
 import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
@@ -76,7 +78,7 @@ public final class Jobs {
             throw e;
         } finally {
             JsonNode r = result != null ? result
-                    : io.ckpt.query.CatalogQueries.mapper().createObjectNode().put("error", String.valueOf(
+                    : JsonNodeFactory.instance.objectNode().put("error", String.valueOf(
                             failure == null ? "stopped" : failure.getMessage() == null ? failure.toString() : failure.getMessage()));
             Job done = new Job(job.id(), kind, detail, trigger, job.started(), clock.instant(), result != null, r);
             synchronized (this) {
@@ -99,11 +101,11 @@ public final class Jobs {
 
     /** {@code {"jobs": [{"id", "kind", "detail", "trigger", "state", "started", "ended", "seconds", "result"}]}}. */
     public ObjectNode json() {
-        ObjectNode root = io.ckpt.query.CatalogQueries.mapper().createObjectNode();
+        ObjectNode root = JsonNodeFactory.instance.objectNode();
         var arr = root.putArray("jobs");
         for (Job j : list()) {
             ObjectNode o = arr.addObject().put("id", j.id()).put("kind", j.kind()).put("detail", j.detail())
-                    .put("trigger", j.trigger().name().toLowerCase(java.util.Locale.ROOT))
+                    .put("trigger", j.trigger().name().toLowerCase(Locale.ROOT))
                     .put("state", j.ended() == null ? "running" : j.ok() ? "done" : "failed")
                     .put("started", j.started().toString());
             if (j.ended() != null) {
