@@ -486,7 +486,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
                 session.checkpointId(), b.wpar(), peer());
         ctx.writeAndFlush(new Frame.UploadStarted(session.checkpointId()));
         gate.release(ReadGate.BEGIN);
-        // Only ends a fenced upload early; the commit transaction refuses it anyway (Ownership.checkCommit).
+        // Only ends a fenced upload early; the commit transaction refuses it anyway (UploadFence.checkCommit).
         // On the worker, behind the frames already queued: a commit is either refused there or came first and stood.
         IngestSession s = session;
         openUpload = server.uploads().open(s.checkpointId(), s.began(), why -> worker.execute(() -> {
