@@ -15,7 +15,6 @@ import io.ckpt.ingest.OpenUploads;
 import io.ckpt.protocol.ErrorCode;
 import io.ckpt.protocol.Frame;
 import io.ckpt.protocol.ProtocolVersion;
-import io.ckpt.protocol.codec.FrameDecoder;
 import io.ckpt.query.CatalogQueries;
 import io.ckpt.security.Access;
 import io.ckpt.security.Principal;
@@ -27,7 +26,6 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.handler.codec.TooLongFrameException;
-import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.EventExecutor;
@@ -35,14 +33,11 @@ import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.io.IOException;
 import java.nio.channels.ClosedChannelException;
-import java.security.cert.Certificate;
-import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import javax.net.ssl.SSLPeerUnverifiedException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -62,6 +57,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     private static final String ABORTED_BY_CLIENT = "aborted by the client: ";
     private final ServerContext server;
     private final RequestDispatcher dispatcher;
+    private final Handshake handshake;
     private RequestRunner requests;
     private final Object writable = new Object();
     private EventExecutor worker;
@@ -99,9 +95,10 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     /** Until when the host's upload rate keeps the socket unread (event loop only). */
     private long rateHoldUntil;
 
-    ConnectionHandler(ServerContext server, RequestDispatcher dispatcher) {
+    ConnectionHandler(ServerContext server, RequestDispatcher dispatcher, Handshake handshake) {
         this.server = server;
         this.dispatcher = dispatcher;
+        this.handshake = handshake;
     }
 
     /** Who is on this connection; null before HELLO. */
@@ -429,60 +426,20 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void handshake(Frame frame) {
-        if (!(frame instanceof Frame.Hello hello)) {
-            ReferenceCountUtil.release(frame);
-            fail(new IngestException(ErrorCode.BAD_REQUEST, "the first frame must be HELLO"));
-            return;
-        }
-        int chosen = ProtocolVersion.negotiate(ProtocolVersion.MIN, server.protocolMax(), hello.minVersion(), hello.maxVersion());
-        if (chosen < 0) {
-            fail(new IngestException(ErrorCode.UNSUPPORTED_VERSION, "client speaks protocol versions "
-                    + hello.minVersion() + ".." + hello.maxVersion() + ", this server " + ProtocolVersion.MIN + ".."
-                    + server.protocolMax() + ": upgrade the older side"));
-            return;
-        }
-        Principal p;
+        Handshake.Welcomed w;
         try {
-            if (Boolean.TRUE.equals(ctx.channel().attr(TlsDetector.PLAINTEXT).get())) {
-                throw new IngestException(ErrorCode.UNAUTHORIZED, "this server requires TLS: give the client the server's"
-                        + " CA certificate (--tls-ca FILE, $CKPT_TLS_CA, or server.tls-ca in the agent config)");
-            }
-            p = server.security().authenticate(hello.hostId(), hello.auth(), peerCertificate());
+            w = handshake.check(ctx, frame);
         } catch (IngestException e) {
             fail(e);
             return;
         }
-        if (p.authenticated() && !hello.hostId().isEmpty() && !hello.hostId().equals(p.name())) {
-            log.info("connection from {} says it is host {}, its credential is {}: it acts as {}",
-                    ctx.channel().remoteAddress(), hello.hostId(), p.name(), p.name());
-        }
-        principal = p;
-        tenant = p.tenant();
+        principal = w.principal();
+        tenant = w.tenant();
+        host = w.host();
+        version = w.version();
         welcomed = true;
-        // Full-size frames from now on; bytes the small decoder still holds pass to the new one.
-        ctx.pipeline().replace(ServerInitializer.FRAME_DECODER, ServerInitializer.FRAME_DECODER,
-                new FrameDecoder(server.maxFrame()));
         handshakeDeadline.cancel(false);
-        version = chosen;
-        host = p.name();
-        if (!p.authenticated()) {
-            tenant = server.tenantByHost().getOrDefault(host, tenant); // --tenant: open servers, for tests
-        }
-        ctx.writeAndFlush(new Frame.Welcome(version, server.datastore().id(), server.maxFrame()));
-    }
-
-    /** The client certificate the TLS handshake verified against the CA, if the client gave one. */
-    private X509Certificate peerCertificate() {
-        SslHandler ssl = ctx.pipeline().get(SslHandler.class);
-        if (ssl == null) {
-            return null;
-        }
-        try {
-            Certificate[] chain = ssl.engine().getSession().getPeerCertificates();
-            return chain.length > 0 && chain[0] instanceof X509Certificate x ? x : null;
-        } catch (SSLPeerUnverifiedException e) {
-            return null;
-        }
+        handshake.welcome(ctx, w);
     }
 
     private interface Step {

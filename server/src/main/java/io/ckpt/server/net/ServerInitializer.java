@@ -37,6 +37,7 @@ public final class ServerInitializer extends ChannelInitializer<SocketChannel> {
 
     private final ServerContext ctx;
     private final RequestDispatcher dispatcher;
+    private final Handshake handshake;
     private final int maxConnections;
     private final AtomicInteger open = new AtomicInteger();
     private final AtomicLong refusedSinceLog = new AtomicLong();
@@ -46,6 +47,7 @@ public final class ServerInitializer extends ChannelInitializer<SocketChannel> {
         this.ctx = ctx;
         this.maxConnections = maxConnections;
         this.dispatcher = dispatcherOf(ctx);
+        this.handshake = Handshake.of(ctx);
     }
 
     /** The server's one request dispatcher, over the services every connection shares. */
@@ -71,7 +73,7 @@ public final class ServerInitializer extends ChannelInitializer<SocketChannel> {
                 .addLast("frameDeadline", new FrameDeadlineHandler(ctx.frameTimeoutSeconds()))
                 .addLast(FRAME_DECODER, new FrameDecoder(Math.min(HELLO_MAX_FRAME, ctx.maxFrame())))
                 .addLast("frameEncoder", FrameEncoder.INSTANCE)
-                .addLast("connection", new ConnectionHandler(ctx, dispatcher));
+                .addLast("connection", new ConnectionHandler(ctx, dispatcher, handshake));
     }
 
     /** The frame decoder's name: the handshake replaces it with one that takes full-size frames. */
