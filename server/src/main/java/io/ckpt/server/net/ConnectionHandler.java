@@ -1,7 +1,5 @@
 package io.ckpt.server.net;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.ckpt.audit.Actor;
 import io.ckpt.audit.AuditEvents;
 import io.ckpt.audit.AuditLog;
@@ -16,7 +14,6 @@ import io.ckpt.protocol.ErrorCode;
 import io.ckpt.protocol.Frame;
 import io.ckpt.protocol.ProtocolVersion;
 import io.ckpt.query.CatalogQueries;
-import io.ckpt.security.Access;
 import io.ckpt.security.Principal;
 import io.ckpt.security.Role;
 import io.ckpt.server.request.RequestDispatcher;
@@ -32,11 +29,6 @@ import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.io.IOException;
-import java.nio.channels.ClosedChannelException;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -59,7 +51,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     private final RequestDispatcher dispatcher;
     private final Handshake handshake;
     private RequestRunner requests;
-    private final Object writable = new Object();
+    private RestoreStreamer restores;
     private EventExecutor worker;
     private ChannelHandlerContext ctx;
     private boolean welcomed;
@@ -82,8 +74,6 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     private volatile boolean failed;
     /** Why the connection failed, for the upload that ends with it. */
     private volatile String failure;
-    /** Checkpoints this connection fetched chunks of, audited once each. */
-    private final Set<Long> fetched = ConcurrentHashMap.newKeySet();
     private ScheduledFuture<?> handshakeDeadline;
     /** When the socket is read: see {@link ReadGate}. */
     private ReadGate gate;
@@ -163,7 +153,8 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         this.ctx = ctx;
         this.worker = server.ingestWorkers().next();
         this.gate = new ReadGate(ctx.channel());
-        this.requests = new RequestRunner(ctx, this, dispatcher);
+        this.restores = new RestoreStreamer(server, ctx, this);
+        this.requests = new RequestRunner(ctx, this, dispatcher, restores);
         handshakeDeadline = ctx.executor().schedule(() -> {
             if (!welcomed) {
                 fail(new IngestException(ErrorCode.BAD_REQUEST, "no HELLO within " + server.handshakeTimeoutSeconds()
@@ -300,7 +291,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         } else if (frame instanceof Frame.Request r) {
             requests.run(r);
         } else if (frame instanceof Frame.RestoreRequest r) {
-            server.restoreWorkers().execute(() -> restore(r.checkpointId()));
+            server.restoreWorkers().execute(() -> restores.restore(r.checkpointId()));
         } else {
             fail(new IngestException(ErrorCode.BAD_REQUEST, "unexpected " + frame.getClass().getSimpleName() + " frame"));
         }
@@ -497,106 +488,10 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         return session;
     }
 
-    /**
-     * {@code {"op":"fetch","id":ID,"part":SEQ,"ranges":[[from,to],...]}}: RESPONSE, then the
-     * chunks in those ranges as DATA, then RESTORE_END (docs/PROTOCOL.md, "fetch").
-     */
-    void fetch(JsonNode req) {
-        long id = req.path("id").asLong(-1);
-        server.readers().acquire(id);
-        server.fairness().priority().restoreStarted();
-        try {
-            CheckpointRow cp = server.restorer().checkpoint(id);
-            List<long[]> ranges = new ArrayList<>();
-            for (var r : req.path("ranges")) {
-                ranges.add(new long[] {r.path(0).asLong(-1), r.path(1).asLong(-1)});
-            }
-            int part = req.path("part").asInt(-1);
-            if (fetched.add(id)) {
-                server.audit().log().ok(actor(), "restore.fetch", cp.wpar(), id,
-                        AuditLog.details().put("mode", "chunks the client lacks"));
-            }
-            ctx.writeAndFlush(new Frame.Response("{\"id\":" + id + ",\"part\":" + part + "}"));
-            long sent = server.restorer().fetch(cp, part, ranges, new ChannelRestoreSink(ctx, this::awaitWritable));
-            ctx.writeAndFlush(new Frame.RestoreEnd(id));
-            log.debug("fetch of {} bytes of checkpoint {} part {} to {}", sent, id, part, peer());
-        } catch (Throwable t) {
-            if (t instanceof ClosedChannelException) {
-                return;
-            }
-            reply(t);
-        } finally {
-            server.fairness().priority().restoreEnded();
-            server.readers().release(id);
-        }
-    }
-
-    private void restore(long id) {
-        server.readers().acquire(id); // before reading the row: prune then either sees it in use or removed it already
-        server.fairness().priority().restoreStarted();
-        CheckpointRow cp = null;
-        String wpar = null;
-        try {
-            Access.Target target = server.security().access().checkpoint(id);
-            wpar = target.tenant() == null ? null : target.wpar(); // the real WPAR, for the audit of a refusal too
-            server.security().access().restore(principal, target);
-            cp = server.restorer().checkpoint(id);
-            var header = new ObjectNode(CatalogQueries.mapper().getNodeFactory());
-            header.set("checkpoint", CatalogQueries.checkpointJson(cp,
-                    server.catalog().read(h -> h.attach(LabelDao.class).of(id))));
-            ctx.writeAndFlush(new Frame.Response(CatalogQueries.toJson(header)));
-            log.info("restore of checkpoint {} (WPAR {}) to {} started", id, cp.wpar(), peer());
-            server.audit().log().ok(actor(), "restore.started", cp.wpar(), id, null);
-            long start = System.nanoTime();
-            server.restorer().restore(cp, new ChannelRestoreSink(ctx, this::awaitWritable));
-            ctx.writeAndFlush(new Frame.RestoreEnd(id));
-            long nanos = System.nanoTime() - start;
-            server.metrics().restored(cp.logicalBytes(), nanos);
-            server.audit().log().ok(actor(), "restore.finished", cp.wpar(), id, AuditLog.details()
-                    .put("logical_bytes", cp.logicalBytes()).put("duration_ms", nanos / 1_000_000));
-            log.info("restore of checkpoint {} done: {} bytes in {} ms", id, cp.logicalBytes(), nanos / 1_000_000);
-        } catch (Throwable t) {
-            server.metrics().restoreFailed();
-            boolean gone = t instanceof ClosedChannelException;
-            server.audit().log().record(actor(), cp == null ? "restore.started" : "restore.finished",
-                    cp == null ? wpar : cp.wpar(), id, gone ? AuditLog.Outcome.FAILED
-                            : AuditEvents.outcomeOf(ErrorCodes.codeOf(t)),
-                    AuditLog.details().put("error", gone ? "the client disconnected" : ErrorCodes.messageOf(t)));
-            if (gone) {
-                log.info("restore of checkpoint {} stopped: {} disconnected", id, peer());
-                return;
-            }
-            reply(t);
-        } finally {
-            server.fairness().priority().restoreEnded();
-            server.readers().release(id);
-        }
-    }
-
-    /** Blocks the restore thread while the socket's outbound buffer is above its high water mark. */
-    private void awaitWritable() throws IOException {
-        synchronized (writable) {
-            while (!ctx.channel().isWritable()) {
-                if (!ctx.channel().isActive() || failed) { // failed: dropped, only draining before the close
-                    throw new ClosedChannelException();
-                }
-                try {
-                    writable.wait(1000);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new IOException("restore interrupted");
-                }
-            }
-        }
-        if (!ctx.channel().isActive() || failed) {
-            throw new ClosedChannelException();
-        }
-    }
-
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-        synchronized (writable) {
-            writable.notifyAll();
+        if (restores != null) {
+            restores.wake();
         }
         ctx.fireChannelWritabilityChanged();
     }
@@ -622,9 +517,9 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
-    /** Sends the error for a request that failed; the connection stays open. */
-    private void reply(Throwable t) {
-        ErrorReplies.reply(ctx, peer(), t);
+    /** Whether the connection failed: it only drains what the client still sends, before it closes. */
+    boolean failed() {
+        return failed;
     }
 
     /** Sends the error and closes the connection: an upload that failed cannot be continued. */
@@ -634,8 +529,8 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         }
         failed = true;
         failure = ErrorCodes.messageOf(t);
-        synchronized (writable) {
-            writable.notifyAll(); // a restore waiting to write gives up now and releases its reader
+        if (restores != null) {
+            restores.wake(); // a restore waiting to write gives up now and releases its reader
         }
         if (worker != null) worker.execute(() -> { // free the upload slot now: the client may keep the socket open for a while
             if (session != null) {
@@ -685,8 +580,8 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        synchronized (writable) {
-            writable.notifyAll();
+        if (restores != null) {
+            restores.wake();
         }
         worker.execute(() -> {
             UploadSlots.Queued q = waiting;

@@ -18,11 +18,14 @@ final class RequestRunner implements Caller {
     private final ChannelHandlerContext ctx;
     private final ConnectionHandler connection;
     private final RequestDispatcher dispatcher;
+    private final RestoreStreamer restores;
 
-    RequestRunner(ChannelHandlerContext ctx, ConnectionHandler connection, RequestDispatcher dispatcher) {
+    RequestRunner(ChannelHandlerContext ctx, ConnectionHandler connection, RequestDispatcher dispatcher,
+            RestoreStreamer restores) {
         this.ctx = ctx;
         this.connection = connection;
         this.dispatcher = dispatcher;
+        this.restores = restores;
     }
 
     /** Runs the REQUEST {@code r}. Event loop. */
@@ -73,6 +76,6 @@ final class RequestRunner implements Caller {
 
     @Override
     public void fetch(JsonNode request) {
-        connection.fetch(request);
+        restores.fetch(request);
     }
 }
