@@ -1,6 +1,7 @@
 package io.ckpt.security;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.ckpt.catalog.Catalog;
@@ -199,9 +200,9 @@ public final class Access {
             return answer;
         }
         ObjectNode out = answer.deepCopy();
-        com.fasterxml.jackson.databind.node.ArrayNode hosts = out.putArray("hosts");
+        ArrayNode hosts = out.putArray("hosts");
         for (JsonNode h : answer.path("hosts")) {
-            com.fasterxml.jackson.databind.node.ArrayNode owns = JsonNodeFactory.instance.arrayNode();
+            ArrayNode owns = JsonNodeFactory.instance.arrayNode();
             for (JsonNode w : h.path("owns")) {
                 if (sees(p, w.path("wpar").asText())) {
                     owns.add(w);
@@ -211,7 +212,7 @@ public final class Access {
                 hosts.add(((ObjectNode) h.deepCopy()).set("owns", owns));
             }
         }
-        com.fasterxml.jackson.databind.node.ArrayNode unowned = out.putArray("unowned_wpars");
+        ArrayNode unowned = out.putArray("unowned_wpars");
         for (JsonNode w : answer.path("unowned_wpars")) {
             if (sees(p, w.asText())) {
                 unowned.add(w);
