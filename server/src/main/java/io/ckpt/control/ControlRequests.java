@@ -11,14 +11,11 @@ import io.ckpt.protocol.RequestRefusedException;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeMap;
 
 /** The requests about hosts and moves: hosts, relocate, failover, rebalance (docs/RELOCATION.md). */
 public final class ControlRequests {
     private static final ObjectMapper JSON = new ObjectMapper();
-    /** Ops answered here; relocate, failover and rebalance run for as long as the agents take. */
-    public static final Set<String> OPS = Set.of("hosts", "relocate", "failover", "rebalance");
 
     private final Catalog catalog;
     private final Hosts hosts;

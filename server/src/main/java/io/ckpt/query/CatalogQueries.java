@@ -1,27 +1,41 @@
 package io.ckpt.query;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.ckpt.alert.Alerts;
 import io.ckpt.catalog.Catalog;
 import io.ckpt.catalog.CheckpointDao;
 import io.ckpt.catalog.CheckpointRow;
+import io.ckpt.catalog.ChunkRef;
 import io.ckpt.catalog.LabelDao;
+import io.ckpt.catalog.Names;
 import io.ckpt.catalog.NotFoundException;
+import io.ckpt.catalog.PartChunkDao;
 import io.ckpt.catalog.PartDao;
 import io.ckpt.catalog.PartRow;
 import io.ckpt.catalog.WparDao;
+import io.ckpt.control.Ownership;
+import io.ckpt.gc.GarbageCollector;
+import io.ckpt.jobs.Jobs;
 import io.ckpt.protocol.ErrorCode;
 import io.ckpt.protocol.PartInfo;
 import io.ckpt.protocol.RequestRefusedException;
 import io.ckpt.restore.Selection;
+import io.ckpt.retention.Pruner;
+import io.ckpt.retention.RetentionPolicy;
 import io.ckpt.store.Journal;
+import io.ckpt.verify.Verifier;
 import java.io.IOException;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Set;
 
 /**
  * The JSON requests of the protocol. Field names are part of the protocol and of the CLI's
@@ -34,51 +48,51 @@ public final class CatalogQueries {
      * whole document. Requests are flat objects; the largest (a fetch with a page of ranges, a task
      * result with an error text) stay well below these.
      */
-    public static final com.fasterxml.jackson.core.StreamReadConstraints REQUEST_LIMITS =
-            com.fasterxml.jackson.core.StreamReadConstraints.builder()
+    public static final StreamReadConstraints REQUEST_LIMITS =
+            StreamReadConstraints.builder()
                     .maxNestingDepth(REQUEST_MAX_DEPTH)
                     .maxStringLength(1 << 20)
                     .maxNumberLength(32)
                     .maxNameLength(256)
                     .maxDocumentLength(4L << 20)
                     .build();
-    private static final ObjectMapper JSON = new ObjectMapper(com.fasterxml.jackson.core.JsonFactory.builder()
+    private static final ObjectMapper JSON = new ObjectMapper(JsonFactory.builder()
             .streamReadConstraints(REQUEST_LIMITS).build());
 
     private final Catalog catalog;
     private final Journal journal;
-    private final io.ckpt.control.Ownership ownership;
-    private final io.ckpt.retention.Pruner pruner;
-    private final io.ckpt.verify.Verifier verifier;
-    private final io.ckpt.gc.GarbageCollector gc;
-    private final io.ckpt.alert.Alerts alerts;
-    private final io.ckpt.jobs.Jobs jobs;
+    private final Ownership ownership;
+    private final Pruner pruner;
+    private final Verifier verifier;
+    private final GarbageCollector gc;
+    private final Alerts alerts;
+    private final Jobs jobs;
 
     public CatalogQueries(Catalog catalog, Journal journal) {
         this(catalog, journal, null, null, null);
     }
 
-    public CatalogQueries(Catalog catalog, Journal journal, io.ckpt.retention.Pruner pruner,
-            io.ckpt.verify.Verifier verifier, io.ckpt.gc.GarbageCollector gc) {
-        this(catalog, journal, pruner, verifier, gc, new io.ckpt.alert.Alerts());
+    public CatalogQueries(Catalog catalog, Journal journal, Pruner pruner,
+            Verifier verifier, GarbageCollector gc) {
+        this(catalog, journal, pruner, verifier, gc, new Alerts());
     }
 
-    public CatalogQueries(Catalog catalog, Journal journal, io.ckpt.retention.Pruner pruner,
-            io.ckpt.verify.Verifier verifier, io.ckpt.gc.GarbageCollector gc, io.ckpt.alert.Alerts alerts) {
-        this(catalog, journal, pruner, verifier, gc, alerts, new io.ckpt.jobs.Jobs());
+    public CatalogQueries(Catalog catalog, Journal journal, Pruner pruner,
+            Verifier verifier, GarbageCollector gc, Alerts alerts) {
+        this(catalog, journal, pruner, verifier, gc, alerts, new Jobs());
     }
 
     /** With {@code jobs}, which records every prune, gc and verify asked for (not dry runs). */
-    public CatalogQueries(Catalog catalog, Journal journal, io.ckpt.retention.Pruner pruner,
-            io.ckpt.verify.Verifier verifier, io.ckpt.gc.GarbageCollector gc, io.ckpt.alert.Alerts alerts,
-            io.ckpt.jobs.Jobs jobs) {
-        this(catalog, journal, pruner, verifier, gc, alerts, jobs, new io.ckpt.control.Ownership(catalog, journal));
+    public CatalogQueries(Catalog catalog, Journal journal, Pruner pruner,
+            Verifier verifier, GarbageCollector gc, Alerts alerts,
+            Jobs jobs) {
+        this(catalog, journal, pruner, verifier, gc, alerts, jobs, new Ownership(catalog, journal));
     }
 
     /** With the server's {@code ownership}: a {@code claim} here ends the old owner's uploads (OpenUploads). */
-    public CatalogQueries(Catalog catalog, Journal journal, io.ckpt.retention.Pruner pruner,
-            io.ckpt.verify.Verifier verifier, io.ckpt.gc.GarbageCollector gc, io.ckpt.alert.Alerts alerts,
-            io.ckpt.jobs.Jobs jobs, io.ckpt.control.Ownership ownership) {
+    public CatalogQueries(Catalog catalog, Journal journal, Pruner pruner,
+            Verifier verifier, GarbageCollector gc, Alerts alerts,
+            Jobs jobs, Ownership ownership) {
         this.jobs = jobs;
         this.alerts = alerts;
         this.catalog = catalog;
@@ -88,20 +102,6 @@ public final class CatalogQueries {
         this.verifier = verifier;
         this.gc = gc;
     }
-
-    /** Whether a request may run for minutes (verify), so it belongs on the long-work pool. */
-    public static boolean isLong(String requestJson) {
-        try {
-            String op = JSON.readTree(requestJson).path("op").asText();
-            return "verify".equals(op) || "gc".equals(op);
-        } catch (IOException e) {
-            return false;
-        }
-    }
-
-    /** The request ops {@link #handle} answers (every one is in {@code io.ckpt.security.Access.REQUESTS}). */
-    public static final java.util.Set<String> OPS = java.util.Set.of("list", "show", "select", "mark", "protect",
-            "prune", "owner", "chunk_list", "claim", "confirm", "verify", "gc", "alerts");
 
     /** Answers a request with every tenant's checkpoints in sight (admin, the status page). */
     public String handle(String requestJson) throws IOException {
@@ -113,15 +113,18 @@ public final class CatalogQueries {
      * answer only that tenant's checkpoints, as if no other existed (null: every tenant's).
      */
     public String handle(String requestJson, String tenant) throws IOException {
-        JsonNode req;
+        return handle(parse(requestJson), tenant);
+    }
+
+    /** Reads a request's JSON within {@link #REQUEST_LIMITS}; BAD_REQUEST when it is not JSON or is past them. */
+    public static JsonNode parse(String requestJson) throws RequestRefusedException {
         try {
-            req = JSON.readTree(requestJson);
-        } catch (com.fasterxml.jackson.core.exc.StreamConstraintsException e) {
+            return JSON.readTree(requestJson);
+        } catch (StreamConstraintsException e) {
             throw new RequestRefusedException(ErrorCode.BAD_REQUEST, "request refused: " + e.getOriginalMessage());
         } catch (IOException e) {
             throw new RequestRefusedException(ErrorCode.BAD_REQUEST, "request is not JSON: " + e.getMessage());
         }
-        return handle(req, tenant);
     }
 
     /** Like {@link #handle(String, String)}, for a request already parsed. */
@@ -155,7 +158,7 @@ public final class CatalogQueries {
                 String wpar = text(req, "wpar");
                 boolean full = req.path("full").asBoolean(false);
                 yield jobs.run("verify", (full ? "--full " : "") + (wpar == null ? "" : wpar).trim(),
-                        io.ckpt.jobs.Jobs.Trigger.REQUEST, () -> verifier.verify(wpar, full));
+                        Jobs.Trigger.REQUEST, () -> verifier.verify(wpar, full));
             }
             case "gc" -> {
                 if (gc == null) {
@@ -174,7 +177,7 @@ public final class CatalogQueries {
     private ObjectNode alertsJson() {
         ObjectNode out = JSON.createObjectNode();
         ArrayNode arr = out.putArray("alerts");
-        for (io.ckpt.alert.Alerts.Alert a : alerts.current()) {
+        for (Alerts.Alert a : alerts.current()) {
             arr.addObject().put("key", a.key()).put("severity", a.severity().jsonName())
                     .put("since", a.since().toString()).put("message", a.message());
         }
@@ -195,7 +198,7 @@ public final class CatalogQueries {
                 .orElseThrow(() -> new NotFoundException("no complete checkpoint with id " + id));
         PartRow part = catalog.read(h -> h.attach(PartDao.class).of(cp.id())).stream().filter(p -> p.seq() == partSeq)
                 .findFirst().orElseThrow(() -> new NotFoundException("checkpoint " + id + " has no part " + partSeq));
-        List<io.ckpt.catalog.ChunkRef> page = catalog.read(h -> h.attach(io.ckpt.catalog.PartChunkDao.class)
+        List<ChunkRef> page = catalog.read(h -> h.attach(PartChunkDao.class)
                 .page(part.id(), Math.max(0, from), n));
         StringBuilder hex = new StringBuilder(page.size() * 64);
         ObjectNode out = JSON.createObjectNode().put("part", partSeq).put("from", from);
@@ -245,7 +248,7 @@ public final class CatalogQueries {
                     ? (all ? dao.listAll() : dao.listComplete())
                     : (all ? dao.listAll(wpar) : dao.listComplete(wpar)));
             LabelDao labels = h.attach(LabelDao.class);
-            java.util.Set<Long> lkg = Selection.lastKnownGoodIds(rows);
+            Set<Long> lkg = Selection.lastKnownGoodIds(rows);
             for (CheckpointRow r : rows) {
                 arr.add(checkpointJson(r, labels.of(r.id())).put("lkg", lkg.contains(r.id())));
             }
@@ -348,7 +351,7 @@ public final class CatalogQueries {
         if (!"good".equals(health) && !"bad".equals(health) && !"unknown".equals(health)) {
             throw new RequestRefusedException(ErrorCode.BAD_REQUEST, "mark needs health good, bad or unknown, not '" + health + "'");
         }
-        io.ckpt.catalog.Names.checkHealth(health, r);
+        Names.checkHealth(health, r);
         CheckpointRow row = catalog.write(h -> {
             CheckpointDao dao = h.attach(CheckpointDao.class);
             dao.find(id).filter(CheckpointRow::isComplete)
@@ -367,15 +370,15 @@ public final class CatalogQueries {
         if (pruner == null) {
             throw new RequestRefusedException(ErrorCode.BAD_REQUEST, "prune is not available on this server");
         }
-        io.ckpt.retention.RetentionPolicy policy = req.hasNonNull("policy")
-                ? io.ckpt.retention.Pruner.policyOf(req.get("policy")) : null; // null: the configured policies
+        RetentionPolicy policy = req.hasNonNull("policy")
+                ? Pruner.policyOf(req.get("policy")) : null; // null: the configured policies
         String wpar = text(req, "wpar");
         boolean force = req.path("force").asBoolean(false);
         if (req.path("dry_run").asBoolean(false)) {
             return pruner.prune(wpar, policy, true, force);
         }
         return jobs.run("prune", (wpar == null ? "*" : wpar) + (policy == null ? " (configured policies)" : " (keep flags)"),
-                io.ckpt.jobs.Jobs.Trigger.REQUEST, () -> pruner.prune(wpar, policy, false, force));
+                Jobs.Trigger.REQUEST, () -> pruner.prune(wpar, policy, false, force));
     }
 
     /** Protects a checkpoint from retention (or lifts the protection) and returns it. */

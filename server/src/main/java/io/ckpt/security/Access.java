@@ -1,6 +1,7 @@
 package io.ckpt.security;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.ckpt.catalog.Catalog;
@@ -11,7 +12,6 @@ import io.ckpt.control.Placement;
 import io.ckpt.protocol.ErrorCode;
 import io.ckpt.protocol.RequestRefusedException;
 import java.io.IOException;
-import java.util.Map;
 import java.util.Optional;
 import java.util.function.Supplier;
 
@@ -46,28 +46,41 @@ public final class Access {
     }
 
     /**
-     * Every REQUEST op the server answers. An op not listed here is not dispatched at all
-     * ({@code ConnectionHandler} answers BAD_REQUEST), so this table is complete by construction;
-     * {@code RequestOpsTest} checks that every handler's ops are in it.
+     * One decision of this authority: what a request needs ({@link Need}) and what it is judged
+     * against. {@code byCheckpoint}: its {@code id} is a checkpoint id, and the request is judged by
+     * that checkpoint's own WPAR and tenant as the catalog has them (the client's {@code wpar} must
+     * agree); {@code byWpar}: it reads the metadata of the WPAR it names, answered only for a WPAR
+     * the caller {@link #sees}; {@code asSelf}: the request's {@code host}, when given, must be the
+     * caller's own name; {@code claims}: a WPAR nobody owns yet counts as in the caller's scope.
+     * Each request op names its rule in the request table ({@code io.ckpt.server.request.Requests}).
      */
-    public static final Map<String, Need> REQUESTS = Map.ofEntries(
-            Map.entry("list", Need.ANY), Map.entry("show", Need.ANY), Map.entry("select", Need.ANY),
-            Map.entry("alerts", Need.ANY), Map.entry("owner", Need.ANY), Map.entry("hosts", Need.ANY),
-            Map.entry("load", Need.ANY), Map.entry("upload_notices", Need.ANY),
-            Map.entry("fetch", Need.SCOPED), Map.entry("chunk_list", Need.SCOPED), Map.entry("mark", Need.SCOPED),
-            Map.entry("claim", Need.SCOPED), Map.entry("confirm", Need.SCOPED),
-            Map.entry("poll", Need.AGENT), Map.entry("task_result", Need.AGENT),
-            Map.entry("protect", Need.ADMIN), Map.entry("prune", Need.ADMIN), Map.entry("gc", Need.ADMIN),
-            Map.entry("verify", Need.ADMIN), Map.entry("relocate", Need.ADMIN), Map.entry("failover", Need.ADMIN),
-            Map.entry("rebalance", Need.ADMIN), Map.entry("host_add", Need.ADMIN), Map.entry("host_list", Need.ADMIN),
-            Map.entry("host_revoke", Need.ADMIN), Map.entry("audit", Need.ADMIN));
+    public record Rule(Need need, boolean byCheckpoint, boolean byWpar, boolean asSelf, boolean claims) {
+        /** Server-wide metadata: alerts, hosts, load. */
+        public static final Rule METADATA = new Rule(Need.ANY, false, false, false, false);
+        /** Metadata of the WPAR the request names (list, owner). */
+        public static final Rule WPAR_METADATA = new Rule(Need.ANY, false, true, false, false);
+        /** Metadata of the checkpoint the request's id names (show). */
+        public static final Rule CHECKPOINT_METADATA = new Rule(Need.ANY, true, false, false, false);
+        /** Metadata of a checkpoint chosen by id or within the WPAR named (select). */
+        public static final Rule SELECTION = new Rule(Need.ANY, true, true, false, false);
+        /** Data or health of the checkpoint the id names, by a host in its WPAR's scope (fetch, chunk_list, mark). */
+        public static final Rule CHECKPOINT_DATA = new Rule(Need.SCOPED, true, false, false, false);
+        /** A host taking ownership of a WPAR in its scope or owned by nobody, as itself (claim). */
+        public static final Rule CLAIM = new Rule(Need.SCOPED, false, false, true, true);
+        /** A host confirming its ownership of a WPAR in its scope, as itself (confirm). */
+        public static final Rule CONFIRM = new Rule(Need.SCOPED, false, false, true, false);
+        /** An agent acting as itself (poll, task_result); reads nothing. */
+        public static final Rule AGENT = new Rule(Need.AGENT, false, false, true, false);
+        /** Admin only. */
+        public static final Rule ADMIN = new Rule(Need.ADMIN, false, false, false, false);
+        /** Admin only, on the checkpoint the id names (protect): its real WPAR is what is audited. */
+        public static final Rule ADMIN_CHECKPOINT = new Rule(Need.ADMIN, true, false, false, false);
 
-    /** The ops whose {@code id} is a checkpoint id: they touch that checkpoint. */
-    static final java.util.Set<String> BY_CHECKPOINT = java.util.Set.of("show", "select", "fetch", "chunk_list", "mark",
-            "protect");
-
-    /** The ops that name a WPAR to read its metadata: answered only for a WPAR the caller may see. */
-    static final java.util.Set<String> BY_WPAR = java.util.Set.of("list", "select", "owner");
+        /** Whether checking a request by this rule may read the catalog (so it must not run on an event loop). */
+        public boolean readsCatalog() {
+            return byCheckpoint || byWpar || need == Need.SCOPED;
+        }
+    }
 
     private final Catalog catalog;
     private final Supplier<Placement> placement;
@@ -84,7 +97,7 @@ public final class Access {
      * when the request names no existing checkpoint). Handlers and the audit log read
      * {@code request}, so they name the real object.
      */
-    public record Target(JsonNode request, Long checkpointId, String claimedWpar, String tenant) {
+    public record Target(Rule rule, JsonNode request, Long checkpointId, String claimedWpar, String tenant) {
         public String op() {
             return request.path("op").asText("");
         }
@@ -94,12 +107,11 @@ public final class Access {
         }
     }
 
-    /** Looks up the object {@code req} touches (see {@link Target}). */
-    public Target target(JsonNode req) throws IOException {
-        String op = req.path("op").asText("");
+    /** Looks up the object {@code req}, judged by {@code rule}, touches (see {@link Target}). */
+    public Target target(Rule rule, JsonNode req) throws IOException {
         JsonNode id = req.get("id");
-        if (!BY_CHECKPOINT.contains(op) || id == null || id.isNull()) {
-            return new Target(req, null, null, null);
+        if (!rule.byCheckpoint() || id == null || id.isNull()) {
+            return new Target(rule, req, null, null, null);
         }
         long cp = id.asLong(-1); // as every handler reads it: "12" is 12 there too
         Optional<String[]> row = catalog.read(h -> {
@@ -107,26 +119,28 @@ public final class Access {
             return dao.find(cp).map(r -> new String[] {r.wpar(), dao.tenantOf(cp).orElse(Principal.DEFAULT_TENANT)});
         });
         if (row.isEmpty()) {
-            return new Target(req, cp, null, null);
+            return new Target(rule, req, cp, null, null);
         }
         String claimed = req.hasNonNull("wpar") ? req.get("wpar").asText() : null;
         ObjectNode named = ((ObjectNode) req).deepCopy().put("wpar", row.get()[0]);
-        return new Target(named, cp, claimed != null && !claimed.equals(row.get()[0]) ? claimed : null, row.get()[1]);
+        return new Target(rule, named, cp, claimed != null && !claimed.equals(row.get()[0]) ? claimed : null, row.get()[1]);
     }
 
-    /** Checks {@code req} as {@link #request(Principal, Target)} does, looking up what it touches. */
-    public void request(Principal p, JsonNode req) throws IOException {
-        request(p, target(req));
+    /** Checks {@code req} by {@code rule} as {@link #request(Principal, Target)} does, looking up what it touches. */
+    public void request(Principal p, Rule rule, JsonNode req) throws IOException {
+        request(p, target(rule, req));
     }
 
     /**
-     * Checks a REQUEST frame's op against what it touches. In this order: admin-only ops; another
-     * tenant's checkpoint or WPAR (NOT_FOUND, as if absent); role and host scope on the real WPAR
-     * (REFUSED); a {@code wpar} that contradicts the checkpoint id (NOT_FOUND, for every role).
+     * Checks a REQUEST frame's op against what it touches, by the target's rule. In this order:
+     * admin-only ops; another tenant's checkpoint or WPAR (NOT_FOUND, as if absent); role and host
+     * scope on the real WPAR (REFUSED); a {@code wpar} that contradicts the checkpoint id
+     * (NOT_FOUND, for every role).
      */
     public void request(Principal p, Target t) throws IOException {
         String op = t.op();
-        Need need = REQUESTS.getOrDefault(op, Need.ADMIN);
+        Rule rule = t.rule();
+        Need need = rule.need();
         boolean all = !p.authenticated() || p.role() == Role.ADMIN; // admin may do everything, also act for any host
         if (!all) {
             if (need == Need.ADMIN) {
@@ -135,7 +149,7 @@ public final class Access {
             if (t.tenant() != null && !t.tenant().equals(p.tenant())) {
                 throw absent(op, t.checkpointId());
             }
-            if (t.tenant() == null && BY_WPAR.contains(op) && t.wpar() != null && !sees(p, t.wpar())) {
+            if (t.tenant() == null && rule.byWpar() && t.wpar() != null && !sees(p, t.wpar())) {
                 throw new NotFoundException("unknown WPAR '" + t.wpar() + "': no checkpoint was ever uploaded for it");
             }
             switch (need) {
@@ -146,14 +160,14 @@ public final class Access {
                 }
                 case SCOPED -> {
                     requireNotReadOnly(p, op);
-                    if (op.equals("claim") || op.equals("confirm")) {
+                    if (rule.asSelf()) {
                         requireSelf(p, t.request(), op);
                     }
                     if (t.checkpointId() != null || !t.request().hasNonNull("wpar")) {
                         String what = op + " checkpoint " + t.checkpointId() + " of";
                         requireScope(p, t.tenant() == null ? null : t.wpar(), false, what);
                     } else {
-                        requireScope(p, t.wpar(), op.equals("claim"), op);
+                        requireScope(p, t.wpar(), rule.claims(), op);
                     }
                 }
             }
@@ -186,9 +200,9 @@ public final class Access {
             return answer;
         }
         ObjectNode out = answer.deepCopy();
-        com.fasterxml.jackson.databind.node.ArrayNode hosts = out.putArray("hosts");
+        ArrayNode hosts = out.putArray("hosts");
         for (JsonNode h : answer.path("hosts")) {
-            com.fasterxml.jackson.databind.node.ArrayNode owns = JsonNodeFactory.instance.arrayNode();
+            ArrayNode owns = JsonNodeFactory.instance.arrayNode();
             for (JsonNode w : h.path("owns")) {
                 if (sees(p, w.path("wpar").asText())) {
                     owns.add(w);
@@ -198,7 +212,7 @@ public final class Access {
                 hosts.add(((ObjectNode) h.deepCopy()).set("owns", owns));
             }
         }
-        com.fasterxml.jackson.databind.node.ArrayNode unowned = out.putArray("unowned_wpars");
+        ArrayNode unowned = out.putArray("unowned_wpars");
         for (JsonNode w : answer.path("unowned_wpars")) {
             if (sees(p, w.asText())) {
                 unowned.add(w);
@@ -218,7 +232,7 @@ public final class Access {
 
     /** The checkpoint a RESTORE_REQUEST names, as {@link #target} finds it (its real WPAR, for checks and the audit). */
     public Target checkpoint(long checkpointId) throws IOException {
-        return target(JsonNodeFactory.instance.objectNode().put("op", "show").put("id", checkpointId));
+        return target(Rule.CHECKPOINT_METADATA, JsonNodeFactory.instance.objectNode().put("op", "restore").put("id", checkpointId));
     }
 
     /** Checks a RESTORE_REQUEST of {@code t} ({@link #checkpoint}): checkpoint data, so never for read-only. */

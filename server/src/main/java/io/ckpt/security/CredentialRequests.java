@@ -5,13 +5,13 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.ckpt.catalog.CredentialDao;
+import io.ckpt.catalog.NotFoundException;
 import io.ckpt.protocol.ErrorCode;
 import io.ckpt.protocol.RequestRefusedException;
 import java.io.IOException;
 import java.security.GeneralSecurityException;
 import java.time.Instant;
 import java.util.Base64;
-import java.util.Set;
 import java.util.function.ToIntFunction;
 
 /**
@@ -20,7 +20,6 @@ import java.util.function.ToIntFunction;
  * without their secrets, {@code host_revoke} revokes one and closes its open connections.
  */
 public final class CredentialRequests {
-    public static final Set<String> OPS = Set.of("host_add", "host_list", "host_revoke");
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Credentials credentials;
@@ -47,7 +46,7 @@ public final class CredentialRequests {
             case "host_revoke" -> {
                 String host = required(req, "host");
                 if (!credentials.revoke(host)) {
-                    throw new io.ckpt.catalog.NotFoundException("host " + host + " has no valid credential to revoke");
+                    throw new NotFoundException("host " + host + " has no valid credential to revoke");
                 }
                 int closed = disconnect.applyAsInt(host);
                 yield JSON.createObjectNode().put("host", host).put("revoked", true).put("connections_closed", closed);

@@ -12,6 +12,7 @@ import io.ckpt.catalog.WparDao;
 import io.ckpt.control.Placement;
 import io.ckpt.protocol.ErrorCode;
 import io.ckpt.protocol.RequestRefusedException;
+import io.ckpt.security.Access.Rule;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -75,32 +76,20 @@ class CredentialsTest {
             assertThrows(RequestRefusedException.class, () -> access.upload(viewer, "brand-new"));
             access.upload(admin, "app1");
 
-            access.request(viewer, JSON.readTree("{\"op\": \"list\"}"));
-            for (String op : List.of("prune", "gc", "relocate", "host_add", "protect", "something-new")) {
-                assertThrows(RequestRefusedException.class, () -> access.request(node1, JSON.readTree("{\"op\": \"" + op + "\"}")), op);
-                access.request(admin, JSON.readTree("{\"op\": \"" + op + "\"}"));
+            access.request(viewer, Rule.WPAR_METADATA, JSON.readTree("{\"op\": \"list\"}"));
+            for (String op : List.of("prune", "gc", "relocate", "host_add", "protect")) {
+                Rule rule = op.equals("protect") ? Rule.ADMIN_CHECKPOINT : Rule.ADMIN;
+                assertThrows(RequestRefusedException.class, () -> access.request(node1, rule, JSON.readTree("{\"op\": \"" + op + "\"}")), op);
+                access.request(admin, rule, JSON.readTree("{\"op\": \"" + op + "\"}"));
             }
-            assertThrows(RequestRefusedException.class, () -> access.request(node1, JSON.readTree("{\"op\": \"poll\", \"host\": \"node2\"}")),
-                    "a host polls only as itself");
-            access.request(node1, JSON.readTree("{\"op\": \"poll\", \"host\": \"node1\"}"));
-            assertThrows(RequestRefusedException.class, () -> access.request(viewer, JSON.readTree("{\"op\": \"poll\"}")));
-            assertThrows(RequestRefusedException.class, () -> access.request(node2, JSON.readTree(
+            assertThrows(RequestRefusedException.class, () -> access.request(node1, Rule.AGENT,
+                    JSON.readTree("{\"op\": \"poll\", \"host\": \"node2\"}")), "a host polls only as itself");
+            access.request(node1, Rule.AGENT, JSON.readTree("{\"op\": \"poll\", \"host\": \"node1\"}"));
+            assertThrows(RequestRefusedException.class, () -> access.request(viewer, Rule.AGENT, JSON.readTree("{\"op\": \"poll\"}")));
+            assertThrows(RequestRefusedException.class, () -> access.request(node2, Rule.CLAIM, JSON.readTree(
                     "{\"op\": \"claim\", \"wpar\": \"app1\", \"host\": \"node2\"}")));
-            access.request(node2, JSON.readTree("{\"op\": \"claim\", \"wpar\": \"db1\", \"host\": \"node2\"}"));
-            access.request(Principal.local("anyone"), JSON.readTree("{\"op\": \"prune\"}")); // open loopback server
-        }
-    }
-
-    @Test
-    void everyRequestOpTheServerAnswersHasARule() {
-        for (String op : io.ckpt.control.ControlRequests.OPS) {
-            assertTrue(Access.REQUESTS.containsKey(op), op);
-        }
-        for (String op : CredentialRequests.OPS) {
-            assertEquals(Access.Need.ADMIN, Access.REQUESTS.get(op), op);
-        }
-        for (String op : io.ckpt.query.CatalogQueries.OPS) {
-            assertTrue(Access.REQUESTS.containsKey(op), op);
+            access.request(node2, Rule.CLAIM, JSON.readTree("{\"op\": \"claim\", \"wpar\": \"db1\", \"host\": \"node2\"}"));
+            access.request(Principal.local("anyone"), Rule.ADMIN, JSON.readTree("{\"op\": \"prune\"}")); // open loopback server
         }
     }
 }

@@ -14,6 +14,7 @@ import io.ckpt.agent.net.ClientException;
 import io.ckpt.protocol.ErrorCode;
 import io.ckpt.protocol.PartInfo;
 import io.ckpt.security.Access;
+import io.ckpt.server.request.Requests;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -30,7 +31,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Every request op of {@link Access#REQUESTS}, sent by credentials that may not touch the object it
+ * Every request op of the request table ({@link Requests}), sent by credentials that may not touch the object it
  * names (docs/SECURITY.md, "Who may do what"): another tenant's host and read-only credential, and a
  * host of the same tenant that neither owns nor backs up the WPAR. Each names the object by the real
  * checkpoint id and a WPAR it does own ({@code "wpar"} lying), and each must be refused or not found,
@@ -122,7 +123,7 @@ class AccessTest {
     @Test
     void everyOpOfTheAccessTableAimedAtAnotherHostsCheckpointIsRefusedAndChangesNothing() throws Exception {
         Map<String, Attempt> table = table();
-        assertEquals(new TreeSet<>(Access.REQUESTS.keySet()), new TreeSet<>(table.keySet()),
+        assertEquals(new TreeSet<>(Requests.all().stream().map(Requests.Op::name).toList()), new TreeSet<>(table.keySet()),
                 "the test walks every op of the access table, and the table lists every op");
         JsonNode before = show(admin, a1);
         String ownerBefore = owner();
@@ -133,7 +134,7 @@ class AccessTest {
                 for (var e : table.entrySet()) {
                     String op = e.getKey();
                     ErrorCode expected = c.sameTenant() ? e.getValue().sameTenant() : e.getValue().otherTenant();
-                    if (expected == null && c.name().startsWith("viewer") && Access.REQUESTS.get(op) != Access.Need.ANY) {
+                    if (expected == null && c.name().startsWith("viewer") && Requests.find(op).orElseThrow().rule().need() != Access.Need.ANY) {
                         expected = ErrorCode.REFUSED;
                     }
                     ObjectNode r = e.getValue().request().apply(c.ownWpar()).put("op", op);

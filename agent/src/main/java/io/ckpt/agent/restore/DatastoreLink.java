@@ -1,20 +1,18 @@
 package io.ckpt.agent.restore;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.ckpt.agent.net.CkptClient;
 import io.ckpt.agent.net.ClientException;
+import io.ckpt.agent.net.CkptClient;
 import io.ckpt.catalog.Catalog;
 import io.ckpt.catalog.CheckpointRow;
 import io.ckpt.catalog.LabelDao;
-import io.ckpt.catalog.NotFoundException;
+import io.ckpt.errors.ErrorCodes;
 import io.ckpt.protocol.ErrorCode;
 import io.ckpt.protocol.PartInfo;
-import io.ckpt.protocol.RequestRefusedException;
 import io.ckpt.query.CatalogQueries;
 import io.ckpt.restore.RestoreSink;
 import io.ckpt.restore.Restorer;
 import io.ckpt.store.Datastore;
-import io.ckpt.store.StoreException;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import java.io.IOException;
@@ -83,18 +81,17 @@ public final class DatastoreLink implements ServerLink, AutoCloseable {
         }
     }
 
-    /** The error the server would have answered with (its ConnectionHandler's mapping), as the client sees it. */
+    /**
+     * The error the server would have answered with ({@link ErrorCodes}, the mapping the server's
+     * replies use), as the client sees it; a failure the server would call INTERNAL stays as it is,
+     * as there is no server log here to point to.
+     */
     private static IOException asServerWouldSay(Exception e) {
-        ErrorCode code = e instanceof RequestRefusedException i ? i.code()
-                : e instanceof NotFoundException ? ErrorCode.NOT_FOUND
-                : e instanceof StoreException.Corrupt ? ErrorCode.CORRUPT
-                : e instanceof IOException io && StoreException.classify(io, "") instanceof StoreException.NoSpace ? ErrorCode.NO_SPACE
-                : e instanceof IllegalArgumentException ? ErrorCode.BAD_REQUEST
-                : null;
-        if (code == null) {
+        ErrorCode code = ErrorCodes.codeOf(e);
+        if (code == ErrorCode.INTERNAL) {
             return e instanceof IOException io ? io : new IOException(e.getMessage(), e);
         }
-        ClientException c = new ClientException(code, e.getMessage());
+        ClientException c = new ClientException(code, ErrorCodes.messageOf(e));
         c.initCause(e);
         return c;
     }

@@ -1,26 +1,35 @@
 package io.ckpt.server.net;
 
+import io.ckpt.audit.Actor;
+import io.ckpt.audit.AuditEvents;
+import io.ckpt.audit.AuditLog;
+import io.ckpt.catalog.CheckpointDao;
 import io.ckpt.catalog.CheckpointRow;
 import io.ckpt.catalog.LabelDao;
-import io.ckpt.catalog.NotFoundException;
+import io.ckpt.errors.ErrorCodes;
 import io.ckpt.ingest.IngestSession;
+import io.ckpt.ingest.OpenUploads;
 import io.ckpt.protocol.ErrorCode;
 import io.ckpt.protocol.Frame;
 import io.ckpt.protocol.ProtocolVersion;
 import io.ckpt.protocol.RequestRefusedException;
 import io.ckpt.query.CatalogQueries;
-import io.ckpt.security.Access;
 import io.ckpt.security.Principal;
 import io.ckpt.security.Role;
+import io.ckpt.server.request.RequestDispatcher;
 import io.ckpt.store.StoreException;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.handler.codec.DecoderException;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.ScheduledFuture;
 import java.io.IOException;
-import java.nio.channels.ClosedChannelException;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,12 +47,11 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     static final long HIGH_WATER = 16L << 20;
     static final long LOW_WATER = 4L << 20;
     private static final String ABORTED_BY_CLIENT = "aborted by the client: ";
-    /** The request ops this handler answers itself (the cases of {@link #request}); the rest go to their handlers. */
-    static final java.util.Set<String> OWN_OPS = java.util.Set.of("poll", "upload_notices", "load", "task_result",
-            "audit", "fetch");
-
     private final ServerContext server;
-    private final Object writable = new Object();
+    private final RequestDispatcher dispatcher;
+    private final Handshake handshake;
+    private RequestRunner requests;
+    private RestoreStreamer restores;
     private EventExecutor worker;
     private ChannelHandlerContext ctx;
     private boolean welcomed;
@@ -62,25 +70,40 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     /** Touched only on the worker thread. */
     private IngestSession session;
     /** The session's entry in the open uploads, through which a move of its WPAR ends it. Worker thread. */
-    private io.ckpt.ingest.OpenUploads.Entry openUpload;
+    private OpenUploads.Entry openUpload;
     private volatile boolean failed;
     /** Why the connection failed, for the upload that ends with it. */
     private volatile String failure;
-    /** Checkpoints this connection fetched chunks of, audited once each. */
-    private final java.util.Set<Long> fetched = java.util.concurrent.ConcurrentHashMap.newKeySet();
-    private io.netty.util.concurrent.ScheduledFuture<?> handshakeDeadline;
+    private ScheduledFuture<?> handshakeDeadline;
     /** When the socket is read: see {@link ReadGate}. */
     private ReadGate gate;
     /** The upload waiting for its slot, if any; set and cleared on the worker thread. */
     private volatile UploadSlots.Queued waiting;
-    private volatile io.netty.util.concurrent.Future<?> waitTimeout;
+    private volatile Future<?> waitTimeout;
     /** The client asked to hear how its upload waits ({@code upload_notices}, docs/PROTOCOL.md). */
     private volatile boolean notices;
     /** Until when the host's upload rate keeps the socket unread (event loop only). */
     private long rateHoldUntil;
 
-    ConnectionHandler(ServerContext server) {
+    ConnectionHandler(ServerContext server, RequestDispatcher dispatcher, Handshake handshake) {
         this.server = server;
+        this.dispatcher = dispatcher;
+        this.handshake = handshake;
+    }
+
+    /** Who is on this connection; null before HELLO. */
+    Principal principal() {
+        return principal;
+    }
+
+    /** The host this connection acts as (the credential's name, or HELLO's on an open server); "" before HELLO. */
+    String host() {
+        return host;
+    }
+
+    /** The client asked to hear how its upload waits for a slot. */
+    void wantUploadNotices() {
+        notices = true;
     }
 
     /** The authenticated principal's name (the host id), or HELLO's host id on an open local server; "" before HELLO. */
@@ -110,9 +133,9 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
      * Closes every open connection authenticated by credential {@code name} (just revoked): an
      * upload in progress on one is discarded, a parked poll or a restore ends. Returns how many.
      */
-    static int disconnect(io.netty.channel.group.ChannelGroup channels, String name) {
+    static int disconnect(ChannelGroup channels, String name) {
         int n = 0;
-        for (io.netty.channel.Channel ch : channels) {
+        for (Channel ch : channels) {
             ConnectionHandler h = ch.pipeline().get(ConnectionHandler.class);
             if (h != null && h.authenticated() && h.principalName().equals(name)) {
                 log.warn("credential {} revoked: closing its connection from {}", name, h.peer());
@@ -130,12 +153,14 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         this.ctx = ctx;
         this.worker = server.ingestWorkers().next();
         this.gate = new ReadGate(ctx.channel());
+        this.restores = new RestoreStreamer(server, ctx, this);
+        this.requests = new RequestRunner(ctx, this, dispatcher, restores);
         handshakeDeadline = ctx.executor().schedule(() -> {
             if (!welcomed) {
                 fail(new RequestRefusedException(ErrorCode.BAD_REQUEST, "no HELLO within " + server.handshakeTimeoutSeconds()
                         + " s of connecting (--handshake-timeout): connection dropped"));
             }
-        }, server.handshakeTimeoutSeconds(), java.util.concurrent.TimeUnit.SECONDS);
+        }, server.handshakeTimeoutSeconds(), TimeUnit.SECONDS);
         ctx.fireChannelActive();
     }
 
@@ -209,7 +234,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
                             + " is not supported by this server (0 stream, 1 delta)");
                 }
                 if (!b.key().isEmpty()) {
-                    var done = server.catalog().read(h -> h.attach(io.ckpt.catalog.CheckpointDao.class)
+                    var done = server.catalog().read(h -> h.attach(CheckpointDao.class)
                             .findByKey(b.wpar(), b.key())).filter(CheckpointRow::isComplete);
                     if (done.isPresent()) {
                         // A retry after a lost acknowledgement: the checkpoint exists, say so again.
@@ -239,11 +264,11 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
                 try {
                     c = s.commit();
                 } catch (Throwable t) {
-                    endSession("commit failed: " + messageOf(t));
+                    endSession("commit failed: " + ErrorCodes.messageOf(t));
                     throw t;
                 }
                 endSession(null);
-                server.audit().log().ok(actor(), "upload.committed", c.wpar(), c.id(), io.ckpt.audit.AuditLog.details()
+                server.audit().log().ok(actor(), "upload.committed", c.wpar(), c.id(), AuditLog.details()
                         .put("logical_bytes", c.logicalBytes()).put("stored_bytes", c.storedBytes())
                         .put("chunks", c.chunks()).put("new_chunks", c.newChunks()).put("duration_ms", c.durationMillis()));
                 server.metrics().committed(c.logicalBytes(), c.storedBytes(), c.durationMillis());
@@ -264,151 +289,12 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
                 }
             });
         } else if (frame instanceof Frame.Request r) {
-            request(r);
+            requests.run(r);
         } else if (frame instanceof Frame.RestoreRequest r) {
-            server.restoreWorkers().execute(() -> restore(r.checkpointId()));
+            server.restoreWorkers().execute(() -> restores.restore(r.checkpointId()));
         } else {
             fail(new RequestRefusedException(ErrorCode.BAD_REQUEST, "unexpected " + frame.getClass().getSimpleName() + " frame"));
         }
-    }
-
-    /**
-     * Dispatches one REQUEST. An op that is not in {@link Access#REQUESTS} is not dispatched at
-     * all, so no handler answers an op the access table does not list. Every other request is
-     * authorised by {@link Access} against the object it touches, as the catalog knows it, before
-     * its handler runs; handler and audit then read the request as authorised ({@link Access.Target}:
-     * the checkpoint's real WPAR, not the client's word).
-     */
-    private void request(Frame.Request r) {
-        com.fasterxml.jackson.databind.JsonNode req = parseQuietly(r.json());
-        String op = req.path("op").asText("");
-        Access access = server.security().access();
-        if (!req.isMissingNode() && !Access.REQUESTS.containsKey(op)) {
-            reply(new RequestRefusedException(ErrorCode.BAD_REQUEST, "unknown request op '" + op + "'"));
-            return;
-        }
-        switch (op) {
-            case "poll" -> {
-                try {
-                    access.request(principal, access.target(req)); // no catalog read for poll
-                    server.hosts().poll(req.path("host").asText(host), req, peer(),
-                            json -> ctx.writeAndFlush(new Frame.Response(json)));
-                } catch (Throwable t) {
-                    reply(t);
-                }
-            }
-            case "upload_notices" -> {
-                notices = true;
-                ctx.writeAndFlush(new Frame.Response("{\"upload_notices\":true}"));
-            }
-            case "load" -> ctx.writeAndFlush(new Frame.Response(server.fairness().json().toString()));
-            case "task_result" -> {
-                try {
-                    access.request(principal, access.target(req)); // nor for task_result
-                } catch (Throwable t) {
-                    reply(t);
-                    return;
-                }
-                server.hosts().result(req.path("host").asText(host), req);
-                ctx.writeAndFlush(new Frame.Response("{\"ok\":true}"));
-            }
-            case "audit" -> server.requestWorkers().execute(() -> {
-                try {
-                    access.request(principal, access.target(req)); // admin only
-                    var filter = io.ckpt.audit.AuditReader.Filter.of(req);
-                    ctx.writeAndFlush(new Frame.Response(CatalogQueries.toJson(server.audit().log().query(filter))));
-                } catch (Throwable t) {
-                    reply(t);
-                }
-            });
-            case "fetch" -> server.restoreWorkers().execute(() -> {
-                Access.Target target;
-                try {
-                    target = access.target(req);
-                    access.request(principal, target);
-                } catch (Throwable t) {
-                    reply(t);
-                    return;
-                }
-                fetch(target.request());
-            });
-            default -> {
-                if (io.ckpt.security.CredentialRequests.OPS.contains(op)) {
-                    credentialRequest(req, op);
-                } else if (io.ckpt.control.ControlRequests.OPS.contains(op)) {
-                    controlRequest(req, op);
-                } else {
-                    query(r, req);
-                }
-            }
-        }
-    }
-
-    private void credentialRequest(com.fasterxml.jackson.databind.JsonNode req, String op) {
-        Access access = server.security().access();
-        server.requestWorkers().execute(() -> {
-            String change = op.equals("host_add") ? "add" : op.equals("host_revoke") ? "revoke" : null;
-            try {
-                access.request(principal, access.target(req));
-                var answer = server.credentialRequests().handle(req, name -> disconnect(server.channels(), name));
-                if (change != null) {
-                    server.audit().hostCredentials(actor(), change, req.path("host").asText(""), null, null);
-                }
-                ctx.writeAndFlush(new Frame.Response(CatalogQueries.toJson(answer)));
-            } catch (Throwable t) {
-                if (change != null) {
-                    server.audit().hostCredentials(actor(), change, req.path("host").asText(""), messageOf(t), null);
-                }
-                reply(t);
-            }
-        });
-    }
-
-    private void controlRequest(com.fasterxml.jackson.databind.JsonNode req, String op) {
-        Access access = server.security().access();
-        server.restoreWorkers().execute(() -> {
-            com.fasterxml.jackson.databind.JsonNode named = req;
-            try {
-                Access.Target target = access.target(req);
-                named = target.request();
-                access.request(principal, target);
-                var answer = server.control().handle(named);
-                if (op.equals("hosts")) {
-                    answer = access.hostsSeenBy(principal, answer);
-                }
-                server.audit().request(actor(), named, answer, null, null);
-                ctx.writeAndFlush(new Frame.Response(CatalogQueries.toJson(answer)));
-            } catch (Throwable t) {
-                server.audit().request(actor(), named, null, codeOf(t), messageOf(t));
-                reply(t);
-            }
-        });
-    }
-
-    /** A catalog query ({@link CatalogQueries}), seen through the principal's tenant. */
-    private void query(Frame.Request r, com.fasterxml.jackson.databind.JsonNode req) {
-        Access access = server.security().access();
-        (CatalogQueries.isLong(r.json()) ? server.restoreWorkers() : server.requestWorkers()).execute(() -> {
-            com.fasterxml.jackson.databind.JsonNode named = req;
-            try {
-                Access.Target target = access.target(req);
-                named = target.request();
-                access.request(principal, target);
-                String answer = named == req ? server.queries().handle(r.json(), seenTenant())
-                        : server.queries().handle(named, seenTenant());
-                server.audit().request(actor(), named, parseQuietly(answer), null, null);
-                ctx.writeAndFlush(new Frame.Response(answer));
-            } catch (Throwable t) {
-                server.audit().request(actor(), named, null, codeOf(t), messageOf(t));
-                reply(t);
-            }
-        });
-    }
-
-    /** The tenant whose checkpoints this connection's queries see; null: all (admin, or an open local server). */
-    private String seenTenant() {
-        Principal p = principal;
-        return p == null || !p.authenticated() || p.role() == Role.ADMIN ? null : p.tenant();
     }
 
     /**
@@ -430,7 +316,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
             }
         });
         if (ticket instanceof UploadSlots.Refused r) {
-            refusedUpload(b.wpar(), io.ckpt.audit.AuditLog.Outcome.REFUSED,
+            refusedUpload(b.wpar(), AuditLog.Outcome.REFUSED,
                     "server busy (--max-uploads " + server.maxUploads() + ", --upload-queue)");
             throw new RequestRefusedException(ErrorCode.CONFLICT, "server busy: " + r.inUse() + " uploads in progress and "
                     + r.waiting() + " waiting, the most it takes (--max-uploads, --upload-queue); retry later");
@@ -440,12 +326,12 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
             long maxWait = server.fairness().maxWait().toMillis();
             waitTimeout = ctx.executor().schedule(() -> {
                 if (slots.cancel(q, true)) {
-                    refusedUpload(b.wpar(), io.ckpt.audit.AuditLog.Outcome.REFUSED,
+                    refusedUpload(b.wpar(), AuditLog.Outcome.REFUSED,
                             "server busy: waited " + maxWait / 1000 + " s for an upload slot (--upload-wait)");
                     fail(new RequestRefusedException(ErrorCode.CONFLICT, "server busy: waited " + maxWait / 1000
                             + " s for an upload slot (--upload-wait), " + slots.inUse() + " uploads in progress; retry later"));
                 }
-            }, maxWait, java.util.concurrent.TimeUnit.MILLISECONDS);
+            }, maxWait, TimeUnit.MILLISECONDS);
             log.info("upload for WPAR {} from {} waits for an upload slot, {} ahead", b.wpar(), peer(), q.ahead());
             notice(q.ahead());
             return false;
@@ -479,7 +365,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
                     tenant, b.mode() == Frame.UploadBegin.MODE_DELTA);
         } catch (Throwable t) {
             server.fairness().slots().release();
-            refusedUpload(b.wpar(), io.ckpt.audit.AuditEvents.outcomeOf(codeOf(t)), messageOf(t));
+            refusedUpload(b.wpar(), AuditEvents.outcomeOf(ErrorCodes.codeOf(t)), ErrorCodes.messageOf(t));
             throw t;
         }
         log.info("{} upload of checkpoint {} for WPAR {} from {} started", session.isDelta() ? "delta" : "stream",
@@ -497,9 +383,9 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     }
 
     /** Audits an upload that did not begin: {@code upload.refused} with the reason. */
-    private void refusedUpload(String wpar, io.ckpt.audit.AuditLog.Outcome outcome, String reason) {
+    private void refusedUpload(String wpar, AuditLog.Outcome outcome, String reason) {
         server.audit().log().record(actor(), "upload.refused", wpar, null, outcome,
-                io.ckpt.audit.AuditLog.details().put("reason", reason));
+                AuditLog.details().put("reason", reason));
     }
 
     /** Tells a client that asked for notices how many uploads wait before its own. Worker thread. */
@@ -518,81 +404,33 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         }
         rateHoldUntil = Math.max(rateHoldUntil, System.nanoTime() + hold);
         gate.hold(ReadGate.RATE);
-        ctx.executor().schedule(this::rateHoldOver, hold, java.util.concurrent.TimeUnit.NANOSECONDS);
+        ctx.executor().schedule(this::rateHoldOver, hold, TimeUnit.NANOSECONDS);
     }
 
     private void rateHoldOver() {
         long left = rateHoldUntil - System.nanoTime();
         if (left > 0) {
-            ctx.executor().schedule(this::rateHoldOver, left, java.util.concurrent.TimeUnit.NANOSECONDS);
+            ctx.executor().schedule(this::rateHoldOver, left, TimeUnit.NANOSECONDS);
         } else {
             gate.release(ReadGate.RATE);
         }
     }
 
-    private static com.fasterxml.jackson.databind.JsonNode parseQuietly(String json) {
-        try {
-            return CatalogQueries.mapper().readTree(json);
-        } catch (java.io.IOException e) {
-            return com.fasterxml.jackson.databind.node.MissingNode.getInstance(); // CatalogQueries names the error
-        }
-    }
-
     private void handshake(Frame frame) {
-        if (!(frame instanceof Frame.Hello hello)) {
-            ReferenceCountUtil.release(frame);
-            fail(new RequestRefusedException(ErrorCode.BAD_REQUEST, "the first frame must be HELLO"));
-            return;
-        }
-        int chosen = ProtocolVersion.negotiate(ProtocolVersion.MIN, server.protocolMax(), hello.minVersion(), hello.maxVersion());
-        if (chosen < 0) {
-            fail(new RequestRefusedException(ErrorCode.UNSUPPORTED_VERSION, "client speaks protocol versions "
-                    + hello.minVersion() + ".." + hello.maxVersion() + ", this server " + ProtocolVersion.MIN + ".."
-                    + server.protocolMax() + ": upgrade the older side"));
-            return;
-        }
-        Principal p;
+        Handshake.Welcomed w;
         try {
-            if (Boolean.TRUE.equals(ctx.channel().attr(TlsDetector.PLAINTEXT).get())) {
-                throw new RequestRefusedException(ErrorCode.UNAUTHORIZED, "this server requires TLS: give the client the server's"
-                        + " CA certificate (--tls-ca FILE, $CKPT_TLS_CA, or server.tls-ca in the agent config)");
-            }
-            p = server.security().authenticate(hello.hostId(), hello.auth(), peerCertificate());
+            w = handshake.check(ctx, frame);
         } catch (RequestRefusedException e) {
             fail(e);
             return;
         }
-        if (p.authenticated() && !hello.hostId().isEmpty() && !hello.hostId().equals(p.name())) {
-            log.info("connection from {} says it is host {}, its credential is {}: it acts as {}",
-                    ctx.channel().remoteAddress(), hello.hostId(), p.name(), p.name());
-        }
-        principal = p;
-        tenant = p.tenant();
+        principal = w.principal();
+        tenant = w.tenant();
+        host = w.host();
+        version = w.version();
         welcomed = true;
-        // Full-size frames from now on; bytes the small decoder still holds pass to the new one.
-        ctx.pipeline().replace(ServerInitializer.FRAME_DECODER, ServerInitializer.FRAME_DECODER,
-                new io.ckpt.protocol.codec.FrameDecoder(server.maxFrame()));
         handshakeDeadline.cancel(false);
-        version = chosen;
-        host = p.name();
-        if (!p.authenticated()) {
-            tenant = server.tenantByHost().getOrDefault(host, tenant); // --tenant: open servers, for tests
-        }
-        ctx.writeAndFlush(new Frame.Welcome(version, server.datastore().id(), server.maxFrame()));
-    }
-
-    /** The client certificate the TLS handshake verified against the CA, if the client gave one. */
-    private java.security.cert.X509Certificate peerCertificate() {
-        io.netty.handler.ssl.SslHandler ssl = ctx.pipeline().get(io.netty.handler.ssl.SslHandler.class);
-        if (ssl == null) {
-            return null;
-        }
-        try {
-            java.security.cert.Certificate[] chain = ssl.engine().getSession().getPeerCertificates();
-            return chain.length > 0 && chain[0] instanceof java.security.cert.X509Certificate x ? x : null;
-        } catch (javax.net.ssl.SSLPeerUnverifiedException e) {
-            return null;
-        }
+        handshake.welcome(ctx, w);
     }
 
     private interface Step {
@@ -622,8 +460,8 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
                 server.metrics().uploadFailed(session.wpar(), failure);
                 boolean byClient = failure.startsWith(ABORTED_BY_CLIENT);
                 server.audit().log().record(actor(), byClient ? "upload.aborted" : "upload.failed", session.wpar(),
-                        session.checkpointId(), byClient ? io.ckpt.audit.AuditLog.Outcome.OK : io.ckpt.audit.AuditLog.Outcome.FAILED,
-                        io.ckpt.audit.AuditLog.details().put("reason", failure));
+                        session.checkpointId(), byClient ? AuditLog.Outcome.OK : AuditLog.Outcome.FAILED,
+                        AuditLog.details().put("reason", failure));
             }
             session = null;
             if (openUpload != null) {
@@ -650,106 +488,10 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         return session;
     }
 
-    /**
-     * {@code {"op":"fetch","id":ID,"part":SEQ,"ranges":[[from,to],...]}}: RESPONSE, then the
-     * chunks in those ranges as DATA, then RESTORE_END (docs/PROTOCOL.md, "fetch").
-     */
-    private void fetch(com.fasterxml.jackson.databind.JsonNode req) {
-        long id = req.path("id").asLong(-1);
-        server.readers().acquire(id);
-        server.fairness().priority().restoreStarted();
-        try {
-            CheckpointRow cp = server.restorer().checkpoint(id);
-            java.util.List<long[]> ranges = new java.util.ArrayList<>();
-            for (var r : req.path("ranges")) {
-                ranges.add(new long[] {r.path(0).asLong(-1), r.path(1).asLong(-1)});
-            }
-            int part = req.path("part").asInt(-1);
-            if (fetched.add(id)) {
-                server.audit().log().ok(actor(), "restore.fetch", cp.wpar(), id,
-                        io.ckpt.audit.AuditLog.details().put("mode", "chunks the client lacks"));
-            }
-            ctx.writeAndFlush(new Frame.Response("{\"id\":" + id + ",\"part\":" + part + "}"));
-            long sent = server.restorer().fetch(cp, part, ranges, new ChannelRestoreSink(ctx, this::awaitWritable));
-            ctx.writeAndFlush(new Frame.RestoreEnd(id));
-            log.debug("fetch of {} bytes of checkpoint {} part {} to {}", sent, id, part, peer());
-        } catch (Throwable t) {
-            if (t instanceof ClosedChannelException) {
-                return;
-            }
-            reply(t);
-        } finally {
-            server.fairness().priority().restoreEnded();
-            server.readers().release(id);
-        }
-    }
-
-    private void restore(long id) {
-        server.readers().acquire(id); // before reading the row: prune then either sees it in use or removed it already
-        server.fairness().priority().restoreStarted();
-        CheckpointRow cp = null;
-        String wpar = null;
-        try {
-            Access.Target target = server.security().access().checkpoint(id);
-            wpar = target.tenant() == null ? null : target.wpar(); // the real WPAR, for the audit of a refusal too
-            server.security().access().restore(principal, target);
-            cp = server.restorer().checkpoint(id);
-            var header = new com.fasterxml.jackson.databind.node.ObjectNode(CatalogQueries.mapper().getNodeFactory());
-            header.set("checkpoint", CatalogQueries.checkpointJson(cp,
-                    server.catalog().read(h -> h.attach(LabelDao.class).of(id))));
-            ctx.writeAndFlush(new Frame.Response(CatalogQueries.toJson(header)));
-            log.info("restore of checkpoint {} (WPAR {}) to {} started", id, cp.wpar(), peer());
-            server.audit().log().ok(actor(), "restore.started", cp.wpar(), id, null);
-            long start = System.nanoTime();
-            server.restorer().restore(cp, new ChannelRestoreSink(ctx, this::awaitWritable));
-            ctx.writeAndFlush(new Frame.RestoreEnd(id));
-            long nanos = System.nanoTime() - start;
-            server.metrics().restored(cp.logicalBytes(), nanos);
-            server.audit().log().ok(actor(), "restore.finished", cp.wpar(), id, io.ckpt.audit.AuditLog.details()
-                    .put("logical_bytes", cp.logicalBytes()).put("duration_ms", nanos / 1_000_000));
-            log.info("restore of checkpoint {} done: {} bytes in {} ms", id, cp.logicalBytes(), nanos / 1_000_000);
-        } catch (Throwable t) {
-            server.metrics().restoreFailed();
-            boolean gone = t instanceof ClosedChannelException;
-            server.audit().log().record(actor(), cp == null ? "restore.started" : "restore.finished",
-                    cp == null ? wpar : cp.wpar(), id, gone ? io.ckpt.audit.AuditLog.Outcome.FAILED
-                            : io.ckpt.audit.AuditEvents.outcomeOf(codeOf(t)),
-                    io.ckpt.audit.AuditLog.details().put("error", gone ? "the client disconnected" : messageOf(t)));
-            if (gone) {
-                log.info("restore of checkpoint {} stopped: {} disconnected", id, peer());
-                return;
-            }
-            reply(t);
-        } finally {
-            server.fairness().priority().restoreEnded();
-            server.readers().release(id);
-        }
-    }
-
-    /** Blocks the restore thread while the socket's outbound buffer is above its high water mark. */
-    private void awaitWritable() throws IOException {
-        synchronized (writable) {
-            while (!ctx.channel().isWritable()) {
-                if (!ctx.channel().isActive() || failed) { // failed: dropped, only draining before the close
-                    throw new ClosedChannelException();
-                }
-                try {
-                    writable.wait(1000);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new IOException("restore interrupted");
-                }
-            }
-        }
-        if (!ctx.channel().isActive() || failed) {
-            throw new ClosedChannelException();
-        }
-    }
-
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-        synchronized (writable) {
-            writable.notifyAll();
+        if (restores != null) {
+            restores.wake();
         }
         ctx.fireChannelWritabilityChanged();
     }
@@ -775,15 +517,9 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
-    /** Sends the error for a request that failed; the connection stays open. */
-    private void reply(Throwable t) {
-        ErrorCode code = codeOf(t);
-        if (code == ErrorCode.INTERNAL) {
-            log.error("request from {} failed", peer(), t);
-        } else {
-            log.info("request from {} refused: {}", peer(), t.getMessage());
-        }
-        ctx.writeAndFlush(new Frame.Error(code, messageOf(t)));
+    /** Whether the connection failed: it only drains what the client still sends, before it closes. */
+    boolean failed() {
+        return failed;
     }
 
     /** Sends the error and closes the connection: an upload that failed cannot be continued. */
@@ -792,9 +528,9 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         failed = true;
-        failure = messageOf(t);
-        synchronized (writable) {
-            writable.notifyAll(); // a restore waiting to write gives up now and releases its reader
+        failure = ErrorCodes.messageOf(t);
+        if (restores != null) {
+            restores.wake(); // a restore waiting to write gives up now and releases its reader
         }
         if (worker != null) worker.execute(() -> { // free the upload slot now: the client may keep the socket open for a while
             if (session != null) {
@@ -802,59 +538,11 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
                 endSession(failure);
             }
         });
-        ErrorCode code = codeOf(t);
         String where = session != null ? " (WPAR " + session.wpar() + ", checkpoint " + session.checkpointId() + ")" : "";
-        if (code == ErrorCode.INTERNAL) {
-            log.error("connection from {}{} failed", peer(), where, t);
-        } else {
-            log.warn("connection from {}{} failed: {}", peer(), where, t.getMessage());
-        }
         if (ctx.channel().isActive()) {
-            // Say why, then half-close and keep reading (and dropping) what the client still sends: closing
-            // with unread bytes would make the kernel send a reset, which can destroy the error in flight.
-            gate.openForGood();
-            ctx.writeAndFlush(new Frame.Error(code, messageOf(t))).addListener(f -> {
-                if (ctx.channel() instanceof io.netty.channel.socket.SocketChannel sc && f.isSuccess()) {
-                    sc.shutdownOutput();
-                    ctx.executor().schedule(() -> ctx.close(), 10, java.util.concurrent.TimeUnit.SECONDS);
-                } else {
-                    ctx.close();
-                }
-            });
+            gate.openForGood(); // keep reading (and dropping) what the client still sends: see failAndClose
         }
-    }
-
-    static ErrorCode codeOf(Throwable t) {
-        if (t instanceof DecoderException && t.getCause() != null) {
-            t = t.getCause();
-        }
-        if (t instanceof RequestRefusedException e) {
-            return e.code();
-        }
-        if (t instanceof NotFoundException) {
-            return ErrorCode.NOT_FOUND;
-        }
-        if (t instanceof StoreException.Closed) {
-            return ErrorCode.CONFLICT;
-        }
-        if (t instanceof IOException io && StoreException.classify(io, "") instanceof StoreException.NoSpace) {
-            return ErrorCode.NO_SPACE;
-        }
-        if (t instanceof StoreException.Corrupt || t instanceof io.ckpt.catalog.CatalogRowException) {
-            return ErrorCode.CORRUPT;
-        }
-        if (t instanceof DecoderException || t instanceof IllegalArgumentException) {
-            return ErrorCode.BAD_REQUEST;
-        }
-        return ErrorCode.INTERNAL;
-    }
-
-    private static String messageOf(Throwable t) {
-        String m = t.getMessage();
-        if (codeOf(t) == ErrorCode.INTERNAL) {
-            return "server error: " + (m == null ? t.getClass().getSimpleName() : m) + " (details in the server log)";
-        }
-        return m == null ? t.getClass().getSimpleName() : m;
+        ErrorReplies.failAndClose(ctx, peer(), where, t);
     }
 
     /**
@@ -862,13 +550,13 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
      * address. The one place that reads the connection's identity: an authenticated principal
      * goes here.
      */
-    io.ckpt.audit.Actor actor() {
+    Actor actor() {
         Principal p = principal;
         String name = p != null && p.authenticated() ? p.name() : "";
-        return new io.ckpt.audit.Actor(name, host, String.valueOf(ctx.channel().remoteAddress()));
+        return new Actor(name, host, String.valueOf(ctx.channel().remoteAddress()));
     }
 
-    private String peer() {
+    String peer() {
         return String.valueOf(ctx.channel().remoteAddress()) + (host.isEmpty() ? "" : " (" + host + ")");
     }
 
@@ -892,8 +580,8 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        synchronized (writable) {
-            writable.notifyAll();
+        if (restores != null) {
+            restores.wake();
         }
         worker.execute(() -> {
             UploadSlots.Queued q = waiting;
@@ -914,7 +602,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        if (!welcomed && cause instanceof io.netty.handler.codec.TooLongFrameException) {
+        if (!welcomed && cause instanceof TooLongFrameException) {
             fail(new RequestRefusedException(ErrorCode.BAD_REQUEST, "a frame before HELLO may be at most "
                     + (ServerInitializer.HELLO_MAX_FRAME >> 10) + " KiB (" + cause.getMessage()
                     + "): the first frame must be HELLO; connection dropped"));

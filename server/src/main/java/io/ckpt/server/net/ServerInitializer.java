@@ -4,6 +4,8 @@ import io.ckpt.protocol.ErrorCode;
 import io.ckpt.protocol.Frame;
 import io.ckpt.protocol.codec.FrameDecoder;
 import io.ckpt.protocol.codec.FrameEncoder;
+import io.ckpt.server.request.RequestDispatcher;
+import io.ckpt.server.request.RequestServices;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
@@ -34,6 +36,8 @@ public final class ServerInitializer extends ChannelInitializer<SocketChannel> {
     public static final int HELLO_MAX_FRAME = 64 << 10;
 
     private final ServerContext ctx;
+    private final RequestDispatcher dispatcher;
+    private final Handshake handshake;
     private final int maxConnections;
     private final AtomicInteger open = new AtomicInteger();
     private final AtomicLong refusedSinceLog = new AtomicLong();
@@ -42,6 +46,15 @@ public final class ServerInitializer extends ChannelInitializer<SocketChannel> {
     public ServerInitializer(ServerContext ctx, int maxConnections) {
         this.ctx = ctx;
         this.maxConnections = maxConnections;
+        this.dispatcher = dispatcherOf(ctx);
+        this.handshake = Handshake.of(ctx);
+    }
+
+    /** The server's one request dispatcher, over the services every connection shares. */
+    static RequestDispatcher dispatcherOf(ServerContext s) {
+        return new RequestDispatcher(new RequestServices(s.security().access(), s.queries(), s.control(),
+                s.credentialRequests(), s.hosts(), s.audit(), () -> s.fairness().json().toString(),
+                name -> ConnectionHandler.disconnect(s.channels(), name), s.requestWorkers(), s.restoreWorkers()));
     }
 
     @Override
@@ -60,7 +73,7 @@ public final class ServerInitializer extends ChannelInitializer<SocketChannel> {
                 .addLast("frameDeadline", new FrameDeadlineHandler(ctx.frameTimeoutSeconds()))
                 .addLast(FRAME_DECODER, new FrameDecoder(Math.min(HELLO_MAX_FRAME, ctx.maxFrame())))
                 .addLast("frameEncoder", FrameEncoder.INSTANCE)
-                .addLast("connection", new ConnectionHandler(ctx));
+                .addLast("connection", new ConnectionHandler(ctx, dispatcher, handshake));
     }
 
     /** The frame decoder's name: the handshake replaces it with one that takes full-size frames. */

@@ -1,0 +1,35 @@
+package io.ckpt.server.request;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.ckpt.audit.Actor;
+import io.ckpt.security.Principal;
+
+/** The connection a request came on, as its dispatch and handlers see it. Its methods may be called from any thread. */
+public interface Caller {
+    /** Who is asking, as the handshake authenticated it. */
+    Principal principal();
+
+    /** The tenant whose checkpoints the caller's queries see; null: every tenant's (admin, an open local server). */
+    String tenantSeen();
+
+    /** Who is asking, for the audit log. */
+    Actor actor();
+
+    /** The caller's host name (the credential's, or HELLO's on an open server). */
+    String host();
+
+    /** The peer's address and host, for the server log. */
+    String peer();
+
+    /** Sends {@code json} as a RESPONSE. */
+    void respond(String json);
+
+    /** Sends the error {@code t} maps to; the connection stays open. */
+    void refuse(Throwable t);
+
+    /** From now on the caller hears how its upload waits for a slot ({@code upload_notices}). */
+    void wantUploadNotices();
+
+    /** Streams the chunks {@code request} (authorised, naming the checkpoint's real WPAR) asks for ({@code fetch}). */
+    void fetch(JsonNode request);
+}
