@@ -242,7 +242,8 @@ public final class AgentDaemon implements AutoCloseable {
                 try {
                     id = uploader.uploadNow(e);
                 } catch (IOException up) {
-                    ObjectNode out = StrandedFinal.restart(w, e, spool, config.stateDir().resolve("logs"), up);
+                    ObjectNode out = StrandedFinal.restart(w, e, spool, config.stateDir().resolve("logs"), up,
+                            uploader.takeClaimLeftBy(e));
                     if ("running".equals(out.path("wpar_state").asText())) {
                         owners.put(w.name(), config.hostId()); // it runs here again: scheduled checkpoints resume
                     }

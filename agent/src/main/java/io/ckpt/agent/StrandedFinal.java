@@ -29,15 +29,20 @@ final class StrandedFinal {
 
     private StrandedFinal() {}
 
-    static ObjectNode restart(WparConfig w, SpoolEntry e, Spool spool, Path logDir, IOException uploadFailure) {
+    /** {@code claimHeld}: the caller holds the entry's claim (left by a failed {@link Uploader#uploadNow}); released here. */
+    static ObjectNode restart(WparConfig w, SpoolEntry e, Spool spool, Path logDir, IOException uploadFailure,
+            boolean claimHeld) {
         String why = "final checkpoint taken (WPAR " + w.name() + " stopped) but its upload failed: " + uploadFailure.getMessage();
         ObjectNode out = JSON.createObjectNode().put("ok", false);
         if (w.restart().isEmpty()) {
+            if (claimHeld) {
+                spool.release(e); // the uploader may retry the entry now
+            }
             log.error("{}; no restart command in the agent config, so it stays STOPPED; the checkpoint stays spooled", why);
             return out.put("wpar_state", "stopped").put("detail", why + "; WPAR " + w.name()
                     + " is STOPPED (no restart command to restart it from the spooled copy); the checkpoint stays spooled");
         }
-        if (!spool.claim(e)) { // the uploader sends it right now: leave it, it is not ours to restart from
+        if (!claimHeld && !spool.claim(e)) { // the uploader sends it right now: leave it, it is not ours to restart from
             return out.put("wpar_state", "stopped").put("detail", why + "; WPAR " + w.name() + " is STOPPED: its spooled"
                     + " final checkpoint is being uploaded again by the uploader");
         }

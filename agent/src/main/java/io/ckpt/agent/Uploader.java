@@ -37,6 +37,8 @@ final class Uploader implements Runnable {
     private final Supplier<Settings> settings;
     private final Object wake = new Object();
     private volatile boolean closed;
+    /** Spool sequence numbers of entries whose claim a failed {@link #uploadNow} left to its caller. */
+    private final java.util.Set<Long> claimsLeft = java.util.concurrent.ConcurrentHashMap.newKeySet();
     /** Server ids of entries uploaded recently, by spool key (for {@link #uploadNow} when the thread was first). */
     private final Map<String, Long> uploadedIds = java.util.Collections.synchronizedMap(new java.util.LinkedHashMap<>() {
         @Override
@@ -131,7 +133,20 @@ final class Uploader implements Runnable {
     long uploadNow(SpoolEntry e) throws IOException {
         try {
             while (true) {
-                if (upload(e, settings.get())) {
+                if (spool.claim(e)) {
+                    try {
+                        send(e, settings.get());
+                    } catch (IOException failed) {
+                        // The claim stays, left to the caller (takeClaimLeftBy): the background thread, woken below, must
+                        // not take the entry before the caller has decided what to do with it (StrandedFinal restarts the
+                        // WPAR from it).
+                        claimsLeft.add(e.seq());
+                        throw failed;
+                    } catch (RuntimeException failed) {
+                        spool.release(e);
+                        throw failed;
+                    }
+                    spool.release(e);
                     return uploadedIds.get(e.key());
                 }
                 if (spool.claimed(e)) {
@@ -151,6 +166,14 @@ final class Uploader implements Runnable {
         } finally {
             poke();
         }
+    }
+
+    /**
+     * Whether {@link #uploadNow}'s own upload of {@code e} failed and left the entry's claim to the
+     * caller, who must then {@link Spool#release} it once done with it. Answered once.
+     */
+    boolean takeClaimLeftBy(SpoolEntry e) {
+        return claimsLeft.remove(e.seq());
     }
 
     /** Uploads {@code e} if it can still be claimed (not removed, not on the wire elsewhere); false if not. */
