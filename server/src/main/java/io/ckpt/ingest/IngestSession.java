@@ -10,6 +10,7 @@ import io.ckpt.catalog.PartDao;
 import io.ckpt.catalog.UploadFence.UploadEpoch;
 import io.ckpt.catalog.UploadFence;
 import io.ckpt.catalog.WparDao;
+import io.ckpt.chunk.ChunkCompression;
 import io.ckpt.chunk.ChunkDigest;
 import io.ckpt.chunk.ChunkerParams;
 import io.ckpt.chunk.ContentDefinedChunker;
@@ -40,8 +41,6 @@ import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import net.jpountz.lz4.LZ4Compressor;
-import net.jpountz.lz4.LZ4Factory;
 
 /**
  * One checkpoint upload. In stream mode the client sends raw bytes part by part, this session
@@ -60,7 +59,6 @@ import net.jpountz.lz4.LZ4Factory;
 public final class IngestSession {
     static final int BUFFER_SIZE = 4 * 1024 * 1024;
     static final int BATCH_BYTES = 2 * 1024 * 1024;
-    private static final LZ4Factory LZ4 = LZ4Factory.fastestInstance();
 
     private enum State { OPEN, IN_PART, DONE }
 
@@ -68,7 +66,7 @@ public final class IngestSession {
     private final Catalog catalog;
     private final PackStore packs;
     private final ContentDefinedChunker chunker;
-    private final LZ4Compressor lz4 = LZ4.fastCompressor();
+    private final ChunkCompression compression = new ChunkCompression();
     private final MessageDigest chunkSha = ChunkDigest.sha256();
     private final MessageDigest partSha = ChunkDigest.sha256();
     private final byte[] buf;
@@ -134,7 +132,7 @@ public final class IngestSession {
         this.chunker = new ContentDefinedChunker(params);
         // A delta upload never cuts bytes itself: its DeltaReceiver holds the buffers it needs.
         this.buf = new byte[deltaMode ? 0 : BUFFER_SIZE];
-        this.compressed = new byte[deltaMode ? 0 : LZ4.fastCompressor().maxCompressedLength(params.maxSize())];
+        this.compressed = new byte[deltaMode ? 0 : compression.maxCompressedLength(params.maxSize())];
         this.records = new RecordBatch(deltaMode ? 0 : BATCH_BYTES + PackFormat.RECORD_HEADER_LENGTH + compressed.length);
         this.maxBatchChunks = deltaMode ? 0 : BUFFER_SIZE / params.minSize() + 1;
         this.digests = new byte[maxBatchChunks * 32];
@@ -495,19 +493,19 @@ public final class IngestSession {
         for (int i = 0; i < batchCount && !foreign.isEmpty(); i++) {
             if (foreign.remove(ByteBuffer.wrap(all.get(i)))) {
                 int len = chunkLen[i];
-                int clen = lz4.compress(buf, chunkOff[i], len, compressed, 0, compressed.length);
+                int clen = compression.compress(buf, chunkOff[i], len, compressed);
                 newChunkCount++;
-                storedBytes += PackFormat.RECORD_HEADER_LENGTH + (clen <= len - (len >> 4) ? clen : len);
+                storedBytes += PackFormat.RECORD_HEADER_LENGTH + (clen < 0 ? len : clen);
             }
         }
     }
 
-    /** Compresses chunk {@code i} when that saves at least 1/16 of it, and adds it to the record batch. */
+    /** Compresses chunk {@code i} when {@link ChunkCompression} says so, and adds it to the record batch. */
     private void storeChunk(int i, byte[] digest) throws IOException {
         int off = chunkOff[i];
         int len = chunkLen[i];
-        int clen = lz4.compress(buf, off, len, compressed, 0, compressed.length);
-        boolean useLz4 = clen <= len - (len >> 4);
+        int clen = compression.compress(buf, off, len, compressed);
+        boolean useLz4 = clen >= 0;
         int stored = useLz4 ? clen : len;
         if (!records.fits(stored)) {
             appendRecords();
