@@ -24,7 +24,6 @@ import io.ckpt.protocol.RequestRefusedException;
 import io.ckpt.store.Datastore;
 import io.ckpt.store.PackFormat;
 import io.ckpt.store.PackStore;
-import io.ckpt.store.RecordBatch;
 import io.netty.buffer.ByteBuf;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -72,7 +71,8 @@ public final class IngestSession {
     private final byte[] buf;
     private int bufLen;
     private final byte[] compressed;
-    private final RecordBatch records;
+    /** Null in delta mode (its DeltaReceiver has its own). */
+    private final ChunkBatchWriter writer;
 
     // The chunks cut from the buffer and not yet stored: digest bytes and positions in buf.
     private final int maxBatchChunks;
@@ -80,17 +80,6 @@ public final class IngestSession {
     private final int[] chunkOff;
     private final int[] chunkLen;
     private int batchCount;
-
-    // New chunks appended in this batch, waiting for their catalog rows.
-    private final List<byte[]> newDigests = new ArrayList<>();
-    private final List<Long> newPacks = new ArrayList<>();
-    private final List<Long> newOffsets = new ArrayList<>();
-    private final List<Integer> newRaw = new ArrayList<>();
-    private final List<Integer> newStored = new ArrayList<>();
-    private final List<Integer> newCodec = new ArrayList<>();
-    private final List<byte[]> pendingInBatch = new ArrayList<>();
-    /** One entry per append whose rows are not committed yet: PackStore pins, released in {@link #releasePins}. */
-    private final List<Long> pinned = new ArrayList<>();
 
     private final long checkpointId;
     private final String wpar;
@@ -133,7 +122,8 @@ public final class IngestSession {
         // A delta upload never cuts bytes itself: its DeltaReceiver holds the buffers it needs.
         this.buf = new byte[deltaMode ? 0 : BUFFER_SIZE];
         this.compressed = new byte[deltaMode ? 0 : compression.maxCompressedLength(params.maxSize())];
-        this.records = new RecordBatch(deltaMode ? 0 : BATCH_BYTES + PackFormat.RECORD_HEADER_LENGTH + compressed.length);
+        this.writer = deltaMode ? null
+                : new ChunkBatchWriter(catalog, packs, BATCH_BYTES + PackFormat.RECORD_HEADER_LENGTH + compressed.length);
         this.maxBatchChunks = deltaMode ? 0 : BUFFER_SIZE / params.minSize() + 1;
         this.digests = new byte[maxBatchChunks * 32];
         this.chunkOff = new int[maxBatchChunks];
@@ -425,10 +415,10 @@ public final class IngestSession {
             }
         }
         known.clear();
-        var dedup = packs.dedupLock().readLock();
-        dedup.lock(); // from the existence check until the references are committed: see PackStore.dedupLock
-        try {
-            List<byte[]> existing = catalog.read(h -> h.attach(ChunkDao.class).existing(unique));
+        // The dedup lock is held from the existence check until the references are committed
+        // (ChunkBatchWriter; docs/ARCHITECTURE.md, "GC safety").
+        writer.underDedupLock(() -> {
+            List<byte[]> existing = writer.existing(unique);
             for (byte[] d : existing) {
                 known.add(ByteBuffer.wrap(d));
             }
@@ -438,33 +428,19 @@ public final class IngestSession {
                     storeChunk(i, all.get(i));
                 }
             }
-            appendRecords();
             List<Integer> seqs = new ArrayList<>(batchCount);
             for (int i = 0; i < batchCount; i++) {
                 seqs.add(chunkSeq + i);
                 manifest.chunk(digests, i * 32, chunkLen[i]);
             }
             long pid = partId;
-            catalog.write(h -> {
-                if (!newDigests.isEmpty()) {
-                    h.attach(ChunkDao.class).add(newDigests, newPacks, newOffsets, newRaw, newStored, newCodec);
-                }
+            newChunkCount += writer.commit(h -> {
                 h.attach(PartChunkDao.class).add(pid, seqs, all);
                 return null;
             });
-            releasePins(); // the rows are in: GC may judge those packs now (on failure, discard() releases)
-        } finally {
-            dedup.unlock();
-        }
+        });
         chunkSeq += batchCount;
         chunkCount += batchCount;
-        newChunkCount += newDigests.size();
-        newDigests.clear();
-        newPacks.clear();
-        newOffsets.clear();
-        newRaw.clear();
-        newStored.clear();
-        newCodec.clear();
         batchCount = 0;
     }
 
@@ -507,32 +483,9 @@ public final class IngestSession {
         int clen = compression.compress(buf, off, len, compressed);
         boolean useLz4 = clen >= 0;
         int stored = useLz4 ? clen : len;
-        if (!records.fits(stored)) {
-            appendRecords();
-        }
-        records.add(digests, i * 32, useLz4 ? PackFormat.CODEC_LZ4 : PackFormat.CODEC_NONE, len,
+        writer.add(digest, useLz4 ? PackFormat.CODEC_LZ4 : PackFormat.CODEC_NONE, len,
                 useLz4 ? compressed : buf, useLz4 ? 0 : off, stored);
-        pendingInBatch.add(digest);
-        newRaw.add(len);
-        newStored.add(stored);
-        newCodec.add(useLz4 ? PackFormat.CODEC_LZ4 : PackFormat.CODEC_NONE);
         storedBytes += PackFormat.RECORD_HEADER_LENGTH + stored;
-    }
-
-    private void appendRecords() throws IOException {
-        if (records.count() == 0) {
-            return;
-        }
-        packs.checkReserve();
-        PackStore.Placement at = packs.append(records);
-        pinned.add(at.packId());
-        for (int r = 0; r < records.count(); r++) {
-            newDigests.add(pendingInBatch.get(r));
-            newPacks.add(at.packId());
-            newOffsets.add(at.baseOffset() + records.offset(r));
-        }
-        pendingInBatch.clear();
-        records.clear();
     }
 
     /** Result of a commit. */
@@ -613,15 +566,12 @@ public final class IngestSession {
         discard();
     }
 
-    /** Releases the pack pins of this session's appends (docs/ARCHITECTURE.md, "GC safety"). */
-    private void releasePins() {
-        pinned.forEach(packs::release);
-        pinned.clear();
-    }
-
     /** Removes every trace of this upload but the chunks (see {@link #abort()}). */
     private void discard() {
-        releasePins(); // no row of this session points into a pack any more after this
+        // No row of this session points into a pack any more after this (docs/ARCHITECTURE.md, "GC safety").
+        if (writer != null) {
+            writer.releasePins();
+        }
         if (delta != null) {
             delta.releasePins();
         }
