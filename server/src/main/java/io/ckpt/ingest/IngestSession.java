@@ -13,7 +13,6 @@ import io.ckpt.catalog.WparDao;
 import io.ckpt.chunk.ChunkCompression;
 import io.ckpt.chunk.ChunkDigest;
 import io.ckpt.chunk.ChunkerParams;
-import io.ckpt.chunk.ContentDefinedChunker;
 import io.ckpt.manifest.CheckpointHeader;
 import io.ckpt.manifest.ManifestWriter;
 import io.ckpt.protocol.ErrorCode;
@@ -33,7 +32,6 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.security.DigestException;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -64,9 +62,9 @@ public final class IngestSession {
     private final Datastore ds;
     private final Catalog catalog;
     private final PackStore packs;
-    private final ContentDefinedChunker chunker;
+    /** Null in delta mode (the client cuts). */
+    private final StreamCutter cutter;
     private final ChunkCompression compression = new ChunkCompression();
-    private final MessageDigest chunkSha = ChunkDigest.sha256();
     private final MessageDigest partSha = ChunkDigest.sha256();
     private final byte[] buf;
     private int bufLen;
@@ -74,12 +72,6 @@ public final class IngestSession {
     /** Null in delta mode (its DeltaReceiver has its own). */
     private final ChunkBatchWriter writer;
 
-    // The chunks cut from the buffer and not yet stored: digest bytes and positions in buf.
-    private final int maxBatchChunks;
-    private final byte[] digests;
-    private final int[] chunkOff;
-    private final int[] chunkLen;
-    private int batchCount;
 
     private final long checkpointId;
     private final String wpar;
@@ -118,16 +110,12 @@ public final class IngestSession {
         this.ds = ds;
         this.catalog = catalog;
         this.packs = packs;
-        this.chunker = new ContentDefinedChunker(params);
+        this.cutter = deltaMode ? null : new StreamCutter(params, BUFFER_SIZE);
         // A delta upload never cuts bytes itself: its DeltaReceiver holds the buffers it needs.
         this.buf = new byte[deltaMode ? 0 : BUFFER_SIZE];
         this.compressed = new byte[deltaMode ? 0 : compression.maxCompressedLength(params.maxSize())];
         this.writer = deltaMode ? null
                 : new ChunkBatchWriter(catalog, packs, BATCH_BYTES + PackFormat.RECORD_HEADER_LENGTH + compressed.length);
-        this.maxBatchChunks = deltaMode ? 0 : BUFFER_SIZE / params.minSize() + 1;
-        this.digests = new byte[maxBatchChunks * 32];
-        this.chunkOff = new int[maxBatchChunks];
-        this.chunkLen = new int[maxBatchChunks];
         this.checkpointId = checkpointId;
         this.wpar = wpar;
         this.takenAt = takenAt;
@@ -378,30 +366,19 @@ public final class IngestSession {
 
     /** Cuts every whole chunk out of the buffer (all of it at the end of a part) and stores them. */
     private void cutAndStore(boolean endOfPart) throws IOException {
-        int pos = 0;
-        int max = chunker.maxSize();
-        while (bufLen - pos >= max || (endOfPart && pos < bufLen)) {
-            int n = chunker.nextCut(buf, pos, bufLen - pos);
-            chunkSha.update(buf, pos, n);
-            try {
-                chunkSha.digest(digests, batchCount * 32, 32);
-            } catch (DigestException e) {
-                throw new AssertionError(e);
-            }
-            chunkOff[batchCount] = pos;
-            chunkLen[batchCount] = n;
-            batchCount++;
-            pos += n;
-        }
+        int pos = cutter.cut(buf, bufLen, endOfPart);
         storeBatch();
         System.arraycopy(buf, pos, buf, 0, bufLen - pos);
         bufLen -= pos;
     }
 
+    /** Stores the chunks of the last cut. */
     private void storeBatch() throws IOException {
+        int batchCount = cutter.count();
         if (batchCount == 0) {
             return;
         }
+        byte[] digests = cutter.digests();
         // One copy of each digest serves the lookup, the chunk rows and the chunk list; the sets
         // wrap those copies (ByteBuffer compares contents) instead of copying them again.
         List<byte[]> all = new ArrayList<>(batchCount);
@@ -431,7 +408,7 @@ public final class IngestSession {
             List<Integer> seqs = new ArrayList<>(batchCount);
             for (int i = 0; i < batchCount; i++) {
                 seqs.add(chunkSeq + i);
-                manifest.chunk(digests, i * 32, chunkLen[i]);
+                manifest.chunk(digests, i * 32, cutter.length(i));
             }
             long pid = partId;
             newChunkCount += writer.commit(h -> {
@@ -441,7 +418,6 @@ public final class IngestSession {
         });
         chunkSeq += batchCount;
         chunkCount += batchCount;
-        batchCount = 0;
     }
 
     /**
@@ -466,10 +442,10 @@ public final class IngestSession {
         for (ChunkDao.Stored c : catalog.read(h -> h.attach(ChunkDao.class).inScope(existing, tenant, checkpointId))) {
             foreign.remove(ByteBuffer.wrap(c.digest()));
         }
-        for (int i = 0; i < batchCount && !foreign.isEmpty(); i++) {
+        for (int i = 0; i < cutter.count() && !foreign.isEmpty(); i++) {
             if (foreign.remove(ByteBuffer.wrap(all.get(i)))) {
-                int len = chunkLen[i];
-                int clen = compression.compress(buf, chunkOff[i], len, compressed);
+                int len = cutter.length(i);
+                int clen = compression.compress(buf, cutter.offset(i), len, compressed);
                 newChunkCount++;
                 storedBytes += PackFormat.RECORD_HEADER_LENGTH + (clen < 0 ? len : clen);
             }
@@ -478,8 +454,8 @@ public final class IngestSession {
 
     /** Compresses chunk {@code i} when {@link ChunkCompression} says so, and adds it to the record batch. */
     private void storeChunk(int i, byte[] digest) throws IOException {
-        int off = chunkOff[i];
-        int len = chunkLen[i];
+        int off = cutter.offset(i);
+        int len = cutter.length(i);
         int clen = compression.compress(buf, off, len, compressed);
         boolean useLz4 = clen >= 0;
         int stored = useLz4 ? clen : len;
