@@ -9,7 +9,6 @@ import io.ckpt.protocol.Frame;
 import io.ckpt.protocol.RequestRefusedException;
 import io.ckpt.store.PackFormat;
 import io.ckpt.store.PackStore;
-import io.ckpt.store.RecordBatch;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.security.MessageDigest;
@@ -54,15 +53,12 @@ final class DeltaReceiver {
     private final String tenant;
     private final MessageDigest sha = ChunkDigest.sha256();
     private final byte[] raw = new byte[Frame.ChunkData.MAX_RAW_LENGTH];
-    private final RecordBatch records;
+    private final ChunkBatchWriter writer;
 
     /** Proven chunks not yet flushed, and their digests as a set (ByteBuffer compares contents). */
     private final List<Frame.ChunkData> pending = new ArrayList<>();
     private final Set<ByteBuffer> pendingSet = new HashSet<>();
     private long pendingBytes;
-
-    /** One entry per append whose rows are not committed yet: PackStore pins, released in {@link #releasePins}. */
-    private final List<Long> pinned = new ArrayList<>();
 
     private long storedBytes;
     private long newChunks;
@@ -73,7 +69,8 @@ final class DeltaReceiver {
         this.packs = packs;
         this.checkpointId = checkpointId;
         this.tenant = tenant;
-        this.records = new RecordBatch(IngestSession.BATCH_BYTES + PackFormat.RECORD_HEADER_LENGTH + Frame.ChunkData.MAX_RAW_LENGTH);
+        this.writer = new ChunkBatchWriter(catalog, packs,
+                IngestSession.BATCH_BYTES + PackFormat.RECORD_HEADER_LENGTH + Frame.ChunkData.MAX_RAW_LENGTH);
     }
 
     long storedBytes() {
@@ -162,19 +159,13 @@ final class DeltaReceiver {
         for (Frame.ChunkData d : pending) {
             digests.add(d.digest());
         }
-        var dedup = packs.dedupLock().readLock();
-        dedup.lock(); // from the existence check until the rows are committed: see PackStore.dedupLock
-        try {
+        // The dedup lock is held from the existence check until the rows are committed
+        // (ChunkBatchWriter; docs/ARCHITECTURE.md, "GC safety").
+        writer.underDedupLock(() -> {
             Set<ByteBuffer> stored = new HashSet<>();
-            for (byte[] d : catalog.read(h -> h.attach(ChunkDao.class).existing(digests))) {
+            for (byte[] d : writer.existing(digests)) {
                 stored.add(ByteBuffer.wrap(d));
             }
-            List<byte[]> newDigests = new ArrayList<>();
-            List<Integer> rawLen = new ArrayList<>();
-            List<Integer> storedLen = new ArrayList<>();
-            List<Integer> codec = new ArrayList<>();
-            List<Long> packIds = new ArrayList<>();
-            List<Long> offsets = new ArrayList<>();
             Set<ByteBuffer> foreign = newToTenant(stored);
             for (Frame.ChunkData d : pending) {
                 if (stored.contains(ByteBuffer.wrap(d.digest()))) {
@@ -185,31 +176,14 @@ final class DeltaReceiver {
                     continue;
                 }
                 int c = d.codec() == Frame.ChunkData.CODEC_LZ4 ? PackFormat.CODEC_LZ4 : PackFormat.CODEC_NONE;
-                if (!records.fits(d.payload().length)) {
-                    append(packIds, offsets);
-                }
-                records.add(d.digest(), 0, c, d.rawLength(), d.payload(), 0, d.payload().length);
-                newDigests.add(d.digest());
-                rawLen.add(d.rawLength());
-                storedLen.add(d.payload().length);
-                codec.add(c);
+                writer.add(d.digest(), c, d.rawLength(), d.payload(), 0, d.payload().length);
                 storedBytes += PackFormat.RECORD_HEADER_LENGTH + d.payload().length;
             }
-            append(packIds, offsets);
-            catalog.write(h -> {
-                ChunkDao chunks = h.attach(ChunkDao.class);
-                if (!newDigests.isEmpty()) {
-                    chunks.add(newDigests, packIds, offsets, rawLen, storedLen, codec);
-                }
-                chunks.sentBy(checkpointId, digests);
+            newChunks += writer.commit(h -> {
+                h.attach(ChunkDao.class).sentBy(checkpointId, digests);
                 return null;
             });
-            releasePins(); // the rows are in: GC may judge those packs now (on failure, the session's discard releases)
-            newChunks += newDigests.size();
-        } finally {
-            records.clear();
-            dedup.unlock();
-        }
+        });
         pending.clear();
         pendingSet.clear();
         pendingBytes = 0;
@@ -233,21 +207,6 @@ final class DeltaReceiver {
             foreign.remove(ByteBuffer.wrap(c.digest()));
         }
         return foreign;
-    }
-
-    /** Appends the record batch to a pack (one write) and notes where each record landed. */
-    private void append(List<Long> packIds, List<Long> offsets) throws IOException {
-        if (records.count() == 0) {
-            return;
-        }
-        packs.checkReserve();
-        PackStore.Placement at = packs.append(records);
-        pinned.add(at.packId());
-        for (int r = 0; r < records.count(); r++) {
-            packIds.add(at.packId());
-            offsets.add(at.baseOffset() + records.offset(r));
-        }
-        records.clear();
     }
 
     /**
@@ -294,8 +253,7 @@ final class DeltaReceiver {
 
     /** Releases the pack pins of this upload's appends (docs/ARCHITECTURE.md, "GC safety"). */
     void releasePins() {
-        pinned.forEach(packs::release);
-        pinned.clear();
+        writer.releasePins();
     }
 
     private static List<byte[]> distinct(List<byte[]> digests) {

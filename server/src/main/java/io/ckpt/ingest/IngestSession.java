@@ -10,9 +10,9 @@ import io.ckpt.catalog.PartDao;
 import io.ckpt.catalog.UploadFence.UploadEpoch;
 import io.ckpt.catalog.UploadFence;
 import io.ckpt.catalog.WparDao;
+import io.ckpt.chunk.ChunkCompression;
 import io.ckpt.chunk.ChunkDigest;
 import io.ckpt.chunk.ChunkerParams;
-import io.ckpt.chunk.ContentDefinedChunker;
 import io.ckpt.manifest.CheckpointHeader;
 import io.ckpt.manifest.ManifestWriter;
 import io.ckpt.protocol.ErrorCode;
@@ -23,7 +23,6 @@ import io.ckpt.protocol.RequestRefusedException;
 import io.ckpt.store.Datastore;
 import io.ckpt.store.PackFormat;
 import io.ckpt.store.PackStore;
-import io.ckpt.store.RecordBatch;
 import io.netty.buffer.ByteBuf;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -33,15 +32,12 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.security.DigestException;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import net.jpountz.lz4.LZ4Compressor;
-import net.jpountz.lz4.LZ4Factory;
 
 /**
  * One checkpoint upload. In stream mode the client sends raw bytes part by part, this session
@@ -60,39 +56,22 @@ import net.jpountz.lz4.LZ4Factory;
 public final class IngestSession {
     static final int BUFFER_SIZE = 4 * 1024 * 1024;
     static final int BATCH_BYTES = 2 * 1024 * 1024;
-    private static final LZ4Factory LZ4 = LZ4Factory.fastestInstance();
 
     private enum State { OPEN, IN_PART, DONE }
 
     private final Datastore ds;
     private final Catalog catalog;
     private final PackStore packs;
-    private final ContentDefinedChunker chunker;
-    private final LZ4Compressor lz4 = LZ4.fastCompressor();
-    private final MessageDigest chunkSha = ChunkDigest.sha256();
+    /** Null in delta mode (the client cuts). */
+    private final StreamCutter cutter;
+    private final ChunkCompression compression = new ChunkCompression();
     private final MessageDigest partSha = ChunkDigest.sha256();
     private final byte[] buf;
     private int bufLen;
     private final byte[] compressed;
-    private final RecordBatch records;
+    /** Null in delta mode (its DeltaReceiver has its own). */
+    private final ChunkBatchWriter writer;
 
-    // The chunks cut from the buffer and not yet stored: digest bytes and positions in buf.
-    private final int maxBatchChunks;
-    private final byte[] digests;
-    private final int[] chunkOff;
-    private final int[] chunkLen;
-    private int batchCount;
-
-    // New chunks appended in this batch, waiting for their catalog rows.
-    private final List<byte[]> newDigests = new ArrayList<>();
-    private final List<Long> newPacks = new ArrayList<>();
-    private final List<Long> newOffsets = new ArrayList<>();
-    private final List<Integer> newRaw = new ArrayList<>();
-    private final List<Integer> newStored = new ArrayList<>();
-    private final List<Integer> newCodec = new ArrayList<>();
-    private final List<byte[]> pendingInBatch = new ArrayList<>();
-    /** One entry per append whose rows are not committed yet: PackStore pins, released in {@link #releasePins}. */
-    private final List<Long> pinned = new ArrayList<>();
 
     private final long checkpointId;
     private final String wpar;
@@ -131,15 +110,12 @@ public final class IngestSession {
         this.ds = ds;
         this.catalog = catalog;
         this.packs = packs;
-        this.chunker = new ContentDefinedChunker(params);
+        this.cutter = deltaMode ? null : new StreamCutter(params, BUFFER_SIZE);
         // A delta upload never cuts bytes itself: its DeltaReceiver holds the buffers it needs.
         this.buf = new byte[deltaMode ? 0 : BUFFER_SIZE];
-        this.compressed = new byte[deltaMode ? 0 : LZ4.fastCompressor().maxCompressedLength(params.maxSize())];
-        this.records = new RecordBatch(deltaMode ? 0 : BATCH_BYTES + PackFormat.RECORD_HEADER_LENGTH + compressed.length);
-        this.maxBatchChunks = deltaMode ? 0 : BUFFER_SIZE / params.minSize() + 1;
-        this.digests = new byte[maxBatchChunks * 32];
-        this.chunkOff = new int[maxBatchChunks];
-        this.chunkLen = new int[maxBatchChunks];
+        this.compressed = new byte[deltaMode ? 0 : compression.maxCompressedLength(params.maxSize())];
+        this.writer = deltaMode ? null
+                : new ChunkBatchWriter(catalog, packs, BATCH_BYTES + PackFormat.RECORD_HEADER_LENGTH + compressed.length);
         this.checkpointId = checkpointId;
         this.wpar = wpar;
         this.takenAt = takenAt;
@@ -390,30 +366,19 @@ public final class IngestSession {
 
     /** Cuts every whole chunk out of the buffer (all of it at the end of a part) and stores them. */
     private void cutAndStore(boolean endOfPart) throws IOException {
-        int pos = 0;
-        int max = chunker.maxSize();
-        while (bufLen - pos >= max || (endOfPart && pos < bufLen)) {
-            int n = chunker.nextCut(buf, pos, bufLen - pos);
-            chunkSha.update(buf, pos, n);
-            try {
-                chunkSha.digest(digests, batchCount * 32, 32);
-            } catch (DigestException e) {
-                throw new AssertionError(e);
-            }
-            chunkOff[batchCount] = pos;
-            chunkLen[batchCount] = n;
-            batchCount++;
-            pos += n;
-        }
+        int pos = cutter.cut(buf, bufLen, endOfPart);
         storeBatch();
         System.arraycopy(buf, pos, buf, 0, bufLen - pos);
         bufLen -= pos;
     }
 
+    /** Stores the chunks of the last cut. */
     private void storeBatch() throws IOException {
+        int batchCount = cutter.count();
         if (batchCount == 0) {
             return;
         }
+        byte[] digests = cutter.digests();
         // One copy of each digest serves the lookup, the chunk rows and the chunk list; the sets
         // wrap those copies (ByteBuffer compares contents) instead of copying them again.
         List<byte[]> all = new ArrayList<>(batchCount);
@@ -427,10 +392,10 @@ public final class IngestSession {
             }
         }
         known.clear();
-        var dedup = packs.dedupLock().readLock();
-        dedup.lock(); // from the existence check until the references are committed: see PackStore.dedupLock
-        try {
-            List<byte[]> existing = catalog.read(h -> h.attach(ChunkDao.class).existing(unique));
+        // The dedup lock is held from the existence check until the references are committed
+        // (ChunkBatchWriter; docs/ARCHITECTURE.md, "GC safety").
+        writer.underDedupLock(() -> {
+            List<byte[]> existing = writer.existing(unique);
             for (byte[] d : existing) {
                 known.add(ByteBuffer.wrap(d));
             }
@@ -440,34 +405,19 @@ public final class IngestSession {
                     storeChunk(i, all.get(i));
                 }
             }
-            appendRecords();
             List<Integer> seqs = new ArrayList<>(batchCount);
             for (int i = 0; i < batchCount; i++) {
                 seqs.add(chunkSeq + i);
-                manifest.chunk(digests, i * 32, chunkLen[i]);
+                manifest.chunk(digests, i * 32, cutter.length(i));
             }
             long pid = partId;
-            catalog.write(h -> {
-                if (!newDigests.isEmpty()) {
-                    h.attach(ChunkDao.class).add(newDigests, newPacks, newOffsets, newRaw, newStored, newCodec);
-                }
+            newChunkCount += writer.commit(h -> {
                 h.attach(PartChunkDao.class).add(pid, seqs, all);
                 return null;
             });
-            releasePins(); // the rows are in: GC may judge those packs now (on failure, discard() releases)
-        } finally {
-            dedup.unlock();
-        }
+        });
         chunkSeq += batchCount;
         chunkCount += batchCount;
-        newChunkCount += newDigests.size();
-        newDigests.clear();
-        newPacks.clear();
-        newOffsets.clear();
-        newRaw.clear();
-        newStored.clear();
-        newCodec.clear();
-        batchCount = 0;
     }
 
     /**
@@ -492,49 +442,26 @@ public final class IngestSession {
         for (ChunkDao.Stored c : catalog.read(h -> h.attach(ChunkDao.class).inScope(existing, tenant, checkpointId))) {
             foreign.remove(ByteBuffer.wrap(c.digest()));
         }
-        for (int i = 0; i < batchCount && !foreign.isEmpty(); i++) {
+        for (int i = 0; i < cutter.count() && !foreign.isEmpty(); i++) {
             if (foreign.remove(ByteBuffer.wrap(all.get(i)))) {
-                int len = chunkLen[i];
-                int clen = lz4.compress(buf, chunkOff[i], len, compressed, 0, compressed.length);
+                int len = cutter.length(i);
+                int clen = compression.compress(buf, cutter.offset(i), len, compressed);
                 newChunkCount++;
-                storedBytes += PackFormat.RECORD_HEADER_LENGTH + (clen <= len - (len >> 4) ? clen : len);
+                storedBytes += PackFormat.RECORD_HEADER_LENGTH + (clen < 0 ? len : clen);
             }
         }
     }
 
-    /** Compresses chunk {@code i} when that saves at least 1/16 of it, and adds it to the record batch. */
+    /** Compresses chunk {@code i} when {@link ChunkCompression} says so, and adds it to the record batch. */
     private void storeChunk(int i, byte[] digest) throws IOException {
-        int off = chunkOff[i];
-        int len = chunkLen[i];
-        int clen = lz4.compress(buf, off, len, compressed, 0, compressed.length);
-        boolean useLz4 = clen <= len - (len >> 4);
+        int off = cutter.offset(i);
+        int len = cutter.length(i);
+        int clen = compression.compress(buf, off, len, compressed);
+        boolean useLz4 = clen >= 0;
         int stored = useLz4 ? clen : len;
-        if (!records.fits(stored)) {
-            appendRecords();
-        }
-        records.add(digests, i * 32, useLz4 ? PackFormat.CODEC_LZ4 : PackFormat.CODEC_NONE, len,
+        writer.add(digest, useLz4 ? PackFormat.CODEC_LZ4 : PackFormat.CODEC_NONE, len,
                 useLz4 ? compressed : buf, useLz4 ? 0 : off, stored);
-        pendingInBatch.add(digest);
-        newRaw.add(len);
-        newStored.add(stored);
-        newCodec.add(useLz4 ? PackFormat.CODEC_LZ4 : PackFormat.CODEC_NONE);
         storedBytes += PackFormat.RECORD_HEADER_LENGTH + stored;
-    }
-
-    private void appendRecords() throws IOException {
-        if (records.count() == 0) {
-            return;
-        }
-        packs.checkReserve();
-        PackStore.Placement at = packs.append(records);
-        pinned.add(at.packId());
-        for (int r = 0; r < records.count(); r++) {
-            newDigests.add(pendingInBatch.get(r));
-            newPacks.add(at.packId());
-            newOffsets.add(at.baseOffset() + records.offset(r));
-        }
-        pendingInBatch.clear();
-        records.clear();
     }
 
     /** Result of a commit. */
@@ -615,15 +542,12 @@ public final class IngestSession {
         discard();
     }
 
-    /** Releases the pack pins of this session's appends (docs/ARCHITECTURE.md, "GC safety"). */
-    private void releasePins() {
-        pinned.forEach(packs::release);
-        pinned.clear();
-    }
-
     /** Removes every trace of this upload but the chunks (see {@link #abort()}). */
     private void discard() {
-        releasePins(); // no row of this session points into a pack any more after this
+        // No row of this session points into a pack any more after this (docs/ARCHITECTURE.md, "GC safety").
+        if (writer != null) {
+            writer.releasePins();
+        }
         if (delta != null) {
             delta.releasePins();
         }

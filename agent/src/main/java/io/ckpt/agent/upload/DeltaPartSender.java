@@ -1,6 +1,7 @@
 package io.ckpt.agent.upload;
 
 import io.ckpt.agent.net.CkptClient;
+import io.ckpt.chunk.ChunkCompression;
 import io.ckpt.chunk.ChunkDigest;
 import io.ckpt.chunk.ChunkerParams;
 import io.ckpt.chunk.ContentDefinedChunker;
@@ -29,8 +30,6 @@ import java.util.HashSet;
 import java.util.Set;
 import java.util.function.LongConsumer;
 import java.util.stream.IntStream;
-import net.jpountz.lz4.LZ4Compressor;
-import net.jpountz.lz4.LZ4Factory;
 
 /**
  * Sends parts in delta mode (docs/PROTOCOL.md, "Delta mode"): cuts each part with the server's
@@ -58,9 +57,8 @@ public final class DeltaPartSender {
                 t.setDaemon(true);
                 return t;
             });
-    private static final LZ4Factory LZ4 = LZ4Factory.fastestInstance();
     private static final ThreadLocal<MessageDigest> SHA = ThreadLocal.withInitial(ChunkDigest::sha256);
-    private static final ThreadLocal<LZ4Compressor> COMPRESSOR = ThreadLocal.withInitial(LZ4::fastCompressor);
+    private static final ThreadLocal<ChunkCompression> COMPRESSION = ThreadLocal.withInitial(ChunkCompression::new);
 
     private final CkptClient client;
     private final ContentDefinedChunker chunker = new ContentDefinedChunker(ChunkerParams.DEFAULT);
@@ -301,13 +299,13 @@ public final class DeltaPartSender {
         client.sendRefs(new Frame.ChunkRefs(refDigests, Arrays.copyOfRange(len, from, to)));
     }
 
-    /** Chunk {@code i} as a CHUNK_DATA frame: LZ4 when that saves at least 1/16 of it, else raw. */
+    /** Chunk {@code i} as a CHUNK_DATA frame: LZ4 when {@link ChunkCompression} says so, else raw. */
     private Frame.ChunkData compress(int i) {
         byte[] digest = Arrays.copyOfRange(digests, i * 32, i * 32 + 32);
-        LZ4Compressor lz4 = COMPRESSOR.get();
+        ChunkCompression lz4 = COMPRESSION.get();
         byte[] out = new byte[lz4.maxCompressedLength(len[i])];
-        int clen = lz4.compress(buf, off[i], len[i], out, 0, out.length);
-        if (clen <= len[i] - (len[i] >> 4) && clen < len[i]) {
+        int clen = lz4.compress(buf, off[i], len[i], out);
+        if (clen >= 0) {
             return new Frame.ChunkData(digest, len[i], Frame.ChunkData.CODEC_LZ4, Arrays.copyOf(out, clen));
         }
         return new Frame.ChunkData(digest, len[i], Frame.ChunkData.CODEC_NONE, Arrays.copyOfRange(buf, off[i], off[i] + len[i]));
