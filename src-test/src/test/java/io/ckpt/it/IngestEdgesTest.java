@@ -71,4 +71,16 @@ class IngestEdgesTest {
         assertEquals(0, ckpt.run("list", "--wpar", wpar, "--json").assertOk().json().path("checkpoints").size(),
                 "the refused upload left nothing");
     }
+
+    /** A host id past NameLimits.MAX_HOST would store rows RowLimits refuses to read back (issue 21). */
+    @Test
+    void aHelloWithAThousandCharacterHostIdIsRefusedNamingTheLimit() throws IOException {
+        try (RawConnection c = RawConnection.connect(server.port())) {
+            c.send(new Frame.Hello(1, 2, "ckpt-it/raw", "h".repeat(1000), new byte[0]));
+            Frame answer = c.receive(WAIT);
+            Frame.Error e = assertInstanceOf(Frame.Error.class, answer, () -> "HELLO answered " + answer);
+            assertEquals(ErrorCode.BAD_REQUEST, e.code(), e::toString);
+            assertTrue(e.message().contains("host id") && e.message().contains("256"), e::toString);
+        }
+    }
 }
