@@ -83,4 +83,19 @@ class IngestEdgesTest {
             assertTrue(e.message().contains("host id") && e.message().contains("256"), e::toString);
         }
     }
+
+    /** An `at` past what milliseconds since 1970 can hold is a bad argument, not a server error. */
+    @Test
+    void aSelectAtAFarFutureInstantIsABadRequestNamingTheField(@TempDir Path dir) throws IOException {
+        Path file = dir.resolve("m.img");
+        java.nio.file.Files.writeString(file, "one checkpoint, so that the select reaches 'at'");
+        ckpt.run("push", "--wpar", "edge03", file.toString()).assertOk();
+        try (RawConnection c = RawConnection.open(server.port())) {
+            c.send(new Frame.Request("{\"op\":\"select\",\"wpar\":\"edge03\",\"at\":\"+999999999-01-01T00:00:00Z\"}"));
+            Frame answer = c.receive(WAIT);
+            Frame.Error e = assertInstanceOf(Frame.Error.class, answer, () -> "select answered " + answer);
+            assertEquals(ErrorCode.BAD_REQUEST, e.code(), e::toString);
+            assertTrue(e.message().contains("'at'") && e.message().contains("+999999999"), e::toString);
+        }
+    }
 }
