@@ -85,6 +85,11 @@ public final class IngestSession {
     private final Set<String> partNames = new HashSet<>();
     /** Names of parts that are not directories: nothing may be named under them. */
     private final Set<String> leafNames = new HashSet<>();
+    /**
+     * Each directory some part lies under (its names' ancestors), mapped to the first such part:
+     * a later non-directory part of that name is refused, as restore could not create both.
+     */
+    private final java.util.Map<String, String> ancestorOf = new java.util.HashMap<>();
     private State state = State.OPEN;
     /** Null in stream mode. */
     private DeltaReceiver delta;
@@ -289,7 +294,18 @@ public final class IngestSession {
             }
         }
         if (info.type() != PartType.DIRECTORY) {
+            String under = ancestorOf.get(info.name());
+            if (under != null) {
+                throw new RequestRefusedException(ErrorCode.BAD_REQUEST, "part '" + info.name() + "' is a " + info.type()
+                        + " but part '" + under + "' lies under it: restore could not create both");
+            }
             leafNames.add(info.name());
+        }
+        // Ancestors from the nearest up; one already known has its own ancestors known too.
+        for (int slash = info.name().lastIndexOf('/'); slash > 0; slash = info.name().lastIndexOf('/', slash - 1)) {
+            if (ancestorOf.putIfAbsent(info.name().substring(0, slash), info.name()) != null) {
+                break;
+            }
         }
         int seq = ++partSeq;
         partId = catalog.write(h -> h.attach(PartDao.class).create(checkpointId, seq, info.name(),

@@ -329,7 +329,7 @@ public final class CatalogQueries {
                                 + " mark one with 'ckpt mark-good ID', or restore by --id or --latest"
                         : "WPAR '" + wpar + "' has no complete checkpoint marked good" + olderThan));
             } else if (req.hasNonNull("at")) {
-                long at = instant(req.get("at").asText());
+                long at = instant("at", req.get("at").asText());
                 List<CheckpointRow> r = rows;
                 chosen = Selection.newestAtOrBefore(rows, at).orElseThrow(() -> new NotFoundException(
                         "WPAR '" + wpar + "' has no complete checkpoint" + olderThan + " taken at or before " + Instant.ofEpochMilli(at)
@@ -445,11 +445,15 @@ public final class CatalogQueries {
         return n.asLong();
     }
 
-    private static long instant(String s) throws RequestRefusedException {
+    /** Field {@code field}'s instant in milliseconds; one that is no instant, or past what a long holds, is BAD_REQUEST. */
+    private static long instant(String field, String s) throws RequestRefusedException {
         try {
             return Instant.parse(s).toEpochMilli();
         } catch (DateTimeParseException e) {
-            throw new RequestRefusedException(ErrorCode.BAD_REQUEST, "'" + s + "' is not an ISO-8601 instant");
+            throw new RequestRefusedException(ErrorCode.BAD_REQUEST, "'" + field + "': '" + s + "' is not an ISO-8601 instant");
+        } catch (ArithmeticException e) {
+            throw new RequestRefusedException(ErrorCode.BAD_REQUEST, "'" + field + "': '" + s
+                    + "' is too far from 1970 for milliseconds in a long");
         }
     }
 }

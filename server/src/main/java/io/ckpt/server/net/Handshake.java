@@ -2,6 +2,7 @@ package io.ckpt.server.net;
 
 import io.ckpt.protocol.ErrorCode;
 import io.ckpt.protocol.Frame;
+import io.ckpt.protocol.NameLimits;
 import io.ckpt.protocol.ProtocolVersion;
 import io.ckpt.protocol.RequestRefusedException;
 import io.ckpt.protocol.codec.FrameDecoder;
@@ -70,6 +71,12 @@ final class Handshake {
         if (Boolean.TRUE.equals(ctx.channel().attr(TlsDetector.PLAINTEXT).get())) {
             throw new RequestRefusedException(ErrorCode.UNAUTHORIZED, "this server requires TLS: give the client the server's"
                     + " CA certificate (--tls-ca FILE, $CKPT_TLS_CA, or server.tls-ca in the agent config)");
+        }
+        // A host id is stored on the rows this connection writes (checkpoints, audit, hosts), and
+        // RowLimits refuses to read back one past NameLimits.MAX_HOST: refuse it before anything is written.
+        if (hello.hostId().length() > NameLimits.MAX_HOST) {
+            throw new RequestRefusedException(ErrorCode.BAD_REQUEST, "host id of " + hello.hostId().length()
+                    + " characters in HELLO: at most " + NameLimits.MAX_HOST);
         }
         Principal p = security.authenticate(hello.hostId(), hello.auth(), peerCertificate(ctx));
         if (p.authenticated() && !hello.hostId().isEmpty() && !hello.hostId().equals(p.name())) {

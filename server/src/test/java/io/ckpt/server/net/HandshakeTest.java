@@ -72,6 +72,26 @@ class HandshakeTest {
     }
 
     @Test
+    void aHostIdPastTheLimitIsRefusedNamingIt() {
+        EmbeddedChannel ch = channel();
+        String longest = "h".repeat(io.ckpt.protocol.NameLimits.MAX_HOST);
+        assertEquals(longest, assertDoesNotThrowCheck(ch, longest));
+        RequestRefusedException e = assertThrows(RequestRefusedException.class,
+                () -> open().check(ctx(ch), new Frame.Hello(1, 9, "ckpt test", "h".repeat(1000), NO_AUTH)));
+        assertEquals(ErrorCode.BAD_REQUEST, e.code());
+        assertTrue(e.getMessage().contains("host id") && e.getMessage().contains("1000")
+                && e.getMessage().contains(String.valueOf(io.ckpt.protocol.NameLimits.MAX_HOST)), e.getMessage());
+    }
+
+    private static String assertDoesNotThrowCheck(EmbeddedChannel ch, String host) {
+        try {
+            return open().check(ctx(ch), new Frame.Hello(1, 9, "ckpt test", host, NO_AUTH)).host();
+        } catch (RequestRefusedException e) {
+            throw new AssertionError("a " + host.length() + "-character host id is within the limit", e);
+        }
+    }
+
+    @Test
     void aFirstFrameThatIsNotHelloIsRefused() {
         EmbeddedChannel ch = channel();
         RequestRefusedException e = assertThrows(RequestRefusedException.class,
