@@ -312,7 +312,7 @@ class CrashTortureTest {
         }
         String got;
         try {
-            got = TortureWorkers.restore(c, e.id);
+            got = Sha256.ofRestore(c, e.id);
         } catch (io.ckpt.agent.net.ClientException x) {
             if (x.isUnreachable()) {
                 throw x;

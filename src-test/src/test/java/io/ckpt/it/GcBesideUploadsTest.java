@@ -10,11 +10,8 @@ import io.ckpt.protocol.PartInfo;
 import io.ckpt.protocol.PartType;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -83,7 +80,7 @@ class GcBesideUploadsTest {
         try {
             for (Pushed p : pushed) {
                 try {
-                    String got = restoreSha(c, p.id());
+                    String got = Sha256.ofRestore(c, p.id());
                     if (!got.equals(p.sha256())) {
                         lost.add("checkpoint " + p.id() + " of WPAR " + p.wpar() + " restored as " + got + " != " + p.sha256());
                     }
@@ -125,25 +122,5 @@ class GcBesideUploadsTest {
         } catch (IOException | RuntimeException e) {
             errors.add("pusher " + n + ": " + e);
         }
-    }
-
-    private static String restoreSha(CkptClient c, long id) throws IOException {
-        MessageDigest sha = Sha256.digest();
-        c.restore(id, new CkptClient.RestoreReceiver() {
-            @Override
-            public void header(JsonNode checkpoint) {}
-
-            @Override
-            public void beginPart(PartInfo part) {}
-
-            @Override
-            public void data(ByteBuffer bytes) {
-                sha.update(bytes);
-            }
-
-            @Override
-            public void endPart(long length, byte[] sha256) {}
-        });
-        return HexFormat.of().formatHex(sha.digest());
     }
 }

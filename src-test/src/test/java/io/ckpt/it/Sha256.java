@@ -1,15 +1,19 @@
 package io.ckpt.it;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import io.ckpt.agent.net.CkptClient;
+import io.ckpt.protocol.PartInfo;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 
-/** SHA-256 in hex, of files, streams and bytes; and a sink that digests what is written to it. */
+/** SHA-256 in hex, of files, streams, bytes and restored checkpoints; and a sink that digests what is written to it. */
 final class Sha256 {
     private Sha256() {}
 
@@ -27,6 +31,27 @@ final class Sha256 {
 
     static String of(byte[] bytes) {
         return HexFormat.of().formatHex(digest().digest(bytes));
+    }
+
+    /** Restores checkpoint {@code id} through {@code c} and returns the SHA-256 of its bytes (all parts in order). */
+    static String ofRestore(CkptClient c, long id) throws IOException {
+        MessageDigest sha = digest();
+        c.restore(id, new CkptClient.RestoreReceiver() {
+            @Override
+            public void header(JsonNode checkpoint) {}
+
+            @Override
+            public void beginPart(PartInfo part) {}
+
+            @Override
+            public void data(ByteBuffer bytes) {
+                sha.update(bytes);
+            }
+
+            @Override
+            public void endPart(long length, byte[] sha256) {}
+        });
+        return HexFormat.of().formatHex(sha.digest());
     }
 
     static MessageDigest digest() {

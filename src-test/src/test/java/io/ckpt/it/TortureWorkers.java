@@ -13,7 +13,6 @@ import io.ckpt.protocol.PartType;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.ByteBuffer;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.util.ArrayList;
@@ -231,7 +230,7 @@ final class TortureWorkers {
             }
             doing = "restore";
             try {
-                String got = restore(client, e.id);
+                String got = Sha256.ofRestore(client, e.id);
                 if (!got.equals(e.sha256)) {
                     faults.add(new Fault("restore of " + e + " while the server ran: SHA-256 " + got + " != sent "
                             + e.sha256, e, null));
@@ -312,26 +311,5 @@ final class TortureWorkers {
                 model.protectAcknowledged(e);
             }
         }
-    }
-
-    /** Restores checkpoint {@code id} and returns the hex SHA-256 of its bytes (all parts in order). */
-    static String restore(CkptClient c, long id) throws IOException {
-        MessageDigest sha = Sha256.digest();
-        c.restore(id, new CkptClient.RestoreReceiver() {
-            @Override
-            public void header(JsonNode checkpoint) {}
-
-            @Override
-            public void beginPart(PartInfo part) {}
-
-            @Override
-            public void data(ByteBuffer bytes) {
-                sha.update(bytes);
-            }
-
-            @Override
-            public void endPart(long length, byte[] sha256) {}
-        });
-        return HexFormat.of().formatHex(sha.digest());
     }
 }
