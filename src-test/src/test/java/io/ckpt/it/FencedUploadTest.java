@@ -20,10 +20,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -33,26 +30,9 @@ import org.junit.jupiter.api.io.TempDir;
  * upload must never become a checkpoint: it is ended with FENCED at once, and a commit that
  * gets through anyway is refused inside the commit transaction.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class FencedUploadTest {
+class FencedUploadTest extends SharedServer {
     private static final Duration WAIT = Duration.ofSeconds(20);
     private static final ObjectMapper JSON = new ObjectMapper();
-
-    ServerProcess server;
-    Cli ckpt;
-
-    @BeforeAll
-    void startServer(@TempDir Path classDir) throws IOException {
-        server = ServerProcess.on(classDir.resolve("datastore")).start();
-        ckpt = Cli.against(server);
-    }
-
-    @AfterAll
-    void stopServer() {
-        if (server != null) {
-            server.close();
-        }
-    }
 
     @Test
     void uploadOfAHostFencedMidwayNeverCommitsAndTheNewOwnersCheckpointsAreTheOnlyNewerOnes(@TempDir Path dir)

@@ -14,35 +14,15 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * What a raw client can send that the real client never would, refused at ingest so that no
  * checkpoint is accepted that cannot be restored (issue 21, item 5), against a real server.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class IngestEdgesTest {
+class IngestEdgesTest extends SharedServer {
     private static final Duration WAIT = Duration.ofSeconds(20);
-
-    ServerProcess server;
-    Cli ckpt;
-
-    @BeforeAll
-    void startServer(@TempDir Path classDir) throws IOException {
-        server = ServerProcess.on(classDir.resolve("datastore")).start();
-        ckpt = Cli.against(server);
-    }
-
-    @AfterAll
-    void stopServer() {
-        if (server != null) {
-            server.close();
-        }
-    }
 
     /** File {@code x/f} then symbolic link {@code x}: restore could never create both. */
     @Test
