@@ -4,7 +4,7 @@ import io.ckpt.audit.Actor;
 import io.ckpt.audit.AuditEvents;
 import io.ckpt.audit.AuditLog;
 import io.ckpt.catalog.Catalog;
-import io.ckpt.catalog.CatalogRebuilder;
+import io.ckpt.catalog.CatalogJournal;
 import io.ckpt.catalog.WparDao;
 import io.ckpt.chunk.ChunkerParams;
 import io.ckpt.control.ControlRequests;
@@ -120,12 +120,12 @@ public final class CkptServer implements AutoCloseable {
             Recovery.run(ds, catalog);
             if (ds.journal().size() > JOURNAL_COMPACT_BYTES) {
                 long before = ds.journal().size();
-                ds.journal().rewrite(CatalogRebuilder.journalSnapshot(catalog, ds));
+                ds.journal().rewrite(CatalogJournal.journalSnapshot(catalog, ds));
                 log.info("journal compacted from {} to {} bytes", before, ds.journal().size());
             }
             // From here on every commit is journaled; rebuild-catalog needs that to tell a committed checkpoint's
             // manifest from one an upload cut off before its commit transaction left behind (CatalogRebuilder).
-            CatalogRebuilder.markCommitsJournaled(ds, catalog);
+            CatalogJournal.markCommitsJournaled(ds, catalog);
             // Before any thread starts: a server that may not start (an open non-loopback address) stops here.
             var config = new java.util.concurrent.atomic.AtomicReference<>(cfg.retention());
             SecurityDir securityDir = SecurityDir.of(ds.root());
