@@ -3,6 +3,7 @@ package io.ckpt.agent;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.ckpt.agent.health.HealthCheck;
 import io.ckpt.agent.config.AgentConfig;
 import io.ckpt.agent.config.ConfigException;
 import io.ckpt.agent.config.SourceConfig;

@@ -1,6 +1,7 @@
 package io.ckpt.agent;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.ckpt.agent.health.HealthCheck;
 import io.ckpt.agent.config.AgentConfig;
 import io.ckpt.agent.config.CommandTemplate;
 import io.ckpt.agent.config.FilesystemConfig;
