@@ -24,6 +24,7 @@ import io.ckpt.security.UnsafeSetupException;
 import io.ckpt.server.http.HttpListener;
 import io.ckpt.server.net.ServerContext;
 import io.ckpt.server.net.ServerInitializer;
+import io.ckpt.server.request.ReadCaller;
 import io.ckpt.status.ServerMetrics;
 import io.ckpt.status.StatusApi;
 import io.ckpt.status.UsageHistory;
@@ -188,13 +189,14 @@ public final class CkptServer implements AutoCloseable {
                     cfg.idleTimeoutSeconds(), metrics, security,
                     new CredentialRequests(credentials, securityDir), audit, cfg.handshakeTimeoutSeconds(),
                     cfg.frameTimeoutSeconds(), cfg.protocolMax(), cfg.tenantByHost(), uploads);
+            ServerInitializer initializer = new ServerInitializer(ctx, cfg.fair().maxConnections());
             Channel listener = null;
             HttpListener http = null;
             try {
                 listener = new ServerBootstrap()
                         .group(boss, io)
                         .channel(NioServerSocketChannel.class)
-                        .childHandler(new ServerInitializer(ctx, cfg.fair().maxConnections()))
+                        .childHandler(initializer)
                         .bind(cfg.listen())
                         .syncUninterruptibly()
                         .channel();
@@ -203,7 +205,8 @@ public final class CkptServer implements AutoCloseable {
                     // Off loopback, /metrics and /api/ need a bearer token of any role (docs/SECURITY.md).
                     java.util.function.Predicate<String> bearer = cfg.http().getAddress().isLoopbackAddress()
                             || !security.required() ? null : t -> credentials.byToken(t).isPresent();
-                    http = HttpListener.bind(boss, io, cfg.http(), metrics, new StatusApi(catalog, queries, control, pruner,
+                    http = HttpListener.bind(boss, io, cfg.http(), metrics, new StatusApi(catalog,
+                            (viewer, req) -> initializer.dispatcher().read(new ReadCaller(viewer, "http"), req), pruner,
                             config::get, jobs, usage, metrics, Clock.systemUTC(), credentials::byToken, security.access()), usage,
                             security.tls().orElse(null), bearer);
                 }
