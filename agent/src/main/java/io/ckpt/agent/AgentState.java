@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.HashMap;
@@ -58,7 +59,9 @@ final class AgentState {
 
     synchronized void record(RunRecord r) {
         // 'last' is the newest checkpoint's outcome: the upload of an older spooled one does not replace it.
-        last.merge(r.wpar(), r, (old, nu) -> nu.startedAt().isBefore(old.startedAt()) ? old : nu);
+        // Compared in milliseconds: a run is recorded as spooled at the clock's precision and its upload at
+        // the spool entry's milliseconds; the same checkpoint's later record (its upload) replaces the earlier.
+        last.merge(r.wpar(), r, (old, nu) -> millis(nu.startedAt()).isBefore(millis(old.startedAt())) ? old : nu);
         if (RunRecord.FAILED.equals(r.result())) {
             Deque<RunRecord> d = failures.computeIfAbsent(r.wpar(), k -> new ArrayDeque<>());
             d.addFirst(r);
@@ -76,6 +79,10 @@ final class AgentState {
             q.removeLast();
         }
         droppedTotal.merge(d.wpar(), 1, Integer::sum);
+    }
+
+    private static Instant millis(Instant t) {
+        return t.truncatedTo(ChronoUnit.MILLIS);
     }
 
     synchronized ObjectNode json(String wpar) {

@@ -1,5 +1,6 @@
 package io.ckpt.agent;
 
+import io.ckpt.agent.health.HealthCheck;
 import io.ckpt.agent.config.CommandTemplate;
 import io.ckpt.agent.config.FilesystemConfig;
 import io.ckpt.agent.config.SourceConfig;

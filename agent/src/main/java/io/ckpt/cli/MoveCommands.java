@@ -3,7 +3,9 @@ package io.ckpt.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.ckpt.agent.net.ClientException;
 import io.ckpt.agent.net.CkptClient;
+import io.ckpt.protocol.ErrorCode;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -30,9 +32,28 @@ final class MoveCommands {
             }
         }
 
+        /**
+         * {@link #move}, with a move the server refuses as things stand (CONFLICT: the host is
+         * live, the WPAR's state is unknown, no live target) exiting 7, "refused", like any refusal.
+         */
+        JsonNode moveOrRefused(ObjectNode req) throws java.io.IOException {
+            try {
+                return move(req);
+            } catch (ClientException e) {
+                if (e.code() == ErrorCode.CONFLICT) {
+                    throw new CliException(ExitCode.REFUSED, e.getMessage());
+                }
+                throw e;
+            }
+        }
+
         /** Prints one move's steps, each with its duration, then its result and downtime. */
         void print(JsonNode r) {
             out.printf("%s: %s -> %s%n", TerminalText.of(r.path("wpar")), TerminalText.of(r.path("from")), TerminalText.of(r.path("to")));
+            if (r.has("checkpoint")) {
+                out.printf("  checkpoint %d%s%n", r.path("checkpoint").asLong(),
+                        r.has("taken_at") ? " (taken " + TerminalText.of(r.path("taken_at")) + ")" : "");
+            }
             for (JsonNode s : r.path("steps")) {
                 out.printf("  %-40s %-10s %7.2f s  %s%s%n", TerminalText.of(s.path("step")), TerminalText.of(s.path("host")),
                         s.path("seconds").asDouble(), s.path("ok").asBoolean() ? "ok" : "FAILED",
@@ -74,7 +95,7 @@ final class MoveCommands {
                 "Examples:",
                 "  ckpt relocate web01 --to nodeB",
                 "",
-                "Exit status: 0 moved, 1 the move failed (the report says where the WPAR is), 3 unknown WPAR, 4 server unreachable, 7 refused (not an admin), 9 not authenticated.",
+                "Exit status: 0 moved, 1 the move failed (the report says where the WPAR is), 3 unknown WPAR, 4 server unreachable, 7 refused (not an admin; or as things stand: the host is live, the WPAR's state is unknown, no live target), 9 not authenticated.",
                 ""
             })
     static final class Relocate extends MoveCommand {
@@ -86,7 +107,7 @@ final class MoveCommands {
 
         @Override
         int run() throws Exception {
-            JsonNode r = move(JSON.createObjectNode().put("op", "relocate").put("wpar", wpar).put("to", to));
+            JsonNode r = moveOrRefused(JSON.createObjectNode().put("op", "relocate").put("wpar", wpar).put("to", to));
             if (!json) {
                 print(r);
             }
@@ -111,7 +132,7 @@ final class MoveCommands {
                 "  ckpt failover --from nodeA",
                 "  ckpt failover --from nodeA --to nodeC --latest",
                 "",
-                "Exit status: 0 every WPAR runs elsewhere, 1 some did not (each is named), 4 server unreachable, 7 refused (not an admin), 9 not authenticated.",
+                "Exit status: 0 every WPAR runs elsewhere, 1 some did not (each is named), 4 server unreachable, 7 refused (not an admin; or as things stand: the host is live, the WPAR's state is unknown, no live target), 9 not authenticated.",
                 ""
             })
     static final class Failover extends MoveCommand {
@@ -134,7 +155,7 @@ final class MoveCommands {
             if (to != null) {
                 req.put("to", to);
             }
-            JsonNode r = move(req);
+            JsonNode r = moveOrRefused(req);
             if (!json) {
                 if (r.has("result")) {
                     out.println(TerminalText.of(r.path("result")));
@@ -152,11 +173,11 @@ final class MoveCommands {
             mixinStandardHelpOptions = true,
             usageHelpAutoWidth = true,
             description = {"Moves every WPAR back to its primary host (server config 'placement') where that host and the current one are both live: one relocation each, in turn."},
-            footer = {"", "Exit status: 0 all moved or nothing to move, 1 a move failed, 4 server unreachable, 7 refused (not an admin), 9 not authenticated.", ""})
+            footer = {"", "Exit status: 0 all moved or nothing to move, 1 a move failed, 4 server unreachable, 7 refused (not an admin; or as things stand: the host is live, the WPAR's state is unknown, no live target), 9 not authenticated.", ""})
     static final class Rebalance extends MoveCommand {
         @Override
         int run() throws Exception {
-            JsonNode r = move(JSON.createObjectNode().put("op", "rebalance"));
+            JsonNode r = moveOrRefused(JSON.createObjectNode().put("op", "rebalance"));
             if (!json) {
                 if (r.path("moves").isEmpty()) {
                     out.println("every WPAR runs on its primary (or has no placement)");

@@ -42,7 +42,7 @@ import org.jdbi.v3.core.statement.PreparedBatch;
  * the two, or before a refused commit has removed its manifest, leaves a manifest of an upload
  * that never completed. The commit transaction journals a {@code commit} event before it
  * commits ({@link Journal#commit}), and every server start journals {@code commits_journaled}
- * with an id above every checkpoint it knows of ({@link #markCommitsJournaled}): a manifest with an
+ * with an id above every checkpoint it knows of ({@link CatalogJournal#markCommitsJournaled}): a manifest with an
  * id at or above the lowest such mark is taken in only when a {@code commit} event names it, and
  * is otherwise moved to manifests/uncommitted/ (kept, never read again by a rebuild). Ids below
  * that mark were given before commits were journaled, or before a start whose recovery removed
@@ -52,7 +52,7 @@ import org.jdbi.v3.core.statement.PreparedBatch;
  */
 public final class CatalogRebuilder {
     private static final Pattern PACK_NAME = Pattern.compile("([0-9a-f]{16})\\.pack");
-    private static final Pattern MANIFEST_NAME = Pattern.compile("([0-9a-f]{16})\\.manifest");
+    static final Pattern MANIFEST_NAME = Pattern.compile("([0-9a-f]{16})\\.manifest");
     private static final int BATCH = 4096;
     /** Where manifests of checkpoints left out of a rebuilt catalog are kept, under manifests/. */
     public static final String LEFT_OUT = "left-out";
@@ -96,7 +96,7 @@ public final class CatalogRebuilder {
         Report report = new Report();
         scanPacks(report);
         Journal.Contents journal = Journal.read(ds.journalPath());
-        readManifests(report, Commits.of(journal));
+        readManifests(report, CatalogJournal.Commits.of(journal));
         replayJournal(report, journal);
         return report;
     }
@@ -163,70 +163,7 @@ public final class CatalogRebuilder {
 
     // --- manifests --------------------------------------------------------------------------
 
-    /** What the journal says about commits: the ids it names, and from which id on it names every one. */
-    private record Commits(Set<Long> ids, long journaledFrom, Set<Long> removed) {
-        static Commits of(Journal.Contents journal) {
-            Set<Long> ids = new HashSet<>();
-            Set<Long> removed = new HashSet<>();
-            long from = Long.MAX_VALUE; // no mark: a journal from before commits were journaled
-            for (JsonNode e : journal.events()) {
-                String op = e.path("op").asText();
-                if (op.equals("commit") && e.path("id").canConvertToLong()) {
-                    ids.add(e.path("id").asLong());
-                } else if (op.equals(Journal.COMMITS_JOURNALED) && e.path("from").canConvertToLong()) {
-                    from = Math.min(from, e.path("from").asLong());
-                } else if (op.equals(Journal.REMOVED)) {
-                    e.path("ids").forEach(id -> removed.add(id.asLong()));
-                }
-            }
-            return new Commits(ids, from, removed);
-        }
-
-        boolean committed(long id) {
-            return id < journaledFrom || ids.contains(id);
-        }
-    }
-
-    /**
-     * Journals, at server start after recovery and before the server listens, that every commit
-     * from now on is journaled: from an id above both the highest the catalog gave and the highest
-     * manifest on disk (a catalog older than its datastore leaves those for a rebuild). Every
-     * manifest below that id is then a committed checkpoint's (recovery has just removed those of
-     * uploads that did not complete) or one a rebuild left out or set aside.
-     */
-    public static void markCommitsJournaled(Datastore ds, Catalog catalog) throws IOException {
-        try {
-            // Recovery's unlinks of uncommitted uploads' manifests durable first: none may come back below the mark.
-            io.ckpt.store.Datastore.fsyncDirectory(ds.root().resolve("manifests"));
-            ds.journal().append(commitsJournaledMark(ds, catalog));
-        } catch (IOException e) {
-            // Not fatal (a server on a full disk must still start, for restores): commits are journaled all the same,
-            // and a rebuild then goes by an earlier mark, or takes every manifest in as before marks existed.
-            org.slf4j.LoggerFactory.getLogger(CatalogRebuilder.class).warn("could not journal that commits are"
-                    + " journaled from here on ({}); rebuild-catalog goes by the previous mark", e.getMessage());
-        }
-    }
-
-    private static com.fasterxml.jackson.databind.node.ObjectNode commitsJournaledMark(Datastore ds, Catalog catalog)
-            throws IOException {
-        long highest = catalog.read(h -> h.attach(CheckpointDao.class).highestIdAssigned());
-        Path dir = ds.root().resolve("manifests");
-        for (Path d : new Path[] {dir, dir.resolve(LEFT_OUT), dir.resolve(UNCOMMITTED)}) {
-            if (Files.isDirectory(d)) {
-                try (Stream<Path> list = Files.list(d)) {
-                    for (Path p : (Iterable<Path>) list::iterator) {
-                        Matcher m = MANIFEST_NAME.matcher(p.getFileName().toString());
-                        if (m.matches()) {
-                            highest = Math.max(highest, Long.parseUnsignedLong(m.group(1), 16));
-                        }
-                    }
-                }
-            }
-        }
-        return Journal.commitsJournaled(highest + 1, System.currentTimeMillis());
-    }
-
-    private void readManifests(Report report, Commits commits) throws IOException {
+    private void readManifests(Report report, CatalogJournal.Commits commits) throws IOException {
         Path dir = ds.root().resolve("manifests");
         Path leftOut = dir.resolve(LEFT_OUT);
         List<Path> files = new ArrayList<>();
@@ -412,51 +349,6 @@ public final class CatalogRebuilder {
     }
 
     // --- journal ----------------------------------------------------------------------------
-
-    /**
-     * The journal's content as a snapshot of {@code catalog}: each complete checkpoint's health and
-     * protection, each WPAR's owner, and the highest checkpoint id used. Replaces a journal grown
-     * long; replaying it yields what replaying the long one did.
-     */
-    public static List<com.fasterxml.jackson.databind.node.ObjectNode> journalSnapshot(Catalog catalog) throws IOException {
-        return journalSnapshot(catalog, null);
-    }
-
-    /**
-     * The snapshot, for a compaction at start (after recovery), with a {@code commits_journaled}
-     * mark above every checkpoint and manifest there is: the commit events it replaces named only
-     * checkpoints that are complete now (recovery removed the others' manifests).
-     */
-    public static List<com.fasterxml.jackson.databind.node.ObjectNode> journalSnapshot(Catalog catalog, Datastore ds)
-            throws IOException {
-        List<com.fasterxml.jackson.databind.node.ObjectNode> out = snapshot(catalog);
-        if (ds != null) {
-            out.add(commitsJournaledMark(ds, catalog));
-        }
-        return out;
-    }
-
-    private static List<com.fasterxml.jackson.databind.node.ObjectNode> snapshot(Catalog catalog) throws IOException {
-        return catalog.read(h -> {
-            List<com.fasterxml.jackson.databind.node.ObjectNode> out = new ArrayList<>();
-            long now = System.currentTimeMillis();
-            for (CheckpointRow r : h.attach(CheckpointDao.class).listComplete()) {
-                long at = h.createQuery("SELECT COALESCE(health_at, created_at) FROM checkpoints WHERE id = ?")
-                        .bind(0, r.id()).mapTo(Long.class).one();
-                out.add(Journal.health(r.id(), r.health(), r.healthReason() == null ? "" : r.healthReason(), at));
-                if (r.isProtected()) {
-                    out.add(Journal.protect(r.id(), true, now));
-                }
-            }
-            h.createQuery("SELECT name, owner_host, epoch FROM wpars WHERE owner_host IS NOT NULL")
-                    .map((rs, ctx) -> Journal.owner(rs.getString(1), rs.getString(2), rs.getLong(3), now))
-                    .forEach(out::add);
-            long maxId = h.createQuery("SELECT COALESCE(MAX(seq), 0) FROM sqlite_sequence WHERE name = 'checkpoints'")
-                    .mapTo(Long.class).one();
-            out.add(Journal.idsAbove(maxId, now));
-            return out;
-        });
-    }
 
     private void replayJournal(Report report, Journal.Contents journal) throws IOException {
         report.journalDamagedLines = journal.damagedLines();

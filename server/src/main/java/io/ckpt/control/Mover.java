@@ -1,5 +1,10 @@
 package io.ckpt.control;
 
+import static io.ckpt.control.MoveReport.copyTimes;
+import static io.ckpt.control.MoveReport.detail;
+import static io.ckpt.control.MoveReport.ok;
+import static io.ckpt.control.MoveReport.state;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -15,13 +20,12 @@ import io.ckpt.protocol.RequestRefusedException;
 import io.ckpt.restore.Selection;
 import java.io.IOException;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
@@ -49,7 +53,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class Mover implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Mover.class);
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = MoveReport.JSON;
     /** Longest a final checkpoint or a restore-and-start may take before the move gives up. */
     static final Duration DEFAULT_STEP_TIMEOUT = Duration.ofMinutes(30);
 
@@ -57,29 +61,12 @@ public final class Mover implements AutoCloseable {
     private final Ownership ownership;
     private final Hosts hosts;
     private final Supplier<Placement> placement;
-    private final ScheduledExecutorService watchdog = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "failover-watchdog");
-        t.setDaemon(true);
-        return t;
-    });
-
-    private final AuditEvents audit; // null: not audited (tests)
-
-    /** A WPAR whose state on {@code host} is unknown: it may run there. */
-    public record Unknown(String host, String reason, java.time.Instant since) {}
-
-    /** WPARs that may run on a host without it being known, by name; cleared by a start or final checkpoint that answers. */
-    private final java.util.Map<String, Unknown> unknown = new java.util.concurrent.ConcurrentHashMap<>();
-    private final java.util.Set<String> warnedUnknown = java.util.concurrent.ConcurrentHashMap.newKeySet();
-
-    private void known(String wpar) {
-        unknown.remove(wpar);
-        warnedUnknown.remove(wpar);
-    }
+    private final UnknownStates unknown = new UnknownStates();
+    private final AutomaticFailover automatic;
 
     /** Whether {@code wpar} may run on a host without that being known (shown by {@code ckpt hosts}). */
-    public Optional<Unknown> unknownState(String wpar) {
-        return Optional.ofNullable(unknown.get(wpar));
+    public Optional<UnknownStates.Unknown> unknownState(String wpar) {
+        return unknown.get(wpar);
     }
 
     public Mover(Catalog catalog, Ownership ownership, Hosts hosts, Supplier<Placement> placement) {
@@ -89,34 +76,12 @@ public final class Mover implements AutoCloseable {
     /** With {@code audit}, which records each automatic failover. */
     public Mover(Catalog catalog, Ownership ownership, Hosts hosts, Supplier<Placement> placement,
             AuditEvents audit) {
-        this.audit = audit;
         this.catalog = catalog;
         this.ownership = ownership;
         this.hosts = hosts;
         this.placement = placement;
-        watchdog.scheduleWithFixedDelay(this::automaticFailover, 1, 1, TimeUnit.SECONDS);
-    }
-
-    /** A report under construction: steps with their durations. */
-    private static final class Report {
-        final ObjectNode root = JSON.createObjectNode();
-        final ArrayNode steps = root.putArray("steps");
-        final long t0 = System.nanoTime();
-
-        ObjectNode step(String name, String host, long startNanos, boolean ok, String detail) {
-            ObjectNode s = steps.addObject().put("step", name).put("host", host)
-                    .put("seconds", (System.nanoTime() - startNanos) / 1e9).put("ok", ok);
-            if (detail != null && !detail.isEmpty()) {
-                s.put("detail", detail);
-            }
-            log.info("{} on {}: {} in {} s{}", name, host, ok ? "done" : "FAILED", String.format("%.2f",
-                    (System.nanoTime() - startNanos) / 1e9), detail == null || detail.isEmpty() ? "" : " (" + detail + ")");
-            return s;
-        }
-
-        ObjectNode done(boolean ok) {
-            return root.put("ok", ok).put("total_seconds", (System.nanoTime() - t0) / 1e9);
-        }
+        this.automatic = new AutomaticFailover(this, catalog, hosts, placement, unknown, audit);
+        automatic.start();
     }
 
     // --- relocation -------------------------------------------------------------------------
@@ -137,7 +102,7 @@ public final class Mover implements AutoCloseable {
         }
         requireLive(source, "source", "if it is down, use 'ckpt failover --from " + source + "'");
         requireLive(target, "target", "start the agent there");
-        Report r = new Report();
+        MoveReport r = new MoveReport();
         r.root.put("wpar", wpar).put("from", source).put("to", target).put("epoch_before", owner.epoch());
         log.info("relocation of {} from {} to {} begins", wpar, source, target);
 
@@ -170,7 +135,7 @@ public final class Mover implements AutoCloseable {
                         + " --latest --start' on " + source + ") or, once its spooled final checkpoint is uploaded, relocate it");
                 default -> {
                     if (detail(fin).startsWith("no answer from") || detail(fin).isEmpty()) {
-                        unknown.put(wpar, new Unknown(source, "final checkpoint unanswered: " + detail(fin), java.time.Instant.now()));
+                        unknown.mark(wpar, source, "final checkpoint unanswered: " + detail(fin));
                         r.root.put("result", "final checkpoint on " + source + " did not answer (" + detail(fin) + "): " + wpar
                                 + " may be running or stopped there, state unknown; it stays owned by " + source);
                     } else {
@@ -182,7 +147,7 @@ public final class Mover implements AutoCloseable {
             }
             return r.done(false);
         }
-        known(wpar); // stopped by its final checkpoint: its state is known again
+        unknown.known(wpar); // stopped by its final checkpoint: its state is known again
         long checkpointId = fin.path("checkpoint").asLong();
         r.root.put("checkpoint", checkpointId);
         r.root.put("final_checkpoint_seconds", (System.nanoTime() - t) / 1e9);
@@ -199,7 +164,7 @@ public final class Mover implements AutoCloseable {
         String state = state(start);
         r.root.put("state", state);
         if (ok(start)) {
-            known(wpar);
+            unknown.known(wpar);
             double downtime = (System.nanoTime() - down) / 1e9;
             r.root.put("downtime_seconds", downtime);
             r.root.put("transfer_seconds", start.path("restore_seconds").asDouble(0));
@@ -212,7 +177,7 @@ public final class Mover implements AutoCloseable {
         }
         if (!state.equals("not_started")) {
             // It may run on the target: starting it on the source could make two copies.
-            unknown.put(wpar, new Unknown(target, detail(start), java.time.Instant.now()));
+            unknown.mark(wpar, target, detail(start));
             r.root.put("epoch", moved.epoch());
             r.root.put("result", wpar + ": state on " + target + " unknown (" + detail(start) + "); it may be running there,"
                     + " so it was not restarted on " + source + " and stays owned by " + target + " (epoch " + moved.epoch()
@@ -233,9 +198,9 @@ public final class Mover implements AutoCloseable {
         String backState = state(restart);
         r.root.put("state", backState);
         if (ok(restart)) {
-            known(wpar);
+            unknown.known(wpar);
         } else if (!backState.equals("not_started")) {
-            unknown.put(wpar, new Unknown(source, detail(restart), java.time.Instant.now()));
+            unknown.mark(wpar, source, detail(restart));
             r.root.put("result", "target failed; the restart on " + source + " did not answer clearly (" + detail(restart)
                     + "): " + wpar + " may be running there, state unknown, owned by " + source + " (epoch " + back.epoch() + ")");
             return r.done(false);
@@ -290,7 +255,7 @@ public final class Mover implements AutoCloseable {
     private ObjectNode failoverOne(WparDao.Owner o, String to, String point, boolean force, Duration stepTimeout)
             throws IOException {
         String wpar = o.name();
-        Unknown u = unknown.get(wpar);
+        UnknownStates.Unknown u = unknown.get(wpar).orElse(null);
         if (u != null && !force) {
             throw new RequestRefusedException(ErrorCode.CONFLICT, "WPAR " + wpar + ": its state on " + u.host() + " is unknown since "
                     + u.since() + " (" + u.reason() + "); it may be running there. Not started elsewhere: check " + u.host()
@@ -307,9 +272,9 @@ public final class Mover implements AutoCloseable {
         CheckpointRow c = ("lkg".equals(point) ? Selection.lastKnownGood(rows) : Selection.newest(rows))
                 .orElseThrow(() -> new NotFoundException("WPAR " + wpar + " has no "
                         + ("lkg".equals(point) ? "checkpoint marked good" : "complete checkpoint")));
-        Report r = new Report();
+        MoveReport r = new MoveReport();
         r.root.put("wpar", wpar).put("from", o.ownerHost()).put("to", target).put("checkpoint", c.id())
-                .put("taken_at", java.time.Instant.ofEpochMilli(c.takenAt()).toString());
+                .put("taken_at", Instant.ofEpochMilli(c.takenAt()).toString());
         long t = System.nanoTime();
         Ownership.Owner moved = ownership.transfer(wpar, target, o.epoch());
         r.step("ownership to " + target + " (epoch " + moved.epoch() + ")", "server", t, true, null);
@@ -322,9 +287,9 @@ public final class Mover implements AutoCloseable {
         String state = state(start);
         r.root.put("state", state);
         if (ok(start) || state.equals("not_started")) {
-            known(wpar); // known again: runs on the target, or runs nowhere we moved it to
+            unknown.known(wpar); // known again: runs on the target, or runs nowhere we moved it to
         } else {
-            unknown.put(wpar, new Unknown(target, detail(start), java.time.Instant.now()));
+            unknown.mark(wpar, target, detail(start));
         }
         r.root.put("result", ok(start) ? wpar + " runs on " + target
                 : state.equals("not_started") ? wpar + " is owned by " + target + " but did not start there: " + detail(start)
@@ -374,48 +339,6 @@ public final class Mover implements AutoCloseable {
         return root.put("ok", allOk);
     }
 
-    // --- automatic failover -----------------------------------------------------------------
-
-    private void automaticFailover() {
-        Placement p = placement.get();
-        if (!p.automaticFailover()) {
-            return;
-        }
-        try {
-            for (WparDao.Owner o : catalog.read(h -> h.attach(WparDao.class).owners())) {
-                String host = o.ownerHost();
-                if (host == null || hosts.isLive(host) || !hosts.wasSeen(host)) {
-                    continue;
-                }
-                Unknown u = unknown.get(o.name());
-                if (u != null) {
-                    if (warnedUnknown.add(o.name())) {
-                        log.error("host {} is silent, but WPAR {} is not failed over automatically: its state on {} is unknown"
-                                + " ({}); check it, then 'ckpt failover --from {} --force'", host, o.name(), u.host(), u.reason(), host);
-                    }
-                    continue;
-                }
-                log.warn("host {} silent for more than {} s: failing over its WPARs", host, p.lease().toSeconds());
-                ObjectNode r;
-                try {
-                    r = failover(host, null, "lkg", false, DEFAULT_STEP_TIMEOUT);
-                } catch (IOException | RuntimeException e) {
-                    if (audit != null) {
-                        audit.automaticFailover(host, null, e.getMessage());
-                    }
-                    throw e;
-                }
-                log.warn("automatic failover from {}: {}", host, r);
-                if (audit != null) {
-                    audit.automaticFailover(host, r, null);
-                }
-                return; // owners changed: look again on the next tick
-            }
-        } catch (IOException | RuntimeException e) {
-            log.error("automatic failover check failed: {}", e.getMessage());
-        }
-    }
-
     // --- helpers ----------------------------------------------------------------------------
 
     private void requireLive(String host, String role, String hint) throws RequestRefusedException {
@@ -446,37 +369,8 @@ public final class Mover implements AutoCloseable {
         }
     }
 
-    /**
-     * What a start task left running: its {@code state}; without one (no answer in time, the agent
-     * gone, an agent too old to say) "unknown" unless it succeeded.
-     */
-    private static String state(JsonNode result) {
-        String s = result.path("state").asText("");
-        if (s.equals("started") || s.equals("not_started") || s.equals("unknown")) {
-            return s;
-        }
-        return ok(result) ? "started" : "unknown";
-    }
-
-    private static boolean ok(JsonNode result) {
-        return result.path("ok").asBoolean(false);
-    }
-
-    private static String detail(JsonNode result) {
-        return result.path("detail").asText("");
-    }
-
-    private static void copyTimes(JsonNode from, ObjectNode to) {
-        for (String k : new String[] {"restore_seconds", "start_seconds", "health_seconds", "checkpoint", "reused_bytes",
-                "fetched_bytes"}) {
-            if (from.has(k)) {
-                to.set(k, from.get(k));
-            }
-        }
-    }
-
     @Override
     public void close() {
-        watchdog.shutdownNow();
+        automatic.close();
     }
 }

@@ -4,7 +4,7 @@ import io.ckpt.audit.Actor;
 import io.ckpt.audit.AuditEvents;
 import io.ckpt.audit.AuditLog;
 import io.ckpt.catalog.Catalog;
-import io.ckpt.catalog.CatalogRebuilder;
+import io.ckpt.catalog.CatalogJournal;
 import io.ckpt.catalog.WparDao;
 import io.ckpt.chunk.ChunkerParams;
 import io.ckpt.control.ControlRequests;
@@ -24,6 +24,7 @@ import io.ckpt.security.UnsafeSetupException;
 import io.ckpt.server.http.HttpListener;
 import io.ckpt.server.net.ServerContext;
 import io.ckpt.server.net.ServerInitializer;
+import io.ckpt.server.request.ReadCaller;
 import io.ckpt.status.ServerMetrics;
 import io.ckpt.status.StatusApi;
 import io.ckpt.status.UsageHistory;
@@ -120,12 +121,12 @@ public final class CkptServer implements AutoCloseable {
             Recovery.run(ds, catalog);
             if (ds.journal().size() > JOURNAL_COMPACT_BYTES) {
                 long before = ds.journal().size();
-                ds.journal().rewrite(CatalogRebuilder.journalSnapshot(catalog, ds));
+                ds.journal().rewrite(CatalogJournal.journalSnapshot(catalog, ds));
                 log.info("journal compacted from {} to {} bytes", before, ds.journal().size());
             }
             // From here on every commit is journaled; rebuild-catalog needs that to tell a committed checkpoint's
             // manifest from one an upload cut off before its commit transaction left behind (CatalogRebuilder).
-            CatalogRebuilder.markCommitsJournaled(ds, catalog);
+            CatalogJournal.markCommitsJournaled(ds, catalog);
             // Before any thread starts: a server that may not start (an open non-loopback address) stops here.
             var config = new java.util.concurrent.atomic.AtomicReference<>(cfg.retention());
             SecurityDir securityDir = SecurityDir.of(ds.root());
@@ -188,13 +189,14 @@ public final class CkptServer implements AutoCloseable {
                     cfg.idleTimeoutSeconds(), metrics, security,
                     new CredentialRequests(credentials, securityDir), audit, cfg.handshakeTimeoutSeconds(),
                     cfg.frameTimeoutSeconds(), cfg.protocolMax(), cfg.tenantByHost(), uploads);
+            ServerInitializer initializer = new ServerInitializer(ctx, cfg.fair().maxConnections());
             Channel listener = null;
             HttpListener http = null;
             try {
                 listener = new ServerBootstrap()
                         .group(boss, io)
                         .channel(NioServerSocketChannel.class)
-                        .childHandler(new ServerInitializer(ctx, cfg.fair().maxConnections()))
+                        .childHandler(initializer)
                         .bind(cfg.listen())
                         .syncUninterruptibly()
                         .channel();
@@ -203,7 +205,8 @@ public final class CkptServer implements AutoCloseable {
                     // Off loopback, /metrics and /api/ need a bearer token of any role (docs/SECURITY.md).
                     java.util.function.Predicate<String> bearer = cfg.http().getAddress().isLoopbackAddress()
                             || !security.required() ? null : t -> credentials.byToken(t).isPresent();
-                    http = HttpListener.bind(boss, io, cfg.http(), metrics, new StatusApi(catalog, queries, control, pruner,
+                    http = HttpListener.bind(boss, io, cfg.http(), metrics, new StatusApi(catalog,
+                            (viewer, req) -> initializer.dispatcher().read(new ReadCaller(viewer, "http"), req), pruner,
                             config::get, jobs, usage, metrics, Clock.systemUTC(), credentials::byToken, security.access()), usage,
                             security.tls().orElse(null), bearer);
                 }

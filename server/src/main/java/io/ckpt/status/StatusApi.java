@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.ckpt.catalog.Catalog;
 import io.ckpt.catalog.CheckpointRow;
 import io.ckpt.catalog.NotFoundException;
-import io.ckpt.control.ControlRequests;
 import io.ckpt.control.Placement;
 import io.ckpt.jobs.Jobs;
 import io.ckpt.protocol.ErrorCode;
@@ -23,7 +22,10 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
 import java.util.function.Supplier;
+import org.slf4j.LoggerFactory;
 
 /**
  * The JSON status API, {@code GET /api/v1/...} (docs/API.md). Where the CLI has the same view
@@ -36,9 +38,17 @@ public final class StatusApi {
     /** An answer: HTTP status and JSON body. */
     public record Answer(int status, String json) {}
 
+    /**
+     * Answers a read as the request table declares it ({@code RequestDispatcher.read}): the same
+     * op, access rule and handler as over the protocol, for {@code viewer}.
+     */
+    @FunctionalInterface
+    public interface Reads {
+        String answer(Principal viewer, ObjectNode request) throws Exception;
+    }
+
     private final Catalog catalog;
-    private final CatalogQueries queries;
-    private final ControlRequests control;
+    private final Reads reads;
     private final Pruner pruner;
     private final Supplier<RetentionConfig> config;
     private final Jobs jobs;
@@ -46,35 +56,28 @@ public final class StatusApi {
     private final ServerMetrics metrics;
     private final Clock clock;
     /** Who holds a bearer token (empty: nobody); null when the server has no credentials. */
-    private final java.util.function.Function<String, java.util.Optional<Principal>> bearers;
+    private final Function<String, Optional<Principal>> bearers;
     private final Access access;
 
-    /** Answers every request with the whole datastore (a server without credentials). */
-    public StatusApi(Catalog catalog, CatalogQueries queries, ControlRequests control, Pruner pruner,
-            Supplier<RetentionConfig> config, Jobs jobs, UsageHistory usage, ServerMetrics metrics, Clock clock) {
-        this(catalog, queries, control, pruner, config, jobs, usage, metrics, clock, null, null);
-    }
-
     /**
-     * With credentials: a request that carries the bearer token of a host or read-only credential
-     * is answered as that credential sees the catalog, its own tenant's WPARs and checkpoints only
-     * (docs/SECURITY.md, "Tenants"), as the protocol's list, show and hosts are; admin, and a
-     * request without a token (allowed on loopback only), see everything.
+     * {@code bearers} says who holds a bearer token; a request with the token of a host or
+     * read-only credential is answered as that credential sees the catalog, its own tenant's WPARs
+     * and checkpoints only (docs/SECURITY.md, "Tenants"), as the protocol's list, show and hosts
+     * are; admin, and a request without a token (allowed on loopback only), see everything.
      */
-    public StatusApi(Catalog catalog, CatalogQueries queries, ControlRequests control, Pruner pruner,
-            Supplier<RetentionConfig> config, Jobs jobs, UsageHistory usage, ServerMetrics metrics, Clock clock,
-            java.util.function.Function<String, java.util.Optional<Principal>> bearers, Access access) {
-        this.bearers = bearers;
-        this.access = access;
+    public StatusApi(Catalog catalog, Reads reads, Pruner pruner, Supplier<RetentionConfig> config, Jobs jobs,
+            UsageHistory usage, ServerMetrics metrics, Clock clock, Function<String, Optional<Principal>> bearers,
+            Access access) {
         this.catalog = catalog;
-        this.queries = queries;
-        this.control = control;
+        this.reads = reads;
         this.pruner = pruner;
         this.config = config;
         this.jobs = jobs;
         this.usage = usage;
         this.metrics = metrics;
         this.clock = clock;
+        this.bearers = bearers;
+        this.access = access;
     }
 
     /** Answers {@code GET /api/v1/<path>} with the query parameters {@code params}; never throws. */
@@ -90,39 +93,27 @@ public final class StatusApi {
     public Answer get(String path, Map<String, List<String>> params, String token) {
         Principal p = token.isEmpty() || bearers == null ? null : bearers.apply(token).orElse(null);
         Principal viewer = p == null || p.role() == Role.ADMIN ? null : p;
-        String tenant = viewer == null ? null : viewer.tenant();
+        Principal asker = p != null ? p : Principal.local("http");
         try {
             String json = switch (path) {
                 case "wpars" -> JSON.writeValueAsString(wpars(viewer));
-                case "checkpoints" -> {
-                    ObjectNode req = JSON.createObjectNode().put("op", "list").put("all", flag(params, "all"));
-                    req.put("wpar", param(params, "wpar"));
-                    if (viewer != null && req.hasNonNull("wpar") && !access.sees(viewer, req.get("wpar").asText())) {
-                        throw new NotFoundException("unknown WPAR '" + req.get("wpar").asText()
-                                + "': no checkpoint was ever uploaded for it");
-                    }
-                    yield queries.handle(req, tenant);
-                }
-                case "hosts" -> {
-                    ObjectNode hosts = control.handle(JSON.createObjectNode().put("op", "hosts"));
-                    yield JSON.writeValueAsString(viewer == null ? hosts : access.hostsSeenBy(viewer, hosts));
-                }
+                case "checkpoints" -> reads.answer(asker, JSON.createObjectNode().put("op", "list")
+                        .put("all", flag(params, "all")).put("wpar", param(params, "wpar")));
+                case "hosts", "alerts", "load" -> reads.answer(asker, JSON.createObjectNode().put("op", path));
                 case "jobs" -> {
                     if (viewer != null) {
                         throw new NotFoundException("/api/v1/jobs is for admin credentials: job details name every tenant's WPARs");
                     }
                     yield JSON.writeValueAsString(jobs.json());
                 }
-                case "alerts" -> queries.handle("{\"op\":\"alerts\"}");
                 case "usage" -> JSON.writeValueAsString(usage.json());
-                case "load" -> JSON.writeValueAsString(metrics.load());
                 default -> {
                     if (path.startsWith("checkpoints/")) {
                         String id = path.substring("checkpoints/".length());
                         if (!id.matches("[0-9]{1,18}")) {
                             throw new RequestRefusedException(ErrorCode.BAD_REQUEST, "'" + id + "' is not a checkpoint id");
                         }
-                        yield queries.handle("{\"op\":\"show\",\"id\":" + id + "}", tenant);
+                        yield reads.answer(asker, JSON.createObjectNode().put("op", "show").put("id", Long.parseLong(id)));
                     }
                     throw new NotFoundException("no API resource /api/v1/" + path + " (see docs/API.md)");
                 }
@@ -133,8 +124,8 @@ public final class StatusApi {
         } catch (RequestRefusedException e) {
             return error(e.code() == ErrorCode.BAD_REQUEST ? 400 : e.code() == ErrorCode.NOT_FOUND ? 404 : 500,
                     e.getMessage());
-        } catch (IOException | RuntimeException e) {
-            org.slf4j.LoggerFactory.getLogger(StatusApi.class).error("GET /api/v1/{} failed", path, e);
+        } catch (Exception e) {
+            LoggerFactory.getLogger(StatusApi.class).error("GET /api/v1/{} failed", path, e);
             return error(500, "server error: " + e.getMessage() + " (details in the server log)");
         }
     }

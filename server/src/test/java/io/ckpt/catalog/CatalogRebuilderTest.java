@@ -54,7 +54,7 @@ final class CatalogRebuilderTest {
     void aCompactedJournalStillVouchesForEveryCheckpointItWasTakenFrom() throws IOException {
         long[] ids = threeCheckpoints(true);
         try (ScratchDatastore s = ScratchDatastore.open(dir.resolve("ds"))) {
-            s.ds().journal().rewrite(CatalogRebuilder.journalSnapshot(s.catalog(), s.ds()));
+            s.ds().journal().rewrite(CatalogJournal.journalSnapshot(s.catalog(), s.ds()));
         }
         CatalogRebuilder.Report r = rebuild();
         assertEquals(ids.length, r.checkpoints, r.uncommittedCheckpoints::toString);
@@ -84,7 +84,7 @@ final class CatalogRebuilderTest {
     private long[] threeCheckpoints(boolean marked) throws IOException {
         try (ScratchDatastore s = ScratchDatastore.open(dir.resolve("ds"))) {
             if (marked) {
-                CatalogRebuilder.markCommitsJournaled(s.ds(), s.catalog());
+                CatalogJournal.markCommitsJournaled(s.ds(), s.catalog());
             }
             long[] ids = new long[3];
             for (int i = 0; i < ids.length; i++) {

@@ -138,7 +138,9 @@ class AgentEndToEndTest {
         server = server.restart();
         processes.add(server);
         int restarted = agent.logMark();
-        awaitStatus(ckpt, control, agent, "the spool drained", w -> w.path("spooled").asInt() == 0);
+        // Every checkpoint taken while the server was down reaches it. (Not "the spool is empty":
+        // with a 2 s schedule on a loaded machine a new checkpoint may always be waiting.)
+        awaitOnServer(ckpt, agent, takenWhileDown);
         agent.awaitLog(restarted, UPLOADED, WAIT);
         assertTrue(server.log().contains("delta upload of checkpoint"),
                 "spooled checkpoints go in delta mode (upload.mode auto):\n" + server.log());
@@ -159,7 +161,8 @@ class AgentEndToEndTest {
         int leftInSpool = spoolEntries(stateDir);
         assertEquals(taken, onServer.size() + leftInSpool, "checkpoints the agent took (" + taken + ") = on the server ("
                 + onServer.size() + ") + left in the spool at stop (" + leftInSpool + "); agent log:\n" + agent.log());
-        assertTrue(leftInSpool <= 1, "only one taken as the agent stopped may wait in the spool: " + leftInSpool);
+        // How many wait in the spool at stop depends on the machine's speed against the 2 s schedule;
+        // what must hold is the sum above (nothing lost) and that the outage's checkpoints arrived.
         Set<Long> uploadedIds = new TreeSet<>();
         agent.matches(0, UPLOADED).forEach(m -> uploadedIds.add(Long.parseLong(m.group(1))));
         Set<Long> serverIds = new TreeSet<>();
@@ -324,6 +327,23 @@ class AgentEndToEndTest {
             if (System.nanoTime() > deadline || !agent.isAlive()) {
                 fail("waited " + WAIT.toSeconds() + " s for " + what + "; the server has " + cps
                         + "\nagent log:\n" + agent.log());
+            }
+            Thread.sleep(300);
+        }
+    }
+
+    /** Polls the server until it lists a checkpoint of toy1 taken at each of {@code takenAt}. */
+    private static void awaitOnServer(Cli ckpt, AgentProcess agent, Set<Instant> takenAt) throws InterruptedException {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (true) {
+            Set<Instant> on = new HashSet<>();
+            list(ckpt).forEach(c -> on.add(Instant.parse(c.path("taken_at").asText())));
+            if (on.containsAll(takenAt)) {
+                return;
+            }
+            if (System.nanoTime() > deadline || !agent.isAlive()) {
+                fail("waited " + WAIT.toSeconds() + " s for the checkpoints taken at " + takenAt
+                        + " while the server was down to reach it; it has " + on + "\nagent log:\n" + agent.log());
             }
             Thread.sleep(300);
         }

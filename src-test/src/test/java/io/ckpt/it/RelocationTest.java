@@ -101,7 +101,7 @@ class RelocationTest {
                 long lkgCounter = nodes.counterOf(ckpt, lkg);
                 a.kill9();
                 toys.stop("toy");
-                Cli.Result refused = ckpt.run("failover", "--from", "node-b").assertExit(1);
+                Cli.Result refused = ckpt.run("failover", "--from", "node-b").assertExit(7);
                 assertTrue(refused.stderr().contains("is live"), "a live host is relocated, not failed over: " + refused);
                 awaitNotLive(ckpt, "node-a");
                 JsonNode failover = ckpt.run("failover", "--from", "node-a", "--json").assertOk().json();

@@ -3,7 +3,7 @@ package io.ckpt.agent.restore;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.ckpt.agent.HealthCheck;
+import io.ckpt.agent.health.HealthCheck;
 import io.ckpt.agent.config.AgentConfig;
 import io.ckpt.agent.config.CommandTemplate;
 import io.ckpt.agent.config.WparConfig;

@@ -1,5 +1,6 @@
 package io.ckpt.server.http;
 
+import io.ckpt.query.CatalogQueries;
 import io.ckpt.status.ServerMetrics;
 import io.ckpt.status.StatusApi;
 import io.netty.buffer.Unpooled;
@@ -56,8 +57,10 @@ final class HttpHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         boolean keepAlive = HttpUtil.isKeepAlive(req);
         boolean head = req.method().equals(HttpMethod.HEAD);
         if (!req.method().equals(HttpMethod.GET) && !head) {
-            send(ctx, keepAlive, head, HttpResponseStatus.METHOD_NOT_ALLOWED, "text/plain; charset=utf-8",
-                    "only GET and HEAD\n".getBytes(StandardCharsets.UTF_8));
+            FullHttpResponse res = error(HttpResponseStatus.METHOD_NOT_ALLOWED, head,
+                    req.method() + " is not served here: only GET and HEAD (the API and the status page are read-only)");
+            res.headers().set(HttpHeaderNames.ALLOW, "GET, HEAD");
+            send(ctx, keepAlive, res);
             return;
         }
         QueryStringDecoder uri = new QueryStringDecoder(req.uri());
@@ -66,13 +69,10 @@ final class HttpHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             String auth = req.headers().get(HttpHeaderNames.AUTHORIZATION, "");
             String token = auth.regionMatches(true, 0, "Bearer ", 0, 7) ? auth.substring(7).strip() : "";
             if (token.isEmpty() || !routes.bearer().test(token)) {
-                FullHttpResponse res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.UNAUTHORIZED,
-                        Unpooled.copiedBuffer(token.isEmpty() ? "a bearer token is required (Authorization: Bearer TOKEN)\n"
-                                : "the bearer token is unknown or revoked\n", StandardCharsets.UTF_8));
+                FullHttpResponse res = error(HttpResponseStatus.UNAUTHORIZED, head, token.isEmpty()
+                        ? "a bearer token is required (Authorization: Bearer TOKEN)" : "the bearer token is unknown or revoked");
                 res.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"ckpt\"");
-                res.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8");
-                res.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, res.content().readableBytes());
-                ctx.writeAndFlush(res).addListener(ChannelFutureListener.CLOSE);
+                send(ctx, false, res);
                 return;
             }
         }
@@ -83,13 +83,12 @@ final class HttpHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                     answer(ctx, keepAlive, head, path, uri, token);
                 } catch (RuntimeException | IOException e) {
                     log.error("GET {} from {} failed", path, ctx.channel().remoteAddress(), e);
-                    send(ctx, false, head, HttpResponseStatus.INTERNAL_SERVER_ERROR, "text/plain; charset=utf-8",
-                            ("server error: " + e.getMessage() + "\n").getBytes(StandardCharsets.UTF_8));
+                    send(ctx, false, error(HttpResponseStatus.INTERNAL_SERVER_ERROR, head,
+                            "server error: " + e.getMessage() + " (details in the server log)"));
                 }
             });
         } catch (RejectedExecutionException e) { // stopping
-            send(ctx, false, head, HttpResponseStatus.SERVICE_UNAVAILABLE, "text/plain; charset=utf-8",
-                    "server stopping\n".getBytes(StandardCharsets.UTF_8));
+            send(ctx, false, error(HttpResponseStatus.SERVICE_UNAVAILABLE, head, "server stopping"));
         }
     }
 
@@ -112,8 +111,7 @@ final class HttpHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             String name = path.equals("/") ? "index.html" : path.substring(1);
             byte[] body = FILES.containsKey(name) ? resource(name) : null;
             if (body == null) {
-                send(ctx, keepAlive, head, HttpResponseStatus.NOT_FOUND, "text/plain; charset=utf-8",
-                        ("no such page: " + path + "\n").getBytes(StandardCharsets.UTF_8));
+                send(ctx, keepAlive, error(HttpResponseStatus.NOT_FOUND, head, "no such page: " + path));
             } else {
                 send(ctx, keepAlive, head, HttpResponseStatus.OK, FILES.get(name), body);
             }
@@ -128,11 +126,25 @@ final class HttpHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
 
     private static void send(ChannelHandlerContext ctx, boolean keepAlive, boolean head, HttpResponseStatus status,
             String type, byte[] body) {
+        send(ctx, keepAlive, response(status, head, type, body));
+    }
+
+    private static FullHttpResponse response(HttpResponseStatus status, boolean head, String type, byte[] body) {
         FullHttpResponse res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
                 head ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(body));
         res.headers().set(HttpHeaderNames.CONTENT_TYPE, type);
         res.headers().set(HttpHeaderNames.CACHE_CONTROL, "no-store");
         res.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, body.length);
+        return res;
+    }
+
+    /** An error as docs/API.md gives it, whatever the path: {@code {"error": message}}. */
+    private static FullHttpResponse error(HttpResponseStatus status, boolean head, String message) {
+        String json = CatalogQueries.mapper().createObjectNode().put("error", message) + "\n";
+        return response(status, head, JSON, json.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static void send(ChannelHandlerContext ctx, boolean keepAlive, FullHttpResponse res) {
         HttpUtil.setKeepAlive(res, keepAlive);
         var f = ctx.writeAndFlush(res);
         if (!keepAlive) {

@@ -50,6 +50,11 @@ public final class ServerInitializer extends ChannelInitializer<SocketChannel> {
         this.handshake = Handshake.of(ctx);
     }
 
+    /** The server's one request dispatcher (the HTTP API's reads go through it too). */
+    public RequestDispatcher dispatcher() {
+        return dispatcher;
+    }
+
     /** The server's one request dispatcher, over the services every connection shares. */
     static RequestDispatcher dispatcherOf(ServerContext s) {
         return new RequestDispatcher(new RequestServices(s.security().access(), s.queries(), s.control(),

@@ -46,6 +46,22 @@ public final class RequestDispatcher {
         }
     }
 
+    /**
+     * Answers the read {@code req} for {@code caller} on the calling thread, by the same
+     * declaration, lookup and access check as {@link #dispatch}: the HTTP API's way in
+     * ({@code GET /api/v1/checkpoints} is the op {@code list}). Only ops declared
+     * {@link Requests.Http#GET} are served (reads that answer with JSON); anything else is BAD_REQUEST.
+     * Throws what {@code dispatch} would answer as an ERROR.
+     */
+    public String read(Caller caller, JsonNode req) throws Exception {
+        String name = req.path("op").asText("");
+        Requests.Op op = Requests.find(name).filter(o -> o.http() == Requests.Http.GET)
+                .orElseThrow(() -> new RequestRefusedException(ErrorCode.BAD_REQUEST, "op '" + name + "' is not served over HTTP"));
+        Access.Target target = services.access().target(op.rule(), req);
+        services.access().request(caller.principal(), target);
+        return op.handler().handle(services, caller, target.request());
+    }
+
     private void run(Requests.Op op, Caller caller, JsonNode req) {
         JsonNode named = req;
         try {

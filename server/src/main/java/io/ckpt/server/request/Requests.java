@@ -48,8 +48,21 @@ public final class Requests {
         String handle(RequestServices services, Caller caller, JsonNode request) throws Exception;
     }
 
+    /** Whether the HTTP API answers an op too (docs/API.md): only reads that answer with JSON. */
+    public enum Http {
+        /** Over the protocol only. */
+        NO,
+        /** Also {@code GET /api/v1/...}, by the same rule and handler ({@link RequestDispatcher#read}). */
+        GET
+    }
+
     /** One op's declaration. */
-    public record Op(String name, Rule rule, Runs runs, Audit audit, Handler handler) {}
+    public record Op(String name, Rule rule, Runs runs, Audit audit, Http http, Handler handler) {
+        /** An op the HTTP API does not answer. */
+        public Op(String name, Rule rule, Runs runs, Audit audit, Handler handler) {
+            this(name, rule, runs, audit, Http.NO, handler);
+        }
+    }
 
     private static final Handler QUERY = (s, c, r) -> s.queries().handle(r, c.tenantSeen());
     private static final Handler CONTROL = (s, c, r) -> CatalogQueries.toJson(s.control().handle(r));
@@ -57,14 +70,14 @@ public final class Requests {
 
     private static final Map<String, Op> TABLE = table(
             // catalog metadata, seen through the caller's tenant
-            new Op("list", Rule.WPAR_METADATA, Runs.REQUEST_WORKERS, Audit.NONE, QUERY),
-            new Op("show", Rule.CHECKPOINT_METADATA, Runs.REQUEST_WORKERS, Audit.NONE, QUERY),
+            new Op("list", Rule.WPAR_METADATA, Runs.REQUEST_WORKERS, Audit.NONE, Http.GET, QUERY),
+            new Op("show", Rule.CHECKPOINT_METADATA, Runs.REQUEST_WORKERS, Audit.NONE, Http.GET, QUERY),
             new Op("select", Rule.SELECTION, Runs.REQUEST_WORKERS, Audit.NONE, QUERY),
             new Op("owner", Rule.WPAR_METADATA, Runs.REQUEST_WORKERS, Audit.NONE, QUERY),
-            new Op("alerts", Rule.METADATA, Runs.REQUEST_WORKERS, Audit.NONE, QUERY),
-            new Op("hosts", Rule.METADATA, Runs.RESTORE_WORKERS, Audit.NONE,
+            new Op("alerts", Rule.METADATA, Runs.REQUEST_WORKERS, Audit.NONE, Http.GET, QUERY),
+            new Op("hosts", Rule.METADATA, Runs.RESTORE_WORKERS, Audit.NONE, Http.GET,
                     (s, c, r) -> CatalogQueries.toJson(s.access().hostsSeenBy(c.principal(), s.control().handle(r)))),
-            new Op("load", Rule.METADATA, Runs.EVENT_LOOP, Audit.NONE, (s, c, r) -> s.load().get()),
+            new Op("load", Rule.METADATA, Runs.EVENT_LOOP, Audit.NONE, Http.GET, (s, c, r) -> s.load().get()),
             new Op("upload_notices", Rule.METADATA, Runs.EVENT_LOOP, Audit.NONE, (s, c, r) -> {
                 c.wantUploadNotices();
                 return "{\"upload_notices\":true}";
@@ -120,6 +133,9 @@ public final class Requests {
         for (Op op : ops) {
             if (t.put(op.name(), op) != null) {
                 throw new IllegalStateException("request op '" + op.name() + "' is declared twice");
+            }
+            if (op.http() == Http.GET && op.audit() != Audit.NONE) {
+                throw new IllegalStateException("request op '" + op.name() + "' is audited: the HTTP API serves reads only");
             }
             if (op.runs() == Runs.EVENT_LOOP && op.rule().readsCatalog()) {
                 throw new IllegalStateException("request op '" + op.name() + "' runs on the event loop, but its"

@@ -76,6 +76,25 @@ class HttpListenerTest {
         assertEquals(405, send("POST", "/api/v1/wpars").statusCode());
     }
 
+    /** Issue 18, bug 8: docs/API.md promises {"error": ...} for every API error; a POST got text/plain. */
+    @Test
+    void everyApiErrorIsJsonNamingWhatWasWrong() throws Exception {
+        record Case(String method, String path, int status, String says) {}
+        for (Case c : new Case[] {
+            new Case("POST", "/api/v1/wpars", 405, "GET"),
+            new Case("DELETE", "/api/v1/checkpoints/1", 405, "GET"),
+            new Case("GET", "/api/v1/nothing", 404, "/api/v1/nothing"),
+            new Case("GET", "/api/v1/checkpoints/x", 400, "'x'"),
+            new Case("GET", "/api/v1/checkpoints?wpar=nosuch", 404, "nosuch")}) {
+            HttpResponse<String> r = send(c.method(), c.path());
+            assertEquals(c.status(), r.statusCode(), c.toString());
+            assertEquals("application/json; charset=utf-8", r.headers().firstValue("content-type").orElse(""), c.toString());
+            String error = CatalogQueries.mapper().readTree(r.body()).path("error").asText("");
+            assertTrue(error.contains(c.says()), c + ": " + r.body());
+        }
+        assertEquals("GET, HEAD", send("POST", "/api/v1/wpars").headers().firstValue("allow").orElse(""));
+    }
+
     @Test
     void theStatusPageAndItsFilesAreServed() throws Exception {
         HttpResponse<String> r = send("GET", "/");

@@ -1,4 +1,4 @@
-package io.ckpt.agent;
+package io.ckpt.agent.health;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

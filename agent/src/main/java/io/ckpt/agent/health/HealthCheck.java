@@ -1,4 +1,4 @@
-package io.ckpt.agent;
+package io.ckpt.agent.health;
 
 import io.ckpt.agent.config.CommandTemplate;
 import io.ckpt.agent.config.HealthCheckConfig;
@@ -75,7 +75,7 @@ public final class HealthCheck {
     }
 
     /** Two verdicts on one checkpoint (before and after it) as one: bad beats good; unknown means not checked. */
-    static Verdict worse(Verdict a, Verdict b) {
+    public static Verdict worse(Verdict a, Verdict b) {
         if ("bad".equals(a.health()) || "unknown".equals(b.health())) {
             return a;
         }
