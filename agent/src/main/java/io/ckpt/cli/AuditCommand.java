@@ -3,9 +3,6 @@ package io.ckpt.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.ckpt.audit.AuditLog;
-import io.ckpt.audit.AuditReader;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import picocli.CommandLine.Command;
@@ -34,7 +31,8 @@ import picocli.CommandLine.Option;
             "  ckpt audit --since '1d ago'",
             "  ckpt audit --wpar web01 --action restore",
             "  ckpt audit --actor nodeA --limit 20 --json",
-            "  ckpt audit --datastore /srv/ckpt --action prune      (the server is down: read the log directly)",
+            "  ckpt audit --datastore /srv/ckpt --action prune      (the server is down: read the log directly;",
+            "                                                       bin/ckpt runs this from the offline jar)",
             "",
             "Exit status: 0 success, 1 error, 2 bad usage, 4 server unreachable, 5 the log has damaged lines.",
             ""
@@ -61,7 +59,8 @@ final class AuditCommand extends ClientCommand {
     int limit;
 
     @Option(names = "--datastore", paramLabel = "DIR",
-            description = "Read DIR/audit directly, without a server (read-only; works beside a running server too).")
+            description = "Read DIR/audit directly, without a server (read-only; works beside a running server too)."
+                    + " Needs the offline jar, which bin/ckpt runs for --datastore.")
     Path datastore;
 
     @Option(names = "--json", description = "Print JSON for scripts.")
@@ -79,12 +78,7 @@ final class AuditCommand extends ClientCommand {
         req.put("wpar", wpar).put("actor", actor).put("action", action);
         JsonNode answer;
         if (datastore != null) {
-            Path dir = datastore.resolve(AuditLog.DIR);
-            if (!Files.exists(datastore.resolve(io.ckpt.store.Datastore.MARKER))) {
-                throw new CliException(ExitCode.ERROR, "--datastore " + datastore + " is not a ckpt datastore (no "
-                        + io.ckpt.store.Datastore.MARKER + " marker in it)");
-            }
-            answer = AuditReader.read(dir, AuditLog.DEFAULT_KEEP, AuditReader.Filter.of(req));
+            answer = OfflineJar.require("audit").audit(datastore, req);
         } else {
             answer = request(req);
         }

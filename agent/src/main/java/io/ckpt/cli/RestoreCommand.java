@@ -8,8 +8,8 @@ import io.ckpt.agent.config.ConfigException;
 import io.ckpt.agent.config.DurationSyntax;
 import io.ckpt.agent.config.WparConfig;
 import io.ckpt.agent.net.CkptClient;
+import io.ckpt.agent.offline.OfflineDatastore;
 import io.ckpt.agent.restore.CheckpointSelector;
-import io.ckpt.agent.restore.DatastoreLink;
 import io.ckpt.agent.restore.OwnershipCheck;
 import io.ckpt.agent.restore.RestoreAndStart;
 import io.ckpt.agent.restore.ServerLink;
@@ -176,7 +176,7 @@ final class RestoreCommand extends ClientCommand {
                     config.stateDir().resolve("logs"), new Printer(at)), target, wait);
         }
         if (datastore != null) {
-            try (DatastoreLink link = DatastoreLink.open(datastore, catalog)) {
+            try (OfflineDatastore.Link link = OfflineJar.require("restore").open(datastore, catalog)) {
                 return restore(link, selector.request(wpar), at, target);
             }
         }

@@ -10,8 +10,8 @@ import java.io.IOException;
 
 /**
  * Which {@link ErrorCode} a failure is answered with, and what the answer says. The server's error
- * replies ({@code io.ckpt.server.net.ErrorReplies}) and the agent's in-process datastore reads
- * ({@code DatastoreLink}) both ask here, so a client cannot tell which of the two answered.
+ * replies ({@code io.ckpt.server.net.ErrorReplies}) and the offline module's in-process datastore reads
+ * ({@code io.ckpt.offline.DatastoreLink}) both ask here, so a client cannot tell which of the two answered.
  */
 public final class ErrorCodes {
     private ErrorCodes() {}

@@ -17,10 +17,10 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * {@code ckpt agent --config FILE} as a real child process, started with the test's own class path
- * and the environment the test gives it (TOYWPAR_HOME, say). Its stdout and stderr are kept as one
- * log. Closing it kills it if it is still running; so does the end of the test JVM, whatever way it
- * ends.
+ * {@code ckpt agent --config FILE} as a real child process, started with the client jar's class
+ * path ({@link ChildClasspath#client()}: no server class) and the environment the test gives it
+ * (TOYWPAR_HOME, say). Its stdout and stderr are kept as one log. Closing it kills it if it is
+ * still running; so does the end of the test JVM, whatever way it ends.
  */
 final class AgentProcess implements AutoCloseable {
     static final Duration START_TIMEOUT = Duration.ofSeconds(30);
@@ -61,7 +61,7 @@ final class AgentProcess implements AutoCloseable {
         cmd.addAll(Cli.QUICK_JVM);
         cmd.add("-Xmx256m");
         cmd.add("-cp");
-        cmd.add(ChildClasspath.get());
+        cmd.add(ChildClasspath.client()); // the agent runs without the server's classes, as from the client jar
         cmd.add("io.ckpt.cli.CkptMain");
         cmd.add("agent");
         cmd.add("--config");

@@ -21,9 +21,11 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 
 /**
- * The {@code ckpt} client as a real child process ({@code io.ckpt.cli.CkptMain} on the test's
- * class path), pointed at a server with {@code --server}. Immutable: {@link #jvm} gives a copy
- * with other JVM options.
+ * The {@code ckpt} client as a real child process ({@code io.ckpt.cli.CkptMain}), pointed at a
+ * server with {@code --server}. It runs on the class path bin/ckpt would give it: the client jar's
+ * ({@link ChildClasspath#client()}), or the offline jar's when an argument is {@code --datastore}
+ * ({@link #needsOfflineJar}); {@link #clientJarOnly()} keeps the client's whatever the command.
+ * Immutable: {@link #jvm} gives a copy with other JVM options.
  */
 final class Cli {
     static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(120);
@@ -40,22 +42,38 @@ final class Cli {
     private final List<String> jvmOptions;
     /** Client options given to every command after --server (--tls-ca, --token-file). */
     private final List<String> options;
+    /** Run on the client jar's class path even where bin/ckpt would run the offline jar. */
+    private final boolean clientJarOnly;
 
     private Cli(String server, List<String> jvmOptions) {
-        this(server, jvmOptions, List.of());
+        this(server, jvmOptions, List.of(), false);
     }
 
-    private Cli(String server, List<String> jvmOptions, List<String> options) {
+    private Cli(String server, List<String> jvmOptions, List<String> options, boolean clientJarOnly) {
         this.server = server;
         this.jvmOptions = jvmOptions;
         this.options = options;
+        this.clientJarOnly = clientJarOnly;
+    }
+
+    /**
+     * Whether bin/ckpt runs {@code ckpt ARGS} from the offline jar (offline/target/ckpt-offline.jar):
+     * when an argument is {@code --datastore} (restore or audit read the datastore without a server).
+     */
+    static boolean needsOfflineJar(List<String> args) {
+        return args.stream().anyMatch(a -> a.equals("--datastore") || a.startsWith("--datastore="));
+    }
+
+    /** A copy that runs every command on the client jar's class path, as {@code java -jar ckpt-client.jar} would. */
+    Cli clientJarOnly() {
+        return new Cli(server, jvmOptions, options, true);
     }
 
     /** A copy that gives every command these client options too. */
     Cli withOptions(String... more) {
         List<String> all = new ArrayList<>(options);
         all.addAll(List.of(more));
-        return new Cli(server, jvmOptions, List.copyOf(all));
+        return new Cli(server, jvmOptions, List.copyOf(all), clientJarOnly);
     }
 
     /** A client talking to {@code server}. */
@@ -74,7 +92,7 @@ final class Cli {
     }
 
     Cli jvm(List<String> jvm) {
-        return new Cli(server, List.copyOf(jvm), options);
+        return new Cli(server, List.copyOf(jvm), options, clientJarOnly);
     }
 
     static String javaBinary() {
@@ -174,10 +192,10 @@ final class Cli {
             cmd.add(javaBinary());
             cmd.addAll(jvmOptions);
             cmd.add("-Dorg.slf4j.simpleLogger.defaultLogLevel=warn");
-            cmd.add("-cp");
-            cmd.add(ChildClasspath.get());
-            cmd.add("io.ckpt.cli.CkptMain");
             List<String> a = Arrays.asList(args);
+            cmd.add("-cp");
+            cmd.add(clientJarOnly || !needsOfflineJar(a) ? ChildClasspath.client() : ChildClasspath.get());
+            cmd.add("io.ckpt.cli.CkptMain");
             if (server != null && !a.isEmpty() && !a.get(0).startsWith("-")) {
                 int sub = GROUPS.contains(a.get(0)) && a.size() > 1 ? 2 : 1;
                 cmd.addAll(a.subList(0, sub));

@@ -141,7 +141,7 @@ class CliEdgesTest extends SharedServer {
             cmd.addAll(List.of("setpriv", "--inh-caps=-all", "--bounding-set=-dac_override,-dac_read_search"));
         }
         cmd.addAll(List.of(Cli.javaBinary(), "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
-                "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", "-cp", ChildClasspath.get(), "io.ckpt.cli.CkptMain",
+                "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", "-cp", ChildClasspath.client(), "io.ckpt.cli.CkptMain",
                 "push", "--server", server.address(), "--wpar", "unreadable01", tree.toString()));
         Process p = new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
         p.getOutputStream().close();

@@ -91,7 +91,7 @@ class PowerHaScriptsTest {
             Files.createSymbolicLink(bin.resolve("ckpt-wpar-" + s + ".toy"), script.getFileName());
         }
         Path ckpt = Files.writeString(bin.resolve("ckpt"), "#!/bin/sh\nexec '" + Cli.javaBinary()
-                + "' -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -cp '" + ChildClasspath.get() + "' io.ckpt.cli.CkptMain \"$@\"\n");
+                + "' -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -cp '" + ChildClasspath.client() + "' io.ckpt.cli.CkptMain \"$@\"\n");
         Files.setPosixFilePermissions(ckpt, PosixFilePermissions.fromString("rwxr-xr-x"));
         return bin;
     }

@@ -1,8 +1,10 @@
-package io.ckpt.agent.restore;
+package io.ckpt.offline;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.ckpt.agent.net.ClientException;
 import io.ckpt.agent.net.CkptClient;
+import io.ckpt.agent.offline.OfflineDatastore;
+import io.ckpt.agent.restore.RestoreException;
 import io.ckpt.catalog.Catalog;
 import io.ckpt.catalog.CheckpointRow;
 import io.ckpt.catalog.LabelDao;
@@ -26,12 +28,13 @@ import java.util.Set;
  * without recovery ({@link Datastore#openReadOnly}), the catalog in SQLite's read-only mode
  * ({@link Catalog#openReadOnly}), and every request that would change something (mark, claim,
  * confirm, ...) is refused. Failures come back as the {@link ClientException}s the server would
- * have sent, so callers and exit codes do not tell the two apart.
+ * have sent, so callers and exit codes do not tell the two apart. The {@code ServerLink}
+ * that {@code ckpt restore --datastore} restores through (offline jar only).
  *
  * <p>Chunks are verified by the server's chunk reader as on the server; each part's SHA-256 is
  * checked again by the receiver, as for a restore over the network.
  */
-public final class DatastoreLink implements ServerLink, AutoCloseable {
+final class DatastoreLink implements OfflineDatastore.Link {
     /** The requests a restore without --start sends; nothing else is answered. */
     private static final Set<String> READ_OPS = Set.of("select", "show");
 
@@ -48,7 +51,7 @@ public final class DatastoreLink implements ServerLink, AutoCloseable {
     }
 
     /** Opens {@code datastore} read-only, with its catalog at {@code catalogFile} (null: DATASTORE/catalog.db). */
-    public static DatastoreLink open(Path datastore, Path catalogFile) throws IOException {
+    static DatastoreLink open(Path datastore, Path catalogFile) throws IOException {
         Datastore ds = Datastore.openReadOnly(datastore);
         Path file = catalogFile != null ? catalogFile.toAbsolutePath() : ds.root().resolve("catalog.db");
         return new DatastoreLink(ds.root(), Catalog.openReadOnly(file, ds.id()), ds);
