@@ -15,6 +15,7 @@ import io.ckpt.protocol.ErrorCode;
 import io.ckpt.protocol.PartInfo;
 import io.ckpt.security.Access;
 import io.ckpt.server.request.Requests;
+import io.ckpt.testkit.ServerProcess;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;

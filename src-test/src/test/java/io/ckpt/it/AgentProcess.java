@@ -3,6 +3,9 @@ package io.ckpt.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import io.ckpt.testkit.ChildClasspath;
+import io.ckpt.testkit.ProcessLog;
+import io.ckpt.testkit.ServerProcess;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -57,7 +60,7 @@ final class AgentProcess implements AutoCloseable {
     /** Starts an agent and returns at once, for tests where it is expected to refuse to start. */
     static AgentProcess launch(Path config, Map<String, String> env) throws IOException {
         List<String> cmd = new ArrayList<>();
-        cmd.add(Cli.javaBinary());
+        cmd.add(ServerProcess.javaBinary());
         cmd.addAll(Cli.QUICK_JVM);
         cmd.add("-Xmx256m");
         cmd.add("-cp");

@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.ckpt.testkit.ChildClasspath;
+import io.ckpt.testkit.ServerProcess;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -95,9 +97,6 @@ final class Cli {
         return new Cli(server, List.copyOf(jvm), options, clientJarOnly);
     }
 
-    static String javaBinary() {
-        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    }
 
     /** Runs {@code ckpt ARGS} with empty stdin and returns once it has exited. */
     Result run(String... args) {
@@ -189,7 +188,7 @@ final class Cli {
         /** Starts the process and returns at once. */
         Running start() {
             List<String> cmd = new ArrayList<>();
-            cmd.add(javaBinary());
+            cmd.add(ServerProcess.javaBinary());
             cmd.addAll(jvmOptions);
             cmd.add("-Dorg.slf4j.simpleLogger.defaultLogLevel=warn");
             List<String> a = Arrays.asList(args);

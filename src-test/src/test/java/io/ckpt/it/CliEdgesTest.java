@@ -9,6 +9,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.ckpt.agent.net.CkptClient;
 import io.ckpt.agent.net.ClientException;
+import io.ckpt.testkit.ChildClasspath;
+import io.ckpt.testkit.ServerProcess;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -140,7 +142,7 @@ class CliEdgesTest extends SharedServer {
         if ("root".equals(System.getProperty("user.name"))) {
             cmd.addAll(List.of("setpriv", "--inh-caps=-all", "--bounding-set=-dac_override,-dac_read_search"));
         }
-        cmd.addAll(List.of(Cli.javaBinary(), "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
+        cmd.addAll(List.of(ServerProcess.javaBinary(), "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
                 "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", "-cp", ChildClasspath.client(), "io.ckpt.cli.CkptMain",
                 "push", "--server", server.address(), "--wpar", "unreadable01", tree.toString()));
         Process p = new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();

@@ -3,6 +3,8 @@ package io.ckpt.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.ckpt.testkit.ChildClasspath;
+import io.ckpt.testkit.ServerProcess;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -31,7 +33,7 @@ class CliTest {
 
     @Test
     void serverHelpExitsZero() throws Exception {
-        List<String> cmd = List.of(Cli.javaBinary(), "-cp", ChildClasspath.get(),
+        List<String> cmd = List.of(ServerProcess.javaBinary(), "-cp", ChildClasspath.get(),
                 "io.ckpt.server.ServerMain", "--help");
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         p.getOutputStream().close();

@@ -3,6 +3,7 @@ package io.ckpt.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.ckpt.testkit.ChildClasspath;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.ckpt.protocol.ErrorCode;
 import io.ckpt.protocol.Frame;
+import io.ckpt.testkit.ServerProcess;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;

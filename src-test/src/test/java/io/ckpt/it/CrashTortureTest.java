@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.ckpt.agent.net.CkptClient;
 import io.ckpt.protocol.ErrorCode;
+import io.ckpt.testkit.ServerProcess;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;

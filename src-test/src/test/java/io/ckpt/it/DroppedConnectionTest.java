@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.ckpt.protocol.Frame;
 import io.ckpt.protocol.PartInfo;
 import io.ckpt.protocol.PartType;
+import io.ckpt.testkit.ServerProcess;
 import io.netty.buffer.Unpooled;
 import java.io.ByteArrayOutputStream;
 import java.nio.file.Files;

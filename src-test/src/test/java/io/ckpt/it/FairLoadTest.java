@@ -11,6 +11,7 @@ import io.ckpt.agent.net.ClientException;
 import io.ckpt.protocol.ErrorCode;
 import io.ckpt.protocol.PartInfo;
 import io.ckpt.protocol.PartType;
+import io.ckpt.testkit.ServerProcess;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.ServerSocket;

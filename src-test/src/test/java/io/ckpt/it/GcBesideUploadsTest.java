@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.ckpt.agent.net.CkptClient;
 import io.ckpt.protocol.PartInfo;
 import io.ckpt.protocol.PartType;
+import io.ckpt.testkit.ServerProcess;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.file.Path;

@@ -12,6 +12,7 @@ import io.ckpt.agent.net.CkptClient;
 import io.ckpt.protocol.ErrorCode;
 import io.ckpt.protocol.PartInfo;
 import io.ckpt.protocol.PartType;
+import io.ckpt.testkit.ServerProcess;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;

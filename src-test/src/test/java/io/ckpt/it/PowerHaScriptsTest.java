@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.ckpt.testkit.ChildClasspath;
+import io.ckpt.testkit.ServerProcess;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -90,7 +92,7 @@ class PowerHaScriptsTest {
             Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwxr-xr-x"));
             Files.createSymbolicLink(bin.resolve("ckpt-wpar-" + s + ".toy"), script.getFileName());
         }
-        Path ckpt = Files.writeString(bin.resolve("ckpt"), "#!/bin/sh\nexec '" + Cli.javaBinary()
+        Path ckpt = Files.writeString(bin.resolve("ckpt"), "#!/bin/sh\nexec '" + ServerProcess.javaBinary()
                 + "' -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -cp '" + ChildClasspath.client() + "' io.ckpt.cli.CkptMain \"$@\"\n");
         Files.setPosixFilePermissions(ckpt, PosixFilePermissions.fromString("rwxr-xr-x"));
         return bin;

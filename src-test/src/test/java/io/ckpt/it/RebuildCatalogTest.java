@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.ckpt.testkit.ChildClasspath;
+import io.ckpt.testkit.ServerProcess;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -188,7 +190,7 @@ class RebuildCatalogTest {
 
     /** Runs {@code ckpt server ARGS} (the server's main) to its end. */
     static Exited runServerCommand(String... args) throws IOException, InterruptedException {
-        List<String> cmd = new ArrayList<>(List.of(Cli.javaBinary(), "-XX:+UseSerialGC", "-cp", ChildClasspath.get(),
+        List<String> cmd = new ArrayList<>(List.of(ServerProcess.javaBinary(), "-XX:+UseSerialGC", "-cp", ChildClasspath.get(),
                 "io.ckpt.server.ServerMain"));
         cmd.addAll(List.of(args));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();

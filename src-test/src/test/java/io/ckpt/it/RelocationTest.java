@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.ckpt.testkit.ServerProcess;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;

@@ -11,6 +11,7 @@ import io.ckpt.agent.net.CkptClient;
 import io.ckpt.agent.net.ClientCredentials;
 import io.ckpt.protocol.PartInfo;
 import io.ckpt.security.CertificateAuthority;
+import io.ckpt.testkit.ServerProcess;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;

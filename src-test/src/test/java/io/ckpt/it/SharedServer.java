@@ -1,5 +1,6 @@
 package io.ckpt.it;
 
+import io.ckpt.testkit.ServerProcess;
 import java.io.IOException;
 import java.nio.file.Path;
 import org.junit.jupiter.api.AfterAll;

@@ -9,6 +9,7 @@ import io.ckpt.protocol.ErrorCode;
 import io.ckpt.protocol.Frame;
 import io.ckpt.protocol.PartInfo;
 import io.ckpt.protocol.PartType;
+import io.ckpt.testkit.ServerProcess;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.ckpt.testkit.ServerProcess;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -131,7 +132,7 @@ final class ToyWparHome {
     }
 
     private List<String> toyTool(String... args) {
-        List<String> cmd = new ArrayList<>(List.of(Cli.javaBinary(), "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
+        List<String> cmd = new ArrayList<>(List.of(ServerProcess.javaBinary(), "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
                 contrib.resolve("ToyWpar.java").toString()));
         cmd.addAll(List.of(args));
         return cmd;

@@ -5,3 +5,5 @@
  * starts processes and makes deterministic data; every test class reads as a specification.
  */
 package io.ckpt.it;
+
+import io.ckpt.testkit.ServerProcess;

@@ -17,7 +17,7 @@ record MacroResults(String command, String date, String machine, double loadStar
     }
 
     record ToolResult(String name, String version, List<Step> backups, Step restore, boolean restoreVerified,
-                      long repositoryBytes, ServerProcess.Peaks server) {
+                      long repositoryBytes, ServerPeaks.Peaks server) {
         long logicalBytes() {
             return backups.stream().mapToLong(Step::logicalBytes).sum();
         }

@@ -33,7 +33,7 @@ interface Tool extends AutoCloseable {
     long repositoryBytes() throws IOException;
 
     /** Peak server RSS and heap, for a tool with a server; else empty. */
-    default ServerProcess.Peaks serverPeaks() throws IOException {
+    default ServerPeaks.Peaks serverPeaks() throws IOException {
         return null;
     }
 

@@ -12,7 +12,9 @@ import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.handler.codec.CorruptedFrameException;
 import io.netty.handler.codec.TooLongFrameException;
 import java.util.ArrayList;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Set;
 
 /**
  * Bytes to {@link Frame}s. Waits for a whole frame, refuses frames over the maximum size before
@@ -37,12 +39,46 @@ public final class FrameDecoder extends ByteToMessageDecoder {
         return framesDecoded;
     }
 
+    /**
+     * What a peer that does not speak the ckpt protocol sent instead, said for a person (an HTTP
+     * answer or request, a TLS record), or null: its first bytes read as a frame length are huge,
+     * and "frame of 1213486160 bytes" (the bytes "HTTP") tells nobody that the port is wrong.
+     */
+    private static String otherProtocol(ByteBuf in) {
+        int at = in.readerIndex();
+        String head = in.toString(at, 4, StandardCharsets.ISO_8859_1); // decode() waits for 4 bytes
+        if (head.equals("HTTP")) {
+            return "the peer answered in HTTP, not the ckpt protocol: that is an HTTP listener (the server's status page"
+                    + " and API, --http, default port 7421); give the protocol port (--listen, default 7420)";
+        }
+        if (HTTP_METHODS.contains(head)) {
+            return "the peer sent an HTTP request, not the ckpt protocol: an HTTP client or proxy is talking to"
+                    + " the protocol port; the status page and API are on the --http port (default 7421)";
+        }
+        if (in.getByte(at) == 0x16 && in.getByte(at + 1) == 0x03) {
+            return "the peer sent a TLS handshake, not the ckpt protocol in the clear: connect with TLS"
+                    + " (tls-ca / CKPT_TLS_CA, docs/SECURITY.md)";
+        }
+        return null;
+    }
+
+    /** The first four bytes of an HTTP request, by method. */
+    private static final Set<String> HTTP_METHODS = Set.of("GET ", "HEAD", "POST", "PUT ", "DELE", "OPTI", "PATC", "CONN",
+            "TRAC");
+
     @Override
     protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
         if (in.readableBytes() < 4) {
             return;
         }
         long length = in.getUnsignedInt(in.readerIndex());
+        if (framesDecoded == 0 && length > maxFrame) {
+            String other = otherProtocol(in);
+            if (other != null) {
+                in.skipBytes(in.readableBytes());
+                throw new CorruptedFrameException(other);
+            }
+        }
         if (length < 1) {
             in.skipBytes(in.readableBytes());
             throw new CorruptedFrameException("frame length " + length + " < 1");

@@ -1,6 +1,5 @@
-package io.ckpt.it;
+package io.ckpt.testkit;
 
-import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -17,12 +16,12 @@ import java.util.regex.Pattern;
  * Everything a child process (server, agent) writes, read line by line on a thread of its own,
  * and ways to wait for lines in it. Marks let a test look only at what came after a point.
  */
-final class ProcessLog {
+public final class ProcessLog {
     private final String who;
     private final StringBuilder log = new StringBuilder();
     private final Thread reader;
 
-    ProcessLog(Process process, String who) {
+    public ProcessLog(Process process, String who) {
         this.who = who;
         this.reader = new Thread(() -> read(process), who + "-log-" + process.pid());
         reader.setDaemon(true);
@@ -47,39 +46,39 @@ final class ProcessLog {
         }
     }
 
-    String text() {
+    public String text() {
         synchronized (log) {
             return log.toString();
         }
     }
 
     /** How much has been logged so far: a mark for the waits. */
-    int mark() {
+    public int mark() {
         synchronized (log) {
             return log.length();
         }
     }
 
     /** Every match of {@code pattern} in what was logged after {@code mark}, in order. */
-    List<MatchResult> matches(int mark, Pattern pattern) {
+    public List<MatchResult> matches(int mark, Pattern pattern) {
         return pattern.matcher(text().substring(mark)).results().toList();
     }
 
-    int count(int mark, Pattern pattern) {
+    public int count(int mark, Pattern pattern) {
         return matches(mark, pattern).size();
     }
 
     /** Waits until a line after {@code mark} matches; fails with the log when none does in time. */
-    Matcher await(int mark, Pattern pattern, Duration timeout) {
+    public Matcher await(int mark, Pattern pattern, Duration timeout) {
         Matcher m = awaitOrNull(mark, pattern, timeout);
         if (m == null) {
-            fail(who + " log has no line matching /" + pattern + "/ after " + timeout.toSeconds() + " s; the log:\n" + text());
+            throw new AssertionError(who + " log has no line matching /" + pattern + "/ after " + timeout.toSeconds() + " s; the log:\n" + text());
         }
         return m;
     }
 
     /** Like {@link #await}, but null when no line matches in time or the process ended. */
-    Matcher awaitOrNull(int mark, Pattern pattern, Duration timeout) {
+    public Matcher awaitOrNull(int mark, Pattern pattern, Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
         synchronized (log) {
             while (true) {
@@ -97,13 +96,13 @@ final class ProcessLog {
     }
 
     /** Waits until at least {@code n} lines after {@code mark} match; fails with the log otherwise. */
-    void awaitCount(int mark, Pattern pattern, int n, Duration timeout) {
+    public void awaitCount(int mark, Pattern pattern, int n, Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
         synchronized (log) {
             while (count(mark, pattern) < n) {
                 long left = deadline - System.nanoTime();
                 if (left <= 0 || !reader.isAlive()) {
-                    fail(who + " log has " + count(mark, pattern) + " line(s) matching /" + pattern + "/, not " + n
+                    throw new AssertionError(who + " log has " + count(mark, pattern) + " line(s) matching /" + pattern + "/, not " + n
                             + ", after " + timeout.toSeconds() + " s; the log:\n" + text());
                 }
                 waitForMore(left);
@@ -112,7 +111,7 @@ final class ProcessLog {
     }
 
     /** Waits for the reader to reach the end of the output (after the process exited). */
-    void join(long millis) throws InterruptedException {
+    public void join(long millis) throws InterruptedException {
         reader.join(millis);
     }
 

@@ -1,4 +1,4 @@
-package io.ckpt.it;
+package io.ckpt.testkit;
 
 import java.io.File;
 import java.io.IOException;
@@ -18,7 +18,7 @@ import java.util.stream.Stream;
  * <ul>
  *   <li>{@link #get()}, the test's own: every module (server, agent, offline) and every library.
  *       The server runs with it, and so does the CLI where bin/ckpt runs the offline jar
- *       ({@code --datastore}: {@link Cli}).
+ *       ({@code --datastore}: src-test's Cli).
  *   <li>{@link #client()}, what agent/target/ckpt-client.jar holds: the agent module's classes and
  *       its runtime dependencies as Maven resolved them (agent/target/client-classpath.txt, written
  *       by the agent's build), no server class. The CLI and the agent run with it, so the suite
@@ -28,9 +28,9 @@ import java.util.stream.Stream;
  * private directory first: builds in the same tree recompile or clean those while the suite
  * runs, and the child processes must not see classes vanish or change under them.
  */
-final class ChildClasspath {
+public final class ChildClasspath {
     /** Where the agent's build wrote the client's class path (set by src-test/pom.xml). */
-    static final String CLIENT_FILE_PROPERTY = "ckpt.client.classpath";
+    public static final String CLIENT_FILE_PROPERTY = "ckpt.client.classpath";
     private static final Path COPIES = copiesDir();
     /** Original entry -> its private copy (or itself: a library jar in the Maven repository). */
     private static final Map<String, String> COPIED = new HashMap<>();
@@ -38,17 +38,17 @@ final class ChildClasspath {
     private ChildClasspath() {}
 
     /** Everything: the server's class path, and the offline jar's. */
-    static String get() {
+    public static String get() {
         return All.CLASSPATH;
     }
 
     /** The client jar's class path: agent, protocol and their libraries, without the server. */
-    static String client() {
+    public static String client() {
         return Client.CLASSPATH;
     }
 
     /** The client's class path entries as the agent's build listed them (not the copies). */
-    static List<Path> clientEntries() {
+    public static List<Path> clientEntries() {
         String file = System.getProperty(CLIENT_FILE_PROPERTY);
         if (file == null) {
             throw new IllegalStateException("system property " + CLIENT_FILE_PROPERTY + " is not set: run the tests"
@@ -70,11 +70,11 @@ final class ChildClasspath {
     }
 
     private static final class All {
-        static final String CLASSPATH = snapshot(List.of(System.getProperty("java.class.path").split(File.pathSeparator)));
+        public static final String CLASSPATH = snapshot(List.of(System.getProperty("java.class.path").split(File.pathSeparator)));
     }
 
     private static final class Client {
-        static final String CLASSPATH = snapshot(clientEntries().stream().map(Path::toString).toList());
+        public static final String CLASSPATH = snapshot(clientEntries().stream().map(Path::toString).toList());
     }
 
     private static synchronized String snapshot(List<String> classpath) {
