@@ -8,7 +8,6 @@ import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
@@ -175,8 +174,6 @@ public final class LocalObjectStore implements ObjectStore {
                     }
                 }
             }
-        } catch (NoSuchFileException e) {
-            // deleted while walked: what was seen is the answer
         }
         keys.sort(null);
         return keys;
