@@ -125,7 +125,10 @@ public interface ObjectStore {
     interface Appender extends Closeable {
         String key();
 
-        /** Bytes in the object: its head and every successful append. */
+        /**
+         * Bytes in the object: its head and every successful append (of a log: its size when
+         * opened plus this appender's appends).
+         */
         long size();
 
         /**
