@@ -9,13 +9,13 @@ import io.ckpt.catalog.PackDao;
 import io.ckpt.restore.ReadersInUse;
 import io.ckpt.store.ChunkReader;
 import io.ckpt.store.Datastore;
+import io.ckpt.store.ObjectStore;
 import io.ckpt.store.PackFormat;
 import io.ckpt.store.PackStore;
 import io.ckpt.store.RecordBatch;
 import io.ckpt.store.StoreException;
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -23,7 +23,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.locks.Lock;
-import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -274,13 +273,14 @@ public final class GarbageCollector {
      * left for later.
      */
     private long deleteNow(long packId) throws IOException {
-        Path p = ds.packPath(packId);
+        String key = Datastore.packKey(packId);
+        ObjectStore objects = ds.objects();
         return readers.whileLocked(inUse -> {
             if (!inUse.isEmpty()) {
                 return -1L;
             }
-            long bytes = Files.exists(p) ? Files.size(p) : 0;
-            Files.deleteIfExists(p);
+            long bytes = objects.exists(key) ? objects.size(key) : 0;
+            objects.delete(key);
             return bytes;
         });
     }
@@ -357,19 +357,18 @@ public final class GarbageCollector {
      * meanwhile either is not listed, or has its row already committed when the ids are read.
      */
     private long[] deleteUnknownPacks() throws IOException {
-        List<Path> files = new ArrayList<>();
+        ObjectStore objects = ds.objects();
+        List<String> files = new ArrayList<>();
         List<Long> ids = new ArrayList<>();
-        try (Stream<Path> walk = Files.walk(ds.root().resolve("packs"))) {
-            for (Path p : (Iterable<Path>) walk::iterator) {
-                String name = p.getFileName().toString();
-                if (name.endsWith(".pack")) {
-                    files.add(p);
-                    ids.add(Long.parseUnsignedLong(name.substring(0, name.length() - 5), 16));
-                }
+        for (String key : objects.list("packs/")) {
+            String name = key.substring(key.lastIndexOf('/') + 1);
+            if (name.endsWith(".pack")) {
+                files.add(key);
+                ids.add(Long.parseUnsignedLong(name.substring(0, name.length() - 5), 16));
             }
         }
         Set<Long> known = new HashSet<>(catalog.read(h -> h.attach(PackDao.class).ids()));
-        List<Path> unknown = new ArrayList<>();
+        List<String> unknown = new ArrayList<>();
         for (int i = 0; i < files.size(); i++) {
             if (!known.contains(ids.get(i)) && !packs.isPinned(ids.get(i))) {
                 unknown.add(files.get(i));
@@ -380,9 +379,9 @@ public final class GarbageCollector {
                 return new long[] {0, 0, unknown.size()};
             }
             long bytes = 0;
-            for (Path p : unknown) {
-                bytes += Files.size(p);
-                Files.delete(p);
+            for (String key : unknown) {
+                bytes += objects.size(key);
+                objects.delete(key);
             }
             return new long[] {unknown.size(), bytes, 0};
         });

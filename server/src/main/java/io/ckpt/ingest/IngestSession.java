@@ -21,17 +21,12 @@ import io.ckpt.protocol.PartInfo;
 import io.ckpt.protocol.PartType;
 import io.ckpt.protocol.RequestRefusedException;
 import io.ckpt.store.Datastore;
+import io.ckpt.store.ObjectStore;
 import io.ckpt.store.PackFormat;
 import io.ckpt.store.PackStore;
 import io.netty.buffer.ByteBuf;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.ByteBuffer;
-import java.nio.channels.Channels;
-import java.nio.channels.FileChannel;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -77,8 +72,8 @@ public final class IngestSession {
     private final String wpar;
     private final long takenAt;
     private final long startNanos = System.nanoTime();
-    private final Path manifestTmp;
-    private final FileChannel manifestChannel;
+    /** The manifest, staged until the commit publishes it (see {@link ObjectStore}). */
+    private final ObjectStore.Staged manifestOut;
     private final ManifestWriter manifest;
     /** What the manifest's attributes record says at commit, beside the sizes (docs/FORMAT.md). */
     private final java.util.Map<String, String> attributes;
@@ -110,7 +105,7 @@ public final class IngestSession {
     private long newChunkCount;
 
     private IngestSession(Datastore ds, Catalog catalog, PackStore packs, ChunkerParams params, long checkpointId,
-            String wpar, long takenAt, Path manifestTmp, FileChannel manifestChannel, ManifestWriter manifest,
+            String wpar, long takenAt, ObjectStore.Staged manifestOut, ManifestWriter manifest,
             java.util.Map<String, String> attributes, boolean deltaMode) {
         this.ds = ds;
         this.catalog = catalog;
@@ -124,8 +119,7 @@ public final class IngestSession {
         this.checkpointId = checkpointId;
         this.wpar = wpar;
         this.takenAt = takenAt;
-        this.manifestTmp = manifestTmp;
-        this.manifestChannel = manifestChannel;
+        this.manifestOut = manifestOut;
         this.manifest = manifest;
         this.attributes = attributes;
     }
@@ -184,12 +178,10 @@ public final class IngestSession {
             }
             return cp;
         });
-        Path tmp = ds.tmpDir().resolve(String.format("%016x.manifest.tmp", id));
-        FileChannel ch = null;
+        ObjectStore.Staged staged = null;
         try {
-            ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
-            OutputStream out = Channels.newOutputStream(ch);
-            ManifestWriter mw = new ManifestWriter(out, new CheckpointHeader(id, wpar, takenAt, kind, labels));
+            staged = ds.objects().stage(Datastore.manifestKey(id));
+            ManifestWriter mw = new ManifestWriter(staged.output(), new CheckpointHeader(id, wpar, takenAt, kind, labels));
             java.util.Map<String, String> attrs = new java.util.TreeMap<>();
             attrs.put("host", host);
             attrs.put("health", health);
@@ -204,7 +196,7 @@ public final class IngestSession {
             if (!tenant.equals(DEFAULT_TENANT)) {
                 attrs.put("tenant", tenant);
             }
-            IngestSession s = new IngestSession(ds, catalog, packs, params, id, wpar, takenAt, tmp, ch, mw, attrs, deltaMode);
+            IngestSession s = new IngestSession(ds, catalog, packs, params, id, wpar, takenAt, staged, mw, attrs, deltaMode);
             s.began = began[0];
             s.tenant = tenant;
             if (deltaMode) {
@@ -212,10 +204,9 @@ public final class IngestSession {
             }
             return s;
         } catch (IOException | RuntimeException e) {
-            if (ch != null) {
-                ch.close();
+            if (staged != null) {
+                staged.close();
             }
-            Files.deleteIfExists(tmp);
             catalog.write(h -> h.attach(CheckpointDao.class).delete(id));
             throw e;
         }
@@ -512,9 +503,8 @@ public final class IngestSession {
             attributes.put("chunk_count", Long.toString(chunkCount));
             attributes.put("new_chunk_count", Long.toString(newChunkCount));
             manifest.finish(attributes);
-            manifestChannel.force(true);
             manifest.close();
-            Datastore.moveDurably(manifestTmp, ds.manifestPath(checkpointId));
+            manifestOut.publish(); // durable under its name before the commit transaction (docs/FORMAT.md, "Journal")
             long duration = (System.nanoTime() - startNanos) / 1_000_000;
             int updated = catalog.writeDurably(h -> {
                 // The fence: a checkpoint becomes complete only if, in this very transaction, its uploader is
@@ -585,9 +575,9 @@ public final class IngestSession {
             rowGone = false; // recovery at the next start removes incomplete checkpoints and their manifests
         }
         try {
-            Files.deleteIfExists(manifestTmp);
+            manifestOut.close(); // drops it unless the commit published it
             if (rowGone) {
-                Files.deleteIfExists(ds.manifestPath(checkpointId));
+                ds.objects().delete(Datastore.manifestKey(checkpointId));
             }
         } catch (IOException ignored) {
             // tmp/ is emptied at the next start, and a manifest without a complete checkpoint is ignored

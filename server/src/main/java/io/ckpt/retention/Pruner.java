@@ -17,7 +17,6 @@ import io.ckpt.restore.ReadersInUse;
 import io.ckpt.store.Datastore;
 import io.ckpt.store.Journal;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.util.ArrayList;
@@ -195,7 +194,7 @@ public final class Pruner {
                         ds.journal().append(Journal.removed(remove, System.currentTimeMillis()));
                     }
                     for (long id : remove) {
-                        Files.deleteIfExists(ds.manifestPath(id));
+                        ds.objects().delete(Datastore.manifestKey(id));
                     }
                     if (remove.size() < planned.size()) {
                         log.warn("prune: WPAR {}: kept {} checkpoint(s) the plan would have removed: protected, marked"

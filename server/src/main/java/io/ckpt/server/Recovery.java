@@ -6,11 +6,10 @@ import io.ckpt.catalog.ChunkDao;
 import io.ckpt.catalog.ChunkRef;
 import io.ckpt.catalog.PackDao;
 import io.ckpt.store.Datastore;
+import io.ckpt.store.ObjectStore;
 import io.ckpt.store.PackScanner;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -20,7 +19,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.Set;
-import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,7 +36,7 @@ import org.slf4j.LoggerFactory;
  *       upload then stores such a chunk anew instead of deduplicating onto bytes that cannot be
  *       read, and a complete checkpoint that names it is reported by verify as naming a missing
  *       chunk, never silently kept;</li>
- *   <li>tmp/ is emptied.</li>
+ *   <li>what staging a crash cut off (tmp/) is removed.</li>
  * </ol>
  * Complete checkpoints are untouched: their chunks were fsynced before they were marked complete,
  * so they lie inside the valid prefix of their packs.
@@ -49,10 +47,11 @@ final class Recovery {
     private Recovery() {}
 
     static void run(Datastore ds, Catalog catalog) throws IOException {
+        ObjectStore objects = ds.objects();
         List<Long> incomplete = catalog.read(h -> h.attach(CheckpointDao.class).incomplete());
         for (long id : incomplete) {
             catalog.write(h -> h.attach(CheckpointDao.class).delete(id));
-            Files.deleteIfExists(ds.manifestPath(id));
+            objects.delete(Datastore.manifestKey(id));
         }
         if (!incomplete.isEmpty()) {
             log.warn("removed {} upload(s) that never completed: {}", incomplete.size(), incomplete);
@@ -60,8 +59,8 @@ final class Recovery {
         removeManifestsWithoutCheckpoint(ds, catalog);
         List<Long> open = catalog.read(h -> h.attach(PackDao.class).open());
         for (long packId : open) {
-            Path path = ds.packPath(packId);
-            if (!Files.exists(path)) {
+            String pack = Datastore.packKey(packId);
+            if (!objects.exists(pack)) {
                 catalog.write(h -> {
                     h.attach(ChunkDao.class).forgetFrom(packId, 0);
                     h.attach(PackDao.class).delete(packId);
@@ -73,7 +72,7 @@ final class Recovery {
             // it hold chunks of complete checkpoints and stay. The damaged one's chunk row goes (below), so
             // that no upload deduplicates onto it and verify names the checkpoints that used it.
             Map<Long, ByteBuffer> clean = new HashMap<>(); // record offset -> digest, of the CRC-clean records
-            PackScanner.Scan scan = PackScanner.scan(path, packId, (header, offset, codec, raw, stored) ->
+            PackScanner.Scan scan = PackScanner.scan(objects, pack, packId, (header, offset, codec, raw, stored) ->
                     clean.put(offset, ByteBuffer.wrap(Arrays.copyOfRange(header, 1, 33))), true);
             int forgotten = catalog.write(h -> {
                 ChunkDao chunks = h.attach(ChunkDao.class);
@@ -91,7 +90,7 @@ final class Recovery {
                 }
                 return unreadable.size() + chunks.forgetFrom(packId, scan.validLength());
             });
-            PackScanner.truncateAndSeal(path, scan.validLength(), scan.records());
+            PackScanner.truncateAndSeal(objects, pack, scan.validLength(), scan.records());
             catalog.sealPack(packId, scan.validLength());
             log.info("pack {} was open at the last stop: kept {} records ({} bytes), forgot {} chunk(s) past them or damaged",
                     packId, scan.records(), scan.validLength(), forgotten);
@@ -100,11 +99,7 @@ final class Recovery {
                         + " they damage", packId, scan.damaged());
             }
         }
-        try (Stream<Path> leftovers = Files.list(ds.tmpDir())) {
-            for (Path p : (Iterable<Path>) leftovers::iterator) {
-                Files.deleteIfExists(p);
-            }
-        }
+        objects.discardUnpublished();
     }
 
     /**
@@ -117,13 +112,11 @@ final class Recovery {
         long highest = catalog.read(h -> h.attach(CheckpointDao.class).highestIdAssigned());
         Set<Long> rows = new HashSet<>(catalog.read(h -> h.attach(CheckpointDao.class).ids()));
         List<Long> removed = new ArrayList<>();
-        try (Stream<Path> manifests = Files.list(ds.manifestsDir())) {
-            for (Path p : (Iterable<Path>) manifests::iterator) {
-                OptionalLong id = Datastore.manifestCheckpointId(p);
-                if (id.isPresent() && id.getAsLong() <= highest && !rows.contains(id.getAsLong())) {
-                    Files.deleteIfExists(p);
-                    removed.add(id.getAsLong());
-                }
+        for (String key : ds.objects().list(Datastore.MANIFESTS)) {
+            OptionalLong id = Datastore.manifestCheckpointId(key); // none for manifests/left-out/ or uncommitted/
+            if (id.isPresent() && id.getAsLong() <= highest && !rows.contains(id.getAsLong())) {
+                ds.objects().delete(key);
+                removed.add(id.getAsLong());
             }
         }
         if (!removed.isEmpty()) {

@@ -5,9 +5,7 @@ import static io.ckpt.store.PackFormat.*;
 import io.ckpt.chunk.ChunkDigest;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.NoSuchFileException;
-import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -33,14 +31,14 @@ public final class ChunkReader implements AutoCloseable {
     private final CRC32C crc = new CRC32C();
     private final byte[] digestOut = new byte[32];
     private ByteBuffer record = ByteBuffer.allocate(RECORD_HEADER_LENGTH + 64 * 1024);
-    private final Map<Long, FileChannel> open = new LinkedHashMap<>(OPEN_PACKS, 0.75f, true) {
+    private final Map<Long, ObjectStore.ObjectReader> open = new LinkedHashMap<>(OPEN_PACKS, 0.75f, true) {
         @Override
-        protected boolean removeEldestEntry(Map.Entry<Long, FileChannel> e) {
+        protected boolean removeEldestEntry(Map.Entry<Long, ObjectStore.ObjectReader> e) {
             if (size() > OPEN_PACKS) {
                 try {
                     e.getValue().close();
                 } catch (IOException ignored) {
-                    // read-only channel: nothing to lose
+                    // read-only: nothing to lose
                 }
                 return true;
             }
@@ -87,14 +85,8 @@ public final class ChunkReader implements AutoCloseable {
             record = ByteBuffer.allocate(total);
         }
         record.clear().limit(total);
-        FileChannel ch = channel(packId);
-        long pos = offset;
-        while (record.hasRemaining()) {
-            int n = ch.read(record, pos);
-            if (n < 0) {
-                throw corrupt(packId, offset, "record runs past the end of the pack file");
-            }
-            pos += n;
+        if (reader(packId).readFully(record, offset) < total) {
+            throw corrupt(packId, offset, "record runs past the end of the pack file");
         }
         byte[] r = record.array();
         if (r[0] != RECORD_TAG) {
@@ -157,30 +149,28 @@ public final class ChunkReader implements AutoCloseable {
         return new StoreException.Corrupt("pack " + PackFormat.relativePath(packId) + " offset " + offset + ": " + what);
     }
 
-    private FileChannel channel(long packId) throws IOException {
-        FileChannel ch = open.get(packId);
-        if (ch == null) {
+    private ObjectStore.ObjectReader reader(long packId) throws IOException {
+        ObjectStore.ObjectReader r = open.get(packId);
+        if (r == null) {
             try {
-                ch = FileChannel.open(ds.packPath(packId), StandardOpenOption.READ);
+                r = ds.objects().open(Datastore.packKey(packId));
             } catch (NoSuchFileException e) {
                 throw new StoreException.Corrupt("pack " + PackFormat.relativePath(packId) + " is missing from the datastore");
             }
             try {
-                checkHeader(ch, packId);
+                checkHeader(r, packId);
             } catch (IOException e) {
-                ch.close();
+                r.close();
                 throw e;
             }
-            open.put(packId, ch);
+            open.put(packId, r);
         }
-        return ch;
+        return r;
     }
 
-    private void checkHeader(FileChannel ch, long packId) throws IOException {
+    private void checkHeader(ObjectStore.ObjectReader r, long packId) throws IOException {
         ByteBuffer h = ByteBuffer.allocate(HEADER_LENGTH);
-        while (h.hasRemaining() && ch.read(h, h.position()) >= 0) {
-            // keep reading
-        }
+        r.readFully(h, 0);
         if (h.position() < HEADER_LENGTH || !Arrays.equals(h.array(), 0, MAGIC.length, MAGIC, 0, MAGIC.length)) {
             throw corrupt(packId, 0, "not a ckpt pack file (bad magic)");
         }
@@ -195,9 +185,9 @@ public final class ChunkReader implements AutoCloseable {
 
     @Override
     public void close() {
-        for (FileChannel ch : open.values()) {
+        for (ObjectStore.ObjectReader r : open.values()) {
             try {
-                ch.close();
+                r.close();
             } catch (IOException ignored) {
                 // read-only
             }

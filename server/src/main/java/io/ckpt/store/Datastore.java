@@ -33,13 +33,20 @@ public final class Datastore {
     public static final String MARKER = "ckpt-datastore";
     public static final int FORMAT_VERSION = 1;
 
+    /** The key of the catalog journal in {@link #objects()}. */
+    public static final String JOURNAL_KEY = "journal/" + Journal.FILE;
+    /** The prefix of every manifest's key; {@link #manifestKey} names one. */
+    public static final String MANIFESTS = "manifests/";
+
     private final Path root;
     private final String id;
+    private final ObjectStore objects;
     private Journal journal;
 
     private Datastore(Path root, String id) {
         this.root = root;
         this.id = id;
+        this.objects = new LocalObjectStore(root, root.resolve("tmp"));
     }
 
     /** Opens {@code root}, creating it when it does not exist or is an empty directory. */
@@ -118,12 +125,41 @@ public final class Datastore {
         return id;
     }
 
+    /**
+     * Packs, manifests and the journal, as objects (see {@link ObjectStore} for what each write
+     * guarantees). The marker, the lock, the catalog and the audit log are files of the directory.
+     */
+    public ObjectStore objects() {
+        return objects;
+    }
+
+    /** The key of pack {@code packId}: {@code packs/<last two hex digits>/<16 hex digits>.pack}. */
+    public static String packKey(long packId) {
+        return PackFormat.relativePath(packId);
+    }
+
+    /** The key of checkpoint {@code checkpointId}'s manifest. */
+    public static String manifestKey(long checkpointId) {
+        return String.format(MANIFESTS + "%016x.manifest", checkpointId);
+    }
+
+    /**
+     * The checkpoint id a manifest key names, or empty for any other key (those under
+     * manifests/left-out/ and manifests/uncommitted/ included: rebuild-catalog's, never the server's).
+     */
+    public static OptionalLong manifestCheckpointId(String key) {
+        if (!key.matches("manifests/[0-9a-f]{16}\\.manifest")) {
+            return OptionalLong.empty();
+        }
+        return OptionalLong.of(Long.parseUnsignedLong(key.substring(MANIFESTS.length(), MANIFESTS.length() + 16), 16));
+    }
+
     public Path tmpDir() {
         return root.resolve("tmp");
     }
 
     public Path packPath(long packId) {
-        return root.resolve(PackFormat.relativePath(packId));
+        return root.resolve(packKey(packId));
     }
 
     public Path manifestsDir() {
@@ -131,22 +167,13 @@ public final class Datastore {
     }
 
     public Path manifestPath(long checkpointId) {
-        return manifestsDir().resolve(String.format("%016x.manifest", checkpointId));
-    }
-
-    /** The checkpoint id a file in manifests/ is named after, or empty for any other name. */
-    public static OptionalLong manifestCheckpointId(Path file) {
-        String name = file.getFileName().toString();
-        if (!name.matches("[0-9a-f]{16}\\.manifest")) {
-            return OptionalLong.empty();
-        }
-        return OptionalLong.of(Long.parseUnsignedLong(name.substring(0, 16), 16));
+        return root.resolve(manifestKey(checkpointId));
     }
 
     /** The journal of catalog changes made after manifests were written (see {@link Journal}). */
     public synchronized Journal journal() {
         if (journal == null) {
-            journal = new Journal(journalPath());
+            journal = new Journal(objects, JOURNAL_KEY);
         }
         return journal;
     }

@@ -5,12 +5,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -31,15 +29,19 @@ public final class Journal implements AutoCloseable {
     public static final String FILE = "catalog.journal";
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private final Path file;
-    private FileChannel channel;
+    private final ObjectStore store;
+    private final String key;
+    private ObjectStore.Appender log;
 
-    public Journal(Path file) {
-        this.file = file;
+    /** The journal kept as the log {@code key} of {@code store} (the datastore's: {@link Datastore#journal()}). */
+    public Journal(ObjectStore store, String key) {
+        this.store = store;
+        this.key = key;
     }
 
-    public Path file() {
-        return file;
+    /** A journal in the file {@code file}, its rewrite staged beside it (for tests and tools). */
+    public Journal(Path file) {
+        this(new LocalObjectStore(file.getParent(), file.getParent()), file.getFileName().toString());
     }
 
     /** A health mark: what {@code ckpt mark-good/mark-bad} and a failed start record. */
@@ -104,29 +106,27 @@ public final class Journal implements AutoCloseable {
 
     /** Appends one event and makes it durable before returning. */
     public synchronized void append(ObjectNode event) throws IOException {
-        if (channel == null) {
-            Files.createDirectories(file.getParent());
-            boolean created = !Files.exists(file);
-            boolean tornLastLine = false;
-            if (!created) {
-                try (FileChannel r = FileChannel.open(file, StandardOpenOption.READ)) {
-                    ByteBuffer last = ByteBuffer.allocate(1);
-                    tornLastLine = r.size() > 0 && r.read(last, r.size() - 1) == 1 && last.get(0) != '\n';
+        if (log == null) {
+            ObjectStore.Appender opened = store.appendable(key);
+            try {
+                if (opened.size() > 0 && lastByte(opened.size()) != '\n') {
+                    opened.append(ByteBuffer.wrap(new byte[] {'\n'})); // end a line torn by a crash, so ours stands alone
                 }
+            } catch (IOException e) {
+                opened.close();
+                throw e;
             }
-            channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
-            if (created) {
-                Datastore.fsyncDirectory(file.getParent());
-            }
-            if (tornLastLine) {
-                channel.write(ByteBuffer.wrap(new byte[] {'\n'})); // end a line torn by a crash, so ours stands alone
-            }
+            log = opened;
         }
-        ByteBuffer line = ByteBuffer.wrap(line(event));
-        while (line.hasRemaining()) {
-            channel.write(line);
+        log.append(ByteBuffer.wrap(line(event)));
+        log.force();
+    }
+
+    private int lastByte(long size) throws IOException {
+        try (ObjectStore.ObjectReader r = store.open(key)) {
+            ByteBuffer last = ByteBuffer.allocate(1);
+            return r.read(last, size - 1) == 1 ? last.get(0) : -1;
         }
-        channel.force(false);
     }
 
     private static byte[] line(ObjectNode event) throws IOException {
@@ -142,9 +142,26 @@ public final class Journal implements AutoCloseable {
      * skipped, and the lines after it still read.
      */
     public static Contents read(Path file) throws IOException {
+        try {
+            return read(Files.newInputStream(file));
+        } catch (NoSuchFileException e) {
+            return new Contents(List.of(), 0);
+        }
+    }
+
+    /** Like {@link #read(Path)}, of this journal. */
+    public Contents read() throws IOException {
+        try {
+            return read(store.open(key).stream());
+        } catch (NoSuchFileException e) {
+            return new Contents(List.of(), 0);
+        }
+    }
+
+    private static Contents read(java.io.InputStream stream) throws IOException {
         List<JsonNode> events = new ArrayList<>();
         int damaged = 0;
-        try (java.io.InputStream in = new java.io.BufferedInputStream(Files.newInputStream(file))) {
+        try (java.io.InputStream in = new java.io.BufferedInputStream(stream)) {
             java.io.ByteArrayOutputStream line = new java.io.ByteArrayOutputStream(256);
             for (int b = in.read(); ; b = in.read()) {
                 if (b == '\n' || (b < 0 && line.size() > 0)) {
@@ -162,8 +179,6 @@ public final class Journal implements AutoCloseable {
                     break;
                 }
             }
-        } catch (NoSuchFileException e) {
-            return new Contents(List.of(), 0);
         }
         return new Contents(events, damaged);
     }
@@ -188,37 +203,35 @@ public final class Journal implements AutoCloseable {
         return n != null && n.hasNonNull("op") ? n : null;
     }
 
-    /** Size of the journal file in bytes (0 when there is none). */
+    /** Size of the journal in bytes (0 when there is none). */
     public long size() throws IOException {
-        return Files.exists(file) ? Files.size(file) : 0;
+        try {
+            return store.size(key);
+        } catch (NoSuchFileException e) {
+            return 0;
+        }
     }
 
     /**
      * Replaces the journal with {@code snapshot} (the current state, one event per fact),
-     * atomically: a crash leaves either the old journal or the new one.
+     * atomically: staged and published in one step, so a crash leaves either the old journal or
+     * the new one.
      */
     public synchronized void rewrite(List<ObjectNode> snapshot) throws IOException {
-        Files.createDirectories(file.getParent());
-        Path tmp = file.resolveSibling(FILE + ".tmp");
-        try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING)) {
+        try (ObjectStore.Staged next = store.stage(key)) {
             for (ObjectNode e : snapshot) {
-                ByteBuffer b = ByteBuffer.wrap(line(e));
-                while (b.hasRemaining()) {
-                    out.write(b);
-                }
+                next.output().write(line(e));
             }
-            out.force(true);
+            close();
+            next.publish();
         }
-        close();
-        Datastore.moveDurably(tmp, file);
     }
 
     @Override
     public synchronized void close() throws IOException {
-        if (channel != null) {
-            channel.close();
-            channel = null;
+        if (log != null) {
+            log.close();
+            log = null;
         }
     }
 }

@@ -2,7 +2,6 @@ package io.ckpt.store;
 
 import java.io.IOException;
 import java.nio.channels.ClosedChannelException;
-import java.nio.channels.FileChannel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -127,15 +126,15 @@ public final class PackStore implements AutoCloseable {
             throw new StoreException("an earlier pack could not be made durable (" + poisoned.getMessage()
                     + "); restart the server so that it checks the datastore", poisoned);
         }
-        FileChannel ch;
+        ObjectStore.Appender open;
         synchronized (this) {
             if (current == null) {
                 return;
             }
-            ch = current.channel();
+            open = current.appender();
         }
         try {
-            ch.force(false);
+            open.force(); // outside the monitor: appends go on meanwhile, and are covered by the next sync
         } catch (ClosedChannelException e) {
             // Sealed (and so fsynced) meanwhile by another thread, or abandoned: then poisoned tells.
             if (poisoned != null) {

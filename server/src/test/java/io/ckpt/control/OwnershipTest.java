@@ -91,7 +91,7 @@ final class OwnershipTest {
     void everyChangeIsJournaled() throws IOException {
         upload("web01", "nodeA");
         ownership.claim("web01", "nodeB", true);
-        var events = Journal.read(journal.file()).events();
+        var events = journal.read().events();
         assertEquals(2, events.size());
         assertEquals("nodeB", events.get(1).path("host").asText());
         assertEquals(2, events.get(1).path("epoch").asLong());

@@ -209,7 +209,7 @@ final class PackStoreTest {
         ChunkRecord r = ChunkRecord.plain(ChunkRecord.noise(1, 100));
         try (PackStore store = new PackStore(ds, ledger, 1 << 20)) {
             store.append(batchOf(r));
-            openWriter(store).channel().close(); // the next write to pack 1 fails
+            openWriter(store).appender().close(); // the next write to pack 1 fails
             assertThrows(IOException.class, () -> store.append(batchOf(r)));
 
             PackStore.Placement p = store.append(batchOf(r));
@@ -232,7 +232,7 @@ final class PackStoreTest {
         ChunkRecord r = ChunkRecord.plain(ChunkRecord.noise(1, 254));
         try (PackStore store = new PackStore(ds, ledger, PackFormat.HEADER_LENGTH + 300)) {
             store.append(batchOf(r)); // another session's record, not yet durable
-            openWriter(store).channel().close(); // sealing pack 1 will fail
+            openWriter(store).appender().close(); // sealing pack 1 will fail
             assertThrows(IOException.class, () -> store.append(batchOf(r)), "rotation seals pack 1 and fails");
             assertFalse(ledger.sealed.containsKey(1L));
             assertThrows(StoreException.class, store::sync, "pack 1's records are not known to be durable");

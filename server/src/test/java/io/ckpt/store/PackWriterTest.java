@@ -131,7 +131,7 @@ final class PackWriterTest {
         w.append(batch);
         long size = w.size();
 
-        w.channel().close(); // the next write fails, as on a dead NFS mount
+        w.appender().close(); // the next write fails, as on a dead NFS mount
         assertThrows(IOException.class, () -> w.append(batch));
         assertTrue(w.isBroken());
         assertEquals(size, w.size(), "a failed append does not count");
