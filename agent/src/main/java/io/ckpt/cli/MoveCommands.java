@@ -26,7 +26,12 @@ final class MoveCommands {
         JsonNode move(ObjectNode req) throws java.io.IOException {
             req.put("step_timeout_seconds", stepTimeout);
             try (CkptClient c = client.connect()) {
-                return c.request(req, (stepTimeout * 4 + 60) * 1000);
+                ProgressLine progress = showProgress(c);
+                try {
+                    return c.request(req, (stepTimeout * 4 + 60) * 1000);
+                } finally {
+                    progress.finish();
+                }
             }
         }
 

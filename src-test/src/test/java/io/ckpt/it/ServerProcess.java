@@ -39,6 +39,7 @@ final class ServerProcess implements AutoCloseable {
         private Path catalog;
         private String heap = "512m";
         private final List<String> extra = new ArrayList<>();
+        private final List<String> jvm = new ArrayList<>();
         private int port;
 
         private Options(Path datastore) {
@@ -54,6 +55,12 @@ final class ServerProcess implements AutoCloseable {
         /** More server arguments, e.g. "--pack-size", "1". */
         Options args(String... args) {
             extra.addAll(List.of(args));
+            return this;
+        }
+
+        /** More JVM options, e.g. "-Dckpt.test.progressDelayMillis=200". */
+        Options jvm(String... options) {
+            jvm.addAll(List.of(options));
             return this;
         }
 
@@ -105,6 +112,7 @@ final class ServerProcess implements AutoCloseable {
             cmd.add(Cli.javaBinary());
             cmd.add("-Xmx" + heap);
             cmd.add("-XX:+ExitOnOutOfMemoryError"); // an OOM ends the server visibly instead of killing one thread
+            cmd.addAll(jvm);
             cmd.add("-Dorg.slf4j.simpleLogger.defaultLogLevel=info");
             cmd.add("-cp");
             cmd.add(ChildClasspath.get());

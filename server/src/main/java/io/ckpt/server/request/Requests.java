@@ -9,6 +9,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Every REQUEST op the server answers, each declared once: its name, the {@link Rule} by which
@@ -51,8 +52,15 @@ public final class Requests {
     /** One op's declaration. */
     public record Op(String name, Rule rule, Runs runs, Audit audit, Handler handler) {}
 
-    private static final Handler QUERY = (s, c, r) -> s.queries().handle(r, c.tenantSeen());
+    private static final Handler QUERY = (s, c, r) -> s.queries().handle(r, c.tenantSeen(), c.progress());
     private static final Handler CONTROL = (s, c, r) -> CatalogQueries.toJson(s.control().handle(r));
+
+    /**
+     * The ops that may run for minutes. While one runs, its connection is not idle (the server's
+     * --idle-timeout does not drop it), and a client of protocol version 4 or later hears progress
+     * notices every few seconds until the answer (docs/PROTOCOL.md, "Progress notices").
+     */
+    private static final Set<String> LONG = Set.of("verify", "gc", "prune", "relocate", "failover", "rebalance");
     private static final Handler CREDENTIAL = (s, c, r) -> CatalogQueries.toJson(s.credentials().handle(r, s.disconnect()));
 
     private static final Map<String, Op> TABLE = table(
@@ -107,6 +115,11 @@ public final class Requests {
     /** The declaration of {@code op}; empty when the server does not answer it. */
     public static Optional<Op> find(String op) {
         return Optional.ofNullable(TABLE.get(op));
+    }
+
+    /** Whether {@code op} is a long request: see {@link #LONG}. */
+    public static boolean reportsProgress(String op) {
+        return LONG.contains(op);
     }
 
     /** Every declared op, in the order of the table above. */
