@@ -53,7 +53,7 @@ public final class Requests {
     public record Op(String name, Rule rule, Runs runs, Audit audit, Handler handler) {}
 
     private static final Handler QUERY = (s, c, r) -> s.queries().handle(r, c.tenantSeen(), c.progress());
-    private static final Handler CONTROL = (s, c, r) -> CatalogQueries.toJson(s.control().handle(r));
+    private static final Handler CONTROL = (s, c, r) -> CatalogQueries.toJson(s.control().handle(r, c.progress()));
 
     /**
      * The ops that may run for minutes. While one runs, its connection is not idle (the server's
