@@ -2,6 +2,7 @@ package io.ckpt.cli;
 
 import io.ckpt.agent.net.ProgressNotice;
 import java.io.PrintStream;
+import java.util.Locale;
 import java.util.function.Consumer;
 
 /**
@@ -26,9 +27,9 @@ final class ProgressLine implements Consumer<ProgressNotice> {
     static String describe(ProgressNotice n) {
         StringBuilder s = new StringBuilder(TerminalText.of(n.op())).append(": ").append(TerminalText.of(n.phase()));
         if (n.done() > 0 || n.total() > 0) {
-            s.append(String.format(" %,d", n.done()));
+            s.append(String.format(Locale.ROOT, " %,d", n.done()));
             if (n.total() >= 0) {
-                s.append(String.format(" of %,d", n.total()));
+                s.append(String.format(Locale.ROOT, " of %,d", n.total()));
             }
         }
         if (n.detail() != null) {
