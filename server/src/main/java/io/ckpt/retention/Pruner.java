@@ -151,6 +151,7 @@ public final class Pruner {
             List<RetentionPlan> plans = new ArrayList<>();
             List<RetentionPolicy> policies = new ArrayList<>();
             for (String wpar : wpars) {
+                // Under the readers lock: a report only stores a value (ProgressListener's contract).
                 progress.report("planning", names.size(), wpars.size(), "WPAR " + wpar);
                 RetentionPolicy wparPolicy = policy != null ? policy : cfg.policyFor(wpar).orElseThrow(() ->
                         new RequestRefusedException(ErrorCode.BAD_REQUEST, "no retention policy for WPAR " + wpar
