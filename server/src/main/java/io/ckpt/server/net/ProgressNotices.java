@@ -13,9 +13,13 @@ import java.util.concurrent.TimeUnit;
  * every {@link #interval} while it runs, writes it to the client as a RESPONSE
  * {@code {"progress": {"op", "phase", "done", "total", "detail", "elapsed_ms"}}} (docs/PROTOCOL.md,
  * "Progress notices"). Sent only on connections of protocol version 4 or later; older clients
- * expect nothing but the answer. The ticks run on the connection's event loop, and {@link #end()}
- * cancels them and makes a tick that already started write nothing: the answer, written after
- * {@code end()}, queues behind any notice, so none follows it.
+ * expect nothing but the answer.
+ *
+ * <p>No notice follows the answer. The ticks run on the connection's event loop; {@link #end()}
+ * cancels them, and a tick that runs after it writes nothing. A tick already past that check
+ * when {@code end()} is called writes at once (it is on the event loop); the answer, written by
+ * the worker thread after {@code end()} returned, is queued on that same event loop, so it goes
+ * out behind that notice. Long requests never run on the event loop (Requests).
  */
 final class ProgressNotices implements ProgressListener {
     private static final ObjectMapper JSON = new ObjectMapper();
