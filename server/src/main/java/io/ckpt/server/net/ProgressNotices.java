@@ -19,7 +19,7 @@ import java.util.concurrent.TimeUnit;
  * cancels them, and a tick that runs after it writes nothing. A tick already past that check
  * when {@code end()} is called writes at once (it is on the event loop); the answer, written by
  * the worker thread after {@code end()} returned, is queued on that same event loop, so it goes
- * out behind that notice. Long requests never run on the event loop (Requests).
+ * out behind that notice.
  */
 final class ProgressNotices implements ProgressListener {
     private static final ObjectMapper JSON = new ObjectMapper();

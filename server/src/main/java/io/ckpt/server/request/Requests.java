@@ -139,6 +139,12 @@ public final class Requests {
                         + " access rule reads the catalog");
             }
         }
+        for (String name : LONG) {
+            // It would stall every connection of its event loop, its own progress notices included.
+            if (t.containsKey(name) && t.get(name).runs() == Runs.EVENT_LOOP) {
+                throw new IllegalStateException("request op '" + name + "' is long but runs on the event loop");
+            }
+        }
         return Collections.unmodifiableMap(t);
     }
 }
