@@ -70,7 +70,7 @@ final class MoveCommands {
                 "",
                 "Nothing is half moved: if the final checkpoint fails the WPAR stays where it was; if the target cannot start it, ownership goes back to the source, which restarts it from the final checkpoint. Both agents must be running (see 'ckpt hosts').",
                 "",
-                "Prints each step with its duration and the downtime: from the final checkpoint's start to the WPAR healthy on the target. While it runs, each step goes to stderr as it ends."
+                "Prints each step with its duration and the downtime: from the final checkpoint's start to the WPAR healthy on the target. While it runs, its progress goes to stderr."
             },
             footer = {
                 "",

@@ -32,16 +32,25 @@ public final class ControlRequests {
         return handle(req, ProgressListener.NONE);
     }
 
-    /** Like {@link #handle(JsonNode)}; the moves tell {@code progress} each step as it ends. */
+    /** Like {@link #handle(JsonNode)}; a move tells {@code progress} what it moves (its steps are in its answer). */
     public ObjectNode handle(JsonNode req, ProgressListener progress) throws IOException {
         String op = req.path("op").asText();
         Duration step = Duration.ofSeconds(req.path("step_timeout_seconds").asLong(Mover.DEFAULT_STEP_TIMEOUT.toSeconds()));
         return switch (op) {
             case "hosts" -> hostsJson();
-            case "relocate" -> mover.relocate(required(req, "wpar"), required(req, "to"), step, progress);
-            case "failover" -> mover.failover(required(req, "from"), req.hasNonNull("to") ? req.get("to").asText() : null,
-                    req.path("point").asText("lkg"), req.path("force").asBoolean(false), step, progress);
-            case "rebalance" -> mover.rebalance(step, progress);
+            case "relocate" -> {
+                progress.report("moving WPAR " + required(req, "wpar") + " to " + required(req, "to"), 0, -1, null);
+                yield mover.relocate(required(req, "wpar"), required(req, "to"), step);
+            }
+            case "failover" -> {
+                progress.report("moving the WPARs of " + required(req, "from"), 0, -1, null);
+                yield mover.failover(required(req, "from"), req.hasNonNull("to") ? req.get("to").asText() : null,
+                        req.path("point").asText("lkg"), req.path("force").asBoolean(false), step);
+            }
+            case "rebalance" -> {
+                progress.report("moving WPARs back to their primary hosts", 0, -1, null);
+                yield mover.rebalance(step);
+            }
             default -> throw new RequestRefusedException(ErrorCode.BAD_REQUEST, "unknown control op '" + op + "'");
         };
     }

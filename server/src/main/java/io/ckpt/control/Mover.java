@@ -10,7 +10,6 @@ import io.ckpt.catalog.CheckpointDao;
 import io.ckpt.catalog.CheckpointRow;
 import io.ckpt.catalog.NotFoundException;
 import io.ckpt.catalog.WparDao;
-import io.ckpt.progress.ProgressListener;
 import io.ckpt.protocol.ErrorCode;
 import io.ckpt.protocol.RequestRefusedException;
 import io.ckpt.restore.Selection;
@@ -103,17 +102,8 @@ public final class Mover implements AutoCloseable {
         final ObjectNode root = JSON.createObjectNode();
         final ArrayNode steps = root.putArray("steps");
         final long t0 = System.nanoTime();
-        /** Hears each step as it ends, as "relocating web01" (the move) and the step. */
-        final ProgressListener progress;
-        final String move;
-
-        Report(ProgressListener progress, String move) {
-            this.progress = progress;
-            this.move = move;
-        }
 
         ObjectNode step(String name, String host, long startNanos, boolean ok, String detail) {
-            progress.report(move, steps.size() + 1, -1, name + " on " + host + (ok ? ": done" : ": FAILED"));
             ObjectNode s = steps.addObject().put("step", name).put("host", host)
                     .put("seconds", (System.nanoTime() - startNanos) / 1e9).put("ok", ok);
             if (detail != null && !detail.isEmpty()) {
@@ -137,11 +127,6 @@ public final class Mover implements AutoCloseable {
      * the final checkpoint's start to the target reporting it healthy.
      */
     public ObjectNode relocate(String wpar, String target, Duration stepTimeout) throws IOException {
-        return relocate(wpar, target, stepTimeout, ProgressListener.NONE);
-    }
-
-    /** Like {@link #relocate(String, String, Duration)}, telling {@code progress} each step as it ends. */
-    public ObjectNode relocate(String wpar, String target, Duration stepTimeout, ProgressListener progress) throws IOException {
         WparDao.Owner owner = ownership.owner(wpar).orElseThrow(() -> new NotFoundException("unknown WPAR '" + wpar + "'"));
         String source = owner.ownerHost();
         if (source == null) {
@@ -152,7 +137,7 @@ public final class Mover implements AutoCloseable {
         }
         requireLive(source, "source", "if it is down, use 'ckpt failover --from " + source + "'");
         requireLive(target, "target", "start the agent there");
-        Report r = new Report(progress, "relocating " + wpar);
+        Report r = new Report();
         r.root.put("wpar", wpar).put("from", source).put("to", target).put("epoch_before", owner.epoch());
         log.info("relocation of {} from {} to {} begins", wpar, source, target);
 
@@ -274,12 +259,6 @@ public final class Mover implements AutoCloseable {
      * Refused while {@code from} is live unless {@code force}: a live owner must be relocated.
      */
     public ObjectNode failover(String from, String to, String point, boolean force, Duration stepTimeout) throws IOException {
-        return failover(from, to, point, force, stepTimeout, ProgressListener.NONE);
-    }
-
-    /** Like {@link #failover(String, String, String, boolean, Duration)}, telling {@code progress} each step as it ends. */
-    public ObjectNode failover(String from, String to, String point, boolean force, Duration stepTimeout,
-            ProgressListener progress) throws IOException {
         if (!"lkg".equals(point) && !"latest".equals(point)) {
             throw new RequestRefusedException(ErrorCode.BAD_REQUEST, "failover point must be lkg or latest, not '" + point + "'");
         }
@@ -295,7 +274,7 @@ public final class Mover implements AutoCloseable {
         for (WparDao.Owner o : owned) {
             ObjectNode m;
             try {
-                m = failoverOne(o, to, point, force, stepTimeout, progress);
+                m = failoverOne(o, to, point, force, stepTimeout);
             } catch (IOException | RuntimeException e) {
                 m = JSON.createObjectNode().put("wpar", o.name()).put("ok", false).put("result", e.getMessage());
             }
@@ -308,8 +287,8 @@ public final class Mover implements AutoCloseable {
         return root.put("ok", allOk);
     }
 
-    private ObjectNode failoverOne(WparDao.Owner o, String to, String point, boolean force, Duration stepTimeout,
-            ProgressListener progress) throws IOException {
+    private ObjectNode failoverOne(WparDao.Owner o, String to, String point, boolean force, Duration stepTimeout)
+            throws IOException {
         String wpar = o.name();
         Unknown u = unknown.get(wpar);
         if (u != null && !force) {
@@ -328,7 +307,7 @@ public final class Mover implements AutoCloseable {
         CheckpointRow c = ("lkg".equals(point) ? Selection.lastKnownGood(rows) : Selection.newest(rows))
                 .orElseThrow(() -> new NotFoundException("WPAR " + wpar + " has no "
                         + ("lkg".equals(point) ? "checkpoint marked good" : "complete checkpoint")));
-        Report r = new Report(progress, "failing over " + wpar);
+        Report r = new Report();
         r.root.put("wpar", wpar).put("from", o.ownerHost()).put("to", target).put("checkpoint", c.id())
                 .put("taken_at", java.time.Instant.ofEpochMilli(c.takenAt()).toString());
         long t = System.nanoTime();
@@ -368,11 +347,6 @@ public final class Mover implements AutoCloseable {
 
     /** Relocates every WPAR whose placement names a live primary it is not running on. */
     public ObjectNode rebalance(Duration stepTimeout) throws IOException {
-        return rebalance(stepTimeout, ProgressListener.NONE);
-    }
-
-    /** Like {@link #rebalance(Duration)}, telling {@code progress} each step of each move as it ends. */
-    public ObjectNode rebalance(Duration stepTimeout, ProgressListener progress) throws IOException {
         ObjectNode root = JSON.createObjectNode();
         ArrayNode moves = root.putArray("moves");
         boolean allOk = true;
@@ -390,7 +364,7 @@ public final class Mover implements AutoCloseable {
             }
             ObjectNode m;
             try {
-                m = relocate(o.name(), primary, stepTimeout, progress);
+                m = relocate(o.name(), primary, stepTimeout);
             } catch (IOException | RuntimeException e) {
                 m = JSON.createObjectNode().put("wpar", o.name()).put("ok", false).put("result", e.getMessage());
             }
