@@ -19,6 +19,10 @@ class ProgressNoticesTest {
     private final EmbeddedChannel ch = new EmbeddedChannel(handler);
     private final ChannelHandlerContext ctx = ch.pipeline().context(handler);
 
+    ProgressNoticesTest() {
+        ch.freezeTime(); // only advanceTimeBy moves the channel's clock: the real one would make the first check flaky
+    }
+
     private JsonNode nextNotice() throws Exception {
         Object out = ch.readOutbound();
         return new ObjectMapper().readTree(assertInstanceOf(Frame.Response.class, out).json());
