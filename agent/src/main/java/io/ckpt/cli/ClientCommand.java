@@ -16,11 +16,26 @@ abstract class ClientCommand implements Callable<Integer> {
 
     abstract int run() throws Exception;
 
-    /** Sends one JSON request on a connection of its own and returns the answer. */
+    /**
+     * Sends one JSON request on a connection of its own and returns the answer; the progress
+     * notices of a long one (verify, gc, prune) go to stderr.
+     */
     JsonNode request(JsonNode request) throws java.io.IOException {
         try (CkptClient c = client.connect()) {
-            return c.request(request);
+            ProgressLine progress = showProgress(c);
+            try {
+                return c.request(request);
+            } finally {
+                progress.finish();
+            }
         }
+    }
+
+    /** Shows {@code c}'s progress notices on stderr; {@link ProgressLine#finish()} it before printing. */
+    ProgressLine showProgress(CkptClient c) {
+        ProgressLine progress = new ProgressLine(err, Progress.terminal());
+        c.onProgress(progress);
+        return progress;
     }
 
     @Override

@@ -14,6 +14,8 @@ import picocli.CommandLine.Option;
             "",
             "--dry-run reports what a run would forget and compact, changing nothing.",
             "",
+            "While the server works, its progress goes to stderr: a line every 5 s (redrawn in place on a terminal); stdout holds only the result.",
+            "",
             "A run that could not compact a pack it should have (too little free space for the pack's live chunks, or a read or write error) does all the rest, then fails with one line naming each such pack, why, and what the run did: exit 6 when space is short (free space, or keep --reserve at least half of --pack-size), 1 otherwise."
         },
         footer = {

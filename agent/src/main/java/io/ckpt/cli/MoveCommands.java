@@ -28,7 +28,12 @@ final class MoveCommands {
         JsonNode move(ObjectNode req) throws java.io.IOException {
             req.put("step_timeout_seconds", stepTimeout);
             try (CkptClient c = client.connect()) {
-                return c.request(req, (stepTimeout * 4 + 60) * 1000);
+                ProgressLine progress = showProgress(c);
+                try {
+                    return c.request(req, (stepTimeout * 4 + 60) * 1000);
+                } finally {
+                    progress.finish();
+                }
             }
         }
 
@@ -86,7 +91,7 @@ final class MoveCommands {
                 "",
                 "Nothing is half moved: if the final checkpoint fails the WPAR stays where it was; if the target cannot start it, ownership goes back to the source, which restarts it from the final checkpoint. Both agents must be running (see 'ckpt hosts').",
                 "",
-                "Prints each step with its duration and the downtime: from the final checkpoint's start to the WPAR healthy on the target."
+                "Prints each step with its duration and the downtime: from the final checkpoint's start to the WPAR healthy on the target. While it runs, its progress goes to stderr."
             },
             footer = {
                 "",

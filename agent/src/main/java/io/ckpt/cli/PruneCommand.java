@@ -19,7 +19,7 @@ import picocli.CommandLine.Option;
             "",
             "Never removed, whatever the policy: a WPAR's last known good checkpoint, protected checkpoints ('ckpt protect'), uploads in progress, and checkpoints a restore is reading. A prune that would remove every checkpoint of a WPAR is refused unless --force. Removing a checkpoint frees its catalog entries; the space of chunks no checkpoint uses any more is reclaimed by garbage collection (not yet built).",
             "",
-            "Try it with --dry-run first."
+            "Try it with --dry-run first. While the server works, its progress goes to stderr (each WPAR planned and pruned); stdout holds only the result."
         },
         footer = {
             "",

@@ -14,7 +14,9 @@ import picocli.CommandLine.Option;
         description = {
             "Checks what the datastore holds: every pack header and every chunk record (CRC32C, digest, sizes), and that every chunk a checkpoint names exists. With --full it also decompresses every chunk and proves its SHA-256, as a restore would. Each distinct chunk is read once, in pack order. Reports each damaged checkpoint and part by name.",
             "",
-            "The whole datastore is read; --wpar only limits which damaged checkpoints are reported."
+            "The whole datastore is read; --wpar only limits which damaged checkpoints are reported.",
+            "",
+            "While the server works, its progress goes to stderr: a line every 5 s (redrawn in place on a terminal); stdout holds only the result."
         },
         footer = {
             "",

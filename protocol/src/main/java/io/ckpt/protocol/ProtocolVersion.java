@@ -6,8 +6,15 @@ public final class ProtocolVersion {
     public static final int V1 = 1;
     /** Version 2: version 1 plus delta uploads (CHUNK_QUERY, CHUNK_MISSING, CHUNK_DATA, CHUNK_REFS). */
     public static final int V2 = 2;
+    /**
+     * Version 4: version 2 plus progress notices: while a long request (verify, gc, prune,
+     * relocate, failover, rebalance) runs, the server sends a RESPONSE {@code {"progress": {...}}}
+     * every few seconds before its answer (docs/PROTOCOL.md, "Progress notices"). Version 3 is the
+     * one-round-trip restore.
+     */
+    public static final int V4 = 4;
     public static final int MIN = V1;
-    public static final int MAX = V2;
+    public static final int MAX = V4;
 
     private ProtocolVersion() {}
 
@@ -25,5 +32,10 @@ public final class ProtocolVersion {
     /** Whether a connection that speaks {@code version} may upload in delta mode. */
     public static boolean hasDelta(int version) {
         return version >= V2;
+    }
+
+    /** Whether a connection that speaks {@code version} hears progress notices during long requests. */
+    public static boolean hasProgress(int version) {
+        return version >= V4;
     }
 }

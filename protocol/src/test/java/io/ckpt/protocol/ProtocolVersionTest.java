@@ -23,12 +23,20 @@ final class ProtocolVersionTest {
 
     @Test
     void clientAheadOfTheServerGetsTheServersHighest() {
-        assertEquals(2, ProtocolVersion.negotiate(1, 5));
+        assertEquals(ProtocolVersion.MAX, ProtocolVersion.negotiate(1, ProtocolVersion.MAX + 1));
+    }
+
+    @Test
+    void progressNoticesFromVersionFourOnly() {
+        assertEquals(4, ProtocolVersion.negotiate(1, 4));
+        assertTrue(ProtocolVersion.hasProgress(4));
+        assertFalse(ProtocolVersion.hasProgress(3), "a client below version 4 hears no notices");
+        assertFalse(ProtocolVersion.hasProgress(2));
     }
 
     @Test
     void rangesWithoutOverlapHaveNoVersion() {
-        assertEquals(-1, ProtocolVersion.negotiate(3, 4));
+        assertEquals(-1, ProtocolVersion.negotiate(ProtocolVersion.MAX + 1, ProtocolVersion.MAX + 2));
         assertEquals(-1, ProtocolVersion.negotiate(1, 1, 2, 2));
     }
 }

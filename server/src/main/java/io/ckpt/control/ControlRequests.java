@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.ckpt.catalog.Catalog;
 import io.ckpt.catalog.WparDao;
+import io.ckpt.progress.ProgressListener;
 import io.ckpt.protocol.ErrorCode;
 import io.ckpt.protocol.RequestRefusedException;
 import java.io.IOException;
@@ -28,14 +29,28 @@ public final class ControlRequests {
     }
 
     public ObjectNode handle(JsonNode req) throws IOException {
+        return handle(req, ProgressListener.NONE);
+    }
+
+    /** Like {@link #handle(JsonNode)}; a move tells {@code progress} what it moves (its steps are in its answer). */
+    public ObjectNode handle(JsonNode req, ProgressListener progress) throws IOException {
         String op = req.path("op").asText();
         Duration step = Duration.ofSeconds(req.path("step_timeout_seconds").asLong(Mover.DEFAULT_STEP_TIMEOUT.toSeconds()));
         return switch (op) {
             case "hosts" -> hostsJson();
-            case "relocate" -> mover.relocate(required(req, "wpar"), required(req, "to"), step);
-            case "failover" -> mover.failover(required(req, "from"), req.hasNonNull("to") ? req.get("to").asText() : null,
-                    req.path("point").asText("lkg"), req.path("force").asBoolean(false), step);
-            case "rebalance" -> mover.rebalance(step);
+            case "relocate" -> {
+                progress.report("moving WPAR " + required(req, "wpar") + " to " + required(req, "to"), 0, -1, null);
+                yield mover.relocate(required(req, "wpar"), required(req, "to"), step);
+            }
+            case "failover" -> {
+                progress.report("moving the WPARs of " + required(req, "from"), 0, -1, null);
+                yield mover.failover(required(req, "from"), req.hasNonNull("to") ? req.get("to").asText() : null,
+                        req.path("point").asText("lkg"), req.path("force").asBoolean(false), step);
+            }
+            case "rebalance" -> {
+                progress.report("moving WPARs back to their primary hosts", 0, -1, null);
+                yield mover.rebalance(step);
+            }
             default -> throw new RequestRefusedException(ErrorCode.BAD_REQUEST, "unknown control op '" + op + "'");
         };
     }

@@ -6,6 +6,7 @@ import io.ckpt.catalog.Catalog;
 import io.ckpt.catalog.ChunkDao;
 import io.ckpt.catalog.ChunkRef;
 import io.ckpt.catalog.PackDao;
+import io.ckpt.progress.ProgressListener;
 import io.ckpt.restore.ReadersInUse;
 import io.ckpt.store.ChunkReader;
 import io.ckpt.store.Datastore;
@@ -81,7 +82,12 @@ public final class GarbageCollector {
     }
 
     /** Runs a collection (or reports what one would do) and returns its report (docs/RETENTION.md, "GC"). */
-    public synchronized ObjectNode collect(boolean dryRun) throws IOException {
+    public ObjectNode collect(boolean dryRun) throws IOException {
+        return collect(dryRun, ProgressListener.NONE);
+    }
+
+    /** Like {@link #collect(boolean)}, telling {@code progress} each batch of chunks forgotten and each pack compacted. */
+    public synchronized ObjectNode collect(boolean dryRun, ProgressListener progress) throws IOException {
         long start = System.nanoTime();
         ObjectNode out = JSON.createObjectNode().put("dry_run", dryRun);
         if (dryRun) {
@@ -103,10 +109,10 @@ public final class GarbageCollector {
                     .put("duration_ms", (System.nanoTime() - start) / 1_000_000);
         }
         log.info("gc: started");
-        long[] swept = sweep();
+        long[] swept = sweep(progress);
         List<String> failures = new ArrayList<>();
         boolean shortOfSpace = false;
-        long[] compacted = compact(failures);
+        long[] compacted = compact(failures, progress);
         long[] deleted = deleteUnknownPacks();
         long packsDeleted = compacted[2] + deleted[0];
         long bytesFreed = compacted[3] + deleted[1];
@@ -137,10 +143,11 @@ public final class GarbageCollector {
      * Returns {chunks deleted, record bytes they held}. Terminates: a candidate the delete skips has
      * become used meanwhile, so the next query no longer returns it; memory is one batch.
      */
-    private long[] sweep() throws IOException {
+    private long[] sweep(ProgressListener progress) throws IOException {
         long chunks = 0;
         long bytes = 0;
         while (true) {
+            progress.report("forgetting unused chunks", chunks, -1, null);
             List<ChunkRef> candidates = catalog.read(h -> h.attach(ChunkDao.class).unreferenced(SWEEP_BATCH));
             if (candidates.isEmpty()) {
                 return new long[] {chunks, bytes};
@@ -198,7 +205,7 @@ public final class GarbageCollector {
      * filled to the reserve (docs/OPERATIONS.md); a pack that does not fit is a failure reported
      * to the client, naming the pack and the space it needs.
      */
-    private long[] compact(List<String> failures) throws IOException {
+    private long[] compact(List<String> failures, ProgressListener listener) throws IOException {
         long[] totals = new long[5];
         List<ChunkDao.PackUse> todo = new ArrayList<>();
         for (ChunkDao.PackUse u : packUse()) {
@@ -210,12 +217,16 @@ public final class GarbageCollector {
         todo.sort(java.util.Comparator.comparing((ChunkDao.PackUse u) -> u.live() > 0)
                 .thenComparing(u -> -(u.size() - u.live())));
         Map<Long, String> tooBig = new java.util.LinkedHashMap<>();
+        long planned = todo.size();
+        long tried = 0; // packs taken up, a pack skipped for space and tried again counting twice
         try (ChunkReader reader = new ChunkReader(ds)) {
             boolean progress = true;
             while (progress && !todo.isEmpty()) {
                 progress = false;
                 List<ChunkDao.PackUse> skipped = new ArrayList<>();
                 for (ChunkDao.PackUse u : todo) {
+                    listener.report("compacting packs", tried, Math.max(planned, tried + 1), "pack " + u.id());
+                    tried++;
                     long free = usableSpace();
                     if (u.live() > 0 && u.live() + SPACE_MARGIN > free) {
                         tooBig.put(u.id(), "pack " + u.id() + " not compacted: its live chunks (" + mib(u.live())

@@ -22,6 +22,7 @@ import io.ckpt.catalog.WparDao;
 import io.ckpt.control.Ownership;
 import io.ckpt.gc.GarbageCollector;
 import io.ckpt.jobs.Jobs;
+import io.ckpt.progress.ProgressListener;
 import io.ckpt.protocol.ErrorCode;
 import io.ckpt.protocol.PartInfo;
 import io.ckpt.protocol.RequestRefusedException;
@@ -129,6 +130,11 @@ public final class CatalogQueries {
 
     /** Like {@link #handle(String, String)}, for a request already parsed. */
     public String handle(JsonNode req, String tenant) throws IOException {
+        return handle(req, tenant, ProgressListener.NONE);
+    }
+
+    /** Like {@link #handle(JsonNode, String)}; verify, gc and prune tell {@code progress} how far they have come. */
+    public String handle(JsonNode req, String tenant, ProgressListener progress) throws IOException {
         TenantView view = new TenantView(tenant);
         String op = req.path("op").asText("");
         ObjectNode out = switch (op) {
@@ -137,7 +143,7 @@ public final class CatalogQueries {
             case "select" -> select(req, view);
             case "mark" -> mark(requiredId(req), text(req, "health"), text(req, "reason"));
             case "protect" -> protect(requiredId(req), req.path("protected").asBoolean(true));
-            case "prune" -> prune(req);
+            case "prune" -> prune(req, progress);
             case "owner" -> ownerJson(requiredText(req, "wpar"));
             case "chunk_list" -> chunkList(requiredId(req), req.path("part").asInt(-1), req.path("from").asInt(0),
                     req.path("limit").asInt(CHUNK_LIST_PAGE));
@@ -158,14 +164,15 @@ public final class CatalogQueries {
                 String wpar = text(req, "wpar");
                 boolean full = req.path("full").asBoolean(false);
                 yield jobs.run("verify", (full ? "--full " : "") + (wpar == null ? "" : wpar).trim(),
-                        Jobs.Trigger.REQUEST, () -> verifier.verify(wpar, full));
+                        Jobs.Trigger.REQUEST, () -> verifier.verify(wpar, full, progress));
             }
             case "gc" -> {
                 if (gc == null) {
                     throw new RequestRefusedException(ErrorCode.BAD_REQUEST, "gc is not available on this server");
                 }
                 boolean dryRun = req.path("dry_run").asBoolean(false);
-                yield dryRun ? gc.collect(true) : jobs.run("gc", "", io.ckpt.jobs.Jobs.Trigger.REQUEST, () -> gc.collect(false));
+                yield dryRun ? gc.collect(true, progress)
+                        : jobs.run("gc", "", io.ckpt.jobs.Jobs.Trigger.REQUEST, () -> gc.collect(false, progress));
             }
             case "alerts" -> alertsJson();
             default -> throw new RequestRefusedException(ErrorCode.BAD_REQUEST, "unknown request op '" + op + "'");
@@ -366,7 +373,7 @@ public final class CatalogQueries {
         return out;
     }
 
-    private ObjectNode prune(JsonNode req) throws IOException {
+    private ObjectNode prune(JsonNode req, ProgressListener progress) throws IOException {
         if (pruner == null) {
             throw new RequestRefusedException(ErrorCode.BAD_REQUEST, "prune is not available on this server");
         }
@@ -375,10 +382,10 @@ public final class CatalogQueries {
         String wpar = text(req, "wpar");
         boolean force = req.path("force").asBoolean(false);
         if (req.path("dry_run").asBoolean(false)) {
-            return pruner.prune(wpar, policy, true, force);
+            return pruner.prune(wpar, policy, true, force, progress);
         }
         return jobs.run("prune", (wpar == null ? "*" : wpar) + (policy == null ? " (configured policies)" : " (keep flags)"),
-                Jobs.Trigger.REQUEST, () -> pruner.prune(wpar, policy, false, force));
+                Jobs.Trigger.REQUEST, () -> pruner.prune(wpar, policy, false, force, progress));
     }
 
     /** Protects a checkpoint from retention (or lifts the protection) and returns it. */

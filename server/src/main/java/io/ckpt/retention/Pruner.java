@@ -11,6 +11,7 @@ import io.ckpt.catalog.LabelDao;
 import io.ckpt.catalog.Names;
 import io.ckpt.catalog.NotFoundException;
 import io.ckpt.catalog.WparDao;
+import io.ckpt.progress.ProgressListener;
 import io.ckpt.protocol.ErrorCode;
 import io.ckpt.protocol.RequestRefusedException;
 import io.ckpt.restore.ReadersInUse;
@@ -129,6 +130,12 @@ public final class Pruner {
      * each WPAR's configured policy; a WPAR without one is refused (nothing is removed anywhere).
      */
     public ObjectNode prune(String wparGlob, RetentionPolicy policy, boolean dryRun, boolean force) throws IOException {
+        return prune(wparGlob, policy, dryRun, force, ProgressListener.NONE);
+    }
+
+    /** Like {@link #prune(String, RetentionPolicy, boolean, boolean)}, telling {@code progress} each WPAR planned and pruned. */
+    public ObjectNode prune(String wparGlob, RetentionPolicy policy, boolean dryRun, boolean force, ProgressListener progress)
+            throws IOException {
         RetentionConfig cfg = config;
         ZoneId zone = cfg.zone();
         Pattern glob = Names.wparGlob(wparGlob);
@@ -143,6 +150,8 @@ public final class Pruner {
             List<RetentionPlan> plans = new ArrayList<>();
             List<RetentionPolicy> policies = new ArrayList<>();
             for (String wpar : wpars) {
+                // Under the readers lock: a report only stores a value (ProgressListener's contract).
+                progress.report("planning", names.size(), wpars.size(), "WPAR " + wpar);
                 RetentionPolicy wparPolicy = policy != null ? policy : cfg.policyFor(wpar).orElseThrow(() ->
                         new RequestRefusedException(ErrorCode.BAD_REQUEST, "no retention policy for WPAR " + wpar
                                 + ": give keep flags, or set retention.default (or a retention.wpars rule) in the server config"));
@@ -162,6 +171,7 @@ public final class Pruner {
             ArrayNode arr = out.putArray("wpars");
             for (int i = 0; i < plans.size(); i++) {
                 RetentionPlan plan = plans.get(i);
+                progress.report(dryRun ? "reporting" : "removing checkpoints", i, plans.size(), "WPAR " + names.get(i));
                 List<Long> planned = plan.removed().stream().map(d -> d.candidate().id()).toList();
                 List<Long> remove = planned;
                 if (!dryRun && !planned.isEmpty()) {

@@ -13,6 +13,7 @@ import io.ckpt.catalog.Names;
 import io.ckpt.catalog.PackDao;
 import io.ckpt.catalog.PartChunkDao;
 import io.ckpt.chunk.ChunkDigest;
+import io.ckpt.progress.ProgressListener;
 import io.ckpt.restore.ReadersInUse;
 import io.ckpt.store.ChunkReader;
 import io.ckpt.store.Datastore;
@@ -73,11 +74,17 @@ public final class Verifier {
 
     /** Verifies every pack and returns the report (docs/OPERATIONS.md, "Verify"); {@code wparGlob} only filters the report. */
     public ObjectNode verify(String wparGlob, boolean full) throws IOException {
+        return verify(wparGlob, full, ProgressListener.NONE);
+    }
+
+    /** Like {@link #verify(String, boolean)}, telling {@code progress} each chunk checked (of how many, in which pack). */
+    public ObjectNode verify(String wparGlob, boolean full, ProgressListener progress) throws IOException {
         // Registered as a reader, so that GC keeps the pack files this pass may still open.
         readers.acquire(ReadersInUse.WHOLE_DATASTORE);
         try {
             long total = catalog.read(h -> h.attach(PackDao.class).count());
-            return check(wparGlob, full, 100, new Selection(List.of(new PackRange(Long.MIN_VALUE, Long.MAX_VALUE)), total, total, 0));
+            return check(wparGlob, full, 100, new Selection(List.of(new PackRange(Long.MIN_VALUE, Long.MAX_VALUE)), total, total, 0),
+                    progress);
         } finally {
             readers.release(ReadersInUse.WHOLE_DATASTORE);
         }
@@ -98,7 +105,7 @@ public final class Verifier {
             long cursor = cursor();
             // One read transaction: one snapshot of the packs table for the counts and the ids.
             Selection sel = catalog.read(h -> h.inTransaction(tx -> select(tx.attach(PackDao.class), cursor, sharePercent)));
-            ObjectNode out = check(null, full, sharePercent, sel);
+            ObjectNode out = check(null, full, sharePercent, sel, ProgressListener.NONE);
             if (sel.nextCursor() != cursor) {
                 catalog.write(h -> {
                     h.attach(MetaDao.class).put(CURSOR, Long.toString(sel.nextCursor()));
@@ -137,8 +144,13 @@ public final class Verifier {
         return new Selection(List.copyOf(ranges), total, plan.packs(), next);
     }
 
-    private ObjectNode check(String wparGlob, boolean full, int sharePercent, Selection sel) throws IOException {
+    private ObjectNode check(String wparGlob, boolean full, int sharePercent, Selection sel, ProgressListener progress)
+            throws IOException {
         long start = System.nanoTime();
+        // Chunks written after this count are checked too when they land in the range: the total is a guide.
+        long chunksTotal = sharePercent == 100 ? catalog.read(h -> h.attach(ChunkDao.class).count()) : -1;
+        String phase = full ? "checking chunks with SHA-256" : "checking chunks";
+        String inPack = null;
         Map<String, String> damagedChunks = new LinkedHashMap<>(); // digest hex -> what is wrong
         Set<Long> packs = new HashSet<>();
         long chunks = 0;
@@ -168,13 +180,18 @@ public final class Verifier {
                         packs.add(c.packId());
                         chunks++;
                         bytes += PackFormat.RECORD_HEADER_LENGTH + c.storedLength();
+                        if (inPack == null || c.packId() != pack) {
+                            inPack = "pack " + c.packId();
+                        }
                         pack = c.packId();
                         offset = c.offset();
+                        progress.report(phase, chunks, chunksTotal < 0 ? -1 : Math.max(chunksTotal, chunks), inPack);
                     }
                 }
             }
         }
         // Which checkpoints and parts the damage breaks, and references to chunks that do not exist.
+        progress.report("naming damaged checkpoints", damagedChunks.size(), damagedChunks.size(), null);
         Map<Long, Map<String, List<String>>> broken = new TreeMap<>();
         List<String> hexes = new ArrayList<>(damagedChunks.keySet());
         for (int i = 0; i < hexes.size(); i += 500) {

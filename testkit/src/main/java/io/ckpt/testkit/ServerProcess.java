@@ -83,6 +83,11 @@ public final class ServerProcess implements AutoCloseable {
             return this;
         }
 
+        /** More JVM options, e.g. "-Dckpt.test.progressDelayMillis=200". */
+        public Options jvmOptions(String... options) {
+            return jvmOptions(List.of(options));
+        }
+
         /**
          * Listens on this port instead of one the OS picks, so that {@link ServerProcess#restart()} comes back on the same
          * address (an agent's config names it). 0, the default, picks a free port at each start.

@@ -45,6 +45,7 @@ public final class CkptClient implements AutoCloseable {
     private final ClientHandler handler;
     private final String server;
     private java.util.function.IntConsumer uploadWait;
+    private java.util.function.Consumer<ProgressNotice> progress = n -> { };
     private SendPacer pacer;
     private final String hostId;
     /** The protocol version the handshake chose. */
@@ -185,11 +186,27 @@ public final class CkptClient implements AutoCloseable {
         return request(request, REPLY_TIMEOUT_MS);
     }
 
-    /** Like {@link #request(JsonNode)}, for requests that may run longer (a relocation). */
+    /**
+     * Like {@link #request(JsonNode)}, for requests that may run longer (a relocation). On a
+     * connection of version 4 or later the wait is for the next frame: a long request that keeps
+     * sending progress notices may run past it.
+     */
     public JsonNode request(JsonNode request, long timeoutMillis) throws IOException {
         write(new Frame.Request(JSON.writeValueAsString(request)), "request " + request.path("op").asText());
-        Frame.Response r = expect(Frame.Response.class, "request " + request.path("op").asText(), timeoutMillis);
-        return JSON.readTree(r.json());
+        while (true) { // each progress notice of a long request (version 4) starts the wait again
+            Frame.Response r = expect(Frame.Response.class, "request " + request.path("op").asText(), timeoutMillis);
+            JsonNode answer = JSON.readTree(r.json());
+            ProgressNotice notice = ProtocolVersion.hasProgress(version) ? ProgressNotice.of(answer) : null;
+            if (notice == null) {
+                return answer;
+            }
+            progress.accept(notice);
+        }
+    }
+
+    /** Hands each progress notice of a long request (verify, gc, prune, a move) to {@code listener}. */
+    public void onProgress(java.util.function.Consumer<ProgressNotice> listener) {
+        this.progress = listener;
     }
 
     /** Starts an upload and returns the id the server gave the checkpoint. */

@@ -101,6 +101,11 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         return host;
     }
 
+    /** The protocol version the handshake chose; 0 before it. */
+    int version() {
+        return version;
+    }
+
     /** The client asked to hear how its upload waits for a slot. */
     void wantUploadNotices() {
         notices = true;
@@ -154,7 +159,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         this.worker = server.ingestWorkers().next();
         this.gate = new ReadGate(ctx.channel());
         this.restores = new RestoreStreamer(server, ctx, this);
-        this.requests = new RequestRunner(ctx, this, dispatcher, restores);
+        this.requests = new RequestRunner(ctx, this, dispatcher, restores, server.idleTimeoutSeconds());
         handshakeDeadline = ctx.executor().schedule(() -> {
             if (!welcomed) {
                 fail(new RequestRefusedException(ErrorCode.BAD_REQUEST, "no HELLO within " + server.handshakeTimeoutSeconds()
@@ -565,6 +570,9 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         if (evt instanceof IdleStateEvent) {
             if (waiting != null) {
                 return; // waiting its turn is not idling: --upload-wait bounds it
+            }
+            if (requests.busy()) {
+                return; // the server works on a long request (verify, gc...): the client waits for us
             }
             fail(new RequestRefusedException(ErrorCode.CONFLICT, "nothing sent or received for "
                     + server.idleTimeoutSeconds() + " s: connection dropped"));

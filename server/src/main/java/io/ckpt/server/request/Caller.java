@@ -2,6 +2,7 @@ package io.ckpt.server.request;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.ckpt.audit.Actor;
+import io.ckpt.progress.ProgressListener;
 import io.ckpt.security.Principal;
 
 /** The connection a request came on, as its dispatch and handlers see it. Its methods may be called from any thread. */
@@ -32,4 +33,21 @@ public interface Caller {
 
     /** Streams the chunks {@code request} (authorised, naming the checkpoint's real WPAR) asks for ({@code fetch}). */
     void fetch(JsonNode request);
+
+    /**
+     * Where the request being handled tells how far it has come: {@link ProgressListener#NONE},
+     * except inside {@link #longRequest}'s caller.
+     */
+    default ProgressListener progress() {
+        return ProgressListener.NONE;
+    }
+
+    /**
+     * Starts a long request ({@link Requests#reportsProgress}): the caller it returns is this one
+     * whose {@link #progress()} reaches the client as progress notices, and the connection is not
+     * idle while it runs. Closed once the handler returned, before the answer is sent.
+     */
+    default LongRequest longRequest(String op) {
+        return LongRequest.quiet(this);
+    }
 }

@@ -68,7 +68,15 @@ public final class RequestDispatcher {
             Access.Target target = services.access().target(op.rule(), req);
             named = target.request();
             services.access().request(caller.principal(), target);
-            String answer = op.handler().handle(services, caller, named);
+            String answer;
+            if (Requests.reportsProgress(op.name())) {
+                // Ended before the answer is written: no progress notice follows it.
+                try (LongRequest running = caller.longRequest(op.name())) {
+                    answer = op.handler().handle(services, running, named);
+                }
+            } else {
+                answer = op.handler().handle(services, caller, named);
+            }
             audit(op, caller, named, answer, null);
             if (answer != null) {
                 caller.respond(answer);

@@ -9,6 +9,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Every REQUEST op the server answers, each declared once: its name, the {@link Rule} by which
@@ -64,8 +65,15 @@ public final class Requests {
         }
     }
 
-    private static final Handler QUERY = (s, c, r) -> s.queries().handle(r, c.tenantSeen());
-    private static final Handler CONTROL = (s, c, r) -> CatalogQueries.toJson(s.control().handle(r));
+    private static final Handler QUERY = (s, c, r) -> s.queries().handle(r, c.tenantSeen(), c.progress());
+    private static final Handler CONTROL = (s, c, r) -> CatalogQueries.toJson(s.control().handle(r, c.progress()));
+
+    /**
+     * The ops that may run for minutes. While one runs, its connection is not idle (the server's
+     * --idle-timeout does not drop it), and a client of protocol version 4 or later hears progress
+     * notices every few seconds until the answer (docs/PROTOCOL.md, "Progress notices").
+     */
+    private static final Set<String> LONG = Set.of("verify", "gc", "prune", "relocate", "failover", "rebalance");
     private static final Handler CREDENTIAL = (s, c, r) -> CatalogQueries.toJson(s.credentials().handle(r, s.disconnect()));
 
     private static final Map<String, Op> TABLE = table(
@@ -122,6 +130,11 @@ public final class Requests {
         return Optional.ofNullable(TABLE.get(op));
     }
 
+    /** Whether {@code op} is a long request: see {@link #LONG}. */
+    public static boolean reportsProgress(String op) {
+        return LONG.contains(op);
+    }
+
     /** Every declared op, in the order of the table above. */
     public static Collection<Op> all() {
         return TABLE.values();
@@ -140,6 +153,12 @@ public final class Requests {
             if (op.runs() == Runs.EVENT_LOOP && op.rule().readsCatalog()) {
                 throw new IllegalStateException("request op '" + op.name() + "' runs on the event loop, but its"
                         + " access rule reads the catalog");
+            }
+        }
+        for (String name : LONG) {
+            // It would stall every connection of its event loop, its own progress notices included.
+            if (t.containsKey(name) && t.get(name).runs() == Runs.EVENT_LOOP) {
+                throw new IllegalStateException("request op '" + name + "' is long but runs on the event loop");
             }
         }
         return Collections.unmodifiableMap(t);
