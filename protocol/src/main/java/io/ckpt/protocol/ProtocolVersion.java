@@ -6,8 +6,10 @@ public final class ProtocolVersion {
     public static final int V1 = 1;
     /** Version 2: version 1 plus delta uploads (CHUNK_QUERY, CHUNK_MISSING, CHUNK_DATA, CHUNK_REFS). */
     public static final int V2 = 2;
+    /** Version 3: version 2 plus one-round-trip restore (the {@code restore} request: selector in, checkpoint and parts out, then the data). */
+    public static final int V3 = 3;
     public static final int MIN = V1;
-    public static final int MAX = V2;
+    public static final int MAX = V3;
 
     private ProtocolVersion() {}
 
@@ -25,5 +27,10 @@ public final class ProtocolVersion {
     /** Whether a connection that speaks {@code version} may upload in delta mode. */
     public static boolean hasDelta(int version) {
         return version >= V2;
+    }
+
+    /** Whether a connection that speaks {@code version} may send the {@code restore} request (selector, then the data). */
+    public static boolean hasRestoreSelector(int version) {
+        return version >= V3;
     }
 }

@@ -385,6 +385,35 @@ public final class CkptClient implements AutoCloseable {
         write(new Frame.RestoreRequest(checkpointId), "restore of checkpoint " + checkpointId);
         Frame.Response header = expect(Frame.Response.class, "restore");
         r.header(JSON.readTree(header.json()).path("checkpoint"));
+        receiveParts(checkpointId, r);
+    }
+
+    /**
+     * Restores in one round trip (protocol version 3): sends the {@code restore} request with the
+     * selector of {@code select} (a {@code select} request: wpar, id, at, latest, last_known_good,
+     * resume, older_than_id) and returns, once the server has answered, the checkpoint it chose and
+     * its parts; the data follows on {@link SelectedRestore#receive}. A refusal (NOT_FOUND, REFUSED)
+     * is a {@link ClientException}, as for select.
+     */
+    public SelectedRestore restore(JsonNode select) throws IOException {
+        if (!ProtocolVersion.hasRestoreSelector(version)) {
+            throw new IllegalStateException("the restore request needs protocol version " + ProtocolVersion.V3
+                    + "; this connection speaks " + version);
+        }
+        com.fasterxml.jackson.databind.node.ObjectNode req = ((com.fasterxml.jackson.databind.node.ObjectNode) select)
+                .deepCopy().put("op", "restore");
+        write(new Frame.Request(JSON.writeValueAsString(req)), "restore");
+        JsonNode header = JSON.readTree(expect(Frame.Response.class, "restore").json());
+        JsonNode checkpoint = header.path("checkpoint");
+        long id = checkpoint.path("id").asLong();
+        return new SelectedRestore(checkpoint, header.path("parts"), r -> {
+            r.header(checkpoint);
+            receiveParts(id, r);
+        });
+    }
+
+    /** Hands a restore's frames to {@code r} until its RESTORE_END. */
+    private void receiveParts(long checkpointId, RestoreReceiver r) throws IOException {
         while (true) {
             Frame f = expect(Frame.class, "restore of checkpoint " + checkpointId);
             if (f instanceof Frame.PartBegin p) {

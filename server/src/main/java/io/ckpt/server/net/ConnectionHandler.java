@@ -96,6 +96,11 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         return principal;
     }
 
+    /** The protocol version the handshake chose (0 before HELLO). */
+    int version() {
+        return version;
+    }
+
     /** The host this connection acts as (the credential's name, or HELLO's on an open server); "" before HELLO. */
     String host() {
         return host;

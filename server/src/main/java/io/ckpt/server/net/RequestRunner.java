@@ -78,4 +78,9 @@ final class RequestRunner implements Caller {
     public void fetch(JsonNode request) {
         restores.fetch(request);
     }
+
+    @Override
+    public void restore(JsonNode request) {
+        restores.restore(request, tenantSeen());
+    }
 }

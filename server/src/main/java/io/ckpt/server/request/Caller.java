@@ -32,4 +32,11 @@ public interface Caller {
 
     /** Streams the chunks {@code request} (authorised, naming the checkpoint's real WPAR) asks for ({@code fetch}). */
     void fetch(JsonNode request);
+
+    /**
+     * Restores the checkpoint {@code request}'s selector chooses ({@code restore}, protocol version
+     * 3): the connection resolves it as {@code select} would for {@link #tenantSeen} and authorises
+     * the restore against the checkpoint chosen.
+     */
+    void restore(JsonNode request);
 }
