@@ -9,6 +9,7 @@ import io.ckpt.agent.config.DurationSyntax;
 import io.ckpt.agent.config.WparConfig;
 import io.ckpt.agent.net.CkptClient;
 import io.ckpt.agent.offline.OfflineDatastore;
+import io.ckpt.agent.net.SelectedRestore;
 import io.ckpt.agent.restore.CheckpointSelector;
 import io.ckpt.agent.restore.OwnershipCheck;
 import io.ckpt.agent.restore.RestoreAndStart;
@@ -255,9 +256,10 @@ final class RestoreCommand extends ClientCommand {
     }
 
     private int restore(ServerLink c, ObjectNode select, Instant at, Path target) throws IOException {
-        JsonNode cp = c.request(select).path("checkpoint");
-        long id = cp.path("id").asLong();
-        JsonNode parts = c.request(m.createObjectNode().put("op", "show").put("id", id)).path("parts");
+        SelectedRestore chosen = c.begin(select); // one round trip over protocol version 3
+        JsonNode cp = chosen.checkpoint();
+        long id = chosen.id();
+        JsonNode parts = chosen.parts();
         boolean single = parts.size() == 1 && !parts.get(0).path("type").asText().equals("directory")
                 && !parts.get(0).path("type").asText().equals("symlink");
         long total = cp.path("logical_bytes").asLong();
@@ -274,12 +276,12 @@ final class RestoreCommand extends ClientCommand {
                     throw new CliException(ExitCode.USAGE, "checkpoint " + id + " is a directory of "
                             + parts.size() + " parts; give --to DIR");
                 }
-                c.restore(id, new StdoutWriter(System.out));
+                chosen.receive(new StdoutWriter(System.out));
                 System.out.flush();
             } else {
                 TreeWriter w = new TreeWriter(dest, single, force, progress::add);
                 try {
-                    c.restore(id, w);
+                    chosen.receive(w);
                     w.finish();
                 } catch (IOException | RuntimeException e) {
                     w.discard();

@@ -6,11 +6,12 @@ public final class ProtocolVersion {
     public static final int V1 = 1;
     /** Version 2: version 1 plus delta uploads (CHUNK_QUERY, CHUNK_MISSING, CHUNK_DATA, CHUNK_REFS). */
     public static final int V2 = 2;
+    /** Version 3: version 2 plus one-round-trip restore (the {@code restore} request: selector in, checkpoint and parts out, then the data). */
+    public static final int V3 = 3;
     /**
-     * Version 4: version 2 plus progress notices: while a long request (verify, gc, prune,
+     * Version 4: version 3 plus progress notices: while a long request (verify, gc, prune,
      * relocate, failover, rebalance) runs, the server sends a RESPONSE {@code {"progress": {...}}}
-     * every few seconds before its answer (docs/PROTOCOL.md, "Progress notices"). Version 3 is the
-     * one-round-trip restore.
+     * every few seconds before its answer (docs/PROTOCOL.md, "Progress notices").
      */
     public static final int V4 = 4;
     public static final int MIN = V1;
@@ -32,6 +33,11 @@ public final class ProtocolVersion {
     /** Whether a connection that speaks {@code version} may upload in delta mode. */
     public static boolean hasDelta(int version) {
         return version >= V2;
+    }
+
+    /** Whether a connection that speaks {@code version} may send the {@code restore} request (selector, then the data). */
+    public static boolean hasRestoreSelector(int version) {
+        return version >= V3;
     }
 
     /** Whether a connection that speaks {@code version} hears progress notices during long requests. */

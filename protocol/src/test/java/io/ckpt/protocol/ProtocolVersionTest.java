@@ -39,4 +39,13 @@ final class ProtocolVersionTest {
         assertEquals(-1, ProtocolVersion.negotiate(ProtocolVersion.MAX + 1, ProtocolVersion.MAX + 2));
         assertEquals(-1, ProtocolVersion.negotiate(1, 1, 2, 2));
     }
+
+    @Test
+    void versionThreeRestoresInOneRoundTripAndAVersionTwoClientDoesNot() {
+        assertEquals(3, ProtocolVersion.negotiate(1, 3, 1, 3));
+        assertTrue(ProtocolVersion.hasRestoreSelector(3));
+        assertEquals(2, ProtocolVersion.negotiate(1, 2), "a version 2 client against this server");
+        assertFalse(ProtocolVersion.hasRestoreSelector(2));
+        assertTrue(ProtocolVersion.hasDelta(3), "version 3 keeps delta uploads");
+    }
 }

@@ -3,6 +3,7 @@ package io.ckpt.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -101,6 +102,7 @@ class AccessTest {
         t.put("list", new Attempt(byWpar, nf, null));
         t.put("show", new Attempt(byId, nf, nf)); // same tenant: the lying wpar contradicts the id
         t.put("select", new Attempt(byId, nf, nf));
+        t.put("restore", new Attempt(byId, nf, nf)); // as select: the lying wpar contradicts the id
         t.put("owner", new Attempt(byWpar, nf, null));
         t.put("alerts", new Attempt(own -> req(), null, null));
         t.put("hosts", new Attempt(own -> req(), null, null));
@@ -170,6 +172,33 @@ class AccessTest {
                 "the mark did not flip");
         assertEquals(before, after, "checkpoint a1 unchanged");
         assertEquals(ownerBefore, owner(), "a1's owner unchanged");
+    }
+
+    @Test
+    void aRestoreSelectorIsJudgedByTheCheckpointItChoosesAnotherTenantsWparBeingNotFoundAsInSelect(@TempDir Path out)
+            throws Exception {
+        ObjectNode latestOfA1 = req().put("wpar", "a1").put("latest", true);
+        try (CkptClient b = client(tokens.get("nodeB"))) {
+            ClientException selected = assertThrows(ClientException.class,
+                    () -> b.request(latestOfA1.deepCopy().put("op", "select")));
+            ClientException restored = assertThrows(ClientException.class,
+                    () -> b.request(latestOfA1.deepCopy().put("op", "restore")));
+            assertEquals(ErrorCode.NOT_FOUND, restored.code(), restored.getMessage());
+            assertEquals(selected.getMessage(), restored.getMessage(), "the same answer as select");
+        }
+        for (String sameTenantNoData : List.of("nodeA2", "viewerA")) { // may see a1, may not read its data
+            try (CkptClient c = client(tokens.get(sameTenantNoData))) {
+                long chosen = c.request(latestOfA1.deepCopy().put("op", "select")).path("checkpoint").path("id").asLong();
+                ClientException restored = assertThrows(ClientException.class,
+                        () -> c.request(latestOfA1.deepCopy().put("op", "restore")));
+                assertEquals(ErrorCode.REFUSED, restored.code(), sameTenantNoData + ": " + restored.getMessage());
+                assertTrue(restored.getMessage().contains("restore checkpoint " + chosen + " of WPAR a1")
+                        || restored.getMessage().contains("read-only"), restored.getMessage());
+            }
+        }
+        Path restored = out.resolve("a1.img");
+        as("nodeA").run("restore", "--wpar", "a1", "--latest", "--to", restored.toString()).assertOk();
+        assertEquals(Sha256.of(image), Sha256.of(restored));
     }
 
     @Test

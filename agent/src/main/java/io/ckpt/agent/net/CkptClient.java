@@ -2,51 +2,33 @@ package io.ckpt.agent.net;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.ckpt.chunk.ChunkDigest;
 import io.ckpt.protocol.ErrorCode;
 import io.ckpt.protocol.Frame;
 import io.ckpt.protocol.PartInfo;
 import io.ckpt.protocol.ProtocolVersion;
-import io.ckpt.protocol.codec.FrameDecoder;
-import io.ckpt.protocol.codec.FrameEncoder;
-import io.ckpt.protocol.codec.FrameFormat;
-import io.netty.bootstrap.Bootstrap;
-import io.netty.buffer.ByteBuf;
-import io.netty.channel.Channel;
-import io.netty.channel.ChannelFuture;
-import io.netty.channel.ChannelInitializer;
-import io.netty.channel.ChannelOption;
-import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.WriteBufferWaterMark;
-import io.netty.channel.nio.NioIoHandler;
-import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioSocketChannel;
-import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
-import java.security.MessageDigest;
+import java.nio.charset.StandardCharsets;
+import java.util.BitSet;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
+import java.util.function.IntConsumer;
 import java.util.function.LongConsumer;
 
 /**
  * A blocking client over one connection. Calls are made from one thread; frames are read by
- * Netty and handed over through {@link ClientHandler}.
+ * Netty and handed over through {@link ClientHandler}. This class shakes hands and asks the JSON
+ * requests; the transport is {@link ClientConnection}, uploads are {@link UploadFrames}, restores
+ * and fetches {@link RestoreFrames}.
  */
 public final class CkptClient implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final long REPLY_TIMEOUT_MS = 10 * 60 * 1000;
+    private static final long REPLY_TIMEOUT_MS = ClientConnection.REPLY_TIMEOUT_MS;
 
-    private final EventLoopGroup group;
-    private final Channel channel;
-    private final ClientHandler handler;
-    private final String server;
-    private java.util.function.IntConsumer uploadWait;
+    private final ClientConnection connection;
+    private final UploadFrames uploads;
+    private final RestoreFrames restores;
     private java.util.function.Consumer<ProgressNotice> progress = n -> { };
-    private SendPacer pacer;
     private final String hostId;
     /** The protocol version the handshake chose. */
     private int version;
@@ -57,11 +39,10 @@ public final class CkptClient implements AutoCloseable {
      */
     public static final String PROTOCOL_MAX_PROPERTY = "ckpt.protocol.max";
 
-    private CkptClient(EventLoopGroup group, Channel channel, ClientHandler handler, String server, String hostId) {
-        this.group = group;
-        this.channel = channel;
-        this.handler = handler;
-        this.server = server;
+    private CkptClient(ClientConnection connection, String hostId) {
+        this.connection = connection;
+        this.uploads = new UploadFrames(connection);
+        this.restores = new RestoreFrames(connection);
         this.hostId = hostId;
     }
 
@@ -91,72 +72,9 @@ public final class CkptClient implements AutoCloseable {
      * shakes hands, authenticating with its token or client certificate.
      */
     public static CkptClient connect(String hostPort, String hostId, ClientCredentials credentials) throws IOException {
-        InetSocketAddress addr = parse(hostPort);
-        if (credentials.token() != null && !credentials.tls() && !isLoopback(addr.getHostString())) {
-            throw new ClientException(ErrorCode.UNAUTHORIZED, "a token is sent only over TLS: give the server's CA"
-                    + " certificate (--tls-ca FILE, $CKPT_TLS_CA, server.tls-ca) to reach " + hostPort);
-        }
-        io.netty.handler.ssl.SslContext ssl = credentials.tls() ? credentials.sslContext() : null;
-        EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
-        ClientHandler handler = new ClientHandler();
-        Channel ch;
+        CkptClient c = new CkptClient(ClientConnection.open(hostPort, credentials), hostId);
         try {
-            ChannelFuture f = new Bootstrap()
-                    .group(group)
-                    .channel(NioSocketChannel.class)
-                    .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 10_000)
-                    .option(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(2 << 20, 8 << 20))
-                    .handler(new ChannelInitializer<SocketChannel>() {
-                        @Override
-                        protected void initChannel(SocketChannel c) {
-                            if (ssl != null) {
-                                c.pipeline().addLast("tls", ssl.newHandler(c.alloc(), addr.getHostString(), addr.getPort()));
-                            }
-                            c.pipeline()
-                                    .addLast("frameDecoder", new FrameDecoder(FrameFormat.DEFAULT_MAX_FRAME))
-                                    .addLast("frameEncoder", FrameEncoder.INSTANCE)
-                                    .addLast("client", handler);
-                        }
-                    })
-                    .connect(addr)
-                    .awaitUninterruptibly();
-            if (!f.isSuccess()) {
-                throw f.cause();
-            }
-            ch = f.channel();
-        } catch (Throwable t) {
-            group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
-            throw ClientException.unreachable("cannot reach the ckpt server at " + hostPort + " (" + t.getMessage()
-                    + "); is it running? Start it with 'ckpt server', or give --server HOST:PORT", t);
-        }
-        CkptClient c = new CkptClient(group, ch, handler, hostPort, hostId);
-        try {
-            if (ssl != null) {
-                var hs = ch.pipeline().get(io.netty.handler.ssl.SslHandler.class).handshakeFuture().awaitUninterruptibly();
-                if (!hs.isSuccess()) {
-                    Throwable t = hs.cause();
-                    while (t.getCause() != null && t.getCause() != t) {
-                        t = t.getCause();
-                    }
-                    throw new ClientException(ErrorCode.UNAUTHORIZED, "TLS handshake with the ckpt server at " + hostPort
-                            + " failed (" + t.getMessage() + "): is " + credentials.caCertificate()
-                            + " its CA certificate, is " + addr.getHostString() + " among the names in its certificate"
-                            + " (ckpt server init --name), and does it speak TLS?");
-                }
-            }
-            // With a client certificate the token only unlocks its key store and never leaves this host.
-            byte[] auth = credentials.token() == null || credentials.clientKeyStore() != null ? new byte[0]
-                    : credentials.token().getBytes(java.nio.charset.StandardCharsets.UTF_8);
-            c.write(new Frame.Hello(ProtocolVersion.MIN, offeredMax(), "ckpt-cli/0.1.0", hostId, auth), "handshake");
-            Frame reply = c.expect(Frame.class, "handshake");
-            if (!(reply instanceof Frame.Welcome w)) {
-                throw new ClientException(ErrorCode.BAD_REQUEST, "unexpected reply to the handshake: " + reply);
-            }
-            if (w.version() < ProtocolVersion.MIN || w.version() > offeredMax()) {
-                throw new ClientException(ErrorCode.UNSUPPORTED_VERSION, "the server chose protocol version " + w.version()
-                        + ", this client speaks " + ProtocolVersion.MIN + ".." + offeredMax());
-            }
-            c.version = w.version();
+            c.handshake(credentials);
         } catch (IOException | RuntimeException e) {
             c.close();
             throw e;
@@ -164,21 +82,21 @@ public final class CkptClient implements AutoCloseable {
         return c;
     }
 
-    private static boolean isLoopback(String host) {
-        return host.equals("localhost") || host.startsWith("127.") || host.equals("::1");
-    }
-
-    static InetSocketAddress parse(String hostPort) throws ClientException {
-        int colon = hostPort.lastIndexOf(':');
-        try {
-            if (colon <= 0) {
-                throw new NumberFormatException();
-            }
-            String host = hostPort.substring(0, colon).replace("[", "").replace("]", "");
-            return InetSocketAddress.createUnresolved(host, Integer.parseInt(hostPort.substring(colon + 1)));
-        } catch (NumberFormatException e) {
-            throw new ClientException(ErrorCode.BAD_REQUEST, "server address '" + hostPort + "' is not HOST:PORT");
+    /** HELLO with the versions this client speaks and its credential; WELCOME names the version chosen. */
+    private void handshake(ClientCredentials credentials) throws IOException {
+        // With a client certificate the token only unlocks its key store and never leaves this host.
+        byte[] auth = credentials.token() == null || credentials.clientKeyStore() != null ? new byte[0]
+                : credentials.token().getBytes(StandardCharsets.UTF_8);
+        connection.write(new Frame.Hello(ProtocolVersion.MIN, offeredMax(), "ckpt-cli/0.1.0", hostId, auth), "handshake");
+        Frame reply = connection.expect(Frame.class, "handshake");
+        if (!(reply instanceof Frame.Welcome w)) {
+            throw new ClientException(ErrorCode.BAD_REQUEST, "unexpected reply to the handshake: " + reply);
         }
+        if (w.version() < ProtocolVersion.MIN || w.version() > offeredMax()) {
+            throw new ClientException(ErrorCode.UNSUPPORTED_VERSION, "the server chose protocol version " + w.version()
+                    + ", this client speaks " + ProtocolVersion.MIN + ".." + offeredMax());
+        }
+        version = w.version();
     }
 
     /** Sends a JSON request and returns the JSON response (waiting up to 10 minutes). */
@@ -192,9 +110,9 @@ public final class CkptClient implements AutoCloseable {
      * sending progress notices may run past it.
      */
     public JsonNode request(JsonNode request, long timeoutMillis) throws IOException {
-        write(new Frame.Request(JSON.writeValueAsString(request)), "request " + request.path("op").asText());
+        connection.write(new Frame.Request(JSON.writeValueAsString(request)), "request " + request.path("op").asText());
         while (true) { // each progress notice of a long request (version 4) starts the wait again
-            Frame.Response r = expect(Frame.Response.class, "request " + request.path("op").asText(), timeoutMillis);
+            Frame.Response r = connection.expect(Frame.Response.class, "request " + request.path("op").asText(), timeoutMillis);
             JsonNode answer = JSON.readTree(r.json());
             ProgressNotice notice = ProtocolVersion.hasProgress(version) ? ProgressNotice.of(answer) : null;
             if (notice == null) {
@@ -230,54 +148,27 @@ public final class CkptClient implements AutoCloseable {
      * (how many uploads are ahead) to {@code listener} during {@link #beginUpload}. Without it, a
      * waiting upload just gets its UPLOAD_STARTED later (docs/PROTOCOL.md, "Waiting for a slot").
      */
-    public void onUploadWait(java.util.function.IntConsumer listener) {
-        this.uploadWait = listener;
+    public void onUploadWait(IntConsumer listener) {
+        uploads.onUploadWait(listener);
     }
 
     /** Sends upload DATA no faster than {@code bytesPerSecond} (0: no limit). */
     public void rateLimit(long bytesPerSecond) {
-        this.pacer = bytesPerSecond > 0 ? new SendPacer(bytesPerSecond) : null;
+        uploads.rateLimit(bytesPerSecond);
     }
 
     /** Nanoseconds the sender slept for {@link #rateLimit} so far. */
     public long throttledNanos() {
-        return pacer == null ? 0 : pacer.sleptNanos();
+        return uploads.throttledNanos();
     }
 
     public Begun beginUpload(Frame.UploadBegin begin) throws IOException {
-        if (uploadWait != null) {
-            write(new Frame.Request("{\"op\":\"upload_notices\"}"), "request upload_notices");
-            Frame ack = expect(Frame.class, "request upload_notices");
-            if (ack instanceof Frame.Error e && e.code() == ErrorCode.BAD_REQUEST) {
-                uploadWait = null; // a server from before waiting turns: it says nothing while an upload waits
-            } else if (!(ack instanceof Frame.Response)) {
-                throw unexpected(ack, "request upload_notices");
-            }
-        }
-        write(begin, "upload start");
-        Frame f = expect(Frame.class, "upload start");
-        while (f instanceof Frame.Response r && uploadWait != null) {
-            JsonNode notice = JSON.readTree(r.json()).path("upload_queued");
-            if (notice.isMissingNode()) {
-                break;
-            }
-            uploadWait.accept(notice.path("ahead").asInt());
-            f = expect(Frame.class, "upload start");
-        }
-        if (f instanceof Frame.UploadStarted s) {
-            return new Begun(s.checkpointId(), null);
-        }
-        if (f instanceof Frame.UploadCommitted c) {
-            JsonNode j = JSON.readTree(c.json());
-            return new Begun(j.path("id").asLong(), j);
-        }
-        throw unexpected(f, "upload start");
+        return uploads.beginUpload(begin);
     }
 
     /** Sends one part without data (directory, link). */
     public void sendEmptyPart(PartInfo part) throws IOException {
-        send(new Frame.PartBegin(part));
-        send(new Frame.PartEnd(0, ChunkDigest.sha256().digest()));
+        uploads.sendEmptyPart(part);
     }
 
     /**
@@ -285,106 +176,41 @@ public final class CkptClient implements AutoCloseable {
      * {@code progress} hears the bytes as they go.
      */
     public long sendPart(PartInfo part, InputStream in, LongConsumer progress) throws IOException {
-        send(new Frame.PartBegin(part));
-        MessageDigest sha = ChunkDigest.sha256();
-        long total = 0;
-        while (true) {
-            ByteBuf buf = channel.alloc().heapBuffer(FrameFormat.MAX_DATA_PAYLOAD);
-            int n;
-            try {
-                n = fill(in, buf);
-            } catch (IOException e) {
-                buf.release();
-                throw new IOException("reading " + part.name() + ": " + e.getMessage(), e);
-            }
-            if (n == 0) {
-                buf.release();
-                break;
-            }
-            sha.update(buf.array(), buf.arrayOffset() + buf.readerIndex(), n);
-            total += n;
-            if (pacer != null) {
-                try {
-                    pacer.take(n);
-                } catch (InterruptedException e) {
-                    buf.release();
-                    Thread.currentThread().interrupt();
-                    throw new IOException("interrupted");
-                }
-            }
-            send(new Frame.Data(buf));
-            progress.accept(n);
-        }
-        send(new Frame.PartEnd(total, sha.digest()));
-        return total;
-    }
-
-    private static int fill(InputStream in, ByteBuf buf) throws IOException {
-        byte[] a = buf.array();
-        int base = buf.arrayOffset();
-        int cap = buf.capacity();
-        int n = 0;
-        while (n < cap) {
-            int r = in.read(a, base + n, cap - n);
-            if (r < 0) {
-                break;
-            }
-            n += r;
-        }
-        buf.writerIndex(n);
-        return n;
+        return uploads.sendPart(part, in, progress);
     }
 
     /** Starts a part; its data follows (DATA in stream mode, CHUNK_REFS in delta mode), then {@link #endPart}. */
     public void beginPart(PartInfo part) throws IOException {
-        send(new Frame.PartBegin(part));
+        uploads.beginPart(part);
     }
 
     /** Ends the open part with its length and SHA-256. */
     public void endPart(long length, byte[] sha256) throws IOException {
-        send(new Frame.PartEnd(length, sha256));
+        uploads.endPart(length, sha256);
     }
 
     /** Delta mode: asks which of the digests (32 bytes each, at most 4096) the server lacks; bit set = missing. */
-    public java.util.BitSet query(byte[] digests) throws IOException {
-        Frame.ChunkQuery q = new Frame.ChunkQuery(digests);
-        send(q);
-        Frame.ChunkMissing m = expect(Frame.ChunkMissing.class, "chunk query");
-        if (m.count() != q.count()) {
-            throw new ClientException(ErrorCode.BAD_REQUEST, "the server answered a query of " + q.count()
-                    + " digests for " + m.count());
-        }
-        return m.missing();
+    public BitSet query(byte[] digests) throws IOException {
+        return uploads.query(digests);
     }
 
     /** Delta mode: sends one chunk (not acknowledged), paced like DATA under a rate limit. */
     public void sendChunk(Frame.ChunkData chunk) throws IOException {
-        if (pacer != null) {
-            try {
-                pacer.take(chunk.payload().length);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IOException("interrupted");
-            }
-        }
-        send(chunk);
+        uploads.sendChunk(chunk);
     }
 
     /** Delta mode: sends the open part's next chunk references (not acknowledged). */
     public void sendRefs(Frame.ChunkRefs refs) throws IOException {
-        send(refs);
+        uploads.sendRefs(refs);
     }
 
     /** Commits the upload and returns the server's summary of the checkpoint. */
     public JsonNode commit() throws IOException {
-        send(new Frame.UploadCommit());
-        return JSON.readTree(expect(Frame.UploadCommitted.class, "commit").json());
+        return uploads.commit();
     }
 
     public void abort(String reason) {
-        if (channel.isActive()) {
-            write(new Frame.UploadAbort(reason), "upload abort");
-        }
+        uploads.abort(reason);
     }
 
     /** Receives a restore, frame by frame. */
@@ -399,185 +225,34 @@ public final class CkptClient implements AutoCloseable {
     }
 
     public void restore(long checkpointId, RestoreReceiver r) throws IOException {
-        write(new Frame.RestoreRequest(checkpointId), "restore of checkpoint " + checkpointId);
-        Frame.Response header = expect(Frame.Response.class, "restore");
-        r.header(JSON.readTree(header.json()).path("checkpoint"));
-        while (true) {
-            Frame f = expect(Frame.class, "restore of checkpoint " + checkpointId);
-            if (f instanceof Frame.PartBegin p) {
-                r.beginPart(p.part());
-            } else if (f instanceof Frame.Data d) {
-                try {
-                    r.data(d.bytes().nioBuffer());
-                } finally {
-                    d.release();
-                }
-            } else if (f instanceof Frame.PartEnd e) {
-                r.endPart(e.length(), e.sha256());
-            } else if (f instanceof Frame.RestoreEnd) {
-                return;
-            } else {
-                throw new ClientException(ErrorCode.BAD_REQUEST, "unexpected " + f.getClass().getSimpleName() + " during restore");
-            }
+        restores.restore(checkpointId, r);
+    }
+
+    /**
+     * Restores in one round trip (protocol version 3): sends the {@code restore} request with the
+     * selector of {@code select} (a {@code select} request: wpar, id, at, latest, last_known_good,
+     * resume, older_than_id) and returns, once the server has answered, the checkpoint it chose and
+     * its parts; the data follows on {@link SelectedRestore#receive}. A refusal (NOT_FOUND, REFUSED)
+     * is a {@link ClientException}, as for select.
+     */
+    public SelectedRestore restore(JsonNode select) throws IOException {
+        if (!ProtocolVersion.hasRestoreSelector(version)) {
+            throw new IllegalStateException("the restore request needs protocol version " + ProtocolVersion.V3
+                    + "; this connection speaks " + version);
         }
+        return restores.restore(select);
     }
 
     /**
      * Sends a {@code fetch} request (chunks of one part by sequence ranges) and returns the bytes
      * as a stream that ends at the server's RESTORE_END. Read it to its end before the next call.
      */
-    public java.io.InputStream fetch(JsonNode request) throws IOException {
-        write(new Frame.Request(JSON.writeValueAsString(request)), "fetch");
-        expect(Frame.Response.class, "fetch");
-        return new java.io.InputStream() {
-            private Frame.Data current;
-            private boolean ended;
-
-            private boolean fill() throws IOException {
-                while (!ended && (current == null || !current.bytes().isReadable())) {
-                    if (current != null) {
-                        current.release();
-                        current = null;
-                    }
-                    Frame f = expect(Frame.class, "fetch");
-                    if (f instanceof Frame.Data d) {
-                        current = d;
-                    } else if (f instanceof Frame.RestoreEnd) {
-                        ended = true;
-                    } else {
-                        throw new ClientException(ErrorCode.BAD_REQUEST, "unexpected " + f.getClass().getSimpleName()
-                                + " during a fetch");
-                    }
-                }
-                return !ended;
-            }
-
-            @Override
-            public int read() throws IOException {
-                return fill() ? current.bytes().readByte() & 0xff : -1;
-            }
-
-            @Override
-            public int read(byte[] b, int off, int len) throws IOException {
-                if (len == 0) {
-                    return 0;
-                }
-                if (!fill()) {
-                    return -1;
-                }
-                int n = Math.min(len, current.bytes().readableBytes());
-                current.bytes().readBytes(b, off, n);
-                return n;
-            }
-
-            @Override
-            public void close() {
-                if (current != null) {
-                    current.release();
-                    current = null;
-                }
-            }
-        };
-    }
-
-    /** Writes a frame, waiting while the socket is backed up; fails early if the server reported an error. */
-    private void send(Frame f) throws IOException {
-        Object early = handler.poll();
-        if (early != null) {
-            if (early instanceof Frame.Data d) {
-                d.release();
-            }
-            throw unexpected(early, "upload");
-        }
-        try {
-            handler.awaitWritable();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted");
-        }
-        Object error = handler.poll();
-        if (error != null) {
-            if (f instanceof Frame.Data d) {
-                d.release();
-            }
-            throw unexpected(error, "upload");
-        }
-        if (!channel.isActive()) {
-            if (f instanceof Frame.Data d) {
-                d.release();
-            }
-            throw lost("upload");
-        }
-        write(f, "upload");
-    }
-
-    /**
-     * Writes and flushes {@code f}; a write that fails (a frame the encoder refuses, a closed
-     * socket) puts its cause in the inbound queue, so that the request waiting for an answer fails
-     * at once with it instead of waiting for an answer that cannot come.
-     */
-    private void write(Frame f, String what) {
-        channel.writeAndFlush(f).addListener(done -> {
-            if (!done.isSuccess()) {
-                handler.writeFailed(what, done.cause());
-            }
-        });
-    }
-
-    private <T extends Frame> T expect(Class<T> type, String what) throws IOException {
-        return expect(type, what, REPLY_TIMEOUT_MS);
-    }
-
-    private <T extends Frame> T expect(Class<T> type, String what, long timeoutMillis) throws IOException {
-        Object o;
-        try {
-            o = handler.next(timeoutMillis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted");
-        }
-        if (o == null) {
-            throw new ClientException(ErrorCode.INTERNAL, "no answer from the server within "
-                    + timeoutMillis / 1000 + " s during " + what);
-        }
-        if (type.isInstance(o) && !(o instanceof Frame.Error)) {
-            return type.cast(o);
-        }
-        throw unexpected(o, what);
-    }
-
-    private IOException unexpected(Object o, String what) {
-        if (o instanceof Frame.Error e) {
-            return new ClientException(e.code(), e.message());
-        }
-        if (o == ClientHandler.CLOSED) {
-            return lost(what);
-        }
-        if (o instanceof ClientHandler.WriteFailure w) {
-            return w.exception(server);
-        }
-        return new ClientException(ErrorCode.BAD_REQUEST, "unexpected " + o.getClass().getSimpleName() + " frame during " + what);
-    }
-
-    private IOException lost(String what) {
-        // The server usually says why before it closes (disk full, bad data): report that instead.
-        for (Object o = handler.poll(); o != null && o != ClientHandler.CLOSED; o = handler.poll()) {
-            if (o instanceof Frame.Error e) {
-                return new ClientException(e.code(), e.message());
-            }
-            if (o instanceof ClientHandler.WriteFailure w) {
-                return w.exception(server);
-            }
-            ReferenceCountUtil.release(o);
-        }
-        Throwable t = handler.failure();
-        return ClientException.unreachable("connection to the ckpt server at " + server + " lost during " + what
-                + (t != null ? " (" + t.getMessage() + ")" : ""), t);
+    public InputStream fetch(JsonNode request) throws IOException {
+        return restores.fetch(request);
     }
 
     @Override
     public void close() {
-        channel.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
-        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+        connection.close();
     }
 }

@@ -1,7 +1,10 @@
 package io.ckpt.agent.restore;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.ckpt.agent.net.CkptClient;
+import io.ckpt.agent.net.SelectedRestore;
+import io.ckpt.protocol.ProtocolVersion;
 import java.io.IOException;
 
 /**
@@ -15,6 +18,19 @@ public interface ServerLink {
 
     /** Streams checkpoint {@code id} into {@code receiver}. */
     void restore(long id, CkptClient.RestoreReceiver receiver) throws IOException;
+
+    /**
+     * Begins the restore of the checkpoint {@code select} (a {@code select} request) chooses: the
+     * checkpoint and its parts, then its data on {@link SelectedRestore#receive}. This default asks
+     * {@code select}, then {@code show}, then restores by id (three round trips): links without the
+     * one-round-trip restore (a server before protocol version 3, a datastore read in process) use it.
+     */
+    default SelectedRestore begin(ObjectNode select) throws IOException {
+        JsonNode checkpoint = request(select).path("checkpoint");
+        long id = checkpoint.path("id").asLong();
+        JsonNode parts = request(select.objectNode().put("op", "show").put("id", id)).path("parts");
+        return new SelectedRestore(checkpoint, parts, receiver -> restore(id, receiver));
+    }
 
     /**
      * Sends a {@code fetch} (chunks of one part by sequence ranges) and returns their bytes as a
@@ -35,6 +51,12 @@ public interface ServerLink {
             @Override
             public void restore(long id, CkptClient.RestoreReceiver receiver) throws IOException {
                 client.restore(id, receiver);
+            }
+
+            @Override
+            public SelectedRestore begin(ObjectNode select) throws IOException {
+                return ProtocolVersion.hasRestoreSelector(client.protocolVersion()) ? client.restore(select)
+                        : ServerLink.super.begin(select);
             }
         };
     }

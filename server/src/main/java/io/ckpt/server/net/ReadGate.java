@@ -9,7 +9,7 @@ import io.netty.channel.Channel;
  * and on the ingest worker.
  */
 final class ReadGate {
-    /** More than {@link ConnectionHandler#HIGH_WATER} bytes wait for the ingest worker. */
+    /** More than {@link UploadBackpressure#HIGH_WATER} bytes wait for the ingest worker. */
     static final int BACKLOG = 1;
     /** UPLOAD_BEGIN is being answered, or waits for an upload slot: nothing more is read meanwhile. */
     static final int BEGIN = 2;

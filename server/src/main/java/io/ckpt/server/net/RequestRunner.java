@@ -105,4 +105,9 @@ final class RequestRunner implements Caller {
             longRunning.decrementAndGet();
         });
     }
+
+    @Override
+    public void restore(JsonNode request) {
+        restores.restore(request, tenantSeen());
+    }
 }

@@ -14,7 +14,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * and it frees both (a sleeping worker neither computes nor writes) in the proportion asked for,
  * on any number of cores. Why not a full stop: an upload that made no progress for the length of
  * a long restore would hit the client's and the server's timeouts. While ingest sleeps its queued
- * bytes grow, the connection's read backpressure ({@link ConnectionHandler#HIGH_WATER}) stops
+ * bytes grow, the connection's read backpressure ({@link UploadBackpressure#HIGH_WATER}) stops
  * reading the socket, and TCP slows the senders: nothing piles up in the heap.
  */
 public final class RestorePriority {

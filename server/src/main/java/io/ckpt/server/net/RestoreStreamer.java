@@ -4,10 +4,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.ckpt.audit.AuditEvents;
 import io.ckpt.audit.AuditLog;
+import io.ckpt.catalog.CheckpointDao;
 import io.ckpt.catalog.CheckpointRow;
 import io.ckpt.catalog.LabelDao;
 import io.ckpt.errors.ErrorCodes;
+import io.ckpt.protocol.ErrorCode;
 import io.ckpt.protocol.Frame;
+import io.ckpt.protocol.ProtocolVersion;
+import io.ckpt.protocol.RequestRefusedException;
 import io.ckpt.query.CatalogQueries;
 import io.ckpt.security.Access;
 import io.netty.channel.ChannelHandlerContext;
@@ -90,6 +94,77 @@ final class RestoreStreamer {
      */
     void restore(long id) {
         server.readers().acquire(id); // before reading the row: prune then either sees it in use or removed it already
+        try {
+            stream(id, cp -> {
+                var header = new ObjectNode(CatalogQueries.mapper().getNodeFactory());
+                header.set("checkpoint", CatalogQueries.checkpointJson(cp,
+                        server.catalog().read(h -> h.attach(LabelDao.class).of(id))));
+                return CatalogQueries.toJson(header);
+            });
+        } finally {
+            server.readers().release(id);
+        }
+    }
+
+    /**
+     * The {@code restore} request (protocol version 3, docs/PROTOCOL.md "Restore"): select and
+     * RESTORE_REQUEST in one round trip. The selector is resolved exactly as {@code select} resolves
+     * it for this caller's tenant (the same answers, NOT_FOUND for another tenant's WPAR included),
+     * and the restore is then authorised, streamed and audited as {@link #restore(long)} does, against
+     * the checkpoint chosen, never a name the client gave. The RESPONSE is {@code show}'s answer: the
+     * checkpoint and its parts, so the client needs nothing more before the data. Restore worker thread.
+     *
+     * <p>Prune beside it: the reader is registered on the chosen id before the row is read again
+     * (ReadersInUse), so prune either sees the checkpoint in use, or removed it before; in that case
+     * a selector (latest, at, last known good, resume) is resolved again, up to {@link #RESELECTIONS}
+     * times, and a selection by id answers NOT_FOUND as a RESTORE_REQUEST of a pruned id does.
+     */
+    void restore(JsonNode request, String tenantSeen) {
+        for (int attempt = 1; ; attempt++) {
+            long id;
+            try {
+                if (!ProtocolVersion.hasRestoreSelector(connection.version())) {
+                    throw new RequestRefusedException(ErrorCode.BAD_REQUEST, "the restore request needs protocol version "
+                            + ProtocolVersion.V3 + "; this connection speaks version " + connection.version()
+                            + " (select, then RESTORE_REQUEST)");
+                }
+                ObjectNode select = ((ObjectNode) request).deepCopy().put("op", "select");
+                id = CatalogQueries.mapper().readTree(server.queries().handle(select, tenantSeen))
+                        .path("checkpoint").path("id").asLong();
+            } catch (Throwable t) {
+                ErrorReplies.reply(ctx, connection.peer(), t);
+                return;
+            }
+            server.readers().acquire(id);
+            try {
+                if (attempt < RESELECTIONS && !request.hasNonNull("id") && !complete(id)) {
+                    continue; // pruned between the selection and the reader: choose again
+                }
+                stream(id, cp -> server.queries().handle(
+                        CatalogQueries.mapper().createObjectNode().put("op", "show").put("id", id), null));
+            } catch (IOException e) { // the catalog read of complete()
+                ErrorReplies.reply(ctx, connection.peer(), e);
+            } finally {
+                server.readers().release(id);
+            }
+            return;
+        }
+    }
+
+    /** How often a selector is resolved again when prune removed its checkpoint before the restore registered. */
+    static final int RESELECTIONS = 3;
+
+    private boolean complete(long id) throws IOException {
+        return server.catalog().read(h -> h.attach(CheckpointDao.class).find(id)).filter(CheckpointRow::isComplete).isPresent();
+    }
+
+    /** The RESPONSE that opens a restore of {@code cp}. */
+    private interface Header {
+        String of(CheckpointRow cp) throws IOException;
+    }
+
+    /** Authorises, answers {@code header}, streams and audits the restore of {@code id}, whose reader the caller holds. */
+    private void stream(long id, Header header) {
         server.fairness().priority().restoreStarted();
         CheckpointRow cp = null;
         String wpar = null;
@@ -98,10 +173,7 @@ final class RestoreStreamer {
             wpar = target.tenant() == null ? null : target.wpar(); // the real WPAR, for the audit of a refusal too
             server.security().access().restore(connection.principal(), target);
             cp = server.restorer().checkpoint(id);
-            var header = new ObjectNode(CatalogQueries.mapper().getNodeFactory());
-            header.set("checkpoint", CatalogQueries.checkpointJson(cp,
-                    server.catalog().read(h -> h.attach(LabelDao.class).of(id))));
-            ctx.writeAndFlush(new Frame.Response(CatalogQueries.toJson(header)));
+            ctx.writeAndFlush(new Frame.Response(header.of(cp)));
             log.info("restore of checkpoint {} (WPAR {}) to {} started", id, cp.wpar(), connection.peer());
             server.audit().log().ok(connection.actor(), "restore.started", cp.wpar(), id, null);
             long start = System.nanoTime();
@@ -126,7 +198,6 @@ final class RestoreStreamer {
             ErrorReplies.reply(ctx, connection.peer(), t);
         } finally {
             server.fairness().priority().restoreEnded();
-            server.readers().release(id);
         }
     }
 

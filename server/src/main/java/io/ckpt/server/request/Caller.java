@@ -50,4 +50,11 @@ public interface Caller {
     default LongRequest longRequest(String op) {
         return LongRequest.quiet(this);
     }
+
+    /**
+     * Restores the checkpoint {@code request}'s selector chooses ({@code restore}, protocol version
+     * 3): the connection resolves it as {@code select} would for {@link #tenantSeen} and authorises
+     * the restore against the checkpoint chosen.
+     */
+    void restore(JsonNode request);
 }

@@ -82,4 +82,9 @@ public final class LongRequest implements Caller, AutoCloseable {
     public void fetch(JsonNode request) {
         connection.fetch(request);
     }
+
+    @Override
+    public void restore(JsonNode request) {
+        connection.restore(request);
+    }
 }

@@ -63,4 +63,9 @@ public final class ReadCaller implements Caller {
     public void fetch(JsonNode request) {
         throw new UnsupportedOperationException("fetch streams over the protocol only");
     }
+
+    @Override
+    public void restore(JsonNode request) {
+        throw new UnsupportedOperationException("restore streams over the protocol only");
+    }
 }

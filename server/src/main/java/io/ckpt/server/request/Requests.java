@@ -95,6 +95,12 @@ public final class Requests {
                 c.fetch(r);
                 return null;
             }),
+            // select and RESTORE in one (protocol version 3): the selector is checked as select's, and the
+            // data against the checkpoint it chooses (Access.restore, by the streamer); audited as a restore is
+            new Op("restore", Rule.SELECTION, Runs.RESTORE_WORKERS, Audit.NONE, (s, c, r) -> {
+                c.restore(r);
+                return null;
+            }),
             new Op("chunk_list", Rule.CHECKPOINT_DATA, Runs.REQUEST_WORKERS, Audit.NONE, QUERY),
             new Op("mark", Rule.CHECKPOINT_DATA, Runs.REQUEST_WORKERS, Audit.REQUEST, QUERY),
             // ownership, by the host itself

@@ -122,7 +122,7 @@ class RequestOpsTest {
                     answered.add(op.name());
                 }
             }
-            assertTrue(answered.containsAll(Set.of("list", "alerts", "load", "upload_notices", "fetch", "audit")), answered::toString);
+            assertTrue(answered.containsAll(Set.of("list", "alerts", "load", "upload_notices", "fetch", "restore", "audit")), answered::toString);
         }
     }
 
@@ -186,6 +186,11 @@ class RequestOpsTest {
 
         @Override
         public void fetch(JsonNode request) {
+            fetched = request;
+        }
+
+        @Override
+        public void restore(JsonNode request) {
             fetched = request;
         }
     }
