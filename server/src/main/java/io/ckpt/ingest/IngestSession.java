@@ -18,6 +18,7 @@ import io.ckpt.manifest.ManifestWriter;
 import io.ckpt.protocol.ErrorCode;
 import io.ckpt.protocol.Frame;
 import io.ckpt.protocol.PartInfo;
+import io.ckpt.protocol.PartNames;
 import io.ckpt.protocol.PartType;
 import io.ckpt.protocol.RequestRefusedException;
 import io.ckpt.store.Datastore;
@@ -282,6 +283,11 @@ public final class IngestSession {
         if (state != State.OPEN) {
             throw new RequestRefusedException(ErrorCode.BAD_REQUEST, "part '" + info.name() + "' begun "
                     + (state == State.IN_PART ? "before part '" + part.name() + "' ended" : "after commit"));
+        }
+        try {
+            PartNames.checkStorable(info.name()); // no component past NAME_MAX: the restore could not create it
+        } catch (IllegalArgumentException e) {
+            throw new RequestRefusedException(ErrorCode.BAD_REQUEST, e.getMessage());
         }
         if (!partNames.add(info.name())) {
             throw new RequestRefusedException(ErrorCode.BAD_REQUEST, "part '" + info.name() + "' sent twice");
