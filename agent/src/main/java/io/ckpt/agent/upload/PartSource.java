@@ -27,9 +27,30 @@ public record PartSource(PartInfo info, Path file, long size) {
     public InputStream open() throws IOException {
         try {
             return Files.newInputStream(file);
-        } catch (AccessDeniedException e) {
-            throw denied(file, e);
+        } catch (IOException e) {
+            throw notOpened(info, file, e);
         }
+    }
+
+    /**
+     * {@code e}, from opening the file of {@code part} to send it (after the walk found it readable),
+     * with the cause in words and what became of the upload: NIO's message for EACCES and ENOENT is
+     * the bare path. The sender aborts the upload on it, so the server shows nothing of it.
+     */
+    static IOException notOpened(PartInfo part, Path file, IOException e) {
+        String what = " (part '" + part.name() + "') when it was sent; upload aborted, nothing stored";
+        java.nio.file.FileSystemException said;
+        if (e instanceof AccessDeniedException) {
+            said = new AccessDeniedException(file.toString(), null, "permission denied" + what
+                    + " (a checkpoint needs every file: make it readable, or leave it out of the tree)");
+        } else if (e instanceof NoSuchFileException) {
+            said = new NoSuchFileException(file.toString(), null, "no longer exists" + what
+                    + " (it was removed after the tree was read: push again)");
+        } else {
+            return e;
+        }
+        said.initCause(e);
+        return said;
     }
 
     /** NIO's message for EACCES is the bare path: say what happened and that the checkpoint is not stored. */
