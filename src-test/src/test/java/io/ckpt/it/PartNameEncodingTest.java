@@ -44,6 +44,19 @@ class PartNameEncodingTest extends SharedServer {
         assertEquals(before, snapshot(restored));
     }
 
+    /** Without a backslash the old rule let the push through and named the files with U+FFFD instead of their bytes. */
+    @Test
+    void namesThatAreNotUtf8ComeBackUnderTheirBytesNotAsReplacementCharacters(@TempDir Path dir) throws IOException {
+        Path src = Files.createDirectories(dir.resolve("latin1"));
+        Files.writeString(file(src, new byte[] {(byte) 0xe9, 't', (byte) 0xe9}), "summer");
+        Files.writeString(file(Files.createDirectories(file(src, new byte[] {'d', (byte) 0x80})), bytes("f")), "in d");
+        Map<String, String> before = snapshot(src);
+        long id = ckpt.run("push", "--wpar", "names-latin1", "--json", src.toString()).assertOk().json().path("id").asLong();
+        Path restored = dir.resolve("restored");
+        ckpt.run("restore", "--wpar", "names-latin1", "--id", Long.toString(id), "--to", restored.toString()).assertOk();
+        assertEquals(before, snapshot(restored));
+    }
+
     /** A part's name as the server shows it: UTF-8 text, a backslash and a non-UTF-8 byte escaped as \xHH. */
     @Test
     void showListsTheEscapedNames(@TempDir Path dir) throws IOException {
