@@ -285,7 +285,9 @@ public final class IngestSession {
                     + (state == State.IN_PART ? "before part '" + part.name() + "' ended" : "after commit"));
         }
         try {
-            PartNames.checkStorable(info.name()); // no component past NAME_MAX: the restore could not create it
+            // No component past NAME_MAX: the restore could not create it. The decoder already made
+            // the name canonical (PartNames), so the name checks below are checks on the file's bytes.
+            PartNames.checkStorable(info.name());
         } catch (IllegalArgumentException e) {
             throw new RequestRefusedException(ErrorCode.BAD_REQUEST, e.getMessage());
         }
