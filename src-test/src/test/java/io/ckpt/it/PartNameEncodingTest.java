@@ -9,8 +9,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -42,6 +44,32 @@ class PartNameEncodingTest extends SharedServer {
         ckpt.command("restore", "--wpar", wpar, "--id", Long.toString(id), "--to", restored.toString()).env("LC_ALL", locale)
                 .run().assertOk();
         assertEquals(before, snapshot(restored));
+    }
+
+    /**
+     * The agent's directory source copies the tree into its spool and uploads it from there; the
+     * checkpoint restores with every name's bytes under state/ (as restore --start writes it).
+     */
+    @Test
+    void theAgentsDirectorySourceSpoolsAndUploadsOddNamesByteForByte(@TempDir Path dir) throws Exception {
+        Path src = oddTree(dir.resolve("app"));
+        Path config = Files.writeString(dir.resolve("agent.yaml"), """
+                server: %s
+                host-id: it-names
+                state-dir: %s
+                control: 127.0.0.1:%d
+                defaults:
+                  schedule: { interval: 1h }
+                wpars:
+                  - name: names-agent
+                    source: { preset: directory, path: %s }
+                """.formatted(server.address(), dir.resolve("state"), ToyNodes.freePort(), src));
+        try (AgentProcess agent = AgentProcess.start(config, Map.of("LC_ALL", "C"))) {
+            agent.awaitLog(Pattern.compile("WPAR names-agent checkpoint \\d+ uploaded"), Duration.ofSeconds(90));
+        }
+        Path restored = dir.resolve("restored");
+        ckpt.run("restore", "--wpar", "names-agent", "--latest", "--to", restored.toString()).assertOk();
+        assertEquals(snapshot(src), snapshot(restored.resolve("state")));
     }
 
     /** Without a backslash the old rule let the push through and named the files with U+FFFD instead of their bytes. */
