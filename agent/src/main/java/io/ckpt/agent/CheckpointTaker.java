@@ -161,7 +161,7 @@ final class CheckpointTaker {
         List<Path> dirs = new ArrayList<>();
         try (Stream<Path> walk = Files.walk(from)) {
             for (Path p : (Iterable<Path>) walk::iterator) {
-                Path target = to.resolve(from.relativize(p).toString());
+                Path target = to.resolve(from.relativize(p)); // Path to Path: the name's bytes, not the locale's text of them
                 if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
                     Files.createDirectories(target);
                     dirs.add(p);
@@ -171,7 +171,7 @@ final class CheckpointTaker {
             }
         }
         for (Path d : dirs) { // directory times last: copying into them changed them
-            Files.setLastModifiedTime(to.resolve(from.relativize(d).toString()), Files.getLastModifiedTime(d));
+            Files.setLastModifiedTime(to.resolve(from.relativize(d)), Files.getLastModifiedTime(d));
         }
     }
 }

@@ -1,7 +1,7 @@
 package io.ckpt.protocol;
 
 /**
- * The longest names the server accepts, in characters: the client checks them before sending (a
+ * The longest names the server accepts, in characters (part names: see {@link PartNames}): the client checks them before sending (a
  * name past a frame's 65,535-byte string would not even encode) and the server enforces them
  * (io.ckpt.catalog.Names at ingest, io.ckpt.catalog.RowLimits on rows read back).
  */
@@ -18,6 +18,11 @@ public final class NameLimits {
     public static final int MAX_LABELS = 64;
     /** One label, a word or KEY=VALUE. */
     public static final int MAX_LABEL_LENGTH = 256;
+    /**
+     * One component of a new part's name, in bytes of the file's name (not of its escaped text):
+     * NAME_MAX of Linux and AIX JFS2. Checked at ingest ({@link PartNames#checkStorable}).
+     */
+    public static final int MAX_PART_COMPONENT = 255;
 
     private NameLimits() {}
 }

@@ -18,6 +18,7 @@ import io.ckpt.manifest.ManifestWriter;
 import io.ckpt.protocol.ErrorCode;
 import io.ckpt.protocol.Frame;
 import io.ckpt.protocol.PartInfo;
+import io.ckpt.protocol.PartNames;
 import io.ckpt.protocol.PartType;
 import io.ckpt.protocol.RequestRefusedException;
 import io.ckpt.store.Datastore;
@@ -273,6 +274,13 @@ public final class IngestSession {
         if (state != State.OPEN) {
             throw new RequestRefusedException(ErrorCode.BAD_REQUEST, "part '" + info.name() + "' begun "
                     + (state == State.IN_PART ? "before part '" + part.name() + "' ended" : "after commit"));
+        }
+        try {
+            // No component past NAME_MAX: the restore could not create it. The decoder already made
+            // the name canonical (PartNames), so the name checks below are checks on the file's bytes.
+            PartNames.checkStorable(info.name());
+        } catch (IllegalArgumentException e) {
+            throw new RequestRefusedException(ErrorCode.BAD_REQUEST, e.getMessage());
         }
         if (!partNames.add(info.name())) {
             throw new RequestRefusedException(ErrorCode.BAD_REQUEST, "part '" + info.name() + "' sent twice");

@@ -3,6 +3,7 @@ package io.ckpt.agent.restore;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.ckpt.agent.net.CkptClient;
 import io.ckpt.agent.upload.FileModes;
+import io.ckpt.agent.upload.PartPaths;
 import io.ckpt.chunk.ChunkDigest;
 import io.ckpt.protocol.PartInfo;
 import io.ckpt.protocol.PartNames;
@@ -37,7 +38,8 @@ import java.util.stream.Stream;
  * {@code .NAME.ckpt-partial} and {@code .NAME.ckpt-old} are deleted by the next restore there.
  *
  * <p>Part names are checked again here ({@link PartNames}): nothing is written outside the
- * target. Symbolic links are created last, after every file and directory, so that no later part
+ * target. A name stands for the file's bytes, which {@link PartPaths} turns into the path (escaped
+ * bytes that are not UTF-8 included), not the JVM's locale. Symbolic links are created last, after every file and directory, so that no later part
  * can be written through a link; directory times are set last, deepest first.
  */
 public final class TreeWriter implements CkptClient.RestoreReceiver {
@@ -91,7 +93,7 @@ public final class TreeWriter implements CkptClient.RestoreReceiver {
     public static Path destination(Path to, String singleName, boolean force) throws IOException {
         if (singleName != null) {
             if (Files.isDirectory(to)) {
-                to = to.resolve(Path.of(singleName).getFileName());
+                to = PartPaths.resolve(to, singleName.substring(singleName.lastIndexOf('/') + 1));
             }
             if (Files.exists(to, LinkOption.NOFOLLOW_LINKS) && !force) {
                 throw new RestoreException(RestoreException.Kind.BAD_TARGET, to
@@ -282,7 +284,7 @@ public final class TreeWriter implements CkptClient.RestoreReceiver {
      * lie under a symbolic link (a link part "a" and a part "a/x" would write through the link).
      */
     private Path resolve(String name) throws IOException {
-        Path p = staging.resolve(name).normalize();
+        Path p = PartPaths.resolve(staging, name).normalize(); // the name's bytes, whatever the JVM's locale
         if (!p.startsWith(staging) || p.equals(staging)) {
             throw new RestoreException(RestoreException.Kind.DAMAGED, "part name '" + name
                     + "' points outside the restore directory");

@@ -166,9 +166,15 @@ public final class DeltaPartSender {
      */
     public long sendFile(PartInfo part, Path file, LongConsumer progress) throws IOException {
         client.beginPart(part);
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+        FileChannel opened;
+        try {
+            opened = FileChannel.open(file, StandardOpenOption.READ);
+        } catch (IOException e) {
+            throw PartSource.notOpened(part, file, e);
+        }
+        try (FileChannel ch = opened) {
             long size = ch.size();
-            Future<byte[]> whole = POOL.submit(() -> wholeSha256(file, size));
+            Future<byte[]> whole = POOL.submit(() -> wholeSha256(part, file, size));
             PredictiveChunker cutter = new PredictiveChunker(ChunkerParams.DEFAULT, POOL,
                     Math.max(1, Runtime.getRuntime().availableProcessors() - 1));
             int[] n = {0};
@@ -212,18 +218,24 @@ public final class DeltaPartSender {
                 Thread.currentThread().interrupt();
                 throw new IOException("interrupted while hashing " + file, e);
             } catch (ExecutionException e) {
-                throw new IOException("reading " + file + ": " + e.getCause().getMessage(), e.getCause());
+                throw e.getCause() instanceof IOException io ? io : new IOException("reading " + file + ": " + e.getCause(), e.getCause());
             }
             client.endPart(size, sha);
             return size;
         }
     }
 
-    private static byte[] wholeSha256(Path file, long size) throws IOException {
+    private static byte[] wholeSha256(PartInfo part, Path file, long size) throws IOException {
         MessageDigest md = ChunkDigest.sha256();
         byte[] b = new byte[1 << 20];
         long total = 0;
-        try (InputStream in = Files.newInputStream(file)) {
+        InputStream opened;
+        try {
+            opened = Files.newInputStream(file); // a second open: the file may have gone in between too
+        } catch (IOException e) {
+            throw PartSource.notOpened(part, file, e);
+        }
+        try (InputStream in = opened) {
             for (int r; (r = in.read(b)) > 0; ) {
                 md.update(b, 0, r);
                 total += r;

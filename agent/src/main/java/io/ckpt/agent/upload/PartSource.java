@@ -1,6 +1,7 @@
 package io.ckpt.agent.upload;
 
 import io.ckpt.protocol.PartInfo;
+import io.ckpt.protocol.PartNames;
 import io.ckpt.protocol.PartType;
 import java.io.IOException;
 import java.io.InputStream;
@@ -26,9 +27,30 @@ public record PartSource(PartInfo info, Path file, long size) {
     public InputStream open() throws IOException {
         try {
             return Files.newInputStream(file);
-        } catch (AccessDeniedException e) {
-            throw denied(file, e);
+        } catch (IOException e) {
+            throw notOpened(info, file, e);
         }
+    }
+
+    /**
+     * {@code e}, from opening the file of {@code part} to send it (after the walk found it readable),
+     * with the cause in words and what became of the upload: NIO's message for EACCES and ENOENT is
+     * the bare path. The sender aborts the upload on it, so the server shows nothing of it.
+     */
+    static IOException notOpened(PartInfo part, Path file, IOException e) {
+        String what = " (part '" + part.name() + "') when it was sent; upload aborted, nothing stored";
+        java.nio.file.FileSystemException said;
+        if (e instanceof AccessDeniedException) {
+            said = new AccessDeniedException(file.toString(), null, "permission denied" + what
+                    + " (a checkpoint needs every file: make it readable, or leave it out of the tree)");
+        } else if (e instanceof NoSuchFileException) {
+            said = new NoSuchFileException(file.toString(), null, "no longer exists" + what
+                    + " (it was removed after the tree was read: push again)");
+        } else {
+            return e;
+        }
+        said.initCause(e);
+        return said;
     }
 
     /** NIO's message for EACCES is the bare path: say what happened and that the checkpoint is not stored. */
@@ -57,7 +79,7 @@ public record PartSource(PartInfo info, Path file, long size) {
             if (!Files.isReadable(root)) {
                 throw denied(root, new AccessDeniedException(root.toString()));
             }
-            return List.of(new PartSource(new PartInfo(prefix + root.getFileName(), PartType.FILE, FileModes.read(root),
+            return List.of(new PartSource(new PartInfo(storable(root, prefix + PartPaths.fileName(root)), PartType.FILE, FileModes.read(root),
                     attrs.lastModifiedTime().toMillis(), ""), root, attrs.size()));
         }
         if (!attrs.isDirectory()) {
@@ -82,7 +104,7 @@ public record PartSource(PartInfo info, Path file, long size) {
         for (Path p : paths) {
             PartSource part;
             try {
-                part = part(p, prefix + root.relativize(p).toString().replace(p.getFileSystem().getSeparator(), "/"), skipped);
+                part = part(p, storable(p, prefix + PartPaths.name(root, p)), skipped);
             } catch (AccessDeniedException e) {
                 throw denied(Path.of(e.getFile()), e);
             }
@@ -94,6 +116,19 @@ public record PartSource(PartInfo info, Path file, long size) {
     }
 
     /**
+     * {@code name}, the part name of {@code p}, if a new checkpoint may hold it
+     * ({@link PartNames#checkStorable}); else the error names the file and what to do.
+     */
+    private static String storable(Path p, String name) throws IOException {
+        try {
+            PartNames.checkStorable(name);
+            return name;
+        } catch (IllegalArgumentException e) {
+            throw new IOException(p + ": " + e.getMessage() + "; nothing stored (rename the file, or leave it out of the tree)", e);
+        }
+    }
+
+    /**
      * The part for {@code p} under {@code name}, or null when it is skipped. A regular file this
      * process may not read is refused here, before anything is sent, rather than mid-upload.
      */
@@ -101,7 +136,7 @@ public record PartSource(PartInfo info, Path file, long size) {
         BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
         long mtime = a.lastModifiedTime().toMillis();
         if (a.isSymbolicLink()) {
-            return new PartSource(new PartInfo(name, PartType.SYMLINK, 0777, mtime, Files.readSymbolicLink(p).toString()), p, 0);
+            return new PartSource(new PartInfo(name, PartType.SYMLINK, 0777, mtime, PartPaths.linkTarget(p)), p, 0);
         }
         if (a.isDirectory()) {
             return new PartSource(new PartInfo(name, PartType.DIRECTORY, FileModes.read(p), mtime, ""), p, 0);
