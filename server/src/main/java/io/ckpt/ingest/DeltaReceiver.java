@@ -29,7 +29,7 @@ import net.jpountz.lz4.LZ4SafeDecompressor;
  *
  * <p>A received chunk is decompressed (when LZ4) and its SHA-256 compared with the digest it came
  * under before anything is kept; a mismatch fails the upload. Proven chunks wait in memory (at most
- * {@link IngestSession#BATCH_BYTES} of payload); a flush asks the catalog which of them the datastore
+ * {@link StreamChunks#BATCH_BYTES} of payload); a flush asks the catalog which of them the datastore
  * already holds (chunks stay globally deduplicated: another tenant's copy is simply used), appends
  * the others to a pack in one write, and records all of them in {@code upload_chunks} in the same
  * transaction as their chunk rows. Those rows put the chunks in this upload's scope and keep garbage
@@ -70,7 +70,7 @@ final class DeltaReceiver {
         this.checkpointId = checkpointId;
         this.tenant = tenant;
         this.writer = new ChunkBatchWriter(catalog, packs,
-                IngestSession.BATCH_BYTES + PackFormat.RECORD_HEADER_LENGTH + Frame.ChunkData.MAX_RAW_LENGTH);
+                StreamChunks.BATCH_BYTES + PackFormat.RECORD_HEADER_LENGTH + Frame.ChunkData.MAX_RAW_LENGTH);
     }
 
     long storedBytes() {
@@ -142,7 +142,7 @@ final class DeltaReceiver {
         }
         pending.add(d);
         pendingBytes += PackFormat.RECORD_HEADER_LENGTH + d.payload().length;
-        if (pendingBytes >= IngestSession.BATCH_BYTES) {
+        if (pendingBytes >= StreamChunks.BATCH_BYTES) {
             flush();
         }
     }

@@ -111,8 +111,10 @@ final class DeltaIngestTest {
     }
 
     private IngestSession begin(String wpar, String tenant) throws IOException {
-        return IngestSession.begin(store.ds(), store.catalog(), store.packs(), ChunkerParams.DEFAULT, wpar, T,
-                "scheduled", List.of(), tenant.equals(IngestSession.DEFAULT_TENANT) ? "test-host" : "host-" + tenant, "", "unknown", "", tenant, true);
+        return IngestSession.begin(store.ds(), store.catalog(), store.packs(), ChunkerParams.DEFAULT,
+                UploadRequest.of(wpar, T, "scheduled", List.of(),
+                        tenant.equals(UploadRequest.DEFAULT_TENANT) ? "test-host" : "host-" + tenant)
+                        .forTenant(tenant).inDeltaMode(true));
     }
 
     private static PartInfo file(String name) {
@@ -137,7 +139,7 @@ final class DeltaIngestTest {
     @Test
     void deltaUploadRestoresItsBytesAndItsChunksAreTheStreamModeChunks() throws IOException {
         byte[] image = image(1, 3 << 20);
-        IngestSession s = begin("web01", IngestSession.DEFAULT_TENANT);
+        IngestSession s = begin("web01", UploadRequest.DEFAULT_TENANT);
         sendPart(s, "memory.img", image);
         IngestSession.Committed c = s.commit();
         int distinct = (int) cut(image).stream().map(ch -> HEX.formatHex(ch.digest())).distinct().count();
@@ -152,7 +154,7 @@ final class DeltaIngestTest {
         IngestSession.Committed again = store.upload("web01", T + 1, image);
         assertEquals(0, again.newChunks(), "stream mode cuts the same chunks");
 
-        IngestSession second = begin("web01", IngestSession.DEFAULT_TENANT);
+        IngestSession second = begin("web01", UploadRequest.DEFAULT_TENANT);
         second.beginPart(file("memory.img"));
         assertEquals(new BitSet(), second.missing(query(cut(image))), "every chunk is present now");
         second.abort();
@@ -164,7 +166,7 @@ final class DeltaIngestTest {
         Chunk c = cut(image).get(0);
         byte[] wrong = c.digest().clone();
         wrong[0] ^= 1;
-        IngestSession s = begin("web01", IngestSession.DEFAULT_TENANT);
+        IngestSession s = begin("web01", UploadRequest.DEFAULT_TENANT);
         Frame.ChunkData honest = data(image, c);
         RequestRefusedException e = assertThrows(RequestRefusedException.class, () -> s.chunkData(
                 new Frame.ChunkData(wrong, honest.rawLength(), honest.codec(), honest.payload())));
@@ -214,7 +216,7 @@ final class DeltaIngestTest {
     @Test
     void referenceToAChunkNobodyStoredIsRefusedWithASingleTenant() throws IOException {
         byte[] image = image(4, 50_000);
-        IngestSession s = begin("web01", IngestSession.DEFAULT_TENANT);
+        IngestSession s = begin("web01", UploadRequest.DEFAULT_TENANT);
         s.beginPart(file("memory.img"));
         RequestRefusedException e = assertThrows(RequestRefusedException.class, () -> s.chunkRefs(refs(cut(image))));
         assertEquals(ErrorCode.REFUSED, e.code());
@@ -225,7 +227,7 @@ final class DeltaIngestTest {
     void referenceWithAnotherLengthThanTheStoredChunksIsCorrupt() throws IOException {
         byte[] image = image(8, 50_000);
         Chunk c = cut(image).get(0);
-        IngestSession s = begin("web01", IngestSession.DEFAULT_TENANT);
+        IngestSession s = begin("web01", UploadRequest.DEFAULT_TENANT);
         s.beginPart(file("memory.img"));
         s.chunkData(data(image, c));
         RequestRefusedException e = assertThrows(RequestRefusedException.class,
@@ -239,7 +241,7 @@ final class DeltaIngestTest {
     void partLengthOtherThanTheSumOfItsChunksIsCorrupt() throws IOException {
         byte[] image = image(5, 50_000);
         List<Chunk> chunks = cut(image);
-        IngestSession s = begin("web01", IngestSession.DEFAULT_TENANT);
+        IngestSession s = begin("web01", UploadRequest.DEFAULT_TENANT);
         s.beginPart(file("memory.img"));
         for (Chunk c : chunks) {
             s.chunkData(data(image, c));
@@ -256,7 +258,7 @@ final class DeltaIngestTest {
     void chunksSentBeforeTheirReferencesSurviveGarbageCollection() throws IOException {
         byte[] image = image(6, 5 << 20); // more than one flush of proven chunks
         List<Chunk> chunks = cut(image);
-        IngestSession s = begin("web01", IngestSession.DEFAULT_TENANT);
+        IngestSession s = begin("web01", UploadRequest.DEFAULT_TENANT);
         s.beginPart(file("memory.img"));
         for (Chunk c : chunks) {
             s.chunkData(data(image, c));
@@ -272,7 +274,7 @@ final class DeltaIngestTest {
         IngestSession.Committed c = s.commit();
         assertArrayEquals(image, store.restore(c.id()).get(0).bytes());
 
-        IngestSession aborted = begin("web02", IngestSession.DEFAULT_TENANT);
+        IngestSession aborted = begin("web02", UploadRequest.DEFAULT_TENANT);
         byte[] other = image(7, 6 << 20);
         for (Chunk ch : cut(other)) {
             aborted.chunkData(data(other, ch));

@@ -53,8 +53,8 @@ final class FencedCommitTest {
     }
 
     private IngestSession begin(String wpar, String host, boolean delta) throws IOException {
-        return IngestSession.begin(store.ds(), store.catalog(), store.packs(), ChunkerParams.DEFAULT, wpar, T, "scheduled",
-                List.of(), host, "", "good", "", IngestSession.DEFAULT_TENANT, delta);
+        return IngestSession.begin(store.ds(), store.catalog(), store.packs(), ChunkerParams.DEFAULT,
+                UploadRequest.of(wpar, T, "scheduled", List.of(), host).withHealth("good", "").inDeltaMode(delta));
     }
 
     private static byte[] bytes(long seed, int n) {

@@ -451,11 +451,11 @@ final class IngestSessionTest {
     @Test
     void invalidKindOrLabelIsRefused() {
         assertBadRequest(() -> IngestSession.begin(store.ds(), store.catalog(), store.packs(), ChunkerParams.DEFAULT,
-                "web01", T, "Scheduled", List.of(), "h"), "kind");
+                UploadRequest.of("web01", T, "Scheduled", List.of(), "h")), "kind");
         assertBadRequest(() -> IngestSession.begin(store.ds(), store.catalog(), store.packs(), ChunkerParams.DEFAULT,
-                "web01", T, "scheduled", List.of("ok", ""), "h"), "label");
+                UploadRequest.of("web01", T, "scheduled", List.of("ok", ""), "h")), "label");
         assertBadRequest(() -> IngestSession.begin(store.ds(), store.catalog(), store.packs(), ChunkerParams.DEFAULT,
-                "web01", T, "scheduled", List.of("=x"), "h"), "label");
+                UploadRequest.of("web01", T, "scheduled", List.of("=x"), "h")), "label");
     }
 
     // --- manifest -----------------------------------------------------------------------------
@@ -499,7 +499,7 @@ final class IngestSessionTest {
         byte[] image = SyntheticImage.of(17, 10 * MIB + 3);
         byte[] log = SyntheticImage.of(18, 300_000);
         IngestSession s = IngestSession.begin(store.ds(), store.catalog(), store.packs(), ChunkerParams.DEFAULT,
-                "db01", T, "manual", List.of("pre-upgrade", "ticket=42"), "host7");
+                UploadRequest.of("db01", T, "manual", List.of("pre-upgrade", "ticket=42"), "host7"));
         send(s, new PartInfo("statefile", PartType.DIRECTORY, 040700, T, ""), new byte[0]);
         send(s, new PartInfo("statefile/memory.img", PartType.FILE, 0100600, T, ""), image);
         send(s, stream("log"), log);
@@ -533,7 +533,7 @@ final class IngestSessionTest {
         ChunkerParams small = new ChunkerParams(256, 1024, 4096);
         byte[] data = SyntheticImage.of(19, 2 * MIB);
         IngestSession s = IngestSession.begin(store.ds(), store.catalog(), store.packs(), small,
-                "web01", T, "scheduled", List.of(), "h");
+                UploadRequest.of("web01", T, "scheduled", List.of(), "h"));
         send(s, stream("one"), data);
         long id = s.commit().id();
         int largest = store.catalog().read(h -> h.createQuery("SELECT MAX(raw_length) FROM chunks").mapTo(Integer.class).one());

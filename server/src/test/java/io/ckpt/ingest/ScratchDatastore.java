@@ -55,7 +55,7 @@ public final class ScratchDatastore implements AutoCloseable {
     }
 
     public IngestSession begin(String wpar, long takenAt) throws IOException {
-        return IngestSession.begin(ds, catalog, packs, ChunkerParams.DEFAULT, wpar, takenAt, "scheduled", List.of(), "test-host");
+        return IngestSession.begin(ds, catalog, packs, ChunkerParams.DEFAULT, UploadRequest.of(wpar, takenAt, "scheduled", List.of(), "test-host"));
     }
 
     /** Sends one part whole: begin, its bytes in {@link #SLICE}-sized slices, end with its true length and SHA-256. */

@@ -58,6 +58,6 @@ class StreamCutterTest {
             pos += n;
         }
         assertEquals(whole, cutThroughBuffer(stream, 256 * 1024));
-        assertEquals(whole, cutThroughBuffer(stream, IngestSession.BUFFER_SIZE));
+        assertEquals(whole, cutThroughBuffer(stream, StreamChunks.BUFFER_SIZE));
     }
 }

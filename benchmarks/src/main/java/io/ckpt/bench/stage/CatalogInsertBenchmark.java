@@ -22,7 +22,7 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 
 /**
- * The catalog work of one ingest buffer of new chunks, as {@code IngestSession.storeBatch} does
+ * The catalog work of one ingest buffer of new chunks, as {@code StreamChunks.storeBatch} does
  * it: ask which of {@code batchChunks} digests exist (none do), then in one write transaction
  * insert their chunk rows and the part's chunk list ({@code ChunkDao.add} and
  * {@code PartChunkDao.add}, JDBC batches). The catalog starts with {@code seededChunks} chunks

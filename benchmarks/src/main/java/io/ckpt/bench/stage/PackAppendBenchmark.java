@@ -39,7 +39,7 @@ import org.openjdk.jmh.annotations.TearDown;
  */
 @State(Scope.Thread)
 public class PackAppendBenchmark extends BenchmarkBase {
-    static final int BATCH_BYTES = 2 * 1024 * 1024; // as IngestSession.BATCH_BYTES
+    static final int BATCH_BYTES = 2 * 1024 * 1024; // as StreamChunks.BATCH_BYTES
     static final long PACK_TARGET = 256L << 20;      // the server's --pack-size default
 
     @Param({"1", "32"})

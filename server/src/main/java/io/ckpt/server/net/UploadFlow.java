@@ -7,6 +7,7 @@ import io.ckpt.catalog.CheckpointRow;
 import io.ckpt.catalog.LabelDao;
 import io.ckpt.errors.ErrorCodes;
 import io.ckpt.ingest.IngestSession;
+import io.ckpt.ingest.UploadRequest;
 import io.ckpt.ingest.OpenUploads;
 import io.ckpt.protocol.ErrorCode;
 import io.ckpt.protocol.Frame;
@@ -263,8 +264,9 @@ final class UploadFlow {
     private void startSession(Frame.UploadBegin b) throws IOException {
         try {
             session = IngestSession.begin(server.datastore(), server.catalog(), server.packs(), server.chunker(),
-                    b.wpar(), b.takenAtMillis(), b.kind(), b.labels(), connection.host(), b.key(), b.health(),
-                    b.healthReason(), connection.tenant(), b.mode() == Frame.UploadBegin.MODE_DELTA);
+                    UploadRequest.of(b.wpar(), b.takenAtMillis(), b.kind(), b.labels(), connection.host())
+                            .withKey(b.key()).withHealth(b.health(), b.healthReason()).forTenant(connection.tenant())
+                            .inDeltaMode(b.mode() == Frame.UploadBegin.MODE_DELTA));
         } catch (Throwable t) {
             server.fairness().slots().release();
             refusedUpload(b.wpar(), AuditEvents.outcomeOf(ErrorCodes.codeOf(t)), ErrorCodes.messageOf(t));
