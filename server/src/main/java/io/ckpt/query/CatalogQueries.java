@@ -19,18 +19,11 @@ import io.ckpt.catalog.PartChunkDao;
 import io.ckpt.catalog.PartDao;
 import io.ckpt.catalog.PartRow;
 import io.ckpt.catalog.WparDao;
-import io.ckpt.control.Ownership;
-import io.ckpt.gc.GarbageCollector;
-import io.ckpt.jobs.Jobs;
-import io.ckpt.progress.ProgressListener;
 import io.ckpt.protocol.ErrorCode;
 import io.ckpt.protocol.PartInfo;
 import io.ckpt.protocol.RequestRefusedException;
 import io.ckpt.restore.Selection;
-import io.ckpt.retention.Pruner;
-import io.ckpt.retention.RetentionPolicy;
 import io.ckpt.store.Journal;
-import io.ckpt.verify.Verifier;
 import java.io.IOException;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
@@ -39,7 +32,11 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * The JSON requests of the protocol. Field names are part of the protocol and of the CLI's
+ * The catalog's JSON requests: {@code list}, {@code show} and {@code select} (seen through the
+ * caller's tenant), {@code mark}, {@code protect}, {@code chunk_list} and {@code alerts}; and
+ * {@link #parse}, which reads any request within its limits. Maintenance (prune, gc, verify) and
+ * ownership (owner, claim, confirm) are answered by their own handlers in
+ * {@code io.ckpt.server.request}. Field names are part of the protocol and of the CLI's
  * {@code --json} output (docs/PROTOCOL.md, "Requests").
  */
 public final class CatalogQueries {
@@ -62,46 +59,17 @@ public final class CatalogQueries {
 
     private final Catalog catalog;
     private final Journal journal;
-    private final Ownership ownership;
-    private final Pruner pruner;
-    private final Verifier verifier;
-    private final GarbageCollector gc;
     private final Alerts alerts;
-    private final Jobs jobs;
 
     public CatalogQueries(Catalog catalog, Journal journal) {
-        this(catalog, journal, null, null, null);
+        this(catalog, journal, new Alerts());
     }
 
-    public CatalogQueries(Catalog catalog, Journal journal, Pruner pruner,
-            Verifier verifier, GarbageCollector gc) {
-        this(catalog, journal, pruner, verifier, gc, new Alerts());
-    }
-
-    public CatalogQueries(Catalog catalog, Journal journal, Pruner pruner,
-            Verifier verifier, GarbageCollector gc, Alerts alerts) {
-        this(catalog, journal, pruner, verifier, gc, alerts, new Jobs());
-    }
-
-    /** With {@code jobs}, which records every prune, gc and verify asked for (not dry runs). */
-    public CatalogQueries(Catalog catalog, Journal journal, Pruner pruner,
-            Verifier verifier, GarbageCollector gc, Alerts alerts,
-            Jobs jobs) {
-        this(catalog, journal, pruner, verifier, gc, alerts, jobs, new Ownership(catalog, journal));
-    }
-
-    /** With the server's {@code ownership}: a {@code claim} here ends the old owner's uploads (OpenUploads). */
-    public CatalogQueries(Catalog catalog, Journal journal, Pruner pruner,
-            Verifier verifier, GarbageCollector gc, Alerts alerts,
-            Jobs jobs, Ownership ownership) {
-        this.jobs = jobs;
-        this.alerts = alerts;
+    /** With the server's {@code alerts}, which the {@code alerts} request answers. */
+    public CatalogQueries(Catalog catalog, Journal journal, Alerts alerts) {
         this.catalog = catalog;
         this.journal = journal;
-        this.ownership = ownership;
-        this.pruner = pruner;
-        this.verifier = verifier;
-        this.gc = gc;
+        this.alerts = alerts;
     }
 
     /** Answers a request with every tenant's checkpoints in sight (admin, the status page). */
@@ -130,11 +98,6 @@ public final class CatalogQueries {
 
     /** Like {@link #handle(String, String)}, for a request already parsed. */
     public String handle(JsonNode req, String tenant) throws IOException {
-        return handle(req, tenant, ProgressListener.NONE);
-    }
-
-    /** Like {@link #handle(JsonNode, String)}; verify, gc and prune tell {@code progress} how far they have come. */
-    public String handle(JsonNode req, String tenant, ProgressListener progress) throws IOException {
         TenantView view = new TenantView(tenant);
         String op = req.path("op").asText("");
         ObjectNode out = switch (op) {
@@ -143,37 +106,8 @@ public final class CatalogQueries {
             case "select" -> select(req, view);
             case "mark" -> mark(requiredId(req), text(req, "health"), text(req, "reason"));
             case "protect" -> protect(requiredId(req), req.path("protected").asBoolean(true));
-            case "prune" -> prune(req, progress);
-            case "owner" -> ownerJson(requiredText(req, "wpar"));
             case "chunk_list" -> chunkList(requiredId(req), req.path("part").asInt(-1), req.path("from").asInt(0),
                     req.path("limit").asInt(CHUNK_LIST_PAGE));
-            case "claim" -> {
-                var o = ownership.claim(requiredText(req, "wpar"), requiredText(req, "host"), req.path("take_over").asBoolean(false));
-                ObjectNode n = JSON.createObjectNode().put("wpar", o.wpar()).put("owner", o.host()).put("epoch", o.epoch());
-                n.put("previous_owner", o.previousHost());
-                yield n.put("changed", o.changed());
-            }
-            case "confirm" -> {
-                ownership.confirm(requiredText(req, "wpar"), requiredText(req, "host"), req.path("epoch").asLong(-1));
-                yield ownerJson(requiredText(req, "wpar"));
-            }
-            case "verify" -> {
-                if (verifier == null) {
-                    throw new RequestRefusedException(ErrorCode.BAD_REQUEST, "verify is not available on this server");
-                }
-                String wpar = text(req, "wpar");
-                boolean full = req.path("full").asBoolean(false);
-                yield jobs.run("verify", (full ? "--full " : "") + (wpar == null ? "" : wpar).trim(),
-                        Jobs.Trigger.REQUEST, () -> verifier.verify(wpar, full, progress));
-            }
-            case "gc" -> {
-                if (gc == null) {
-                    throw new RequestRefusedException(ErrorCode.BAD_REQUEST, "gc is not available on this server");
-                }
-                boolean dryRun = req.path("dry_run").asBoolean(false);
-                yield dryRun ? gc.collect(true, progress)
-                        : jobs.run("gc", "", io.ckpt.jobs.Jobs.Trigger.REQUEST, () -> gc.collect(false, progress));
-            }
             case "alerts" -> alertsJson();
             default -> throw new RequestRefusedException(ErrorCode.BAD_REQUEST, "unknown request op '" + op + "'");
         };
@@ -224,15 +158,8 @@ public final class CatalogQueries {
         return out.put("next", next >= part.chunkCount() ? -1 : next);
     }
 
-    private ObjectNode ownerJson(String wpar) throws IOException {
-        var o = ownership.owner(wpar).orElseThrow(() -> new NotFoundException(
-                "unknown WPAR '" + wpar + "': no checkpoint was ever uploaded for it"));
-        ObjectNode n = JSON.createObjectNode().put("wpar", wpar);
-        n.put("owner", o.ownerHost());
-        return n.put("epoch", o.epoch());
-    }
-
-    private static String requiredText(JsonNode req, String field) throws RequestRefusedException {
+    /** Field {@code field} as text; BAD_REQUEST naming the op and the field when it is missing or empty. */
+    public static String requiredText(JsonNode req, String field) throws RequestRefusedException {
         String v = text(req, field);
         if (v == null || v.isEmpty()) {
             throw new RequestRefusedException(ErrorCode.BAD_REQUEST, "request '" + req.path("op").asText() + "' needs '" + field + "'");
@@ -373,21 +300,6 @@ public final class CatalogQueries {
         return out;
     }
 
-    private ObjectNode prune(JsonNode req, ProgressListener progress) throws IOException {
-        if (pruner == null) {
-            throw new RequestRefusedException(ErrorCode.BAD_REQUEST, "prune is not available on this server");
-        }
-        RetentionPolicy policy = req.hasNonNull("policy")
-                ? Pruner.policyOf(req.get("policy")) : null; // null: the configured policies
-        String wpar = text(req, "wpar");
-        boolean force = req.path("force").asBoolean(false);
-        if (req.path("dry_run").asBoolean(false)) {
-            return pruner.prune(wpar, policy, true, force, progress);
-        }
-        return jobs.run("prune", (wpar == null ? "*" : wpar) + (policy == null ? " (configured policies)" : " (keep flags)"),
-                Jobs.Trigger.REQUEST, () -> pruner.prune(wpar, policy, false, force, progress));
-    }
-
     /** Protects a checkpoint from retention (or lifts the protection) and returns it. */
     private ObjectNode protect(long id, boolean on) throws IOException {
         CheckpointRow row = catalog.write(h -> {
@@ -439,7 +351,8 @@ public final class CatalogQueries {
         return JSON;
     }
 
-    private static String text(JsonNode req, String field) {
+    /** Field {@code field} as text, or null. */
+    public static String text(JsonNode req, String field) {
         JsonNode n = req.get(field);
         return n == null || n.isNull() ? null : n.asText();
     }

@@ -24,6 +24,8 @@ import io.ckpt.security.UnsafeSetupException;
 import io.ckpt.server.http.HttpListener;
 import io.ckpt.server.net.ServerContext;
 import io.ckpt.server.net.ServerInitializer;
+import io.ckpt.server.request.MaintenanceRequests;
+import io.ckpt.server.request.OwnershipRequests;
 import io.ckpt.server.request.ReadCaller;
 import io.ckpt.status.ServerMetrics;
 import io.ckpt.status.StatusApi;
@@ -180,10 +182,11 @@ public final class CkptServer implements AutoCloseable {
                 metrics.jobEnded(job);
                 audit.job(job);
             });
-            CatalogQueries queries = new CatalogQueries(catalog, ds.journal(), pruner, verifier, gc, alerts, jobs, ownership);
+            CatalogQueries queries = new CatalogQueries(catalog, ds.journal(), alerts);
             ControlRequests control = new ControlRequests(catalog, hosts, mover);
             metrics.watchConnections(readers);
-            ServerContext ctx = new ServerContext(ds, catalog, packs, ChunkerParams.DEFAULT, queries, hosts, control,
+            ServerContext ctx = new ServerContext(ds, catalog, packs, ChunkerParams.DEFAULT, queries,
+                    new MaintenanceRequests(pruner, verifier, gc, jobs), new OwnershipRequests(ownership), hosts, control,
                     new Restorer(catalog, ds, restoreReadAhead), readers, ingest, requests, restore, channels, fairness,
                     cfg.maxUploads(), FrameFormat.DEFAULT_MAX_FRAME,
                     cfg.idleTimeoutSeconds(), metrics, security,

@@ -20,6 +20,8 @@ public record ServerContext(
         PackStore packs,
         ChunkerParams chunker,
         CatalogQueries queries,
+        io.ckpt.server.request.MaintenanceRequests maintenance,
+        io.ckpt.server.request.OwnershipRequests ownership,
         io.ckpt.control.Hosts hosts,
         io.ckpt.control.ControlRequests control,
         Restorer restorer,

@@ -57,7 +57,7 @@ public final class ServerInitializer extends ChannelInitializer<SocketChannel> {
 
     /** The server's one request dispatcher, over the services every connection shares. */
     static RequestDispatcher dispatcherOf(ServerContext s) {
-        return new RequestDispatcher(new RequestServices(s.security().access(), s.queries(), s.control(),
+        return new RequestDispatcher(new RequestServices(s.security().access(), s.queries(), s.maintenance(), s.ownership(), s.control(),
                 s.credentialRequests(), s.hosts(), s.audit(), () -> s.fairness().json().toString(),
                 name -> ConnectionHandler.disconnect(s.channels(), name), s.requestWorkers(), s.restoreWorkers()));
     }

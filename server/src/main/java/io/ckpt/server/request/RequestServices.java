@@ -12,12 +12,14 @@ import java.util.function.ToIntFunction;
 
 /**
  * What the request handlers of {@link Requests} reach: the access authority, the handlers behind
- * the ops, the audit, the server's load ({@code load}), how to close a revoked credential's
+ * the ops (catalog queries, maintenance, ownership, control, credentials), the audit, the server's load ({@code load}), how to close a revoked credential's
  * connections ({@code disconnect}: how many it closed), and the two worker pools.
  */
 public record RequestServices(
         Access access,
         CatalogQueries queries,
+        MaintenanceRequests maintenance,
+        OwnershipRequests ownership,
         ControlRequests control,
         CredentialRequests credentials,
         Hosts hosts,

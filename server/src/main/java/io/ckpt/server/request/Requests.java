@@ -65,7 +65,9 @@ public final class Requests {
         }
     }
 
-    private static final Handler QUERY = (s, c, r) -> s.queries().handle(r, c.tenantSeen(), c.progress());
+    private static final Handler QUERY = (s, c, r) -> s.queries().handle(r, c.tenantSeen());
+    private static final Handler MAINTENANCE = (s, c, r) -> CatalogQueries.toJson(s.maintenance().handle(r, c.progress()));
+    private static final Handler OWNERSHIP = (s, c, r) -> CatalogQueries.toJson(s.ownership().handle(r));
     private static final Handler CONTROL = (s, c, r) -> CatalogQueries.toJson(s.control().handle(r, c.progress()));
 
     /**
@@ -81,7 +83,7 @@ public final class Requests {
             new Op("list", Rule.WPAR_METADATA, Runs.REQUEST_WORKERS, Audit.NONE, Http.GET, QUERY),
             new Op("show", Rule.CHECKPOINT_METADATA, Runs.REQUEST_WORKERS, Audit.NONE, Http.GET, QUERY),
             new Op("select", Rule.SELECTION, Runs.REQUEST_WORKERS, Audit.NONE, QUERY),
-            new Op("owner", Rule.WPAR_METADATA, Runs.REQUEST_WORKERS, Audit.NONE, QUERY),
+            new Op("owner", Rule.WPAR_METADATA, Runs.REQUEST_WORKERS, Audit.NONE, OWNERSHIP),
             new Op("alerts", Rule.METADATA, Runs.REQUEST_WORKERS, Audit.NONE, Http.GET, QUERY),
             new Op("hosts", Rule.METADATA, Runs.RESTORE_WORKERS, Audit.NONE, Http.GET,
                     (s, c, r) -> CatalogQueries.toJson(s.access().hostsSeenBy(c.principal(), s.control().handle(r)))),
@@ -104,8 +106,8 @@ public final class Requests {
             new Op("chunk_list", Rule.CHECKPOINT_DATA, Runs.REQUEST_WORKERS, Audit.NONE, QUERY),
             new Op("mark", Rule.CHECKPOINT_DATA, Runs.REQUEST_WORKERS, Audit.REQUEST, QUERY),
             // ownership, by the host itself
-            new Op("claim", Rule.CLAIM, Runs.REQUEST_WORKERS, Audit.REQUEST, QUERY),
-            new Op("confirm", Rule.CONFIRM, Runs.REQUEST_WORKERS, Audit.NONE, QUERY),
+            new Op("claim", Rule.CLAIM, Runs.REQUEST_WORKERS, Audit.REQUEST, OWNERSHIP),
+            new Op("confirm", Rule.CONFIRM, Runs.REQUEST_WORKERS, Audit.NONE, OWNERSHIP),
             // the agent's task channel
             new Op("poll", Rule.AGENT, Runs.EVENT_LOOP, Audit.NONE, (s, c, r) -> {
                 s.hosts().poll(r.path("host").asText(c.host()), r, c.peer(), c::respond);
@@ -117,9 +119,9 @@ public final class Requests {
             }),
             // administration
             new Op("protect", Rule.ADMIN_CHECKPOINT, Runs.REQUEST_WORKERS, Audit.REQUEST, QUERY),
-            new Op("prune", Rule.ADMIN, Runs.REQUEST_WORKERS, Audit.REQUEST, QUERY),
-            new Op("gc", Rule.ADMIN, Runs.RESTORE_WORKERS, Audit.REQUEST, QUERY),
-            new Op("verify", Rule.ADMIN, Runs.RESTORE_WORKERS, Audit.REQUEST, QUERY),
+            new Op("prune", Rule.ADMIN, Runs.REQUEST_WORKERS, Audit.REQUEST, MAINTENANCE),
+            new Op("gc", Rule.ADMIN, Runs.RESTORE_WORKERS, Audit.REQUEST, MAINTENANCE),
+            new Op("verify", Rule.ADMIN, Runs.RESTORE_WORKERS, Audit.REQUEST, MAINTENANCE),
             new Op("relocate", Rule.ADMIN, Runs.RESTORE_WORKERS, Audit.REQUEST, CONTROL),
             new Op("failover", Rule.ADMIN, Runs.RESTORE_WORKERS, Audit.REQUEST, CONTROL),
             new Op("rebalance", Rule.ADMIN, Runs.RESTORE_WORKERS, Audit.REQUEST, CONTROL),

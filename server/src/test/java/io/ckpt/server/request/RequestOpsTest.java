@@ -15,6 +15,8 @@ import io.ckpt.audit.AuditReader;
 import io.ckpt.catalog.Catalog;
 import io.ckpt.errors.ErrorCodes;
 import io.ckpt.protocol.ErrorCode;
+import io.ckpt.jobs.Jobs;
+import io.ckpt.control.Ownership;
 import io.ckpt.query.CatalogQueries;
 import io.ckpt.security.Access;
 import io.ckpt.security.Access.Rule;
@@ -73,7 +75,7 @@ class RequestOpsTest {
 
     @Test
     void anUndeclaredOpOrAnythingButJsonIsABadRequestAndReachesNoHandler() {
-        RequestDispatcher d = new RequestDispatcher(services(null, null, null)); // a handler run would throw
+        RequestDispatcher d = new RequestDispatcher(services(null, null, null, null)); // a handler run would throw
         for (String json : List.of("{\"op\":\"drop_everything\"}", "{\"op\":\"list\"", "[1]", "")) {
             Recorder c = new Recorder(Principal.local("anyone"));
             d.dispatch(c, json);
@@ -86,7 +88,7 @@ class RequestOpsTest {
     @Test
     void anOpItsRuleRefusesReachesNoHandler() throws Exception {
         try (Catalog catalog = Catalog.open(dir.resolve("catalog.db"), "ds-1"); AuditLog audit = AuditLog.open(dir)) {
-            RequestDispatcher d = new RequestDispatcher(services(catalog, null, audit)); // no queries: a handler run would throw
+            RequestDispatcher d = new RequestDispatcher(services(catalog, null, audit, null)); // no queries: a handler run would throw
             Principal host = new Principal("node1", Role.HOST, "default", true);
             for (String op : List.of("prune", "host_list", "protect")) {
                 Recorder c = new Recorder(host);
@@ -109,8 +111,9 @@ class RequestOpsTest {
     @Test
     void everyDeclaredOpReachesAHandlerThatKnowsIt() throws Exception {
         try (Catalog catalog = Catalog.open(dir.resolve("catalog.db"), "ds-1"); AuditLog audit = AuditLog.open(dir)) {
-            CatalogQueries queries = new CatalogQueries(catalog, new Journal(dir.resolve("journal").resolve("catalog.journal")));
-            RequestDispatcher d = new RequestDispatcher(services(catalog, queries, audit));
+            Journal journal = new Journal(dir.resolve("journal").resolve("catalog.journal"));
+            CatalogQueries queries = new CatalogQueries(catalog, journal);
+            RequestDispatcher d = new RequestDispatcher(services(catalog, queries, audit, journal));
             Set<String> answered = new HashSet<>();
             for (Requests.Op op : Requests.all()) {
                 Recorder c = new Recorder(Principal.local("anyone"));
@@ -126,8 +129,10 @@ class RequestOpsTest {
         }
     }
 
-    private static RequestServices services(Catalog catalog, CatalogQueries queries, AuditLog audit) {
-        return new RequestServices(new Access(catalog, () -> null), queries, null, null, null,
+    private static RequestServices services(Catalog catalog, CatalogQueries queries, AuditLog audit, Journal journal) {
+        return new RequestServices(new Access(catalog, () -> null), queries,
+                queries == null ? null : new MaintenanceRequests(null, null, null, new Jobs()),
+                queries == null ? null : new OwnershipRequests(new Ownership(catalog, journal)), null, null, null,
                 audit == null ? null : new AuditEvents(audit),
                 () -> "{\"load\":0}", name -> 0, Runnable::run, Runnable::run);
     }
