@@ -16,12 +16,7 @@ import io.ckpt.agent.restore.RestoreAndStart;
 import io.ckpt.agent.restore.ServerLink;
 import io.ckpt.agent.restore.StartResult;
 import io.ckpt.agent.restore.TreeWriter;
-import io.ckpt.protocol.PartInfo;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.nio.ByteBuffer;
-import java.nio.channels.Channels;
-import java.nio.channels.WritableByteChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -276,7 +271,7 @@ final class RestoreCommand extends ClientCommand {
                     throw new CliException(ExitCode.USAGE, "checkpoint " + id + " is a directory of "
                             + parts.size() + " parts; give --to DIR");
                 }
-                chosen.receive(new StdoutWriter(System.out));
+                chosen.receive(new StdoutRestoreWriter(System.out));
                 System.out.flush();
             } else {
                 TreeWriter w = new TreeWriter(dest, single, force, progress::add);
@@ -397,42 +392,6 @@ final class RestoreCommand extends ClientCommand {
             if (!json) {
                 err.printf("  %-9s %8s  %s%s%n", s.name(), Units.duration(s.duration().toNanos()), s.ok() ? "" : "FAILED: ",
                         s.summary());
-            }
-        }
-    }
-
-    /** Restore of a single-part checkpoint to stdout; verification as in {@link TreeWriter}. */
-    private static final class StdoutWriter implements CkptClient.RestoreReceiver {
-        private final WritableByteChannel out;
-        private final java.security.MessageDigest sha = io.ckpt.chunk.ChunkDigest.sha256();
-        private long written;
-
-        StdoutWriter(OutputStream out) {
-            this.out = Channels.newChannel(out);
-        }
-
-        @Override
-        public void header(JsonNode checkpoint) {}
-
-        @Override
-        public void beginPart(PartInfo part) {
-            sha.reset();
-            written = 0;
-        }
-
-        @Override
-        public void data(ByteBuffer bytes) throws IOException {
-            written += bytes.remaining();
-            sha.update(bytes.duplicate());
-            while (bytes.hasRemaining()) {
-                out.write(bytes);
-            }
-        }
-
-        @Override
-        public void endPart(long length, byte[] sha256) throws IOException {
-            if (written != length || !java.util.Arrays.equals(sha.digest(), sha256)) {
-                throw new CliException(ExitCode.CORRUPT, "restore stream arrived damaged (SHA-256 mismatch): discard the output");
             }
         }
     }

@@ -33,6 +33,33 @@ public final class HealthCheck {
 
     private HealthCheck() {}
 
+    /** What {@link #await} found: the last verdict and how many checks it took. */
+    public record Waited(Verdict verdict, int checks) {}
+
+    /**
+     * Runs the check every {@code retry} until it passes or {@code wait} is over (at least once):
+     * a restarted application may need a while before it answers healthy.
+     */
+    public static Waited await(HealthCheckConfig cfg, String wpar, Duration timeout, Duration wait, Duration retry) {
+        long deadline = System.nanoTime() + wait.toNanos();
+        int checks = 0;
+        Verdict v;
+        while (true) {
+            v = run(cfg, wpar, timeout);
+            checks++;
+            long left = deadline - System.nanoTime();
+            if (v.good() || left <= 0) {
+                return new Waited(v, checks);
+            }
+            try {
+                Thread.sleep(Math.min(retry.toMillis(), Math.max(1, left / 1_000_000)));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return new Waited(v, checks);
+            }
+        }
+    }
+
     public static Verdict run(HealthCheckConfig cfg, String wpar, Duration timeout) {
         if (cfg.process().isPresent() && !processRunning(cfg.process().get())) {
             return new Verdict("bad", "process '" + cfg.process().get() + "' is not running");

@@ -323,26 +323,12 @@ public final class RestoreAndStart {
     /** The health check, repeated every {@link #HEALTH_RETRY} until it passes or {@code wait} is over. */
     private HealthCheck.Verdict health(WparConfig wpar, Duration wait, List<Step> steps) {
         long start = System.nanoTime();
-        long deadline = start + wait.toNanos();
-        int checks = 0;
-        HealthCheck.Verdict v;
-        while (true) {
-            v = HealthCheck.run(wpar.health().get(), wpar.name(), wpar.timeouts().health());
-            checks++;
-            long left = deadline - System.nanoTime();
-            if (v.good() || left <= 0) {
-                break;
-            }
-            try {
-                Thread.sleep(Math.min(HEALTH_RETRY.toMillis(), Math.max(1, left / 1_000_000)));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
-            }
-        }
-        String summary = (v.good() ? "good" : v.reason()) + (checks > 1 ? " (" + checks + " checks)" : "");
+        HealthCheck.Waited w = HealthCheck.await(wpar.health().get(), wpar.name(), wpar.timeouts().health(), wait,
+                HEALTH_RETRY);
+        HealthCheck.Verdict v = w.verdict();
+        String summary = (v.good() ? "good" : v.reason()) + (w.checks() > 1 ? " (" + w.checks() + " checks)" : "");
         report(steps, new Step("health", since(start), v.good(), summary,
-                JSON.createObjectNode().put("health", v.health()).put("reason", v.reason()).put("checks", checks)));
+                JSON.createObjectNode().put("health", v.health()).put("reason", v.reason()).put("checks", w.checks())));
         return v;
     }
 
