@@ -57,11 +57,34 @@ public final class Requests {
         GET
     }
 
+    /**
+     * How long an op may take. A {@link #MINUTES} op keeps its connection from being dropped as
+     * idle while it runs (the server's --idle-timeout does not apply), and a client of protocol
+     * version 4 or later hears progress notices every few seconds until the answer
+     * (docs/PROTOCOL.md, "Progress notices"). It may not run on the event loop.
+     */
+    public enum Takes {
+        /** Answered at once, or within a catalog transaction. */
+        MOMENT,
+        /** May run for minutes: verify, gc, prune, the moves. */
+        MINUTES
+    }
+
     /** One op's declaration. */
-    public record Op(String name, Rule rule, Runs runs, Audit audit, Http http, Handler handler) {
-        /** An op the HTTP API does not answer. */
+    public record Op(String name, Rule rule, Runs runs, Audit audit, Http http, Takes takes, Handler handler) {
+        /** An op the HTTP API does not answer, answered at once. */
         public Op(String name, Rule rule, Runs runs, Audit audit, Handler handler) {
-            this(name, rule, runs, audit, Http.NO, handler);
+            this(name, rule, runs, audit, Http.NO, Takes.MOMENT, handler);
+        }
+
+        /** An op answered at once, over HTTP as {@code http} says. */
+        public Op(String name, Rule rule, Runs runs, Audit audit, Http http, Handler handler) {
+            this(name, rule, runs, audit, http, Takes.MOMENT, handler);
+        }
+
+        /** An op the HTTP API does not answer, taking as long as {@code takes} says. */
+        public Op(String name, Rule rule, Runs runs, Audit audit, Takes takes, Handler handler) {
+            this(name, rule, runs, audit, Http.NO, takes, handler);
         }
     }
 
@@ -70,12 +93,6 @@ public final class Requests {
     private static final Handler OWNERSHIP = (s, c, r) -> CatalogQueries.toJson(s.ownership().handle(r));
     private static final Handler CONTROL = (s, c, r) -> CatalogQueries.toJson(s.control().handle(r, c.progress()));
 
-    /**
-     * The ops that may run for minutes. While one runs, its connection is not idle (the server's
-     * --idle-timeout does not drop it), and a client of protocol version 4 or later hears progress
-     * notices every few seconds until the answer (docs/PROTOCOL.md, "Progress notices").
-     */
-    private static final Set<String> LONG = Set.of("verify", "gc", "prune", "relocate", "failover", "rebalance");
     private static final Handler CREDENTIAL = (s, c, r) -> CatalogQueries.toJson(s.credentials().handle(r, s.disconnect()));
 
     private static final Map<String, Op> TABLE = table(
@@ -119,12 +136,12 @@ public final class Requests {
             }),
             // administration
             new Op("protect", Rule.ADMIN_CHECKPOINT, Runs.REQUEST_WORKERS, Audit.REQUEST, QUERY),
-            new Op("prune", Rule.ADMIN, Runs.REQUEST_WORKERS, Audit.REQUEST, MAINTENANCE),
-            new Op("gc", Rule.ADMIN, Runs.RESTORE_WORKERS, Audit.REQUEST, MAINTENANCE),
-            new Op("verify", Rule.ADMIN, Runs.RESTORE_WORKERS, Audit.REQUEST, MAINTENANCE),
-            new Op("relocate", Rule.ADMIN, Runs.RESTORE_WORKERS, Audit.REQUEST, CONTROL),
-            new Op("failover", Rule.ADMIN, Runs.RESTORE_WORKERS, Audit.REQUEST, CONTROL),
-            new Op("rebalance", Rule.ADMIN, Runs.RESTORE_WORKERS, Audit.REQUEST, CONTROL),
+            new Op("prune", Rule.ADMIN, Runs.REQUEST_WORKERS, Audit.REQUEST, Takes.MINUTES, MAINTENANCE),
+            new Op("gc", Rule.ADMIN, Runs.RESTORE_WORKERS, Audit.REQUEST, Takes.MINUTES, MAINTENANCE),
+            new Op("verify", Rule.ADMIN, Runs.RESTORE_WORKERS, Audit.REQUEST, Takes.MINUTES, MAINTENANCE),
+            new Op("relocate", Rule.ADMIN, Runs.RESTORE_WORKERS, Audit.REQUEST, Takes.MINUTES, CONTROL),
+            new Op("failover", Rule.ADMIN, Runs.RESTORE_WORKERS, Audit.REQUEST, Takes.MINUTES, CONTROL),
+            new Op("rebalance", Rule.ADMIN, Runs.RESTORE_WORKERS, Audit.REQUEST, Takes.MINUTES, CONTROL),
             new Op("host_add", Rule.ADMIN, Runs.REQUEST_WORKERS, Audit.CREDENTIAL_CHANGE, CREDENTIAL),
             new Op("host_list", Rule.ADMIN, Runs.REQUEST_WORKERS, Audit.NONE, CREDENTIAL),
             new Op("host_revoke", Rule.ADMIN, Runs.REQUEST_WORKERS, Audit.CREDENTIAL_CHANGE, CREDENTIAL),
@@ -138,9 +155,9 @@ public final class Requests {
         return Optional.ofNullable(TABLE.get(op));
     }
 
-    /** Whether {@code op} is a long request: see {@link #LONG}. */
+    /** Whether {@code op} is a long request ({@link Takes#MINUTES}). */
     public static boolean reportsProgress(String op) {
-        return LONG.contains(op);
+        return find(op).map(o -> o.takes() == Takes.MINUTES).orElse(false);
     }
 
     /** Every declared op, in the order of the table above. */
@@ -163,10 +180,10 @@ public final class Requests {
                         + " access rule reads the catalog");
             }
         }
-        for (String name : LONG) {
+        for (Op op : t.values()) {
             // It would stall every connection of its event loop, its own progress notices included.
-            if (t.containsKey(name) && t.get(name).runs() == Runs.EVENT_LOOP) {
-                throw new IllegalStateException("request op '" + name + "' is long but runs on the event loop");
+            if (op.takes() == Takes.MINUTES && op.runs() == Runs.EVENT_LOOP) {
+                throw new IllegalStateException("request op '" + op.name() + "' is long but runs on the event loop");
             }
         }
         return Collections.unmodifiableMap(t);
