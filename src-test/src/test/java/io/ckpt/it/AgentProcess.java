@@ -25,8 +25,8 @@ import java.util.regex.Pattern;
  * (TOYWPAR_HOME, say). Its stdout and stderr are kept as one log. Closing it kills it if it is
  * still running; so does the end of the test JVM, whatever way it ends.
  */
-final class AgentProcess implements AutoCloseable {
-    static final Duration START_TIMEOUT = Duration.ofSeconds(30);
+public final class AgentProcess implements AutoCloseable {
+    public static final Duration START_TIMEOUT = Duration.ofSeconds(30);
     static final Duration STOP_TIMEOUT = Duration.ofSeconds(40); // the agent lets running checkpoints finish (up to 30 s)
     private static final Pattern STARTED = Pattern.compile("INFO AgentDaemon - agent \\S+ started: ");
     private static final Set<Process> LIVE = ConcurrentHashMap.newKeySet();
@@ -46,7 +46,7 @@ final class AgentProcess implements AutoCloseable {
     }
 
     /** Starts an agent and waits until it logs that it started; fails with its log if it does not. */
-    static AgentProcess start(Path config, Map<String, String> env) throws IOException {
+    public static AgentProcess start(Path config, Map<String, String> env) throws IOException {
         AgentProcess a = launch(config, env);
         if (a.awaitLogOrNull(0, STARTED, START_TIMEOUT) == null) {
             String why = a.process.isAlive() ? "did not log that it started within " + START_TIMEOUT.toSeconds() + " s"
@@ -58,7 +58,7 @@ final class AgentProcess implements AutoCloseable {
     }
 
     /** Starts an agent and returns at once, for tests where it is expected to refuse to start. */
-    static AgentProcess launch(Path config, Map<String, String> env) throws IOException {
+    public static AgentProcess launch(Path config, Map<String, String> env) throws IOException {
         List<String> cmd = new ArrayList<>();
         cmd.add(ServerProcess.javaBinary());
         cmd.addAll(Cli.QUICK_JVM);
@@ -78,45 +78,45 @@ final class AgentProcess implements AutoCloseable {
         return new AgentProcess(config, p);
     }
 
-    long pid() {
+    public long pid() {
         return process.pid();
     }
 
-    boolean isAlive() {
+    public boolean isAlive() {
         return process.isAlive();
     }
 
-    String log() {
+    public String log() {
         return log.text();
     }
 
     /** How much has been logged so far: a mark for {@link #awaitLog(int, Pattern, Duration)}. */
-    int logMark() {
+    public int logMark() {
         return log.mark();
     }
 
     /** Every match of {@code pattern} in what was logged after {@code mark}, in order. */
-    List<MatchResult> matches(int mark, Pattern pattern) {
+    public List<MatchResult> matches(int mark, Pattern pattern) {
         return log.matches(mark, pattern);
     }
 
     /** How many log lines after {@code mark} match {@code pattern}. */
-    int count(int mark, Pattern pattern) {
+    public int count(int mark, Pattern pattern) {
         return log.count(mark, pattern);
     }
 
     /** Waits until a log line matches {@code pattern}; fails with the log when none does in time. */
-    Matcher awaitLog(Pattern pattern, Duration timeout) {
+    public Matcher awaitLog(Pattern pattern, Duration timeout) {
         return log.await(0, pattern, timeout);
     }
 
     /** Like {@link #awaitLog(Pattern, Duration)}, but only looks at what was logged after {@code mark}. */
-    Matcher awaitLog(int mark, Pattern pattern, Duration timeout) {
+    public Matcher awaitLog(int mark, Pattern pattern, Duration timeout) {
         return log.await(mark, pattern, timeout);
     }
 
     /** Waits until at least {@code n} log lines after {@code mark} match {@code pattern}; fails with the log otherwise. */
-    void awaitCount(int mark, Pattern pattern, int n, Duration timeout) {
+    public void awaitCount(int mark, Pattern pattern, int n, Duration timeout) {
         log.awaitCount(mark, pattern, n, timeout);
     }
 
@@ -125,19 +125,19 @@ final class AgentProcess implements AutoCloseable {
     }
 
     /** SIGTERM, then the agent must exit with status 0 within {@link #STOP_TIMEOUT}. */
-    void stop() {
+    public void stop() {
         process.toHandle().destroy(); // not Process.destroy(): that also closes our end of its log pipe
         assertEquals(0, awaitExit(STOP_TIMEOUT), "exit status of the agent after SIGTERM; its log:\n" + log());
     }
 
     /** SIGKILL: the agent gets no chance to clean up. */
-    void kill9() {
+    public void kill9() {
         process.toHandle().destroyForcibly();
         awaitExit(STOP_TIMEOUT);
     }
 
     /** Waits for the agent to exit by itself and returns its exit status; fails with its log if it does not. */
-    int awaitExit(Duration timeout) {
+    public int awaitExit(Duration timeout) {
         try {
             if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
                 process.destroyForcibly();

@@ -29,12 +29,12 @@ import java.util.function.Supplier;
  * ({@link #needsOfflineJar}); {@link #clientJarOnly()} keeps the client's whatever the command.
  * Immutable: {@link #jvm} gives a copy with other JVM options.
  */
-final class Cli {
-    static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(120);
+public final class Cli {
+    public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(120);
     /** Quick start-up, as bin/ckpt runs the client; fine for everything but bulk transfers. */
-    static final List<String> QUICK_JVM = List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xshare:auto");
+    public static final List<String> QUICK_JVM = List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xshare:auto");
     /** Full JIT: for pushes and restores of hundreds of MiB, where SHA-256 speed matters. */
-    static final List<String> BULK_JVM = List.of("-XX:+UseSerialGC", "-Xmx512m");
+    public static final List<String> BULK_JVM = List.of("-XX:+UseSerialGC", "-Xmx512m");
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** Commands whose subcommand comes before the options ({@code ckpt host add ...}). */
@@ -62,65 +62,65 @@ final class Cli {
      * Whether bin/ckpt runs {@code ckpt ARGS} from the offline jar (offline/target/ckpt-offline.jar):
      * when an argument is {@code --datastore} (restore or audit read the datastore without a server).
      */
-    static boolean needsOfflineJar(List<String> args) {
+    public static boolean needsOfflineJar(List<String> args) {
         return args.stream().anyMatch(a -> a.equals("--datastore") || a.startsWith("--datastore="));
     }
 
     /** A copy that runs every command on the client jar's class path, as {@code java -jar ckpt-client.jar} would. */
-    Cli clientJarOnly() {
+    public Cli clientJarOnly() {
         return new Cli(server, jvmOptions, options, true);
     }
 
     /** A copy that gives every command these client options too. */
-    Cli withOptions(String... more) {
+    public Cli withOptions(String... more) {
         List<String> all = new ArrayList<>(options);
         all.addAll(List.of(more));
         return new Cli(server, jvmOptions, List.copyOf(all), clientJarOnly);
     }
 
     /** A client talking to {@code server}. */
-    static Cli against(ServerProcess server) {
+    public static Cli against(ServerProcess server) {
         return new Cli(server.address(), QUICK_JVM);
     }
 
     /** A client talking to {@code hostPort}, whether or not anything listens there. */
-    static Cli against(String hostPort) {
+    public static Cli against(String hostPort) {
         return new Cli(hostPort, QUICK_JVM);
     }
 
     /** A client given no --server (for --help). */
-    static Cli standalone() {
+    public static Cli standalone() {
         return new Cli(null, QUICK_JVM);
     }
 
-    Cli jvm(List<String> jvm) {
+    public Cli jvm(List<String> jvm) {
         return new Cli(server, List.copyOf(jvm), options, clientJarOnly);
     }
 
 
     /** Runs {@code ckpt ARGS} with empty stdin and returns once it has exited. */
-    Result run(String... args) {
+    public Result run(String... args) {
         return command(args).run();
     }
 
     /** An invocation to configure (stdin, stdout, timeout) before running or starting it. */
-    Invocation command(String... args) {
+    public Invocation command(String... args) {
         return new Invocation(args);
     }
 
     /** The process's exit status and output. */
-    record Result(List<String> command, int exitCode, String stdout, String stderr) {
+    public record Result(List<String> command, int exitCode, String stdout, String stderr) {
         /** Fails unless the exit status is 0. */
-        Result assertOk() {
+        public Result assertOk() {
             return assertExit(0);
         }
 
-        Result assertExit(int expected) {
+        public Result assertExit(int expected) {
             assertEquals(expected, exitCode, () -> "exit status of " + this);
             return this;
         }
 
-        JsonNode json() {
+        public JsonNode json() {
             try {
                 return JSON.readTree(stdout);
             } catch (IOException e) {
@@ -136,7 +136,7 @@ final class Cli {
         }
     }
 
-    final class Invocation {
+    public final class Invocation {
         private final String[] args;
         private Path stdinFile;
         private Supplier<InputStream> stdinStream;
@@ -148,45 +148,45 @@ final class Cli {
             this.args = args;
         }
 
-        Invocation stdin(byte[] bytes) {
+        public Invocation stdin(byte[] bytes) {
             this.stdinStream = () -> new ByteArrayInputStream(bytes);
             return this;
         }
 
-        Invocation stdin(Path file) {
+        public Invocation stdin(Path file) {
             this.stdinFile = file;
             return this;
         }
 
         /** Pipes the stream into the process's stdin from a thread, counting the bytes accepted. */
-        Invocation stdin(Supplier<InputStream> stream) {
+        public Invocation stdin(Supplier<InputStream> stream) {
             this.stdinStream = stream;
             return this;
         }
 
         /** Copies stdout into {@code sink} (not closed) instead of keeping it. */
-        Invocation stdout(OutputStream sink) {
+        public Invocation stdout(OutputStream sink) {
             this.stdoutSink = sink;
             return this;
         }
 
-        Invocation timeout(Duration timeout) {
+        public Invocation timeout(Duration timeout) {
             this.timeout = timeout;
             return this;
         }
 
         /** Sets an environment variable for the process (CKPT_SERVER, say). */
-        Invocation env(String name, String value) {
+        public Invocation env(String name, String value) {
             env.put(name, value);
             return this;
         }
 
-        Result run() {
+        public Result run() {
             return start().await(timeout);
         }
 
         /** Starts the process and returns at once. */
-        Running start() {
+        public Running start() {
             List<String> cmd = new ArrayList<>();
             cmd.add(ServerProcess.javaBinary());
             cmd.addAll(jvmOptions);
@@ -220,7 +220,7 @@ final class Cli {
     }
 
     /** A client process that was started and has not been awaited yet. */
-    static final class Running {
+    public static final class Running {
         private final List<String> command;
         private final Process process;
         private final AtomicLong stdinBytes = new AtomicLong();
@@ -279,16 +279,16 @@ final class Cli {
         }
 
         /** Bytes written into the process's stdin so far. */
-        long stdinBytes() {
+        public long stdinBytes() {
             return stdinBytes.get();
         }
 
-        boolean isAlive() {
+        public boolean isAlive() {
             return process.isAlive();
         }
 
         /** SIGKILL, and wait for the process to be gone. */
-        void kill9() {
+        public void kill9() {
             process.toHandle().destroyForcibly(); // keeps our ends of its pipes: what it printed is still read
             try {
                 process.waitFor(10, TimeUnit.SECONDS);
@@ -298,7 +298,7 @@ final class Cli {
         }
 
         /** Waits for the exit; fails with what the process printed when it takes longer than {@code timeout}. */
-        Result await(Duration timeout) {
+        public Result await(Duration timeout) {
             try {
                 if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
                     process.destroyForcibly();

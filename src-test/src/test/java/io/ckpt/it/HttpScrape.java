@@ -16,34 +16,34 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /** GETs from a server's HTTP listener: JSON from /api/v1, samples from /metrics. */
-final class HttpScrape {
+public final class HttpScrape {
     private static final HttpClient HTTP = HttpClient.newHttpClient();
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Pattern SAMPLE = Pattern.compile("^([a-zA-Z_:][a-zA-Z0-9_:]*(?:\\{[^}]*\\})?) (\\S+)$");
 
     private final String base;
 
-    HttpScrape(ServerProcess server) {
+    public HttpScrape(ServerProcess server) {
         this.base = "http://127.0.0.1:" + server.httpPort();
     }
 
-    String base() {
+    public String base() {
         return base;
     }
 
-    String get(String path) throws IOException, InterruptedException {
+    public String get(String path) throws IOException, InterruptedException {
         HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(base + path)).build(),
                 HttpResponse.BodyHandlers.ofString());
         assertEquals(200, r.statusCode(), () -> "GET " + path + ": " + r.body());
         return r.body();
     }
 
-    JsonNode json(String path) throws IOException, InterruptedException {
+    public JsonNode json(String path) throws IOException, InterruptedException {
         return JSON.readTree(get(path));
     }
 
     /** Every sample of /metrics, by name with its labels as printed ({@code ckpt_wpar_checkpoints{wpar="web01"}}). */
-    Map<String, Double> metrics() throws IOException, InterruptedException {
+    public Map<String, Double> metrics() throws IOException, InterruptedException {
         Map<String, Double> out = new LinkedHashMap<>();
         for (String line : get("/metrics").split("\n")) {
             Matcher m = SAMPLE.matcher(line);

@@ -21,8 +21,8 @@ import java.util.SplittableRandom;
  * new version with a fraction of the pages rewritten in clusters of 1 to 16 pages, like a process
  * that ran a while between two checkpoints.
  */
-final class MemoryImage {
-    static final int PAGE = 4096;
+public final class MemoryImage {
+    public static final int PAGE = 4096;
     private static final int EXTENT_SHIFT = 3;
     private static final byte[][] WORDS = vocabulary();
     private static final byte[][] TEMPLATES = templates();
@@ -42,19 +42,19 @@ final class MemoryImage {
         this.mutations = mutations;
     }
 
-    static MemoryImage of(long seed, long pages) {
+    public static MemoryImage of(long seed, long pages) {
         return new MemoryImage(seed, pages, List.of());
     }
 
     /** An image of {@code bytes} (a multiple of 4 KiB). */
-    static MemoryImage ofSize(long seed, long bytes) {
+    public static MemoryImage ofSize(long seed, long bytes) {
         if (bytes % PAGE != 0) {
             throw new IllegalArgumentException(bytes + " is not a whole number of pages");
         }
         return of(seed, bytes / PAGE);
     }
 
-    long size() {
+    public long size() {
         return pages * PAGE;
     }
 
@@ -62,7 +62,7 @@ final class MemoryImage {
      * The next version of this image: about {@code fraction} of its pages rewritten (never to
      * zeros, so every chosen page really changes), in clusters of 1 to 16 pages at random places.
      */
-    MemoryImage mutate(double fraction, long mutationSeed) {
+    public MemoryImage mutate(double fraction, long mutationSeed) {
         if (pages > Integer.MAX_VALUE) {
             throw new IllegalArgumentException("too many pages to mutate: " + pages);
         }
@@ -86,7 +86,7 @@ final class MemoryImage {
     }
 
     /** Writes page {@code index} into {@code dst[off..off+4096)}. */
-    void page(long index, byte[] dst, int off) {
+    public void page(long index, byte[] dst, int off) {
         for (int m = mutations.size() - 1; m >= 0; m--) {
             Mutation mu = mutations.get(m);
             if (mu.pages().get((int) index)) {
@@ -111,12 +111,12 @@ final class MemoryImage {
     }
 
     /** The image's bytes, generated as they are read. */
-    InputStream open() {
+    public InputStream open() {
         return prefix(size());
     }
 
     /** The first {@code bytes} bytes of the image, generated as they are read. */
-    InputStream prefix(long bytes) {
+    public InputStream prefix(long bytes) {
         long limit = Math.min(bytes, size());
         return new InputStream() {
             private final byte[] buf = new byte[16 * PAGE];
@@ -158,7 +158,7 @@ final class MemoryImage {
     }
 
     /** Writes the image to {@code file}, streaming, and returns the file. */
-    Path writeTo(Path file) throws IOException {
+    public Path writeTo(Path file) throws IOException {
         try (InputStream in = open(); OutputStream out = Files.newOutputStream(file)) {
             in.transferTo(out);
         }
@@ -166,7 +166,7 @@ final class MemoryImage {
     }
 
     /** SHA-256 of the image, hex. */
-    String sha256() throws IOException {
+    public String sha256() throws IOException {
         try (InputStream in = open()) {
             return Sha256.of(in);
         }

@@ -20,7 +20,7 @@ import java.time.Duration;
  * A blocking socket that speaks frames through the protocol's own codec (on an
  * {@link EmbeddedChannel}), for sending what the real client never would.
  */
-final class RawConnection implements AutoCloseable {
+public final class RawConnection implements AutoCloseable {
     private final Socket socket;
     private final InputStream in;
     private final OutputStream out;
@@ -36,12 +36,12 @@ final class RawConnection implements AutoCloseable {
     }
 
     /** Connects to the server on 127.0.0.1 and completes the handshake. */
-    static RawConnection open(int port) throws IOException {
+    public static RawConnection open(int port) throws IOException {
         return open(port, "raw-test", ProtocolVersion.MIN, ProtocolVersion.MAX);
     }
 
     /** Connects as host {@code hostId}, offering protocol versions {@code min..max}. */
-    static RawConnection open(int port, String hostId, int min, int max) throws IOException {
+    public static RawConnection open(int port, String hostId, int min, int max) throws IOException {
         RawConnection c = new RawConnection(new Socket(InetAddress.getLoopbackAddress(), port));
         c.send(new Frame.Hello(min, max, "ckpt-it/raw", hostId, new byte[0]));
         Frame welcome = c.receive(Duration.ofSeconds(10));
@@ -54,23 +54,23 @@ final class RawConnection implements AutoCloseable {
     }
 
     /** No socket: only {@link #encode}. */
-    static RawConnection encoderOnly() throws IOException {
+    public static RawConnection encoderOnly() throws IOException {
         return new RawConnection(new Socket());
     }
 
     /** Drops the connection with a reset (SO_LINGER 0), as a crashed client or a cut cable would. */
-    void abort() throws IOException {
+    public void abort() throws IOException {
         socket.setSoLinger(true, 0);
         close();
     }
 
     /** Connects without the handshake: for a client that misbehaves from its first byte. */
-    static RawConnection connect(int port) throws IOException {
+    public static RawConnection connect(int port) throws IOException {
         return new RawConnection(new Socket(InetAddress.getLoopbackAddress(), port));
     }
 
     /** The bytes the codec writes for {@code frame}, to send in pieces with {@link #sendRaw}. */
-    byte[] encode(Frame frame) {
+    public byte[] encode(Frame frame) {
         codec.writeOutbound(frame);
         java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
         ByteBuf b;
@@ -87,11 +87,11 @@ final class RawConnection implements AutoCloseable {
     }
 
     /** Whether the server has sent something not yet received (an ERROR, say). */
-    boolean hasInput() throws IOException {
+    public boolean hasInput() throws IOException {
         return in.available() > 0;
     }
 
-    void sendRaw(byte[] bytes, int from, int to) throws IOException {
+    public void sendRaw(byte[] bytes, int from, int to) throws IOException {
         out.write(bytes, from, to - from);
         out.flush();
     }
@@ -100,7 +100,7 @@ final class RawConnection implements AutoCloseable {
      * Reads until the server ends the connection and returns what it sent before (an ERROR, as a
      * rule); fails if it has not ended it within {@code timeout}.
      */
-    java.util.List<Frame> awaitClosed(Duration timeout) throws IOException {
+    public java.util.List<Frame> awaitClosed(Duration timeout) throws IOException {
         long deadline = System.nanoTime() + timeout.toNanos();
         java.util.List<Frame> frames = new java.util.ArrayList<>();
         while (true) {
@@ -113,11 +113,11 @@ final class RawConnection implements AutoCloseable {
     }
 
     /** The protocol version the server chose. */
-    int version() {
+    public int version() {
         return welcome.version();
     }
 
-    void send(Frame frame) throws IOException {
+    public void send(Frame frame) throws IOException {
         codec.writeOutbound(frame);
         ByteBuf b;
         while ((b = codec.readOutbound()) != null) {
@@ -132,12 +132,12 @@ final class RawConnection implements AutoCloseable {
         out.flush();
     }
 
-    void sendData(byte[] bytes) throws IOException {
+    public void sendData(byte[] bytes) throws IOException {
         send(new Frame.Data(Unpooled.wrappedBuffer(bytes)));
     }
 
     /** The next frame, or null when the server closed the connection; fails after {@code timeout}. */
-    Frame receive(Duration timeout) throws IOException {
+    public Frame receive(Duration timeout) throws IOException {
         long deadline = System.nanoTime() + timeout.toNanos();
         byte[] buf = new byte[64 * 1024];
         while (true) {

@@ -14,27 +14,27 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 
 /** SHA-256 in hex, of files, streams, bytes and restored checkpoints; and a sink that digests what is written to it. */
-final class Sha256 {
+public final class Sha256 {
     private Sha256() {}
 
-    static String of(Path file) throws IOException {
+    public static String of(Path file) throws IOException {
         try (InputStream in = Files.newInputStream(file)) {
             return of(in);
         }
     }
 
-    static String of(InputStream in) throws IOException {
+    public static String of(InputStream in) throws IOException {
         Sink sink = new Sink();
         in.transferTo(sink);
         return sink.hex();
     }
 
-    static String of(byte[] bytes) {
+    public static String of(byte[] bytes) {
         return HexFormat.of().formatHex(digest().digest(bytes));
     }
 
     /** Restores checkpoint {@code id} through {@code c} and returns the SHA-256 of its bytes (all parts in order). */
-    static String ofRestore(CkptClient c, long id) throws IOException {
+    public static String ofRestore(CkptClient c, long id) throws IOException {
         MessageDigest sha = digest();
         c.restore(id, new CkptClient.RestoreReceiver() {
             @Override
@@ -54,7 +54,7 @@ final class Sha256 {
         return HexFormat.of().formatHex(sha.digest());
     }
 
-    static MessageDigest digest() {
+    public static MessageDigest digest() {
         try {
             return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
@@ -63,7 +63,7 @@ final class Sha256 {
     }
 
     /** Digests and counts the bytes written to it; keeps none of them. */
-    static final class Sink extends OutputStream {
+    public static final class Sink extends OutputStream {
         private final MessageDigest sha = digest();
         private long count;
 
@@ -79,12 +79,12 @@ final class Sha256 {
             count += len;
         }
 
-        long count() {
+        public long count() {
             return count;
         }
 
         /** The digest of everything written; call once, at the end. */
-        String hex() {
+        public String hex() {
             return HexFormat.of().formatHex(sha.digest());
         }
     }

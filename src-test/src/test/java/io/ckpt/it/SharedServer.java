@@ -10,18 +10,18 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Base of test classes whose tests share one server process (started once per class) and a CLI for it. */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-abstract class SharedServer {
-    ServerProcess server;
-    Cli ckpt;
+public abstract class SharedServer {
+    protected ServerProcess server;
+    protected Cli ckpt;
 
     @BeforeAll
-    void startServer(@TempDir Path classDir) throws IOException {
+    public void startServer(@TempDir Path classDir) throws IOException {
         server = ServerProcess.start(classDir.resolve("datastore"));
         ckpt = Cli.against(server);
     }
 
     @AfterAll
-    void stopServer() {
+    public void stopServer() {
         if (server != null) {
             server.close();
         }

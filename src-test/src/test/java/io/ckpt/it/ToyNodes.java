@@ -20,27 +20,27 @@ import java.util.regex.Pattern;
  * on demand, and checks that the toy runs on from a given checkpoint. The toy's home is shared
  * by all hosts, as a WPAR's file systems are on NFS.
  */
-final class ToyNodes {
+public final class ToyNodes {
     private static final ObjectMapper JSON = new ObjectMapper();
-    static final Duration WAIT = Duration.ofSeconds(90);
+    public static final Duration WAIT = Duration.ofSeconds(90);
 
     private final Path dir;
-    final ToyWparHome toys;
+    public final ToyWparHome toys;
 
-    ToyNodes(Path dir) throws IOException {
+    public ToyNodes(Path dir) throws IOException {
         this.dir = dir;
         this.toys = ToyWparHome.create(dir.resolve("toywpars"), 50);
     }
 
     /** Asks the agent at {@code control} for a checkpoint of the toy now and returns its id once uploaded. */
-    long checkpointNow(Cli ckpt, AgentProcess agent, int control) {
+    public long checkpointNow(Cli ckpt, AgentProcess agent, int control) {
         int mark = agent.logMark();
         Cli.standalone().run("agent", "checkpoint-now", "toy", "--control", "127.0.0.1:" + control).assertOk();
         var m = agent.awaitLog(mark, Pattern.compile("WPAR toy checkpoint (\\d+) uploaded"), WAIT);
         return Long.parseLong(m.group(1));
     }
 
-    void assertRunsFrom(long counter) {
+    public void assertRunsFrom(long counter) {
         JsonNode s = toys.status("toy");
         assertEquals("running", s.path("state").asText(), s::toString);
         assertEquals(counter, s.path("restored_from_counter").asLong(), "memory restored from the checkpoint: " + s);
@@ -48,7 +48,7 @@ final class ToyNodes {
     }
 
     /** The toy's counter in checkpoint {@code id}, read from its restored statefile. */
-    long counterOf(Cli ckpt, long id) throws IOException {
+    public long counterOf(Cli ckpt, long id) throws IOException {
         Path to = dir.resolve("inspect-" + id);
         ckpt.run("restore", "--wpar", "toy", "--id", Long.toString(id), "--to", to.toString()).assertOk();
         return JSON.readTree(to.resolve("state/meta.json").toFile()).path("counter").asLong();
@@ -59,7 +59,7 @@ final class ToyNodes {
      * command that checkpoints and stops it (chkptwpar -k), a restart script that puts the checkpoint's data
      * back and runs restartwpar, and a health check that wants it running.
      */
-    Path agentConfig(ServerProcess server, String host, int control) throws IOException {
+    public Path agentConfig(ServerProcess server, String host, int control) throws IOException {
         Path restart = script("restart-toy", """
                 #!/bin/sh
                 set -e
@@ -105,7 +105,7 @@ final class ToyNodes {
         return p;
     }
 
-    static int freePort() throws IOException {
+    public static int freePort() throws IOException {
         try (ServerSocket s = new ServerSocket(0)) {
             return s.getLocalPort();
         }

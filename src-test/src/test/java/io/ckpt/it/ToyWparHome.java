@@ -26,7 +26,7 @@ import java.util.concurrent.TimeUnit;
  * The toys run detached (the fake commands start them with {@code setsid}); the end of the test JVM
  * kills any this class started that are still running, so none outlives the suite.
  */
-final class ToyWparHome {
+public final class ToyWparHome {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(60);
     private static final Set<Path> ROOTS = ConcurrentHashMap.newKeySet();
@@ -52,7 +52,7 @@ final class ToyWparHome {
      *
      * @param tickMillis the toy's tick (TOYWPAR_TICK_MS)
      */
-    static ToyWparHome create(Path home, int tickMillis) throws IOException {
+    public static ToyWparHome create(Path home, int tickMillis) throws IOException {
         Files.createDirectories(home);
         return new ToyWparHome(contrib(), home, Map.of("TOYWPAR_HOME", home.toString(),
                 "TOYWPAR_TICK_MS", Integer.toString(tickMillis), "TOYWPAR_TIMEOUT", "30"));
@@ -70,64 +70,64 @@ final class ToyWparHome {
     }
 
     /** The environment every user of this home needs: TOYWPAR_HOME and the toy's settings. */
-    Map<String, String> env() {
+    public Map<String, String> env() {
         return env;
     }
 
-    Path home() {
+    public Path home() {
         return home;
     }
 
     /** {@code $TOYWPAR_HOME/NAME}: the toy's root, with {@code data/} and {@code run/}. */
-    Path root(String wpar) {
+    public Path root(String wpar) {
         return home.resolve(wpar);
     }
 
     /** The fake AIX command {@code name} ({@code chkptwpar}, ...), as an absolute path for configs. */
-    Path command(String name) {
+    public Path command(String name) {
         return contrib.resolve("bin").resolve(name);
     }
 
     /** {@code startwpar NAME}: a fresh toy (counter 0); returns once it runs. */
-    void start(String wpar) {
+    public void start(String wpar) {
         ROOTS.add(root(wpar));
         run(command("startwpar").toString(), wpar);
     }
 
     /** {@code restartwpar -d STATEDIR -o LOGFILE NAME}: the toy's memory from STATEDIR, its files as ROOT/data holds them. */
-    void restart(String wpar, Path statedir, Path logfile) {
+    public void restart(String wpar, Path statedir, Path logfile) {
         ROOTS.add(root(wpar));
         run(command("restartwpar").toString(), "-d", statedir.toString(), "-o", logfile.toString(), wpar);
     }
 
     /** Kills the toy of {@code wpar} at the end of the test JVM, like those this class starts: for one a command under test starts. */
-    void track(String wpar) {
+    public void track(String wpar) {
         ROOTS.add(root(wpar));
     }
 
     /** {@code chkptwpar -p -d STATEDIR -o LOGFILE NAME}: the toy's memory to STATEDIR; the toy stays paused. */
-    void checkpointPaused(String wpar, Path statedir, Path logfile) {
+    public void checkpointPaused(String wpar, Path statedir, Path logfile) {
         run(command("chkptwpar").toString(), "-p", "-d", statedir.toString(), "-o", logfile.toString(), wpar);
     }
 
     /** {@code resumewpar NAME}: a paused toy runs again. */
-    void resume(String wpar) {
+    public void resume(String wpar) {
         run(command("resumewpar").toString(), wpar);
     }
 
     /** {@code stopwpar NAME}: returns once no toy runs under its root (also when none did). */
-    void stop(String wpar) {
+    public void stop(String wpar) {
         run(command("stopwpar").toString(), wpar);
         ROOTS.remove(root(wpar));
     }
 
     /** {@code ToyWpar.java status --root ROOT}: what the toy publishes (exit 2, unhealthy, is an answer too). */
-    JsonNode status(String wpar) {
+    public JsonNode status(String wpar) {
         return json(exec(toyTool("status", "--root", root(wpar).toString())), Set.of(0, 2));
     }
 
     /** {@code ToyWpar.java inspect STATEDIR}: the statefile, verified; fails if it is damaged or incomplete. */
-    JsonNode inspect(Path statedir) {
+    public JsonNode inspect(Path statedir) {
         return json(exec(toyTool("inspect", statedir.toString())), Set.of(0));
     }
 
