@@ -33,7 +33,7 @@ class AuditTest {
                     dir.resolve("out").toString()).assertOk();
             ckpt.run("mark-bad", "--host-id", "opsB", "--reason", "corrupt heap", Long.toString(first)).assertOk();
             ckpt.run("prune", "--host-id", "opsB", "--keep-last", "1").assertOk();
-            ckpt.run("relocate", "--host-id", "opsB", "web01", "--to", "nodeZ").assertExit(1);
+            ckpt.run("relocate", "--host-id", "opsB", "web01", "--to", "nodeZ").assertExit(7); // no live agent on nodeZ: refused
 
             JsonNode events = userEvents(ckpt.run("audit", "--json").assertOk().json());
             assertEquals(List.of("upload.committed nodeA web01 " + first + " ok",
