@@ -28,6 +28,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.TreeSet;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -40,6 +41,7 @@ import org.junit.jupiter.api.io.TempDir;
  * It asserts no timing. {@code -Dckpt.load.seconds=N} and {@code -Dckpt.load.clients=N} change
  * the defaults (60 s, 64 clients) for longer runs on demand.
  */
+@Tag("slow") // 60 s of fixed-time load: in .ci/run's second step, so the default suite stays under 15 minutes
 class LoadTest {
     private static final int CLIENTS = Integer.getInteger("ckpt.load.clients", 64);
     private static final int SECONDS = Integer.getInteger("ckpt.load.seconds", 60);
