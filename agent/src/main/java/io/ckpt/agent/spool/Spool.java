@@ -8,6 +8,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
@@ -270,8 +271,15 @@ public final class Spool {
         List<String> labels = new ArrayList<>();
         m.path("labels").forEach(l -> labels.add(l.asText()));
         long bytes;
+        // The entry's own files: a symbolic link is not followed (its target may be anything,
+        // anywhere), so links cannot make the spool look full (issue 18, bug 2).
         try (Stream<Path> walk = Files.walk(entryDir)) {
-            bytes = walk.filter(Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum();
+            long sum = 0;
+            for (Path p : (Iterable<Path>) walk::iterator) {
+                BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+                sum += a.isRegularFile() ? a.size() : 0; // the Path itself: its bytes, whatever the locale
+            }
+            bytes = sum;
         }
         return Optional.of(new SpoolEntry(entryDir, Long.parseLong(name.substring(0, dash)), m.path("wpar").asText(),
                 m.path("taken_at").asLong(), m.path("kind").asText(), m.path("key").asText(), m.path("health").asText(),

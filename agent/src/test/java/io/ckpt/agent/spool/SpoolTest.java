@@ -25,6 +25,28 @@ class SpoolTest {
         return s.commit(takenAt, kind, health, "", List.of());
     }
 
+    /**
+     * Issue 18, bug 2: the size of an entry counted what its symbolic links point to (139,965,930
+     * bytes for a 3.4 MB entry), so links made the spool drop checkpoints early. A link is its
+     * own few bytes, never its target's size.
+     */
+    @Test
+    void anEntrysSizeCountsItsOwnFilesNotTheTargetsOfItsLinks(@TempDir Path dir) throws IOException {
+        Path big = Files.write(dir.resolve("outside.img"), new byte[1 << 20]);
+        Spool spool = new Spool(dir.resolve("spool"), 1L << 40, 10);
+        Spool.Staging s = spool.stage("web01");
+        Files.createDirectories(s.parts().resolve("fs/data"));
+        Files.write(s.parts().resolve("fs/data/real.bin"), new byte[4096]);
+        for (int i = 0; i < 16; i++) {
+            Files.createSymbolicLink(s.parts().resolve("fs/data/link" + i), big);
+        }
+        Files.createSymbolicLink(s.parts().resolve("fs/dirlink"), dir);
+        SpoolEntry e = s.commit(1000, "scheduled", "good", "", List.of());
+        assertTrue(e.bytes() >= 4096 && e.bytes() < 64 << 10,
+                "the entry holds 4 KiB of file and 17 links, not " + e.bytes() + " bytes");
+        assertEquals(e.bytes(), spool.entries().get(0).bytes(), "the same size when the entry is read back");
+    }
+
     private static List<String> names(Spool spool) throws IOException {
         return spool.entries().stream().map(e -> e.wpar() + "@" + e.takenAtMillis() + ":" + e.kind() + ":" + e.health()).toList();
     }
