@@ -3,7 +3,10 @@ package io.ckpt.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.ckpt.agent.config.AgentConfig;
+import io.ckpt.agent.config.ConfigException;
 import io.ckpt.agent.net.CkptClient;
+import java.io.IOException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -14,7 +17,7 @@ import picocli.CommandLine.Option;
         sortOptions = false,
         usageHelpAutoWidth = true,
         description = {
-            "Shows the local agent's WPARs: the last checkpoint (time, result, duration, bytes sent), the next one due, checkpoints waiting in the spool, recent failures with their reason, and each WPAR's last known good checkpoint on the server (the server the agent uploads to, unless --server is given)."
+            "Shows the local agent's WPARs: the last checkpoint (time, result, duration, bytes sent), the next one due, checkpoints waiting in the spool, recent failures with their reason, and each WPAR's last known good checkpoint on the server (the server the agent uploads to, unless --server is given; with --config, reached with that config's tls-ca, token-file and host-id unless a credential option or variable is given)."
         },
         footer = {
             "",
@@ -30,6 +33,24 @@ final class StatusCommand extends ClientCommand {
     @Option(names = "--json", description = "Print JSON for scripts.")
     boolean json;
 
+    /**
+     * A connection to the agent's server as the agent makes it: with the CA, token and host id of
+     * its config when {@code --config} is given and no credential option or variable overrides
+     * them (issue 18, bug 3), else as every client command connects.
+     */
+    private CkptClient connect(String server) throws IOException {
+        if (control.config != null && !client.hasCredentials()) {
+            AgentConfig cfg;
+            try {
+                cfg = AgentConfig.load(control.config);
+            } catch (ConfigException e) {
+                throw new CliException(ExitCode.USAGE, e.getMessage());
+            }
+            return CkptClient.connect(server, cfg.hostId(), cfg.serverAuth().credentials());
+        }
+        return CkptClient.connect(server, client.hostId(), client.credentials());
+    }
+
     @Override
     int run() throws Exception {
         ObjectMapper m = new ObjectMapper();
@@ -37,7 +58,7 @@ final class StatusCommand extends ClientCommand {
         String server = client.server != null ? client.server() : status.path("server").asText();
         String serverNote = "";
         JsonNode load = null;
-        try (CkptClient c = CkptClient.connect(server, client.hostId(), client.credentials())) {
+        try (CkptClient c = connect(server)) {
             try {
                 load = c.request(m.createObjectNode().put("op", "load"));
                 status.set("server_load", load);

@@ -320,6 +320,14 @@ class SecurityTest {
             List<JsonNode> cps = list(adminToken, "agentw1");
             assertEquals(1, cps.size(), cps::toString);
             assertEquals("agent1", cps.get(0).path("host").asText());
+
+            // Issue 18, bug 3: `ckpt status --config` reaches the server with the config's CA and token,
+            // as the agent does (it printed "unreachable", needing CKPT_TLS_CA and CKPT_TOKEN_FILE).
+            Cli.Result status = Cli.standalone().run("status", "--config", config.toString());
+            status.assertOk();
+            assertFalse(status.stdout().contains("unreachable") || status.stderr().contains("unreachable"), status::toString);
+            JsonNode json = Cli.standalone().run("status", "--config", config.toString(), "--json").assertOk().json();
+            assertTrue(json.has("server_load"), "the server answered the status's load request: " + json);
         }
     }
 
