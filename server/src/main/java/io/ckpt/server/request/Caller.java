@@ -43,7 +43,7 @@ public interface Caller {
     }
 
     /**
-     * Starts a long request ({@link Requests#reportsProgress}): the caller it returns is this one
+     * Starts a long request (an op declared {@link Requests.Takes#MINUTES}): the caller it returns is this one
      * whose {@link #progress()} reaches the client as progress notices, and the connection is not
      * idle while it runs. Closed once the handler returned, before the answer is sent.
      */

@@ -69,7 +69,7 @@ public final class RequestDispatcher {
             named = target.request();
             services.access().request(caller.principal(), target);
             String answer;
-            if (Requests.reportsProgress(op.name())) {
+            if (op.takes() == Requests.Takes.MINUTES) {
                 // Ended before the answer is written: no progress notice follows it.
                 try (LongRequest running = caller.longRequest(op.name())) {
                     answer = op.handler().handle(services, running, named);

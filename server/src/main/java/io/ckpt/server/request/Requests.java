@@ -9,7 +9,6 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 
 /**
  * Every REQUEST op the server answers, each declared once: its name, the {@link Rule} by which
@@ -153,11 +152,6 @@ public final class Requests {
     /** The declaration of {@code op}; empty when the server does not answer it. */
     public static Optional<Op> find(String op) {
         return Optional.ofNullable(TABLE.get(op));
-    }
-
-    /** Whether {@code op} is a long request ({@link Takes#MINUTES}). */
-    public static boolean reportsProgress(String op) {
-        return find(op).map(o -> o.takes() == Takes.MINUTES).orElse(false);
     }
 
     /** Every declared op, in the order of the table above. */
